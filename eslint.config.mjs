@@ -1,0 +1,78 @@
+// Root lint config. Module boundaries are the architecture: each project carries a `type:*`
+// tag and the rules below decide which tags may import which, and which I/O libraries a tag
+// may never touch. A violation fails `nx run-many -t lint`, so the layering cannot drift.
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
+
+const ioLibraries = ['amqplib', 'typeorm', 'pg', 'fastify', 'winston', 'prom-client', 'opossum'];
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  ...nx.configs['flat/javascript'],
+  { ignores: ['**/dist', '**/node_modules', '**/coverage', '**/.nx', '**/tmp'] },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          banTransitiveDependencies: true,
+          allow: [],
+          depConstraints: [
+            {
+              sourceTag: 'type:domain',
+              onlyDependOnLibsWithTags: ['type:domain'],
+              bannedExternalImports: ioLibraries,
+            },
+            {
+              sourceTag: 'type:infra',
+              onlyDependOnLibsWithTags: ['type:domain', 'type:testing'],
+            },
+            {
+              sourceTag: 'type:runtime',
+              onlyDependOnLibsWithTags: ['type:domain'],
+              bannedExternalImports: ['amqplib', 'typeorm', 'pg'],
+            },
+            {
+              sourceTag: 'type:testing',
+              onlyDependOnLibsWithTags: ['type:domain'],
+              bannedExternalImports: ['typeorm', 'fastify', 'winston'],
+            },
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:runtime', 'type:testing'],
+              bannedExternalImports: ['amqplib', 'typeorm', 'pg'],
+            },
+            {
+              sourceTag: 'type:sim',
+              onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:runtime', 'type:testing'],
+              bannedExternalImports: ['typeorm', 'pg'],
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['**/*.spec.ts', '**/testing/**/*.ts', 'tools/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+  prettier,
+];

@@ -1,0 +1,133 @@
+import { isCalendarDate } from '../calendar-date';
+import { ValidationError } from '../errors/domain-errors';
+import type { BackupProviderCode } from '../backup-job/backup-job';
+import type { RequestStatus } from './request-status';
+
+/** How a request reached linebacker. */
+export type TransportTypeCode = 'HTTP' | 'Queue';
+
+/** The BackupRequest aggregate (SPEC §1). Dates are `YYYY-MM-DD`; timestamps are instants. */
+export interface BackupRequest {
+  backupRequestId: string;
+  backupJobId: string;
+  dataDate: string;
+  preparedDataPathName: string;
+  transportTypeCode: TransportTypeCode;
+  statusTypeCode: RequestStatus;
+  backupProviderCode: BackupProviderCode | null;
+  storagePathName: string | null;
+  requesterId: string;
+  /** Carried on every message about the request so one grep shows its whole journey. */
+  correlationId: string;
+  receivedTimestamp: Date;
+  checkedTimestamp: Date | null;
+  sentToInterfaceTimestamp: Date | null;
+  replyTimestamp: Date | null;
+  replyMessageText: string | null;
+  /** When the status last changed; recovery measures staleness from it. */
+  statusTimestamp: Date;
+}
+
+/** What a caller supplies to create a request. */
+export interface NewBackupRequestInput {
+  backupJobId: string;
+  dataDate: string;
+  preparedDataPathName: string;
+  requesterId: string;
+  transportTypeCode: TransportTypeCode;
+  correlationId?: string;
+}
+
+/** Field limits of SPEC §1. */
+export const REQUEST_LIMITS = {
+  backupJobIdMax: 50,
+  preparedDataPathNameMax: 250,
+  storagePathNameMax: 250,
+  replyMessageTextMax: 250,
+  requesterIdMax: 200,
+} as const;
+
+function requireText(value: unknown, field: string, max: number): void {
+  if (typeof value !== 'string' || value.length < 1 || value.length > max) {
+    throw new ValidationError(`${field} must be a string of 1 to ${max} characters`, field);
+  }
+}
+
+/** Checks a new request's fields against the domain rules; throws ValidationError. */
+export function validateNewRequest(input: NewBackupRequestInput): void {
+  requireText(input.backupJobId, 'backupJobId', REQUEST_LIMITS.backupJobIdMax);
+  if (typeof input.dataDate !== 'string' || !isCalendarDate(input.dataDate)) {
+    throw new ValidationError('dataDate must be a real calendar date YYYY-MM-DD', 'dataDate');
+  }
+  requireText(
+    input.preparedDataPathName,
+    'backupDataLocation',
+    REQUEST_LIMITS.preparedDataPathNameMax,
+  );
+  requireText(input.requesterId, 'requesterId', REQUEST_LIMITS.requesterIdMax);
+  if (input.transportTypeCode !== 'HTTP' && input.transportTypeCode !== 'Queue') {
+    throw new ValidationError('transportTypeCode must be HTTP or Queue', 'transportTypeCode');
+  }
+}
+
+/** A new request in status Received; validates first. */
+export function newBackupRequest(
+  backupRequestId: string,
+  input: NewBackupRequestInput,
+  now: Date,
+): BackupRequest {
+  validateNewRequest(input);
+  return {
+    backupRequestId,
+    backupJobId: input.backupJobId,
+    dataDate: input.dataDate,
+    preparedDataPathName: input.preparedDataPathName,
+    transportTypeCode: input.transportTypeCode,
+    statusTypeCode: 'Received',
+    backupProviderCode: null,
+    storagePathName: null,
+    requesterId: input.requesterId,
+    correlationId: input.correlationId ?? backupRequestId,
+    receivedTimestamp: now,
+    checkedTimestamp: null,
+    sentToInterfaceTimestamp: null,
+    replyTimestamp: null,
+    replyMessageText: null,
+    statusTimestamp: now,
+  };
+}
+
+/** The request fields a status change may set besides the status itself. */
+export type RequestPatch = Partial<
+  Pick<
+    BackupRequest,
+    | 'backupProviderCode'
+    | 'storagePathName'
+    | 'checkedTimestamp'
+    | 'sentToInterfaceTimestamp'
+    | 'replyTimestamp'
+    | 'replyMessageText'
+  >
+>;
+
+/** The timestamp field that the move into `to` sets (SPEC §1). */
+export function timestampPatchFor(to: RequestStatus, at: Date): RequestPatch {
+  switch (to) {
+    case 'Allowed':
+    case 'NotAllowed':
+      return { checkedTimestamp: at };
+    case 'Sent':
+      return { sentToInterfaceTimestamp: at };
+    case 'Succeeded':
+    case 'Failed':
+      return { replyTimestamp: at };
+    case 'Received':
+      return {};
+  }
+}
+
+/** Truncates free text from outside to a column's limit. */
+export function clipText(value: string | undefined, max: number): string | null {
+  if (value === undefined) return null;
+  return value.length > max ? value.slice(0, max) : value;
+}

@@ -1,0 +1,80 @@
+import { IllegalTransitionError } from '../errors/domain-errors';
+import type { RequestStatus } from './request-status';
+
+/** Something that happened to a request and may move its status. */
+export type RequestEvent =
+  | { type: 'allowed' }
+  | { type: 'not-allowed' }
+  | { type: 'sent' }
+  | { type: 'reply'; result: 'Succeeded' | 'Failed' };
+
+/** The result of applying an event to a status: a move, a no-op, or an illegal move. */
+export type TransitionOutcome =
+  | { outcome: 'move'; from: RequestStatus; to: RequestStatus }
+  | { outcome: 'noop'; status: RequestStatus; reason: string }
+  | { outcome: 'illegal'; error: IllegalTransitionError };
+
+/** A short name for an event, used in errors and logs. */
+export function eventName(event: RequestEvent): string {
+  return event.type === 'reply' ? `reply ${event.result}` : event.type;
+}
+
+const move = (from: RequestStatus, to: RequestStatus): TransitionOutcome => ({
+  outcome: 'move',
+  from,
+  to,
+});
+const noop = (status: RequestStatus, reason: string): TransitionOutcome => ({
+  outcome: 'noop',
+  status,
+  reason,
+});
+const illegal = (from: RequestStatus, event: RequestEvent): TransitionOutcome => ({
+  outcome: 'illegal',
+  error: new IllegalTransitionError(from, eventName(event)),
+});
+
+/** The allow decision is made once; any later duplicate finds it made. */
+function onDecision(from: RequestStatus, to: 'Allowed' | 'NotAllowed'): TransitionOutcome {
+  return from === 'Received' ? move(from, to) : noop(from, 'already checked');
+}
+
+function onSent(from: RequestStatus, event: RequestEvent): TransitionOutcome {
+  switch (from) {
+    case 'Allowed':
+      return move(from, 'Sent');
+    case 'Sent':
+    case 'Succeeded':
+    case 'Failed':
+      // The reply may beat our Sent commit; the request is then already past Sent.
+      return noop(from, 'already sent');
+    default:
+      return illegal(from, event);
+  }
+}
+
+function onReply(from: RequestStatus, event: RequestEvent & { type: 'reply' }): TransitionOutcome {
+  if (from === 'Received' || from === 'NotAllowed') return illegal(from, event);
+  if (event.result === 'Succeeded') {
+    return from === 'Succeeded' ? noop(from, 'already succeeded') : move(from, 'Succeeded');
+  }
+  if (from === 'Succeeded') return noop(from, 'a Failed reply never touches a Succeeded request');
+  return from === 'Failed' ? noop(from, 'already failed') : move(from, 'Failed');
+}
+
+/**
+ * The state machine of SPEC §1 as a pure, total function: every (status, event) pair
+ * yields a move, a no-op (the step is already done or overtaken) or an illegal move.
+ */
+export function transition(from: RequestStatus, event: RequestEvent): TransitionOutcome {
+  switch (event.type) {
+    case 'allowed':
+      return onDecision(from, 'Allowed');
+    case 'not-allowed':
+      return onDecision(from, 'NotAllowed');
+    case 'sent':
+      return onSent(from, event);
+    case 'reply':
+      return onReply(from, event);
+  }
+}

@@ -1,0 +1,18 @@
+import type { OutboxMessage } from '../messages/outbox-message';
+
+/** An outbox row: a message plus its position in creation order. */
+export interface OutboxRecord extends OutboxMessage {
+  /** Monotonic position (bigint as a decimal string); rows are published in this order. */
+  sequence: string;
+}
+
+/**
+ * The outbox as the relay sees it. `processBatch` locks up to `limit` of the oldest unsent
+ * rows (skipping rows another relay holds), hands them to `publish`, and marks them sent in
+ * the same transaction only if `publish` resolves; if it throws, the rows stay for later.
+ */
+export interface OutboxStore {
+  processBatch(limit: number, publish: (records: OutboxRecord[]) => Promise<void>): Promise<number>;
+  /** Rows not yet published, and the age of the oldest in milliseconds (0 when empty). */
+  backlog(now: Date): Promise<{ count: number; oldestAgeMs: number }>;
+}

@@ -1,0 +1,60 @@
+import { isAllowedJob } from '../../backup-job/backup-job';
+import { timestampPatchFor } from '../../backup-request/backup-request';
+import { transition } from '../../backup-request/state-machine';
+import { EVENT_FOR_STATUS, requestEvent } from '../../messages/outbox-message';
+import type { Clock } from '../../ports/clock.port';
+import type { BackupJobService } from '../../ports/external.port';
+import type { BackupRequestRepository } from '../../ports/backup-request.repository';
+import { runStep, type StepResult } from '../shared/step';
+
+/** Dependencies of the check-allowed step. */
+export interface CheckAllowedDeps {
+  requests: BackupRequestRepository;
+  jobs: BackupJobService;
+  clock: Clock;
+  /** The name recorded in the status history. */
+  service: string;
+}
+
+/** The message that asks for the check. */
+export interface CheckAllowedInput {
+  backupRequestId: string;
+  messageId: string;
+}
+
+/**
+ * Received → Allowed | NotAllowed. The job service is asked only while the request is still
+ * Received; an allowed request takes the job's provider and storage path.
+ */
+export async function checkAllowed(
+  deps: CheckAllowedDeps,
+  input: CheckAllowedInput,
+): Promise<StepResult> {
+  return runStep(deps.requests, input.backupRequestId, async (request) => {
+    if (request.statusTypeCode !== 'Received') {
+      return { kind: 'done', reason: 'already checked' };
+    }
+    const job = await deps.jobs.findJob(request.backupJobId);
+    const allowed = isAllowedJob(job);
+    const result = transition(request.statusTypeCode, { type: allowed ? 'allowed' : 'not-allowed' });
+    if (result.outcome === 'noop') return { kind: 'done', reason: result.reason };
+    if (result.outcome === 'illegal') throw result.error;
+    const at = deps.clock.now();
+    const jobPatch = allowed
+      ? { backupProviderCode: job.backupProviderCode, storagePathName: job.storagePathName }
+      : {};
+    return {
+      kind: 'change',
+      change: {
+        backupRequestId: request.backupRequestId,
+        from: result.from,
+        to: result.to,
+        at,
+        patch: { ...timestampPatchFor(result.to, at), ...jobPatch },
+        by: deps.service,
+        messageId: input.messageId,
+        outbox: [requestEvent(EVENT_FOR_STATUS[result.to], request, input.messageId, at)],
+      },
+    };
+  });
+}
