@@ -27,6 +27,8 @@ const tests = nx([
   'run-many',
   '-t',
   'test',
+  // One project at a time: integration suites restart the broker and must not disturb others.
+  '--parallel=1',
   '--skip-nx-cache',
   '--',
   '--json',

@@ -1,0 +1,116 @@
+import type { Envelope, OutgoingMessage } from './envelope';
+
+/** Retry policy of one subscription: capped exponential backoff, bounded attempts. */
+export interface RetryPolicy {
+  /** Total deliveries allowed for transient failures before dead-lettering (>= 1). */
+  maxAttempts: number;
+  /** Delay before the first retry. */
+  initialDelayMs: number;
+  /** Upper bound of any retry delay (also used for `unavailable` retries). */
+  maxDelayMs: number;
+}
+
+/** A logical endpoint an app consumes: the bus maps it to queues, bindings and companions. */
+export interface SubscriptionDefinition {
+  /** The consuming app, e.g. `check-allowed`; prefixes every queue name. */
+  app: string;
+  /** The subscription's name within the app, e.g. `backup-request.received`. */
+  name: string;
+  /** Event types (routing keys) delivered to this subscription. */
+  eventTypes: readonly string[];
+  /** Deliveries in flight per consumer (bounded). */
+  prefetch: number;
+  retry: RetryPolicy;
+  /** A handler still running after this long is treated as a transient failure. */
+  handlerTimeoutMs: number;
+}
+
+/** A consumed message plus facts about its delivery. */
+export interface DeliveryContext {
+  /** The subscription's queue name. */
+  queue: string;
+  /** True when the broker says this delivery was delivered before (crash or reconnect). */
+  redelivered: boolean;
+  /** Aborted when the handler deadline passes or the bus stops. */
+  signal: AbortSignal;
+}
+
+/**
+ * What a handler reports. Returning normally means the effects are committed: `ok` or
+ * `already-done` (an idempotent repeat); both ack. Throwing a LinebackerError decides the
+ * rest by its kind: permanent → dead-letter now; transient → delayed retry, then
+ * dead-letter; unavailable → delayed retry without spending an attempt, and a pause.
+ */
+export type HandlerOutcome = 'ok' | 'already-done';
+
+/** A subscription's handler. */
+export type MessageHandler = (
+  envelope: Envelope,
+  context: DeliveryContext,
+) => Promise<HandlerOutcome>;
+
+/** Everything the consumer runner decided, for logs and metrics. */
+export interface DeliveryReport {
+  subscription: string;
+  envelope: Envelope | null;
+  outcome: 'ok' | 'already-done' | 'retried' | 'dead-lettered' | 'deferred';
+  errorCode?: string;
+  errorKind?: string;
+  reason?: string;
+  durationMs: number;
+}
+
+/** A dead-lettered message as an operator sees it. */
+export interface DeadLetter {
+  /** Opaque handle for inspect/replay of this one message. */
+  id: string;
+  envelope: Envelope | null;
+  rawBody: string;
+  errorCode: string;
+  reason: string;
+  originalRoutingKey: string;
+  deadLetteredAt: string;
+}
+
+/** Operator tooling over a subscription's dead-letter queue. */
+export interface DeadLetterOperations {
+  list(subscription: SubscriptionDefinition, limit: number): Promise<DeadLetter[]>;
+  /** Moves dead letters back to the subscription's queue (all, or those with these ids). */
+  replay(subscription: SubscriptionDefinition, ids?: readonly string[]): Promise<number>;
+  purge(subscription: SubscriptionDefinition): Promise<number>;
+  depth(subscription: SubscriptionDefinition): Promise<number>;
+}
+
+/** A running subscription. */
+export interface Subscription {
+  readonly definition: SubscriptionDefinition;
+  /** Consumers currently attached for this subscription (0 while paused or disconnected). */
+  consumerCount(): number;
+}
+
+/** Observations the bus reports (to logs and metrics). */
+export interface MessageBusObserver {
+  onDelivery?(report: DeliveryReport): void;
+  onConnectionChange?(state: 'connected' | 'disconnected', reason?: string): void;
+  onPause?(subscription: string, paused: boolean, reason?: string): void;
+}
+
+/**
+ * linebacker's broker-neutral message bus. `publish` resolves only when the broker has
+ * confirmed the message (persistent, mandatory); while disconnected it rejects at once with
+ * an `unavailable` error instead of buffering. `subscribe` attaches the one consumer runner
+ * that acks, retries and dead-letters. Implementations: AmqpMessageBus, InMemoryMessageBus.
+ */
+export interface MessageBus {
+  /** Connects and declares topology; resolves when ready (bounded retries, then rejects). */
+  start(): Promise<void>;
+  publish(message: OutgoingMessage): Promise<void>;
+  /** Publishes many with pipelined confirms; resolves when every one is confirmed. */
+  publishBatch(messages: readonly OutgoingMessage[]): Promise<void>;
+  subscribe(definition: SubscriptionDefinition, handler: MessageHandler): Promise<Subscription>;
+  /** Connected, topology declared and every subscription's consumer attached (or paused). */
+  isReady(): boolean;
+  readonly deadLetters: DeadLetterOperations;
+  /** Cancels consumers, waits up to `deadlineMs` for in-flight handlers, closes. */
+  stop(deadlineMs?: number): Promise<void>;
+}
