@@ -1,1 +1,6 @@
-export {};
+export * from './config';
+export * from './logger';
+export * from './health-server';
+export * from './retry';
+export * from './service-lifecycle';
+export * from './metrics';

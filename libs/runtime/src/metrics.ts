@@ -1,0 +1,86 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The fields of a delivery report that metrics need (structurally the bus's DeliveryReport). */
+export interface DeliveryObservation {
+  subscription: string;
+  outcome: string;
+  durationMs: number;
+  envelope: { attempt: number } | null;
+}
+
+/** The Prometheus metrics every linebacker app exposes. */
+export interface ServiceMetrics {
+  registry: Registry;
+  messagesHandled: Counter<'subscription' | 'outcome'>;
+  handlerDuration: Histogram<'subscription'>;
+  deliveryAttempt: Histogram<'subscription'>;
+  reconnects: Counter<'connection'>;
+  recoveryRedriven: Counter;
+  /** Records one consumer-runner outcome. */
+  observeDelivery(report: DeliveryObservation): void;
+  /** Registers a gauge whose value is read at scrape time. */
+  gauge(name: string, help: string, read: () => number | Promise<number>): void;
+}
+
+/** A fresh registry with default process metrics and linebacker's own, labelled by service. */
+export function createServiceMetrics(service: string): ServiceMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  const messagesHandled = new Counter({
+    name: 'linebacker_messages_handled_total',
+    help: 'Messages handled, by subscription and outcome (ok, already-done, retried, dead-lettered, deferred)',
+    labelNames: ['subscription', 'outcome'] as const,
+    registers: [registry],
+  });
+  const handlerDuration = new Histogram({
+    name: 'linebacker_handler_duration_seconds',
+    help: 'Time from delivery to the runner decision',
+    labelNames: ['subscription'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const deliveryAttempt = new Histogram({
+    name: 'linebacker_delivery_attempt',
+    help: 'Attempt number of each handled delivery (1 = first try)',
+    labelNames: ['subscription'] as const,
+    buckets: [1, 2, 3, 4, 5, 7, 10],
+    registers: [registry],
+  });
+  const reconnects = new Counter({
+    name: 'linebacker_broker_reconnects_total',
+    help: 'Broker connections re-established after a loss',
+    labelNames: ['connection'] as const,
+    registers: [registry],
+  });
+  const recoveryRedriven = new Counter({
+    name: 'linebacker_recovery_redriven_total',
+    help: 'Stalled requests re-driven by recovery',
+    registers: [registry],
+  });
+  return {
+    registry,
+    messagesHandled,
+    handlerDuration,
+    deliveryAttempt,
+    reconnects,
+    recoveryRedriven,
+    observeDelivery(report) {
+      messagesHandled.inc({ subscription: report.subscription, outcome: report.outcome });
+      handlerDuration.observe({ subscription: report.subscription }, report.durationMs / 1000);
+      if (report.envelope) {
+        deliveryAttempt.observe({ subscription: report.subscription }, report.envelope.attempt);
+      }
+    },
+    gauge(name, help, read) {
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        async collect() {
+          this.set(await read());
+        },
+      });
+    },
+  };
+}

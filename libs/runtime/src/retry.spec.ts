@@ -1,0 +1,47 @@
+import { backoffDelayMs, retryWithBackoff } from './retry';
+
+describe('backoffDelayMs', () => {
+  it('grows exponentially and is capped', () => {
+    expect(backoffDelayMs(1, 100, 1000, 1)).toBe(100);
+    expect(backoffDelayMs(3, 100, 1000, 1)).toBe(400);
+    expect(backoffDelayMs(10, 100, 1000, 1)).toBe(1000);
+    expect(backoffDelayMs(3, 100, 1000, 0)).toBe(200);
+  });
+});
+
+describe('retryWithBackoff', () => {
+  it('returns the first success and reports each retry', async () => {
+    const retries: number[] = [];
+    let calls = 0;
+    const result = await retryWithBackoff(
+      async () => {
+        calls += 1;
+        if (calls < 3) throw new Error('not yet');
+        return 'done';
+      },
+      {
+        attempts: 5,
+        initialDelayMs: 1,
+        maxDelayMs: 1,
+        sleep: async () => undefined,
+        onRetry: (_e, a) => retries.push(a),
+      },
+    );
+    expect(result).toBe('done');
+    expect(retries).toEqual([1, 2]);
+  });
+
+  it('rethrows the last error when attempts run out', async () => {
+    let calls = 0;
+    await expect(
+      retryWithBackoff(
+        async () => {
+          calls += 1;
+          throw new Error(`failure ${calls}`);
+        },
+        { attempts: 3, initialDelayMs: 1, maxDelayMs: 1, sleep: async () => undefined },
+      ),
+    ).rejects.toThrow('failure 3');
+    expect(calls).toBe(3);
+  });
+});

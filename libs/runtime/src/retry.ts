@@ -1,0 +1,36 @@
+/** Bounds of a retry loop. */
+export interface RetryOptions {
+  attempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+  onRetry?(error: unknown, attempt: number, delayMs: number): void;
+  sleep?(ms: number): Promise<void>;
+}
+
+const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Capped exponential backoff with full jitter (a pure function of attempt and a random draw). */
+export function backoffDelayMs(
+  attempt: number,
+  initialDelayMs: number,
+  maxDelayMs: number,
+  random: number = Math.random(),
+): number {
+  const ceiling = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + (ceiling / 2) * random);
+}
+
+/** Runs `fn` until it resolves or `attempts` are used up; rethrows the last error. */
+export async function retryWithBackoff<T>(fn: () => Promise<T>, options: RetryOptions): Promise<T> {
+  const sleep = options.sleep ?? realSleep;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt >= options.attempts) throw error;
+      const delayMs = backoffDelayMs(attempt, options.initialDelayMs, options.maxDelayMs);
+      options.onRetry?.(error, attempt, delayMs);
+      await sleep(delayMs);
+    }
+  }
+}
