@@ -42,14 +42,28 @@ export default [
               bannedExternalImports: ['typeorm', 'fastify', 'winston'],
             },
             {
-              sourceTag: 'type:app',
+              // Composition of use cases with adapters: wires libs, never drivers directly.
+              sourceTag: 'type:pipeline',
               onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:runtime', 'type:testing'],
               bannedExternalImports: ['amqplib', 'typeorm', 'pg'],
             },
             {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: ['type:domain', 'type:pipeline', 'type:runtime'],
+              bannedExternalImports: ['amqplib', 'typeorm', 'pg'],
+            },
+            {
+              // Simulators and the embedded demo: never imported by production code.
               sourceTag: 'type:sim',
-              onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:runtime', 'type:testing'],
-              bannedExternalImports: ['typeorm', 'pg'],
+              onlyDependOnLibsWithTags: [
+                'type:domain',
+                'type:infra',
+                'type:runtime',
+                'type:pipeline',
+                'type:sim',
+                'type:testing',
+              ],
+              bannedExternalImports: ['typeorm'],
             },
           ],
         },

@@ -28,6 +28,7 @@ cat > "$root/project.json" <<JSON
   "tags": [$tagjson],
   "targets": {
     "typecheck": {},
+    "test": { "dependsOn": ["build"] },
     "build": {
       "executor": "@nx/esbuild:esbuild",
       "outputs": ["{options.outputPath}"],

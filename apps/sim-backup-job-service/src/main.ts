@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLogger, loadConfig, parse, runService } from '@linebacker/runtime';
-import { buildJobServiceApp, parseJobsFixture } from './job-service-app';
+import { createLogger, loadConfigOrExit, parse, runService } from '@linebacker/runtime';
+import { buildJobServiceApp, parseJobsFixture } from '@linebacker/simulators';
 
-const config = loadConfig(
+const config = loadConfigOrExit(
+  'sim-backup-job-service',
   {
     port: {
       env: 'LINEBACKER_SIM_JOBS_PORT',

@@ -103,3 +103,23 @@ export const parse = {
       return raw as T;
     },
 };
+
+/**
+ * `loadConfig` for an app's `main.ts`: on a bad configuration it prints one JSON error line
+ * naming every problem and exits 1, before any dependency is touched.
+ */
+export function loadConfigOrExit<C>(
+  service: string,
+  schema: ConfigSchema<C>,
+  env: Readonly<Record<string, string | undefined>>,
+): Readonly<C> {
+  try {
+    return loadConfig(schema, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(
+      `${JSON.stringify({ level: 'error', service, message: error.message, problems: error.problems, outcome: 'bad-config' })}\n`,
+    );
+    process.exit(1);
+  }
+}

@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+/** One JSON log line an app printed (non-JSON lines are kept under `text`). */
+export type LogLine = Record<string, unknown>;
+
+/** A built app running as its own OS process, with its stdout parsed line by line. */
+export interface BundleProcess {
+  child: ChildProcess;
+  lines: LogLine[];
+  /** Resolves with the first line matching `predicate` (already seen or future). */
+  waitForLine(predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number | null>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code. */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+/** The workspace root, found from this file's location in libs/testing/src. */
+export const WORKSPACE_ROOT = join(__dirname, '..', '..', '..');
+
+/** The path of a built app bundle (`dist/apps/<app>/main.js`); throws if it is not built. */
+export function bundlePath(app: string): string {
+  const path = join(WORKSPACE_ROOT, 'dist', 'apps', app, 'main.js');
+  if (!existsSync(path))
+    throw new Error(`${path} is missing: build the app first (nx build ${app})`);
+  return path;
+}
+
+/** Starts `node <bundle>` with the given environment added to this one. */
+export function startBundle(app: string, env: Record<string, string>): BundleProcess {
+  const child = spawn(process.execPath, [bundlePath(app)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: LogLine[] = [];
+  const waiters: { predicate: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
+  const onLine = (text: string, stream: 'stdout' | 'stderr'): void => {
+    let line: LogLine;
+    try {
+      line = JSON.parse(text) as LogLine;
+    } catch {
+      line = { text };
+    }
+    if (stream === 'stderr') line = { ...line, stream };
+    lines.push(line);
+    for (const waiter of [...waiters]) {
+      if (waiter.predicate(line)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(line);
+      }
+    }
+  };
+  if (!child.stdout || !child.stderr) throw new Error('child process without pipes');
+  createInterface({ input: child.stdout }).on('line', (text) => onLine(text, 'stdout'));
+  createInterface({ input: child.stderr }).on('line', (text) => onLine(text, 'stderr'));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+
+  const waitForLine = (
+    predicate: (line: LogLine) => boolean,
+    timeoutMs = 15_000,
+  ): Promise<LogLine> => {
+    const seen = lines.find(predicate);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new Error(
+            `${app}: no matching log line within ${timeoutMs} ms; last lines:\n${lines
+              .slice(-10)
+              .map((l) => JSON.stringify(l))
+              .join('\n')}`,
+          ),
+        );
+      }, timeoutMs);
+      waiters.push({ predicate, resolve: (line) => (clearTimeout(timer), resolve(line)) });
+    });
+  };
+  const stop = async (graceMs = 10_000): Promise<number | null> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    }
+    return exited;
+  };
+  return { child, lines, waitForLine, exited, stop };
+}
