@@ -1,1 +1,2 @@
 export * from './job-service-app';
+export * from './interface-simulator';

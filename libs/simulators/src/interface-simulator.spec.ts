@@ -1,0 +1,76 @@
+import type { InterfaceRequest, StoreStatusReply } from '@linebacker/domain';
+import { InterfaceSimulator, unitHash } from './interface-simulator';
+
+const request = (id: string): InterfaceRequest => ({
+  backupRequestId: id,
+  backupJobId: 'job-1',
+  dataDate: '2024-01-31',
+  preparedDataPathName: '/prepared',
+  storagePathName: '/vault',
+  backupProviderCode: 'Local',
+});
+
+describe('InterfaceSimulator', () => {
+  it('replies once per distinct request and counts duplicates by message id', async () => {
+    const replies: StoreStatusReply[] = [];
+    const sim = new InterfaceSimulator(
+      { replyDelayMs: 0, failedShare: 0 },
+      async (r) => void replies.push(r),
+    );
+    await sim.handle(request('a'), 'a');
+    await sim.handle(request('a'), 'a');
+    await sim.handle(request('b'), 'b');
+    expect(replies.map((r) => r.backupRequestId)).toEqual(['a', 'b']);
+    expect(sim.stats()).toMatchObject({
+      attempts: 3,
+      distinctRequests: 2,
+      duplicateAttempts: 1,
+      replies: 2,
+      succeeded: 2,
+    });
+    expect(sim.attemptsByRequest()).toEqual({ a: 2, b: 1 });
+  });
+
+  it('flags a message id that is not the request id', async () => {
+    const sim = new InterfaceSimulator({ replyDelayMs: 0, failedShare: 0 }, async () => undefined);
+    await sim.handle(request('a'), 'something-else');
+    expect(sim.stats().mismatchedMessageIds).toBe(1);
+  });
+
+  it('answers the configured share as Failed, reproducibly per request id', () => {
+    const sim = new InterfaceSimulator(
+      { replyDelayMs: 0, failedShare: 0.3 },
+      async () => undefined,
+    );
+    const ids = Array.from({ length: 2000 }, (_, i) => `req-${i}`);
+    const failed = ids.filter((id) => sim.replyFor(request(id)).resultTypeCode === 'Failed');
+    expect(failed.length / ids.length).toBeGreaterThan(0.25);
+    expect(failed.length / ids.length).toBeLessThan(0.35);
+    expect(failed.every((id) => unitHash(id) < 0.3)).toBe(true);
+  });
+
+  it('builds Succeeded replies with every field the reply schema requires', () => {
+    const sim = new InterfaceSimulator({ replyDelayMs: 0, failedShare: 0 }, async () => undefined);
+    const reply = sim.replyFor(request('x'));
+    expect(reply).toMatchObject({
+      apiVersion: '2022-05-22',
+      backupRequestId: 'x',
+      resultTypeCode: 'Succeeded',
+      storagePathName: '/vault/2024-01-31',
+    });
+    expect(reply.backupByteCount).toBeGreaterThan(0);
+    expect(reply.verifiedHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('resolves only after the reply was sent', async () => {
+    let sent = false;
+    const sim = new InterfaceSimulator(
+      { replyDelayMs: 20, failedShare: 0 },
+      async () => void (sent = true),
+    );
+    const handled = sim.handle(request('a'), 'a');
+    expect(sent).toBe(false);
+    await handled;
+    expect(sent).toBe(true);
+  });
+});

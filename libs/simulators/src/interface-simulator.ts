@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import type { InterfaceRequest, StoreStatusReply } from '@linebacker/domain';
+
+/** How the simulated backup interface behaves. */
+export interface InterfaceSimulatorOptions {
+  /** Delay between taking a request and replying. */
+  replyDelayMs: number;
+  /** Share of requests answered Failed, 0..1, decided per request id (reproducible). */
+  failedShare: number;
+  /** Answer duplicates (same message id) again instead of dropping them. */
+  replyToDuplicates?: boolean;
+}
+
+/** What the simulator has seen, for tests, the chaos checker and the benchmark. */
+export interface InterfaceSimulatorStats {
+  attempts: number;
+  distinctRequests: number;
+  /** Attempts whose message id had been seen before. */
+  duplicateAttempts: number;
+  /** Duplicates whose message id differed from the request id (must stay 0). */
+  mismatchedMessageIds: number;
+  replies: number;
+  succeeded: number;
+  failed: number;
+}
+
+/** Sends a status reply to linebacker's reply queue (confirmed). */
+export type ReplySender = (reply: StoreStatusReply) => Promise<void>;
+
+/** A number in [0, 1) derived from the id, so a run's Failed share is reproducible. */
+export function unitHash(id: string): number {
+  return createHash('sha256').update(id).digest().readUInt32BE(0) / 2 ** 32;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The backup interface simulator's behaviour, independent of transport: counts every attempt
+ * and every distinct request id, drops duplicates by message id like the real interface, and
+ * replies after a delay with a reproducible Succeeded/Failed mix. `handle` resolves only after
+ * the reply was sent, so a transport can ack the request then (a crash means redelivery).
+ */
+export class InterfaceSimulator {
+  private readonly seen = new Map<string, number>();
+  private readonly counts: InterfaceSimulatorStats = {
+    attempts: 0,
+    distinctRequests: 0,
+    duplicateAttempts: 0,
+    mismatchedMessageIds: 0,
+    replies: 0,
+    succeeded: 0,
+    failed: 0,
+  };
+
+  constructor(
+    private readonly options: InterfaceSimulatorOptions,
+    private readonly sendReply: ReplySender,
+  ) {}
+
+  /** Takes one request delivered with the given AMQP message id. */
+  async handle(request: InterfaceRequest, messageId: string | undefined): Promise<void> {
+    this.counts.attempts += 1;
+    if (messageId !== request.backupRequestId) this.counts.mismatchedMessageIds += 1;
+    const key = messageId ?? request.backupRequestId;
+    const previous = this.seen.get(key) ?? 0;
+    this.seen.set(key, previous + 1);
+    if (previous > 0) {
+      this.counts.duplicateAttempts += 1;
+      if (!this.options.replyToDuplicates) return;
+    } else {
+      this.counts.distinctRequests += 1;
+    }
+    if (this.options.replyDelayMs > 0) await sleep(this.options.replyDelayMs);
+    const reply = this.replyFor(request);
+    await this.sendReply(reply);
+    this.counts.replies += 1;
+    if (reply.resultTypeCode === 'Succeeded') this.counts.succeeded += 1;
+    else this.counts.failed += 1;
+  }
+
+  /** The reply this simulator gives a request (pure apart from the clock). */
+  replyFor(request: InterfaceRequest): StoreStatusReply {
+    const failed = unitHash(request.backupRequestId) < this.options.failedShare;
+    const end = new Date();
+    const start = new Date(end.getTime() - 1000);
+    const base = {
+      apiVersion: '2022-05-22',
+      backupRequestId: request.backupRequestId,
+      storagePathName: `${request.storagePathName}/${request.dataDate}`,
+      copyStartTimestamp: start.toISOString(),
+      copyEndTimestamp: end.toISOString(),
+    };
+    if (failed) {
+      return {
+        ...base,
+        resultTypeCode: 'Failed',
+        backupByteCount: 0,
+        messageText: 'simulated copy failure',
+      };
+    }
+    return {
+      ...base,
+      resultTypeCode: 'Succeeded',
+      backupByteCount: 1024 + Math.floor(unitHash(`${request.backupRequestId}:size`) * 1e9),
+      verifyStartTimestamp: end.toISOString(),
+      verifyEndTimestamp: end.toISOString(),
+      verifiedHash: createHash('sha256').update(request.backupRequestId).digest('hex'),
+      messageText: 'simulated copy ok',
+    };
+  }
+
+  /** A snapshot of the counters. */
+  stats(): InterfaceSimulatorStats {
+    return { ...this.counts };
+  }
+
+  /** How many attempts each request id got (for checkers). */
+  attemptsByRequest(): Record<string, number> {
+    return Object.fromEntries(this.seen);
+  }
+}
