@@ -1,1 +1,13 @@
-export {};
+export * from './port/envelope';
+export * from './port/message-bus.port';
+export * from './envelope/envelope-codec';
+export { ENVELOPE_SCHEMA, EVENT_TYPE_PATTERN } from './envelope/envelope.schema';
+export * from './retry/backoff';
+export * from './retry/retry-levels';
+export * from './topology/topology-names';
+export * from './topology/topology';
+export { HEADERS } from './runner/message-headers';
+export type { MessageHeaders } from './runner/message-headers';
+export { HandlerTimeoutError } from './runner/handler-deadline';
+export * from './memory/in-memory-broker';
+export * from './memory/in-memory-message-bus';

@@ -53,11 +53,22 @@ export type MessageHandler = (
 export interface DeliveryReport {
   subscription: string;
   envelope: Envelope | null;
-  outcome: 'ok' | 'already-done' | 'retried' | 'dead-lettered' | 'deferred';
+  /**
+   * `retried`: republished to a delay queue with attempt+1; `deferred`: an `unavailable`
+   * failure, retried later without spending an attempt; `requeued`: handed back to the broker
+   * (the runner could not settle it, or a classic-queue redelivery was counted); `dropped`:
+   * its channel died first, so nothing was acked and the broker redelivers it.
+   */
+  outcome:
+    'ok' | 'already-done' | 'retried' | 'dead-lettered' | 'deferred' | 'requeued' | 'dropped';
   errorCode?: string;
   errorKind?: string;
   reason?: string;
   durationMs: number;
+  /** The subscription's queue. */
+  queue?: string;
+  /** The broker's redelivered flag for this delivery. */
+  redelivered?: boolean;
 }
 
 /** A dead-lettered message as an operator sees it. */
@@ -70,14 +81,21 @@ export interface DeadLetter {
   reason: string;
   originalRoutingKey: string;
   deadLetteredAt: string;
+  /** Every header the dead letter carries (ours, and the broker's `x-death`). */
+  headers: Record<string, unknown>;
 }
 
 /** Operator tooling over a subscription's dead-letter queue. */
 export interface DeadLetterOperations {
+  /** The oldest `limit` dead letters, without removing any of them. */
   list(subscription: SubscriptionDefinition, limit: number): Promise<DeadLetter[]>;
+  /** One dead letter by its id, or null when it is not (or no longer) there. */
+  inspect(subscription: SubscriptionDefinition, id: string): Promise<DeadLetter | null>;
   /** Moves dead letters back to the subscription's queue (all, or those with these ids). */
   replay(subscription: SubscriptionDefinition, ids?: readonly string[]): Promise<number>;
+  /** Deletes every dead letter of the subscription; returns how many. */
   purge(subscription: SubscriptionDefinition): Promise<number>;
+  /** Dead letters waiting (ready, not held by an ongoing list). */
   depth(subscription: SubscriptionDefinition): Promise<number>;
 }
 
@@ -86,6 +104,19 @@ export interface Subscription {
   readonly definition: SubscriptionDefinition;
   /** Consumers currently attached for this subscription (0 while paused or disconnected). */
   consumerCount(): number;
+  /** True while the subscription is paused after an `unavailable` failure. */
+  isPaused(): boolean;
+  /** How many times a consumer was attached (1 after start; +1 per resume or reconnect). */
+  attachCount(): number;
+}
+
+/** Per-subscription options that are behaviour, not topology. */
+export interface SubscribeOptions {
+  /**
+   * Asked when a pause ends; the subscription resumes only when it resolves true (a false
+   * or a rejection extends the pause with backoff). Without it the pause simply ends.
+   */
+  probe?: () => Promise<boolean>;
 }
 
 /** Observations the bus reports (to logs and metrics). */
@@ -93,6 +124,10 @@ export interface MessageBusObserver {
   onDelivery?(report: DeliveryReport): void;
   onConnectionChange?(state: 'connected' | 'disconnected', reason?: string): void;
   onPause?(subscription: string, paused: boolean, reason?: string): void;
+  /** A channel closed by the broker or the client library (reply code when known). */
+  onChannelError?(channel: string, message: string, code?: number): void;
+  /** A failure outside any one delivery (topology, probe, reconnect attempt). */
+  onError?(context: string, error: unknown): void;
 }
 
 /**
@@ -104,10 +139,20 @@ export interface MessageBusObserver {
 export interface MessageBus {
   /** Connects and declares topology; resolves when ready (bounded retries, then rejects). */
   start(): Promise<void>;
+  /** Publishes one message; resolves on broker confirm, rejects `unavailable` when disconnected. */
   publish(message: OutgoingMessage): Promise<void>;
   /** Publishes many with pipelined confirms; resolves when every one is confirmed. */
   publishBatch(messages: readonly OutgoingMessage[]): Promise<void>;
-  subscribe(definition: SubscriptionDefinition, handler: MessageHandler): Promise<Subscription>;
+  /**
+   * Declares the subscriptions' topology (queues, bindings, companions) without consuming,
+   * so messages published before their consumer starts are kept. Idempotent.
+   */
+  declare(definitions: readonly SubscriptionDefinition[]): Promise<void>;
+  subscribe(
+    definition: SubscriptionDefinition,
+    handler: MessageHandler,
+    options?: SubscribeOptions,
+  ): Promise<Subscription>;
   /** Connected, topology declared and every subscription's consumer attached (or paused). */
   isReady(): boolean;
   readonly deadLetters: DeadLetterOperations;

@@ -1,0 +1,88 @@
+import type { OutgoingMessage } from '../port/envelope';
+import type {
+  DeliveryReport,
+  MessageBus,
+  MessageBusObserver,
+  SubscriptionDefinition,
+} from '../port/message-bus.port';
+
+/** What the contract suite needs from one adapter (one namespace per harness). */
+export interface ContractHarness {
+  bus: MessageBus;
+  /** A second bus on the same broker and namespace (another instance, or a restart). */
+  newBus(observer?: MessageBusObserver): MessageBus;
+  /** Puts raw bytes straight into the subscription's queue, bypassing every check. */
+  injectRaw(definition: SubscriptionDefinition, body: Buffer): Promise<void>;
+  /** Ready messages in the subscription's main queue. */
+  queueDepth(definition: SubscriptionDefinition): Promise<number>;
+  cleanup(): Promise<void>;
+}
+
+/** Builds a harness whose buses report to `observer` and know `payloadSchemas`. */
+export type HarnessFactory = (options: {
+  observer: MessageBusObserver;
+  payloadSchemas: Record<string, object>;
+}) => Promise<ContractHarness>;
+
+/** Payload schema the suite registers for `contract.schema-checked`. */
+export const CONTRACT_PAYLOAD_SCHEMAS: Record<string, object> = {
+  'contract.schema-checked': {
+    type: 'object',
+    required: ['n'],
+    properties: { n: { type: 'integer' } },
+  },
+};
+
+let counter = 0;
+
+/** A subscription definition with small, fast retry settings for the suite. */
+export function contractSubscription(
+  name: string,
+  eventTypes: string[],
+  overrides: Partial<SubscriptionDefinition> = {},
+): SubscriptionDefinition {
+  return {
+    app: 'contract',
+    name,
+    eventTypes,
+    prefetch: 10,
+    handlerTimeoutMs: 5_000,
+    retry: { maxAttempts: 3, initialDelayMs: 100, maxDelayMs: 400 },
+    ...overrides,
+  };
+}
+
+/** An outgoing message of `type` with a unique id. */
+export function contractMessage(
+  type: string,
+  payload: Record<string, unknown> = {},
+): OutgoingMessage {
+  counter += 1;
+  return {
+    messageId: `m-${process.pid}-${Date.now()}-${counter}`,
+    type,
+    correlationId: `c-${counter}`,
+    payload,
+  };
+}
+
+/** Collects delivery reports for assertions. */
+export class ReportLog implements MessageBusObserver {
+  readonly reports: DeliveryReport[] = [];
+  readonly pauses: Array<{ subscription: string; paused: boolean }> = [];
+
+  /** Records a delivery outcome. */
+  onDelivery(report: DeliveryReport): void {
+    this.reports.push(report);
+  }
+
+  /** Records a pause or resume. */
+  onPause(subscription: string, paused: boolean): void {
+    this.pauses.push({ subscription, paused });
+  }
+
+  /** Reports with this outcome. */
+  withOutcome(outcome: DeliveryReport['outcome']): DeliveryReport[] {
+    return this.reports.filter((r) => r.outcome === outcome);
+  }
+}

@@ -1,0 +1,169 @@
+import { PermanentError } from '@linebacker/domain';
+import type { SubscriptionDefinition } from '../port/message-bus.port';
+import { retryDelayLevels, retryPolicyProblems } from '../retry/retry-levels';
+import { DEFAULT_EVENTS_EXCHANGE, namespaced, subscriptionQueueNames } from './topology-names';
+
+/** Queue flavour: quorum (replicated, delivery limit) or classic (single node). */
+export type QueueType = 'quorum' | 'classic';
+
+/** What decides the broker topology besides the subscriptions themselves. */
+export interface TopologyOptions {
+  namespace?: string;
+  /** Events exchange name before the namespace (default `linebacker.events`). */
+  exchange?: string;
+  /** Default `quorum`. */
+  queueType?: QueueType;
+  /** Quorum `x-delivery-limit`: returns to the queue before the broker dead-letters (default 10). */
+  deliveryLimit?: number;
+}
+
+/** A declared exchange. */
+export interface ExchangeSpec {
+  name: string;
+  type: 'topic';
+}
+
+/** A declared durable queue and its arguments. */
+export interface QueueSpec {
+  name: string;
+  arguments: Record<string, string | number>;
+}
+
+/** A binding of a queue to the events exchange. */
+export interface BindingSpec {
+  queue: string;
+  exchange: string;
+  routingKey: string;
+}
+
+/** Everything the bus declares, in declaration order (exchanges, queues, bindings). */
+export interface Topology {
+  exchanges: ExchangeSpec[];
+  queues: QueueSpec[];
+  bindings: BindingSpec[];
+}
+
+/** The default `x-delivery-limit`; broker bounces also count, so keep it well above 1. */
+export const DEFAULT_DELIVERY_LIMIT = 10;
+
+/** The events exchange name with the namespace applied. */
+export function eventsExchangeName(options: TopologyOptions): string {
+  return namespaced(options.exchange ?? DEFAULT_EVENTS_EXCHANGE, options.namespace);
+}
+
+function queueArguments(
+  options: TopologyOptions,
+  deadLetterTo?: string,
+): Record<string, string | number> {
+  const type = options.queueType ?? 'quorum';
+  const args: Record<string, string | number> = { 'x-queue-type': type };
+  if (deadLetterTo === undefined) return args;
+  args['x-dead-letter-exchange'] = '';
+  args['x-dead-letter-routing-key'] = deadLetterTo;
+  if (type === 'quorum') {
+    // Quorum dead-lettering is at-most-once by default; at-least-once needs reject-publish
+    // overflow. Without it a message expiring from a delay queue could vanish on a crash.
+    args['x-dead-letter-strategy'] = 'at-least-once';
+    args['x-overflow'] = 'reject-publish';
+  }
+  return args;
+}
+
+/** The queues, bindings and companions of one subscription. */
+function subscriptionTopology(definition: SubscriptionDefinition, options: TopologyOptions) {
+  const names = subscriptionQueueNames(definition, options.namespace);
+  const main = queueArguments(options, names.deadLetter);
+  if ((options.queueType ?? 'quorum') === 'quorum')
+    main['x-delivery-limit'] = options.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT;
+  const queues: QueueSpec[] = [
+    { name: names.deadLetter, arguments: queueArguments(options) },
+    { name: names.main, arguments: main },
+    // Per-queue TTL (not per-message): every message in a level expires in arrival order,
+    // so nothing waits behind a longer-lived head message.
+    ...retryDelayLevels(definition.retry).map((delayMs) => ({
+      name: names.retry(delayMs),
+      arguments: { ...queueArguments(options, names.main), 'x-message-ttl': delayMs },
+    })),
+  ];
+  const exchange = eventsExchangeName(options);
+  const bindings = definition.eventTypes.map((routingKey) => ({
+    queue: names.main,
+    exchange,
+    routingKey,
+  }));
+  return { queues, bindings };
+}
+
+/** The whole topology for these subscriptions (deduplicated by name). */
+export function buildTopology(
+  definitions: readonly SubscriptionDefinition[],
+  options: TopologyOptions,
+): Topology {
+  const queues = new Map<string, QueueSpec>();
+  const bindings = new Map<string, BindingSpec>();
+  for (const definition of definitions) {
+    const part = subscriptionTopology(definition, options);
+    for (const queue of part.queues) queues.set(queue.name, queue);
+    for (const b of part.bindings) bindings.set(`${b.queue} ${b.routingKey}`, b);
+  }
+  return {
+    exchanges: [{ name: eventsExchangeName(options), type: 'topic' }],
+    queues: [...queues.values()],
+    bindings: [...bindings.values()],
+  };
+}
+
+/** RabbitMQ definitions JSON (importable via `rabbitmqctl import_definitions` or the UI). */
+export function exportDefinitions(
+  definitions: readonly SubscriptionDefinition[],
+  options: TopologyOptions & { vhost?: string },
+): Record<string, unknown[]> {
+  const vhost = options.vhost ?? '/';
+  const topology = buildTopology(definitions, options);
+  return {
+    exchanges: topology.exchanges.map((e) => ({
+      name: e.name,
+      vhost,
+      type: e.type,
+      durable: true,
+      auto_delete: false,
+      internal: false,
+      arguments: {},
+    })),
+    queues: topology.queues.map((q) => ({
+      name: q.name,
+      vhost,
+      durable: true,
+      auto_delete: false,
+      arguments: q.arguments,
+    })),
+    bindings: topology.bindings.map((b) => ({
+      source: b.exchange,
+      vhost,
+      destination: b.queue,
+      destination_type: 'queue',
+      routing_key: b.routingKey,
+      arguments: {},
+    })),
+  };
+}
+
+const NAME = /^[a-z0-9][a-z0-9._-]*$/i;
+const BINDING = /^(?:[a-z0-9-]+|\*|#)(?:\.(?:[a-z0-9-]+|\*|#))*$/;
+
+/** Rejects a malformed subscription before anything is declared (PermanentError). */
+export function assertSubscription(definition: SubscriptionDefinition): void {
+  const label = `${definition.app}.${definition.name}`;
+  const problems: string[] = [];
+  if (!NAME.test(definition.app) || !NAME.test(definition.name))
+    problems.push('app and name must be non-empty [a-z0-9._-]');
+  if (definition.eventTypes.length === 0) problems.push('eventTypes must not be empty');
+  for (const type of definition.eventTypes)
+    if (!BINDING.test(type)) problems.push(`invalid routing key ${type}`);
+  if (!Number.isInteger(definition.prefetch) || definition.prefetch < 1)
+    problems.push('prefetch must be an integer >= 1');
+  if (!(definition.handlerTimeoutMs > 0)) problems.push('handlerTimeoutMs must be > 0');
+  problems.push(...retryPolicyProblems(definition.retry));
+  if (problems.length > 0)
+    throw new PermanentError('InvalidSubscription', `${label}: ${problems.join('; ')}`);
+}
