@@ -1,0 +1,88 @@
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import type { PersistenceConfig } from './config/persistence.config';
+import { ALL_MIGRATIONS, MIGRATIONS_TABLE_NAME } from './migrations/migrations';
+import { toPersistenceError } from './pg-errors';
+import { ALL_ENTITY_SCHEMAS } from './schema/entity-schemas';
+
+/** PostgreSQL's type oid for `date`. */
+const DATE_OID = 1082;
+
+/**
+ * Type parsers for this pool only. pg turns a `date` into a JS Date at local midnight, which
+ * shifts the calendar day as soon as anyone formats it in UTC or another zone; the domain
+ * wants the `YYYY-MM-DD` text, so the text is passed through untouched. Scoped to the pool
+ * (not `pg.types`) so no other pg user in the process is affected.
+ */
+export const DATE_AS_TEXT_TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === DATE_OID && format !== 'binary'
+      ? (value: string) => value
+      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/** Hooks a process may attach to the pool. */
+export interface DataSourceHooks {
+  /**
+   * An idle pooled connection failed (typically the server restarted). The pool already
+   * dropped it and the next checkout reconnects; this is for logging only.
+   */
+  onPoolError?: (error: Error) => void;
+}
+
+/**
+ * A TypeORM DataSource (not yet initialized) for linebacker's schema. The pg driver is passed
+ * explicitly so bundlers see it; schema changes happen only through the migrations.
+ */
+export function createDataSource(
+  config: PersistenceConfig,
+  hooks: DataSourceHooks = {},
+): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    driver: pg,
+    url: config.url,
+    applicationName: config.applicationName,
+    poolSize: config.poolSize,
+    connectTimeoutMS: config.connectTimeoutMs,
+    entities: ALL_ENTITY_SCHEMAS,
+    migrations: ALL_MIGRATIONS,
+    migrationsTableName: MIGRATIONS_TABLE_NAME,
+    migrationsRun: false,
+    synchronize: false,
+    logging: false,
+    // Without a listener an idle connection's error would be an unhandled 'error' event.
+    poolErrorHandler: (error: Error) => hooks.onPoolError?.(error),
+    extra: {
+      statement_timeout: config.statementTimeoutMs,
+      query_timeout: config.queryTimeoutMs,
+      idle_in_transaction_session_timeout: config.idleInTransactionTimeoutMs,
+      idleTimeoutMillis: config.idleTimeoutMs,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: config.keepAliveInitialDelayMs,
+      types: DATE_AS_TEXT_TYPES,
+    },
+  });
+}
+
+/** Creates and connects a DataSource; a failure to connect is a mapped linebacker error. */
+export async function openDataSource(
+  config: PersistenceConfig,
+  hooks: DataSourceHooks = {},
+): Promise<DataSource> {
+  const dataSource = createDataSource(config, hooks);
+  try {
+    return await dataSource.initialize();
+  } catch (error) {
+    throw toPersistenceError(error);
+  }
+}
+
+/** One round trip to the server, for readiness probes; failures are mapped. */
+export async function pingDatabase(dataSource: DataSource): Promise<void> {
+  try {
+    await dataSource.query('SELECT 1');
+  } catch (error) {
+    throw toPersistenceError(error);
+  }
+}

@@ -1,0 +1,71 @@
+import { MigrationExecutor, type DataSource, type QueryRunner } from 'typeorm';
+import { toPersistenceError } from '../pg-errors';
+import { CreateBackupRequest1795795200001 } from './1795795200001-create-backup-request.migration';
+import { CreateStatusHistory1795795200002 } from './1795795200002-create-status-history.migration';
+import { CreateBackup1795795200003 } from './1795795200003-create-backup.migration';
+import { CreateOutbox1795795200004 } from './1795795200004-create-outbox.migration';
+import { CreateIntakeIdempotencyKey1795795200005 } from './1795795200005-create-intake-idempotency-key.migration';
+
+/** Every migration, oldest first. */
+export const ALL_MIGRATIONS = [
+  CreateBackupRequest1795795200001,
+  CreateStatusHistory1795795200002,
+  CreateBackup1795795200003,
+  CreateOutbox1795795200004,
+  CreateIntakeIdempotencyKey1795795200005,
+];
+
+/** Where TypeORM records which migrations ran. */
+export const MIGRATIONS_TABLE_NAME = 'linebacker_migration';
+
+/**
+ * Every instance of every app may run migrations at start-up, at the same moment. TypeORM
+ * does not serialise them, so a session advisory lock does; the executor runs on the very
+ * connection that holds the lock, so a pool of one cannot deadlock against itself.
+ */
+const MIGRATION_LOCK_SQL = "SELECT pg_advisory_lock(hashtext('linebacker:migrations'))";
+const MIGRATION_UNLOCK_SQL = "SELECT pg_advisory_unlock(hashtext('linebacker:migrations'))";
+
+async function withMigrationLock<T>(
+  dataSource: DataSource,
+  work: (executor: MigrationExecutor) => Promise<T>,
+): Promise<T> {
+  const runner: QueryRunner = dataSource.createQueryRunner();
+  try {
+    await runner.query(MIGRATION_LOCK_SQL);
+    try {
+      const executor = new MigrationExecutor(dataSource, runner);
+      executor.transaction = 'each';
+      return await work(executor);
+    } finally {
+      await runner.query(MIGRATION_UNLOCK_SQL);
+    }
+  } catch (error) {
+    throw toPersistenceError(error);
+  } finally {
+    await runner.release();
+  }
+}
+
+/** Applies every pending migration, each in its own transaction; returns their names. */
+export async function runMigrations(dataSource: DataSource): Promise<string[]> {
+  return withMigrationLock(dataSource, async (executor) => {
+    const applied = await executor.executePendingMigrations();
+    return applied.map((migration) => migration.name);
+  });
+}
+
+/**
+ * Reverts every applied migration, newest first, leaving only TypeORM's bookkeeping table.
+ * For tests and for tearing down a scratch database; never part of a deployment.
+ */
+export async function revertAllMigrations(dataSource: DataSource): Promise<number> {
+  return withMigrationLock(dataSource, async (executor) => {
+    let reverted = 0;
+    while ((await executor.getExecutedMigrations()).length > 0) {
+      await executor.undoLastMigration();
+      reverted++;
+    }
+    return reverted;
+  });
+}

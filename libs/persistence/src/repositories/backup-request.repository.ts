@@ -1,0 +1,185 @@
+import {
+  IdempotencyKeyInFlightError,
+  IdempotencyKeyReusedError,
+  TransientError,
+  type BackupRequest,
+  type BackupRequestRepository,
+  type CreateOutcome,
+  type IdempotencyRecord,
+  type OutboxMessage,
+  type StalledQuery,
+  type StatusChange,
+  type StatusHistoryEntry,
+} from '@linebacker/domain';
+import type { DataSource, EntityManager } from 'typeorm';
+import { constraintOf, sqlStateOf } from '../pg-errors';
+import { BackupRequestSchema, type BackupRequestRow } from '../schema/backup-request.schema';
+import { IdempotencyKeySchema } from '../schema/idempotency-key.schema';
+import { StatusHistorySchema } from '../schema/status-history.schema';
+import { applyChangeStatement, CLAIM_STALLED_SQL, createStatement } from './backup-request.sql';
+import { hydrate, inTransaction, passThrough, queryRows, withConnection } from './connection';
+import { lookupId } from './lookup-id';
+import { insertOutboxSql, outboxJson } from './outbox.sql';
+
+/** Options of {@link TypeormBackupRequestRepository}. */
+export interface BackupRequestRepositoryOptions {
+  /** Recorded as `by` on the history row that `create` writes. Default `http-receiver`. */
+  service?: string;
+  /** How long intake waits on another uncommitted call with the same key. Default 2000. */
+  idempotencyLockTimeoutMs?: number;
+  /**
+   * Called (synchronously, errors ignored) after a commit that wrote outbox rows, so an
+   * in-process relay can publish at once instead of waiting for its next poll.
+   */
+  onOutboxWritten?: () => void;
+}
+
+const toRequest = ({ redrivenTimestamp: _, ...request }: BackupRequestRow): BackupRequest =>
+  request;
+
+const toHistoryEntry = ({
+  statusHistoryId: _,
+  ...entry
+}: StatusHistoryEntry & { statusHistoryId: string }): StatusHistoryEntry => entry;
+
+async function findRequest(manager: EntityManager, id: string): Promise<BackupRequest | null> {
+  const row = await manager.findOne(BackupRequestSchema, { where: { backupRequestId: id } });
+  return row ? toRequest(row) : null;
+}
+
+/** BackupRequestRepository on PostgreSQL; see the port for the contract of each method. */
+export class TypeormBackupRequestRepository implements BackupRequestRepository {
+  private readonly service: string;
+  private readonly lockTimeoutMs: number;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly options: BackupRequestRepositoryOptions = {},
+  ) {
+    this.service = options.service ?? 'http-receiver';
+    this.lockTimeoutMs = options.idempotencyLockTimeoutMs ?? 2000;
+  }
+
+  /** The request, or null; an empty or missing id throws ValidationError. */
+  async findById(backupRequestId: string): Promise<BackupRequest | null> {
+    const id = lookupId(backupRequestId, 'backupRequestId');
+    if (id === null) return null;
+    return withConnection(this.dataSource, (runner) => findRequest(runner.manager, id));
+  }
+
+  /** Stores the request, its history row, outbox rows and key in one statement. */
+  async create(
+    request: BackupRequest,
+    outbox: OutboxMessage[],
+    idempotency?: IdempotencyRecord,
+  ): Promise<CreateOutcome> {
+    const { sql, params } = createStatement(request, outbox, this.service, idempotency);
+    if (!idempotency) {
+      await withConnection(this.dataSource, (runner) => runner.query(sql, params));
+    } else {
+      try {
+        // The key insert waits on another uncommitted insert of the same key; the lock
+        // timeout turns that wait into a quick, recognisable 55P03.
+        await inTransaction(this.dataSource, (runner) => runner.query(sql, params), {
+          lockTimeoutMs: this.lockTimeoutMs,
+        });
+      } catch (error) {
+        return this.resolveKeyClash(error, idempotency);
+      }
+    }
+    this.outboxWritten(outbox.length);
+    return { outcome: 'created', request };
+  }
+
+  private async resolveKeyClash(error: unknown, key: IdempotencyRecord): Promise<CreateOutcome> {
+    if (sqlStateOf(error) === '55P03') throw new IdempotencyKeyInFlightError(key.key);
+    if (sqlStateOf(error) !== '23505' || constraintOf(error) !== 'pk_intake_idempotency_key') {
+      throw error;
+    }
+    // The failed statement aborted its transaction; read the winner's row afresh.
+    return withConnection(this.dataSource, async (runner) => {
+      const stored = await runner.manager.findOne(IdempotencyKeySchema, {
+        where: { requesterId: key.requesterId, idempotencyKey: key.key },
+      });
+      if (stored === null) {
+        throw new TransientError('IdempotencyKeyVanished', 'the clashing key is gone; retry');
+      }
+      if (stored.fingerprint !== key.fingerprint) throw new IdempotencyKeyReusedError(key.key);
+      const original = await findRequest(runner.manager, stored.backupRequestId);
+      if (original === null) throw new TransientError('IdempotencyKeyOrphan', 'no request');
+      return { outcome: 'replayed', request: original };
+    });
+  }
+
+  /**
+   * The whole change is one statement (see applyChangeStatement). 'conflict' when the status
+   * is no longer `from`, and also when the request already has a Backup: the unique
+   * constraint aborted the statement, so nothing of the change was written.
+   */
+  async applyChange(change: StatusChange): Promise<'applied' | 'conflict'> {
+    lookupId(change.backupRequestId, 'backupRequestId');
+    const { sql, params } = applyChangeStatement(change);
+    let applied: boolean;
+    try {
+      const rows = await withConnection(this.dataSource, (runner) =>
+        queryRows(runner, sql, params),
+      );
+      applied = rows[0]?.['applied'] === 1;
+    } catch (error) {
+      if (sqlStateOf(error) === '23505' && constraintOf(error) === 'uq_backup_backup_request_id') {
+        return 'conflict';
+      }
+      throw error;
+    }
+    if (applied) this.outboxWritten(change.outbox.length);
+    return applied ? 'applied' : 'conflict';
+  }
+
+  /** Claims, marks and re-drives stalled requests in one transaction, oldest first. */
+  async claimStalled(
+    query: StalledQuery,
+    redrive: (request: BackupRequest) => OutboxMessage[],
+  ): Promise<BackupRequest[]> {
+    if (query.limit <= 0 || query.statuses.length === 0) return [];
+    const params = [
+      query.now,
+      [...query.statuses],
+      query.changedBefore,
+      query.redrivenBefore,
+      query.limit,
+    ];
+    const claimed = await inTransaction(this.dataSource, async (runner) => {
+      const rows = await queryRows(runner, CLAIM_STALLED_SQL, params);
+      const requests = rows
+        .map((row) => toRequest(hydrate(this.dataSource, BackupRequestSchema, row)))
+        .sort((a, b) => a.statusTimestamp.getTime() - b.statusTimestamp.getTime());
+      const messages = await passThrough(async () => requests.flatMap(redrive));
+      if (messages.length > 0) await runner.query(insertOutboxSql('$1'), [outboxJson(messages)]);
+      return { requests, written: messages.length };
+    });
+    this.outboxWritten(claimed.written);
+    return claimed.requests;
+  }
+
+  /** The request's status changes, oldest first; empty for an unknown id. */
+  async history(backupRequestId: string): Promise<StatusHistoryEntry[]> {
+    const id = lookupId(backupRequestId, 'backupRequestId');
+    if (id === null) return [];
+    const rows = await withConnection(this.dataSource, (runner) =>
+      runner.manager.find(StatusHistorySchema, {
+        where: { backupRequestId: id },
+        order: { statusHistoryId: 'ASC' },
+      }),
+    );
+    return rows.map(toHistoryEntry);
+  }
+
+  private outboxWritten(count: number): void {
+    if (count === 0 || !this.options.onOutboxWritten) return;
+    try {
+      this.options.onOutboxWritten();
+    } catch {
+      // Only a wake-up signal: the relay polls anyway, and the commit already happened.
+    }
+  }
+}

@@ -1,0 +1,190 @@
+import {
+  ValidationError,
+  type Backup,
+  type BackupRequest,
+  type IdempotencyRecord,
+  type OutboxMessage,
+  type RequestPatch,
+  type StatusChange,
+} from '@linebacker/domain';
+import { insertOutboxSql, outboxJson } from './outbox.sql';
+
+/** A statement and its parameters. */
+export interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
+/** Columns a patch may set; a Record so a new patch field fails to compile until mapped. */
+const PATCH_COLUMNS: Readonly<Record<keyof Required<RequestPatch>, string>> = {
+  backupProviderCode: 'backup_provider_code',
+  storagePathName: 'storage_path_name',
+  checkedTimestamp: 'checked_timestamp',
+  sentToInterfaceTimestamp: 'sent_to_interface_timestamp',
+  replyTimestamp: 'reply_timestamp',
+  replyMessageText: 'reply_message_text',
+};
+
+function patchAssignments(patch: RequestPatch, params: unknown[]): string[] {
+  return Object.entries(patch)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => {
+      const column = (PATCH_COLUMNS as Record<string, string | undefined>)[key];
+      if (!column) throw new ValidationError(`a status change cannot set ${key}`, key);
+      params.push(value);
+      return `${column} = $${params.length}`;
+    });
+}
+
+function backupJson(backup: Backup): string {
+  return JSON.stringify([
+    {
+      backup_id: backup.backupId,
+      backup_request_id: backup.backupRequestId,
+      backup_job_id: backup.backupJobId,
+      data_date: backup.dataDate,
+      backup_provider_code: backup.backupProviderCode,
+      days_to_keep_count: backup.daysToKeepCount,
+      hold_flag: backup.holdFlag,
+      storage_path_name: backup.storagePathName,
+      backup_byte_count: backup.backupByteCount,
+      copy_start_timestamp: backup.copyStartTimestamp,
+      copy_end_timestamp: backup.copyEndTimestamp,
+      verify_start_timestamp: backup.verifyStartTimestamp,
+      verify_end_timestamp: backup.verifyEndTimestamp,
+      verify_hash_text: backup.verifyHashText,
+      due_to_delete_date: backup.dueToDeleteDate,
+      deleted_timestamp: backup.deletedTimestamp,
+    },
+  ]);
+}
+
+/** The backup table's columns and types, as unpacked from the JSON parameter. */
+const BACKUP_COLUMNS: ReadonlyArray<readonly [string, string]> = [
+  ['backup_id', 'uuid'],
+  ['backup_request_id', 'uuid'],
+  ['backup_job_id', 'varchar'],
+  ['data_date', 'date'],
+  ['backup_provider_code', 'varchar'],
+  ['days_to_keep_count', 'integer'],
+  ['hold_flag', 'boolean'],
+  ['storage_path_name', 'varchar'],
+  ['backup_byte_count', 'bigint'],
+  ['copy_start_timestamp', 'timestamptz'],
+  ['copy_end_timestamp', 'timestamptz'],
+  ['verify_start_timestamp', 'timestamptz'],
+  ['verify_end_timestamp', 'timestamptz'],
+  ['verify_hash_text', 'varchar'],
+  ['due_to_delete_date', 'date'],
+  ['deleted_timestamp', 'timestamptz'],
+];
+
+function insertBackupSql(param: string): string {
+  const names = BACKUP_COLUMNS.map(([name]) => name);
+  const typed = BACKUP_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ');
+  return `INSERT INTO backup (${names.join(', ')})
+    SELECT ${names.map((name) => `b.${name}`).join(', ')}
+      FROM moved, jsonb_to_recordset(${param}::jsonb) AS b(${typed})`;
+}
+
+/**
+ * A status change as ONE statement, hence one round trip and one implicit transaction: the
+ * compare-and-set UPDATE, then history, Backup and outbox inserts that select from its
+ * result, so they write nothing when the UPDATE matched no row. Any error (a second Backup
+ * included) aborts the whole statement, so a change is never partly written.
+ */
+export function applyChangeStatement(change: StatusChange): Statement {
+  const params: unknown[] = [
+    change.backupRequestId,
+    change.from,
+    change.to,
+    change.at,
+    change.by,
+    change.messageId,
+    outboxJson(change.outbox),
+  ];
+  const assignments = patchAssignments(change.patch, params);
+  let backupCte = '';
+  if (change.backup) {
+    params.push(backupJson(change.backup));
+    backupCte = `, backup_row AS (${insertBackupSql(`$${params.length}`)})`;
+  }
+  const sql = `WITH moved AS (
+      UPDATE backup_request
+         SET ${['status_type_code = $3', 'status_timestamp = $4', ...assignments].join(', ')}
+       WHERE backup_request_id = $1 AND status_type_code = $2
+   RETURNING backup_request_id
+    ), history_row AS (
+      INSERT INTO backup_request_status_history (backup_request_id, from_status_type_code,
+          to_status_type_code, status_timestamp, changed_by_service_name, message_id)
+      SELECT backup_request_id, $2, $3, $4, $5, $6 FROM moved
+    )${backupCte}, outbox_rows AS (${insertOutboxSql('$7', 'moved')})
+    SELECT count(*)::int AS applied FROM moved`;
+  return { sql, params };
+}
+
+/**
+ * A new request, its first history row, its outbox messages and its Idempotency-Key as one
+ * statement. The key goes in with the rest, so a clash with another call's key aborts all.
+ */
+export function createStatement(
+  request: BackupRequest,
+  outbox: readonly OutboxMessage[],
+  by: string,
+  idempotency?: IdempotencyRecord,
+): Statement {
+  const r = request;
+  const params: unknown[] = [
+    r.backupRequestId,
+    r.backupJobId,
+    r.dataDate,
+    r.preparedDataPathName,
+    r.transportTypeCode,
+    r.statusTypeCode,
+    r.backupProviderCode,
+    r.storagePathName,
+    r.requesterId,
+    r.correlationId,
+    r.receivedTimestamp,
+    r.checkedTimestamp,
+    r.sentToInterfaceTimestamp,
+    r.replyTimestamp,
+    r.replyMessageText,
+    r.statusTimestamp,
+    by,
+    outboxJson(outbox),
+  ];
+  let keyCte = '';
+  if (idempotency) {
+    params.push(idempotency.requesterId, idempotency.key, idempotency.fingerprint);
+    keyCte = `, key_row AS (
+      INSERT INTO intake_idempotency_key (requester_id, idempotency_key, fingerprint,
+          backup_request_id)
+      SELECT $19, $20, $21, backup_request_id FROM created)`;
+  }
+  const sql = `WITH created AS (
+      INSERT INTO backup_request (backup_request_id, backup_job_id, data_date,
+          prepared_data_path_name, transport_type_code, status_type_code, backup_provider_code,
+          storage_path_name, requester_id, correlation_id, received_timestamp, checked_timestamp,
+          sent_to_interface_timestamp, reply_timestamp, reply_message_text, status_timestamp)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+      RETURNING backup_request_id
+    ), history_row AS (
+      INSERT INTO backup_request_status_history (backup_request_id, from_status_type_code,
+          to_status_type_code, status_timestamp, changed_by_service_name, message_id)
+      SELECT backup_request_id, NULL, $6, $16, $17, NULL FROM created
+    )${keyCte}, outbox_rows AS (${insertOutboxSql('$18', 'created')})
+    SELECT backup_request_id FROM created`;
+  return { sql, params };
+}
+
+/** Claims stalled requests: locks them (skipping rows others hold) and marks them re-driven. */
+export const CLAIM_STALLED_SQL = `UPDATE backup_request SET redriven_timestamp = $1
+  WHERE backup_request_id IN (
+    SELECT backup_request_id FROM backup_request
+     WHERE status_type_code = ANY($2::text[]) AND status_timestamp < $3
+       AND (redriven_timestamp IS NULL OR redriven_timestamp < $4)
+     ORDER BY status_timestamp
+     LIMIT $5
+       FOR UPDATE SKIP LOCKED)
+  RETURNING *`;

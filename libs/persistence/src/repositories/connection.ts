@@ -1,0 +1,119 @@
+import type { DataSource, EntitySchema, QueryRunner } from 'typeorm';
+import { toPersistenceError } from '../pg-errors';
+
+/** A failure of the caller's own callback (e.g. the relay's publish): never remapped. */
+export class CallbackFailure {
+  constructor(readonly error: unknown) {}
+}
+
+/** Runs a callback so that whatever it throws reaches the caller unchanged. */
+export async function passThrough<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw new CallbackFailure(error);
+  }
+}
+
+/**
+ * Closes the connection instead of returning it to the pool when it can no longer be
+ * trusted: after a client-side read timeout the server may still answer the abandoned
+ * query, and the next borrower would queue behind it.
+ */
+async function discardIfSuspect(runner: QueryRunner, error: unknown): Promise<void> {
+  if (!(error instanceof Error) || !/query read timeout/i.test(error.message)) return;
+  // Connected already (the query was sent), so this returns the client without a wait.
+  const client = (await runner.connect().catch(() => undefined)) as
+    { end?: () => Promise<void> } | undefined;
+  client?.end?.().catch(() => undefined);
+}
+
+/**
+ * Borrows one pooled connection for `work`, returns it afterwards, and maps every database
+ * failure (including failing to get a connection) to linebacker's error taxonomy.
+ */
+export async function withConnection<T>(
+  dataSource: DataSource,
+  work: (runner: QueryRunner) => Promise<T>,
+): Promise<T> {
+  let runner: QueryRunner | undefined;
+  try {
+    runner = dataSource.createQueryRunner();
+    return await work(runner);
+  } catch (error) {
+    if (error instanceof CallbackFailure) throw error.error;
+    if (runner) await discardIfSuspect(runner, error);
+    throw toPersistenceError(error);
+  } finally {
+    await runner?.release();
+  }
+}
+
+async function rollbackQuietly(runner: QueryRunner): Promise<void> {
+  try {
+    await runner.query('ROLLBACK');
+  } catch {
+    // The connection is gone; the server rolls the transaction back by itself.
+  }
+}
+
+/** Transaction-local settings, applied in the same round trip as BEGIN. */
+export interface TransactionSettings {
+  /** How long a statement may wait for a row or key lock before failing with 55P03. */
+  lockTimeoutMs?: number;
+}
+
+function beginSql(settings: TransactionSettings): string {
+  const { lockTimeoutMs } = settings;
+  if (lockTimeoutMs === undefined) return 'BEGIN';
+  return `BEGIN; SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(lockTimeoutMs))}`;
+}
+
+/**
+ * Runs `work` in one transaction: BEGIN (with any settings), the work, COMMIT; any failure
+ * rolls back. Issued by hand rather than through TypeORM so settings share BEGIN's round trip.
+ */
+export async function inTransaction<T>(
+  dataSource: DataSource,
+  work: (runner: QueryRunner) => Promise<T>,
+  settings: TransactionSettings = {},
+): Promise<T> {
+  return withConnection(dataSource, async (runner) => {
+    await runner.query(beginSql(settings));
+    try {
+      const result = await work(runner);
+      await runner.query('COMMIT');
+      return result;
+    } catch (error) {
+      await rollbackQuietly(runner);
+      throw error;
+    }
+  });
+}
+
+/**
+ * Turns a raw row (column names) into an entity (property names) using the EntitySchema,
+ * so the schema files stay the single description of the mapping. pg already parsed each
+ * value to the type the domain expects (see DATE_AS_TEXT_TYPES for dates).
+ */
+export function hydrate<T>(
+  dataSource: DataSource,
+  schema: EntitySchema<T>,
+  row: Record<string, unknown>,
+): T {
+  const entity: Record<string, unknown> = {};
+  for (const column of dataSource.getMetadata(schema).columns) {
+    entity[column.propertyName] = row[column.databaseName];
+  }
+  return entity as T;
+}
+
+/** Runs one statement and returns its rows, whatever the command (TypeORM reshapes UPDATE's). */
+export async function queryRows(
+  runner: QueryRunner,
+  sql: string,
+  params: unknown[] = [],
+): Promise<Record<string, unknown>[]> {
+  const result = (await runner.query(sql, params, true)) as { records?: unknown[] };
+  return (result.records ?? []) as Record<string, unknown>[];
+}

@@ -1,0 +1,41 @@
+import type { BackupRequest } from '@linebacker/domain';
+import { EntitySchema } from 'typeorm';
+
+/** A backup_request row: the aggregate plus recovery's bookkeeping. */
+export interface BackupRequestRow extends BackupRequest {
+  /** When recovery last re-drove the request; keeps concurrent recoverers from repeating it. */
+  redrivenTimestamp: Date | null;
+}
+
+const timestamp = (name: string, nullable = false) =>
+  ({ name, type: 'timestamptz', nullable }) as const;
+
+/** The mapping of the BackupRequest aggregate onto `backup_request` (columns as migrated). */
+export const BackupRequestSchema = new EntitySchema<BackupRequestRow>({
+  name: 'BackupRequest',
+  tableName: 'backup_request',
+  columns: {
+    backupRequestId: { name: 'backup_request_id', type: 'uuid', primary: true },
+    backupJobId: { name: 'backup_job_id', type: 'varchar', length: 50 },
+    dataDate: { name: 'data_date', type: 'date' },
+    preparedDataPathName: { name: 'prepared_data_path_name', type: 'varchar', length: 250 },
+    transportTypeCode: { name: 'transport_type_code', type: 'varchar', length: 10 },
+    statusTypeCode: { name: 'status_type_code', type: 'varchar', length: 20 },
+    backupProviderCode: {
+      name: 'backup_provider_code',
+      type: 'varchar',
+      length: 10,
+      nullable: true,
+    },
+    storagePathName: { name: 'storage_path_name', type: 'varchar', length: 250, nullable: true },
+    requesterId: { name: 'requester_id', type: 'varchar', length: 200 },
+    correlationId: { name: 'correlation_id', type: 'varchar', length: 200 },
+    receivedTimestamp: timestamp('received_timestamp'),
+    checkedTimestamp: timestamp('checked_timestamp', true),
+    sentToInterfaceTimestamp: timestamp('sent_to_interface_timestamp', true),
+    replyTimestamp: timestamp('reply_timestamp', true),
+    replyMessageText: { name: 'reply_message_text', type: 'varchar', length: 250, nullable: true },
+    statusTimestamp: timestamp('status_timestamp'),
+    redrivenTimestamp: timestamp('redriven_timestamp', true),
+  },
+});

@@ -1,0 +1,14 @@
+import { BackupRequestSchema } from './backup-request.schema';
+import { BackupSchema } from './backup.schema';
+import { IdempotencyKeySchema } from './idempotency-key.schema';
+import { OutboxSchema } from './outbox.schema';
+import { StatusHistorySchema } from './status-history.schema';
+
+/** Every table's mapping, for the DataSource (the migrations, not these, create the tables). */
+export const ALL_ENTITY_SCHEMAS = [
+  BackupRequestSchema,
+  StatusHistorySchema,
+  BackupSchema,
+  OutboxSchema,
+  IdempotencyKeySchema,
+];

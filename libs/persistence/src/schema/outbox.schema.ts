@@ -1,0 +1,23 @@
+import type { OutboxRecord } from '@linebacker/domain';
+import { EntitySchema } from 'typeorm';
+
+/** An outbox row: a message waiting for the relay, plus when it was written. */
+export interface OutboxRow extends OutboxRecord {
+  createdAt: Date;
+}
+
+/** The mapping of the transactional outbox onto `outbox`. */
+export const OutboxSchema = new EntitySchema<OutboxRow>({
+  name: 'Outbox',
+  tableName: 'outbox',
+  columns: {
+    sequence: { name: 'sequence', type: 'bigint', primary: true, generated: 'increment' },
+    messageId: { name: 'message_id', type: 'varchar', length: 250 },
+    type: { name: 'type', type: 'varchar', length: 100 },
+    correlationId: { name: 'correlation_id', type: 'varchar', length: 200 },
+    causationId: { name: 'causation_id', type: 'varchar', length: 250, nullable: true },
+    occurredAt: { name: 'occurred_at', type: 'timestamptz' },
+    payload: { name: 'payload', type: 'jsonb' },
+    createdAt: { name: 'created_at', type: 'timestamptz', createDate: true },
+  },
+});
