@@ -44,6 +44,7 @@ const table: Array<[string, unknown, ErrorKind]> = [
     new Error('Client has encountered a connection error and is not queryable'),
     'unavailable',
   ],
+  ['a DataSource already destroyed', new Error('Driver not Connected'), 'unavailable'],
   ['08006 connection_failure', serverError('08006'), 'unavailable'],
   ['08001 unable to connect', serverError('08001'), 'unavailable'],
   ['57P01 admin_shutdown', serverError('57P01'), 'unavailable'],

@@ -49,9 +49,13 @@ const TRANSIENT_SQLSTATE_CLASSES = new Set(['40']);
 /** Classes where the data or the state is wrong, so a retry fails the same way. */
 const PERMANENT_SQLSTATE_CLASSES = new Set(['22', '23']);
 
-/** node-postgres and TypeORM report a lost or unobtainable connection only in the message. */
+/**
+ * node-postgres and TypeORM report a lost or unobtainable connection only in the message.
+ * A pool already closed (shutdown under way) counts too: the work must go back, not die.
+ */
 const UNAVAILABLE_MESSAGES = [
   /connection terminated/i,
+  /driver not connected/i,
   /timeout exceeded when trying to connect/i,
   /is not queryable/i,
   /cannot use a pool after calling end/i,

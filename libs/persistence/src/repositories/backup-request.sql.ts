@@ -123,6 +123,28 @@ export function applyChangeStatement(change: StatusChange): Statement {
   return { sql, params };
 }
 
+/** The request's columns, in the order of `createStatement`'s first parameters. */
+const REQUEST_COLUMNS: ReadonlyArray<readonly [keyof BackupRequest, string]> = [
+  ['backupRequestId', 'backup_request_id'],
+  ['backupJobId', 'backup_job_id'],
+  ['dataDate', 'data_date'],
+  ['preparedDataPathName', 'prepared_data_path_name'],
+  ['transportTypeCode', 'transport_type_code'],
+  ['statusTypeCode', 'status_type_code'],
+  ['backupProviderCode', 'backup_provider_code'],
+  ['storagePathName', 'storage_path_name'],
+  ['requesterId', 'requester_id'],
+  ['correlationId', 'correlation_id'],
+  ['receivedTimestamp', 'received_timestamp'],
+  ['checkedTimestamp', 'checked_timestamp'],
+  ['sentToInterfaceTimestamp', 'sent_to_interface_timestamp'],
+  ['replyTimestamp', 'reply_timestamp'],
+  ['replyMessageText', 'reply_message_text'],
+  ['statusTimestamp', 'status_timestamp'],
+];
+const STATUS_PARAM = `$${REQUEST_COLUMNS.findIndex(([field]) => field === 'statusTypeCode') + 1}`;
+const AT_PARAM = `$${REQUEST_COLUMNS.findIndex(([field]) => field === 'statusTimestamp') + 1}`;
+
 /**
  * A new request, its first history row, its outbox messages and its Idempotency-Key as one
  * statement. The key goes in with the rest, so a clash with another call's key aborts all.
@@ -133,47 +155,28 @@ export function createStatement(
   by: string,
   idempotency?: IdempotencyRecord,
 ): Statement {
-  const r = request;
-  const params: unknown[] = [
-    r.backupRequestId,
-    r.backupJobId,
-    r.dataDate,
-    r.preparedDataPathName,
-    r.transportTypeCode,
-    r.statusTypeCode,
-    r.backupProviderCode,
-    r.storagePathName,
-    r.requesterId,
-    r.correlationId,
-    r.receivedTimestamp,
-    r.checkedTimestamp,
-    r.sentToInterfaceTimestamp,
-    r.replyTimestamp,
-    r.replyMessageText,
-    r.statusTimestamp,
-    by,
-    outboxJson(outbox),
-  ];
+  const params: unknown[] = REQUEST_COLUMNS.map(([field]) => request[field]);
+  const values = params.map((_, i) => `$${i + 1}`).join(', ');
+  params.push(by, outboxJson(outbox));
+  const [byParam, outboxParam] = [`$${params.length - 1}`, `$${params.length}`];
   let keyCte = '';
   if (idempotency) {
     params.push(idempotency.requesterId, idempotency.key, idempotency.fingerprint);
+    const n = params.length;
     keyCte = `, key_row AS (
       INSERT INTO intake_idempotency_key (requester_id, idempotency_key, fingerprint,
           backup_request_id)
-      SELECT $19, $20, $21, backup_request_id FROM created)`;
+      SELECT $${n - 2}, $${n - 1}, $${n}, backup_request_id FROM created)`;
   }
   const sql = `WITH created AS (
-      INSERT INTO backup_request (backup_request_id, backup_job_id, data_date,
-          prepared_data_path_name, transport_type_code, status_type_code, backup_provider_code,
-          storage_path_name, requester_id, correlation_id, received_timestamp, checked_timestamp,
-          sent_to_interface_timestamp, reply_timestamp, reply_message_text, status_timestamp)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+      INSERT INTO backup_request (${REQUEST_COLUMNS.map(([, column]) => column).join(', ')})
+      VALUES (${values})
       RETURNING backup_request_id
     ), history_row AS (
       INSERT INTO backup_request_status_history (backup_request_id, from_status_type_code,
           to_status_type_code, status_timestamp, changed_by_service_name, message_id)
-      SELECT backup_request_id, NULL, $6, $16, $17, NULL FROM created
-    )${keyCte}, outbox_rows AS (${insertOutboxSql('$18', 'created')})
+      SELECT backup_request_id, NULL, ${STATUS_PARAM}, ${AT_PARAM}, ${byParam}, NULL FROM created
+    )${keyCte}, outbox_rows AS (${insertOutboxSql(outboxParam, 'created')})
     SELECT backup_request_id FROM created`;
   return { sql, params };
 }

@@ -1,0 +1,144 @@
+import { testNamespace } from '@linebacker/testing';
+import {
+  DependencyUnavailableError,
+  isLinebackerError,
+  type LinebackerError,
+} from '@linebacker/domain';
+import type { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import { persistenceConfig } from './config/persistence.config';
+import { openDataSource, pingDatabase } from './data-source';
+import { sqlStateOf } from './pg-errors';
+import { TypeormBackupRequestRepository } from './repositories/backup-request.repository';
+import { aChange, aRequest } from './testing/fixtures';
+import { openTestPersistence, waitFor, type TestPersistence } from './testing/test-database';
+
+describe('a database that fails under the repositories', () => {
+  let db: TestPersistence;
+  let admin: Client;
+
+  beforeAll(async () => {
+    db = await openTestPersistence('failures');
+    admin = await db.admin();
+  });
+  afterAll(async () => db.stop());
+
+  async function pool(
+    overrides = {},
+  ): Promise<{ ds: DataSource; name: string; poolErrors: Error[] }> {
+    const name = testNamespace('lb-failing');
+    const poolErrors: Error[] = [];
+    const ds = await db.openPool(
+      { applicationName: name, ...overrides },
+      { onPoolError: (error) => poolErrors.push(error) },
+    );
+    return { ds, name, poolErrors };
+  }
+  const backendsOf = async (name: string, where = 'true'): Promise<number> =>
+    (
+      await admin.query(
+        `SELECT count(*)::int AS count FROM pg_stat_activity WHERE application_name = $1 AND ${where}`,
+        [name],
+      )
+    ).rows[0].count;
+  const terminate = (name: string) =>
+    admin.query(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+      [name],
+    );
+  /** Holds the request's row lock from another session, so a change to it must wait. */
+  async function lockRow(id: string): Promise<void> {
+    await admin.query('BEGIN');
+    await admin.query('SELECT 1 FROM backup_request WHERE backup_request_id = $1 FOR UPDATE', [id]);
+  }
+  /** Retries until a call succeeds; every failure on the way must already be mapped. */
+  async function recovers(call: () => Promise<unknown>): Promise<LinebackerError[]> {
+    const failures: LinebackerError[] = [];
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await call();
+        return failures;
+      } catch (error) {
+        if (!isLinebackerError(error) || error.kind === 'permanent') throw error;
+        failures.push(error);
+      }
+    }
+    throw new Error(`still failing: ${failures.map((f) => f.message).join('; ')}`);
+  }
+
+  it('reports a connection killed mid-statement as unavailable, then recovers', async () => {
+    const { ds, name } = await pool();
+    const requests = new TypeormBackupRequestRepository(ds);
+    const request = aRequest();
+    await requests.create(request, []);
+    await lockRow(request.backupRequestId);
+    const waiting = requests.applyChange(aChange(request, 'Received', 'Allowed'));
+    await waitFor(async () => (await backendsOf(name, "wait_event_type = 'Lock'")) > 0);
+    await terminate(name);
+    await expect(waiting).rejects.toMatchObject({ kind: 'unavailable' });
+    await admin.query('ROLLBACK');
+    await recovers(() => requests.findById(request.backupRequestId));
+    expect(await requests.applyChange(aChange(request, 'Received', 'Allowed'))).toBe('applied');
+  });
+
+  it('survives idle pooled connections being killed, and the next calls recover', async () => {
+    const { ds, name, poolErrors } = await pool();
+    const requests = new TypeormBackupRequestRepository(ds);
+    const request = aRequest();
+    await requests.create(request, []);
+    await Promise.all([1, 2, 3, 4].map(() => requests.findById(request.backupRequestId)));
+    expect(await backendsOf(name)).toBeGreaterThan(1);
+    await terminate(name);
+    await waitFor(async () => (await backendsOf(name)) === 0);
+    const failures = await recovers(() => requests.findById(request.backupRequestId));
+    for (const failure of failures) expect(['unavailable', 'transient']).toContain(failure.kind);
+    await waitFor(async () => poolErrors.length > 0);
+  });
+
+  it('reports a statement cut off by statement_timeout as transient', async () => {
+    const { ds } = await pool({ statementTimeoutMs: 300 });
+    const requests = new TypeormBackupRequestRepository(ds);
+    const request = aRequest();
+    await requests.create(request, []);
+    await lockRow(request.backupRequestId);
+    const started = Date.now();
+    const failure = await requests
+      .applyChange(aChange(request, 'Received', 'Allowed'))
+      .catch((e) => e);
+    await admin.query('ROLLBACK');
+    expect(failure).toMatchObject({ kind: 'transient', code: 'DependencyFailed' });
+    expect(sqlStateOf(failure)).toBe('57014');
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('reports an exhausted pool as unavailable after the connect timeout', async () => {
+    const { ds } = await pool({ poolSize: 1, connectTimeoutMs: 300 });
+    const requests = new TypeormBackupRequestRepository(ds);
+    const holder = ds.createQueryRunner();
+    await holder.connect();
+    const started = Date.now();
+    await expect(requests.findById(aRequest().backupRequestId)).rejects.toMatchObject({
+      kind: 'unavailable',
+    });
+    expect(Date.now() - started).toBeLessThan(3000);
+    await holder.release();
+    expect(await requests.findById(aRequest().backupRequestId)).toBeNull();
+  });
+
+  it('reports a server that refuses connections as unavailable', async () => {
+    const config = persistenceConfig('postgres://postgres@127.0.0.1:1/nothing', {
+      connectTimeoutMs: 1000,
+    });
+    await expect(openDataSource(config)).rejects.toBeInstanceOf(DependencyUnavailableError);
+  });
+
+  it('answers a readiness ping, and reports a closed pool as unavailable', async () => {
+    const { ds } = await pool();
+    await expect(pingDatabase(ds)).resolves.toBeUndefined();
+    await ds.destroy();
+    await expect(pingDatabase(ds)).rejects.toMatchObject({ kind: 'unavailable' });
+    await expect(
+      new TypeormBackupRequestRepository(ds).findById(aRequest().backupRequestId),
+    ).rejects.toMatchObject({ kind: 'unavailable' });
+  });
+});
