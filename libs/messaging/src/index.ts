@@ -11,3 +11,13 @@ export type { MessageHeaders } from './runner/message-headers';
 export { HandlerTimeoutError } from './runner/handler-deadline';
 export * from './memory/in-memory-broker';
 export * from './memory/in-memory-message-bus';
+export * from './amqp/connection-options';
+export {
+  IRRECOVERABLE_REPLY_CODES,
+  classifyBrokerError,
+  isIrrecoverable,
+  replyCodeOf,
+} from './amqp/reply-codes';
+export { ConnectionSupervisor } from './amqp/connection-supervisor';
+export type { AmqpConnect, ConnectionParticipant } from './amqp/connection-supervisor';
+export * from './amqp/amqp-message-bus';

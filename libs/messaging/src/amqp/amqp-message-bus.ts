@@ -1,0 +1,196 @@
+import { PermanentError } from '@linebacker/domain';
+import { EnvelopeCodec, type PayloadSchemas } from '../envelope/envelope-codec';
+import type { Envelope, OutgoingMessage } from '../port/envelope';
+import type {
+  MessageBus,
+  MessageBusObserver,
+  MessageHandler,
+  SubscribeOptions,
+  Subscription,
+  SubscriptionDefinition,
+} from '../port/message-bus.port';
+import { HEADERS } from '../runner/message-headers';
+import {
+  DEFAULT_DELIVERY_LIMIT,
+  assertSubscription,
+  eventsExchangeName,
+  exportDefinitions,
+  type TopologyOptions,
+} from '../topology/topology';
+import { AmqpDeadLetters } from './amqp-dead-letters';
+import { AmqpSubscription } from './amqp-subscription';
+import { TopologyParticipant, declareTopology, withChannel } from './amqp-topology';
+import { ConfirmPublisher } from './confirm-publisher';
+import type { ConnectionOptions } from './connection-options';
+import { ConnectionSupervisor, type AmqpConnect } from './connection-supervisor';
+import { classifyBrokerError } from './reply-codes';
+
+/** Configuration of the RabbitMQ bus (see the README for every default). */
+export interface AmqpMessageBusConfig extends ConnectionOptions, TopologyOptions {
+  /** Publishes awaiting a confirm before further publishes wait (default 1000). */
+  maxUnconfirmed?: number;
+  payloadSchemas?: PayloadSchemas;
+  observer?: MessageBusObserver;
+}
+
+/**
+ * linebacker's bus on RabbitMQ: a supervised connection, topology replayed on every
+ * reconnect, confirmed publishing, and one channel per subscription driven by the shared
+ * consumer runner. At-least-once: duplicates are possible, losses are not.
+ */
+export class AmqpMessageBus implements MessageBus {
+  readonly deadLetters: AmqpDeadLetters;
+  private readonly supervisor: ConnectionSupervisor;
+  private readonly publisher: ConfirmPublisher;
+  private readonly topology: TopologyParticipant;
+  private readonly codec: EnvelopeCodec;
+  private readonly subscriptions: AmqpSubscription[] = [];
+  private readonly exchange: string;
+  private stopping = false;
+
+  constructor(
+    private readonly config: AmqpMessageBusConfig,
+    connect?: AmqpConnect,
+  ) {
+    this.codec = new EnvelopeCodec(config.payloadSchemas);
+    this.exchange = eventsExchangeName(config);
+    this.supervisor = new ConnectionSupervisor(config, config.observer, connect);
+    this.topology = new TopologyParticipant(this.topologyOptions());
+    this.publisher = new ConfirmPublisher({
+      name: 'publisher',
+      maxUnconfirmed: config.maxUnconfirmed,
+      observer: config.observer,
+      isBlocked: () => this.supervisor.isBlocked(),
+      onChannelLost: (reason) => this.supervisor.recycle(reason),
+    });
+    this.deadLetters = new AmqpDeadLetters({
+      codec: this.codec,
+      publisher: this.publisher,
+      namespace: config.namespace,
+      connection: () => this.supervisor.current()?.connection ?? null,
+    });
+    // Order matters on every reconnect: topology, then the publisher the runners need.
+    void this.supervisor.add(this.topology);
+    void this.supervisor.add(this.publisher);
+  }
+
+  /** Connects (bounded attempts), declares topology, attaches registered subscriptions. */
+  async start(): Promise<void> {
+    if (this.stopping) throw new PermanentError('BusStopped', 'the bus was stopped');
+    await this.supervisor.start();
+  }
+
+  /** One confirmed publish; rejects `unavailable` at once while disconnected. */
+  async publish(message: OutgoingMessage): Promise<void> {
+    const envelope = this.codec.toEnvelope(message);
+    await this.publisher.reserve();
+    return this.sendEnvelope(envelope);
+  }
+
+  /** Validates all, then writes in order and awaits every confirm together (pipelined). */
+  async publishBatch(messages: readonly OutgoingMessage[]): Promise<void> {
+    const envelopes = messages.map((m) => this.codec.toEnvelope(m));
+    const confirms: Array<Promise<void>> = [];
+    let failure: unknown;
+    try {
+      for (const envelope of envelopes) {
+        await this.publisher.reserve();
+        confirms.push(this.sendEnvelope(envelope));
+      }
+    } catch (error) {
+      failure = error;
+    }
+    const results = await Promise.allSettled(confirms);
+    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure !== undefined || rejected) throw failure ?? rejected?.reason;
+  }
+
+  /** Declares the subscriptions' topology now (if connected) and on every reconnect. */
+  async declare(definitions: readonly SubscriptionDefinition[]): Promise<void> {
+    definitions.forEach(assertSubscription);
+    const topology = this.topology.add(definitions);
+    const live = this.supervisor.current();
+    if (!live) return;
+    try {
+      await withChannel(live.connection, (channel) => declareTopology(channel, topology));
+    } catch (error) {
+      throw classifyBrokerError(error, 'declaring topology failed');
+    }
+  }
+
+  /** Declares a subscription and attaches its consumer now (if connected) and after reconnects. */
+  async subscribe(
+    definition: SubscriptionDefinition,
+    handler: MessageHandler,
+    options: SubscribeOptions = {},
+  ): Promise<Subscription> {
+    await this.declare([definition]);
+    const queueType = this.config.queueType ?? 'quorum';
+    const subscription = new AmqpSubscription(definition, handler, options, {
+      codec: this.codec,
+      publisher: this.publisher,
+      namespace: this.config.namespace,
+      redeliveryLimit:
+        queueType === 'classic' ? (this.config.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT) : undefined,
+      observer: this.config.observer,
+      recycle: (reason) => this.supervisor.recycle(reason),
+    });
+    await this.supervisor.add(subscription);
+    this.subscriptions.push(subscription);
+    return subscription;
+  }
+
+  /** Connected, topology declared, publisher open, every consumer attached or paused. */
+  isReady(): boolean {
+    return (
+      !this.stopping &&
+      this.supervisor.isReady() &&
+      this.publisher.isAvailable() &&
+      this.subscriptions.every((s) => s.isSettled())
+    );
+  }
+
+  /**
+   * Cancels every consumer, lets in-flight handlers finish (and ack) within `deadlineMs`,
+   * aborts the rest and closes the connection: the broker requeues whatever is unacked.
+   */
+  async stop(deadlineMs = 10_000): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const started = Date.now();
+    await Promise.all(this.subscriptions.map((s) => s.stopConsuming().catch(() => undefined)));
+    for (const s of this.subscriptions)
+      await s.runner.inFlight.drain(deadlineMs - (Date.now() - started));
+    for (const s of this.subscriptions) s.runner.inFlight.abortAll('the bus is stopping');
+    await this.supervisor.stop();
+  }
+
+  /** RabbitMQ definitions JSON for these subscriptions (default: every one declared so far). */
+  exportDefinitions(definitions?: readonly SubscriptionDefinition[]): Record<string, unknown[]> {
+    return exportDefinitions(definitions ?? this.topology.known(), this.topologyOptions());
+  }
+
+  /** Reconnects so far and consumer attachments per subscription (for tests and health). */
+  stats(): { reconnects: number; attachments: Record<string, number> } {
+    const attachments: Record<string, number> = {};
+    for (const s of this.subscriptions)
+      attachments[`${s.definition.app}.${s.definition.name}`] = s.attachCount();
+    return { reconnects: this.supervisor.reconnectCount(), attachments };
+  }
+
+  private sendEnvelope(envelope: Envelope): Promise<void> {
+    return this.publisher.send(this.exchange, envelope.type, this.codec.encode(envelope), {
+      messageId: envelope.messageId,
+      correlationId: envelope.correlationId,
+      type: envelope.type,
+      contentType: 'application/json',
+      timestamp: Math.floor(Date.parse(envelope.occurredAt) / 1000),
+      headers: { [HEADERS.attempt]: envelope.attempt },
+    });
+  }
+
+  private topologyOptions(): TopologyOptions {
+    const { namespace, exchange, queueType, deliveryLimit } = this.config;
+    return { namespace, exchange, queueType, deliveryLimit };
+  }
+}

@@ -1,0 +1,51 @@
+/** How a supervised AMQP connection is opened and recovered. Every field has a default. */
+export interface ConnectionOptions {
+  /** AMQP URL, e.g. `amqp://guest:guest@127.0.0.1:5672` (credentials are never logged). */
+  url: string;
+  /** Name shown in the broker's connection list (default `linebacker`). */
+  connectionName?: string;
+  /** Heartbeat interval in seconds; a dead peer is noticed after about two (default 10, 0 = off). */
+  heartbeatSeconds?: number;
+  /** Time allowed for TCP connect plus AMQP handshake, in ms (default 5000). */
+  connectTimeoutMs?: number;
+  /** First reconnect delay in ms, doubled per failed attempt with ±20% jitter (default 200). */
+  reconnectInitialDelayMs?: number;
+  /** Longest reconnect delay in ms (default 10000). */
+  reconnectMaxDelayMs?: number;
+  /** Connection attempts `start()` makes before rejecting with `unavailable` (default 5). */
+  startupMaxAttempts?: number;
+}
+
+/** ConnectionOptions with every default applied. */
+export type ResolvedConnectionOptions = Required<ConnectionOptions>;
+
+/** Applies the defaults and checks the ranges (throws on nonsense, at start-up). */
+export function resolveConnectionOptions(options: ConnectionOptions): ResolvedConnectionOptions {
+  const resolved: ResolvedConnectionOptions = {
+    url: options.url,
+    connectionName: options.connectionName ?? 'linebacker',
+    heartbeatSeconds: options.heartbeatSeconds ?? 10,
+    connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+    reconnectInitialDelayMs: options.reconnectInitialDelayMs ?? 200,
+    reconnectMaxDelayMs: options.reconnectMaxDelayMs ?? 10_000,
+    startupMaxAttempts: options.startupMaxAttempts ?? 5,
+  };
+  const problems: string[] = [];
+  if (!/^amqps?:\/\//.test(resolved.url)) problems.push('url must start with amqp:// or amqps://');
+  if (!(resolved.heartbeatSeconds >= 0)) problems.push('heartbeatSeconds must be >= 0');
+  if (!(resolved.connectTimeoutMs > 0)) problems.push('connectTimeoutMs must be > 0');
+  if (!(resolved.reconnectInitialDelayMs > 0)) problems.push('reconnectInitialDelayMs must be > 0');
+  if (!(resolved.reconnectMaxDelayMs >= resolved.reconnectInitialDelayMs))
+    problems.push('reconnectMaxDelayMs must be >= reconnectInitialDelayMs');
+  if (!(resolved.startupMaxAttempts >= 1)) problems.push('startupMaxAttempts must be >= 1');
+  if (problems.length > 0)
+    throw new Error(`invalid AMQP connection options: ${problems.join('; ')}`);
+  return resolved;
+}
+
+/** The URL with the heartbeat set as amqplib reads it (a query parameter). */
+export function urlWithHeartbeat(url: string, heartbeatSeconds: number): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('heartbeat', String(heartbeatSeconds));
+  return parsed.toString();
+}

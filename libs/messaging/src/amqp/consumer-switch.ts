@@ -1,0 +1,103 @@
+import type { Channel, ConsumeMessage } from 'amqplib';
+
+/** A consumer channel of one connection generation; `open` turns false the moment it closes. */
+export interface ChannelHandle {
+  channel: Channel;
+  generation: number;
+  open: boolean;
+}
+
+/**
+ * Turns one queue's consumer on and off (start, pause, resume, reconnect, stop). Requests
+ * are applied one at a time in order, each against the latest wish, so a pause that arrives
+ * while `basic.consume` is still in flight cancels the consumer right after it starts.
+ */
+export class ConsumerSwitch {
+  /** Times a consumer was attached. */
+  attachments = 0;
+  private handle: ChannelHandle | null = null;
+  private tag: string | null = null;
+  private wanted = false;
+  private stopped = false;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly queue: string,
+    private readonly onMessage: (handle: ChannelHandle, message: ConsumeMessage | null) => void,
+  ) {}
+
+  /** Adopts the channel of a new connection; `onUnexpectedClose` fires if it dies on its own. */
+  bind(channel: Channel, generation: number, onUnexpectedClose: () => void): ChannelHandle {
+    const handle: ChannelHandle = { channel, generation, open: true };
+    channel.on('close', () => {
+      handle.open = false;
+      if (this.handle !== handle) return;
+      this.handle = null;
+      this.tag = null;
+      if (!this.stopped) onUnexpectedClose();
+    });
+    this.handle = handle;
+    this.tag = null;
+    return handle;
+  }
+
+  /** Forgets the channel of a lost connection generation. */
+  unbind(generation: number): void {
+    if (!this.handle || this.handle.generation !== generation) return;
+    this.handle.open = false;
+    this.handle = null;
+    this.tag = null;
+  }
+
+  /** Records the wish (consume or not) and applies it in order. */
+  want(consuming: boolean): Promise<void> {
+    this.wanted = consuming;
+    const run = this.chain.then(() => this.reconcile());
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Cancels the consumer for good. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.want(false).catch(() => undefined);
+  }
+
+  /** Closes the channel gracefully (close-ok means every ack sent on it was applied). */
+  async closeChannel(): Promise<void> {
+    const handle = this.handle;
+    this.stopped = true;
+    if (handle?.open) await handle.channel.close().catch(() => undefined);
+  }
+
+  /** True while a consumer is attached on an open channel. */
+  isConsuming(): boolean {
+    return this.tag !== null && this.handle !== null && this.handle.open;
+  }
+
+  /** True once stopped. */
+  isStopped(): boolean {
+    return this.stopped;
+  }
+
+  private async reconcile(): Promise<void> {
+    const handle = this.handle;
+    if (!handle || !handle.open) return;
+    const want = this.wanted && !this.stopped;
+    if (want && this.tag === null) {
+      const reply = await handle.channel.consume(
+        this.queue,
+        (message) => this.onMessage(handle, message),
+        { noAck: false },
+      );
+      if (this.handle !== handle || !handle.open) return;
+      this.tag = reply.consumerTag;
+      this.attachments += 1;
+    } else if (!want && this.tag !== null) {
+      const tag = this.tag;
+      this.tag = null;
+      // basic.cancel stops new deliveries; unacked ones stay with us and can still be acked.
+      await handle.channel.cancel(tag);
+    }
+  }
+}
