@@ -111,6 +111,30 @@ describe('a database that fails under the repositories', () => {
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
+  it('drops a connection whose query hit the client read timeout, so the next call is not stuck behind it', async () => {
+    const { ds } = await pool({ poolSize: 1, queryTimeoutMs: 300, statementTimeoutMs: 20_000 });
+    const requests = new TypeormBackupRequestRepository(ds);
+    const [stuck, other] = [aRequest(), aRequest()];
+    await requests.create(stuck, []);
+    await requests.create(other, []);
+    await lockRow(stuck.backupRequestId);
+    try {
+      const failure = await requests
+        .applyChange(aChange(stuck, 'Received', 'Allowed'))
+        .catch((e) => e);
+      expect(failure).toMatchObject({
+        kind: 'transient',
+        message: expect.stringMatching(/read timeout/),
+      });
+      // Behind the abandoned query this would hit its own read timeout and fail.
+      expect((await requests.findById(other.backupRequestId))?.backupRequestId).toBe(
+        other.backupRequestId,
+      );
+    } finally {
+      await admin.query('ROLLBACK');
+    }
+  });
+
   it('reports an exhausted pool as unavailable after the connect timeout', async () => {
     const { ds } = await pool({ poolSize: 1, connectTimeoutMs: 300 });
     const requests = new TypeormBackupRequestRepository(ds);

@@ -21,7 +21,8 @@ export const MIGRATIONS_TABLE_NAME = 'linebacker_migration';
 /**
  * Every instance of every app may run migrations at start-up, at the same moment. TypeORM
  * does not serialise them, so a session advisory lock does; the executor runs on the very
- * connection that holds the lock, so a pool of one cannot deadlock against itself.
+ * connection that holds the lock, so a pool of one cannot deadlock against itself. The
+ * wait for the lock, like each migration statement, is bounded by `statementTimeoutMs`.
  */
 const MIGRATION_LOCK_SQL = "SELECT pg_advisory_lock(hashtext('linebacker:migrations'))";
 const MIGRATION_UNLOCK_SQL = "SELECT pg_advisory_unlock(hashtext('linebacker:migrations'))";
@@ -38,7 +39,9 @@ async function withMigrationLock<T>(
       executor.transaction = 'each';
       return await work(executor);
     } finally {
-      await runner.query(MIGRATION_UNLOCK_SQL);
+      // If the session died, the server already dropped the lock; the original error
+      // matters more than a failed unlock.
+      await runner.query(MIGRATION_UNLOCK_SQL).catch(() => undefined);
     }
   } catch (error) {
     throw toPersistenceError(error);
