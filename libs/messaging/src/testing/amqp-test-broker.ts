@@ -5,14 +5,18 @@ import { rabbitmqForTests, testNamespace, type TestService } from '@linebacker/t
 
 const run = promisify(execFile);
 
-/** A raw amqplib connection for test set-up, inspection and clean-up of one namespace. */
+/**
+ * A raw amqplib connection for test set-up, inspection and clean-up of one namespace. It
+ * reconnects lazily, because the tests close every connection on the broker on purpose.
+ */
 export class AmqpTestBroker {
   readonly namespace: string;
+  private connection: ChannelModel | null = null;
+  private channel: ConfirmChannel | null = null;
+
   private constructor(
     readonly url: string,
     private readonly service: TestService,
-    private readonly connection: ChannelModel,
-    private readonly channel: ConfirmChannel,
     prefix: string,
   ) {
     this.namespace = testNamespace(prefix);
@@ -21,34 +25,63 @@ export class AmqpTestBroker {
   /** Connects to the test RabbitMQ (see `rabbitmqForTests`). */
   static async open(prefix: string): Promise<AmqpTestBroker> {
     const service = await rabbitmqForTests();
-    const connection = await connect(service.url);
-    connection.on('error', () => undefined);
-    const channel = await connection.createConfirmChannel();
-    channel.on('error', () => undefined);
-    return new AmqpTestBroker(service.url, service, connection, channel, prefix);
+    const broker = new AmqpTestBroker(service.url, service, prefix);
+    await broker.admin();
+    return broker;
   }
 
   /** Puts raw bytes into a queue (confirmed), bypassing every check of the bus. */
   async inject(queue: string, body: Buffer, headers: Record<string, unknown> = {}): Promise<void> {
-    this.channel.sendToQueue(queue, body, { persistent: true, headers });
-    await this.channel.waitForConfirms();
+    const channel = await this.admin();
+    channel.sendToQueue(queue, body, { persistent: true, headers });
+    await channel.waitForConfirms();
   }
 
   /** Ready messages in a queue. */
   async depth(queue: string): Promise<number> {
-    return (await this.channel.checkQueue(queue)).messageCount;
+    return (await (await this.admin()).checkQueue(queue)).messageCount;
+  }
+
+  /** Takes (and acks) every ready message of a queue. */
+  async drain(queue: string): Promise<Array<{ body: string; headers: Record<string, unknown> }>> {
+    const channel = await this.admin();
+    const taken: Array<{ body: string; headers: Record<string, unknown> }> = [];
+    for (;;) {
+      const message = await channel.get(queue, { noAck: true });
+      if (!message) return taken;
+      taken.push({ body: message.content.toString(), headers: message.properties.headers ?? {} });
+    }
   }
 
   /** Deletes queues and exchanges (missing ones are fine). */
   async deleteAll(queues: readonly string[], exchanges: readonly string[]): Promise<void> {
-    for (const queue of queues) await this.channel.deleteQueue(queue);
-    for (const exchange of exchanges) await this.channel.deleteExchange(exchange);
+    const channel = await this.admin();
+    for (const queue of queues) await channel.deleteQueue(queue);
+    for (const exchange of exchanges) await channel.deleteExchange(exchange);
   }
 
   /** Closes the admin connection. */
   async close(): Promise<void> {
-    await this.connection.close().catch(() => undefined);
+    await this.connection?.close().catch(() => undefined);
     await this.service.stop();
+  }
+
+  private async admin(): Promise<ConfirmChannel> {
+    if (this.channel) return this.channel;
+    const connection = await connect(this.url);
+    connection.on('error', () => undefined);
+    connection.on('close', () => {
+      this.connection = null;
+      this.channel = null;
+    });
+    const channel = await connection.createConfirmChannel();
+    channel.on('error', () => undefined);
+    channel.on('close', () => {
+      if (this.channel === channel) this.channel = null;
+    });
+    this.connection = connection;
+    this.channel = channel;
+    return channel;
   }
 }
 
@@ -58,13 +91,16 @@ export async function rabbitmqctl(...args: string[]): Promise<string> {
   return stdout;
 }
 
-/** Consumers per queue, from `rabbitmqctl list_queues name consumers`. */
+/**
+ * Consumers per queue of a namespace, from `rabbitmqctl list_consumers` (immediate; the
+ * `consumers` column of list_queues lags by a stats interval on quorum queues).
+ */
 export async function consumersByQueue(namespace: string): Promise<Record<string, number>> {
-  const out = await rabbitmqctl('list_queues', 'name', 'consumers');
+  const out = await rabbitmqctl('list_consumers', 'queue_name');
   const result: Record<string, number> = {};
-  for (const line of out.split('\n')) {
-    const [name, consumers] = line.trim().split(/\s+/);
-    if (name?.startsWith(`${namespace}.`)) result[name] = Number(consumers);
+  for (const line of out.split('\n').slice(1)) {
+    const name = line.trim();
+    if (name.startsWith(`${namespace}.`)) result[name] = (result[name] ?? 0) + 1;
   }
   return result;
 }
