@@ -1,11 +1,113 @@
-import { transition } from './state-machine';
+import { IllegalTransitionError } from '../errors/domain-errors';
+import { REQUEST_STATUSES, STATUS_RANK, type RequestStatus } from './request-status';
+import { eventName, transition, type RequestEvent } from './state-machine';
+
+const EVENTS: Record<string, RequestEvent> = {
+  allowed: { type: 'allowed' },
+  'not-allowed': { type: 'not-allowed' },
+  sent: { type: 'sent' },
+  'reply Succeeded': { type: 'reply', result: 'Succeeded' },
+  'reply Failed': { type: 'reply', result: 'Failed' },
+};
+
+type Expected = { move: RequestStatus } | { noop: string } | 'illegal';
+
+/** SPEC §1 written out: every status against every event. */
+const TABLE: Record<RequestStatus, Record<keyof typeof EVENTS, Expected>> = {
+  Received: {
+    allowed: { move: 'Allowed' },
+    'not-allowed': { move: 'NotAllowed' },
+    sent: 'illegal',
+    'reply Succeeded': 'illegal',
+    'reply Failed': 'illegal',
+  },
+  Allowed: {
+    allowed: { noop: 'already checked' },
+    'not-allowed': { noop: 'already checked' },
+    sent: { move: 'Sent' },
+    'reply Succeeded': { move: 'Succeeded' },
+    'reply Failed': { move: 'Failed' },
+  },
+  NotAllowed: {
+    allowed: { noop: 'already checked' },
+    'not-allowed': { noop: 'already checked' },
+    sent: 'illegal',
+    'reply Succeeded': 'illegal',
+    'reply Failed': 'illegal',
+  },
+  Sent: {
+    allowed: { noop: 'already checked' },
+    'not-allowed': { noop: 'already checked' },
+    sent: { noop: 'already sent' },
+    'reply Succeeded': { move: 'Succeeded' },
+    'reply Failed': { move: 'Failed' },
+  },
+  Succeeded: {
+    allowed: { noop: 'already checked' },
+    'not-allowed': { noop: 'already checked' },
+    sent: { noop: 'already sent' },
+    'reply Succeeded': { noop: 'already succeeded' },
+    'reply Failed': { noop: 'a Failed reply never touches a Succeeded request' },
+  },
+  Failed: {
+    allowed: { noop: 'already checked' },
+    'not-allowed': { noop: 'already checked' },
+    sent: { noop: 'already sent' },
+    'reply Succeeded': { move: 'Succeeded' },
+    'reply Failed': { noop: 'already failed' },
+  },
+};
+
+const cases = REQUEST_STATUSES.flatMap((from) =>
+  Object.keys(EVENTS).map((name) => ({ from, name, expected: TABLE[from][name] })),
+);
+
+const describeExpected = (expected: Expected): string =>
+  expected === 'illegal'
+    ? 'rejects it as illegal'
+    : 'move' in expected
+      ? `moves to ${expected.move}`
+      : `does nothing (${expected.noop})`;
 
 describe('transition', () => {
-  it('moves Received to Allowed on an allowed decision', () => {
-    expect(transition('Received', { type: 'allowed' })).toEqual({
-      outcome: 'move',
-      from: 'Received',
-      to: 'Allowed',
-    });
+  it('has an expectation for all 30 (status, event) pairs', () => {
+    expect(cases).toHaveLength(30);
+    expect(cases.every((c) => c.expected !== undefined)).toBe(true);
+  });
+
+  it.each(cases.map((c) => ({ ...c, what: describeExpected(c.expected) })))(
+    'from $from on $name $what',
+    ({ from, name, expected }) => {
+      const result = transition(from, EVENTS[name]);
+      if (expected === 'illegal') {
+        expect(result.outcome).toBe('illegal');
+        if (result.outcome !== 'illegal') return;
+        expect(result.error).toBeInstanceOf(IllegalTransitionError);
+        expect(result.error).toMatchObject({
+          code: 'IllegalTransition',
+          kind: 'permanent',
+          from,
+          event: name,
+        });
+      } else if ('move' in expected) {
+        expect(result).toEqual({ outcome: 'move', from, to: expected.move });
+      } else {
+        expect(result).toEqual({ outcome: 'noop', status: from, reason: expected.noop });
+      }
+    },
+  );
+
+  it('only ever moves to a status of strictly higher rank', () => {
+    for (const { from, name } of cases) {
+      const result = transition(from, EVENTS[name]);
+      if (result.outcome === 'move')
+        expect(STATUS_RANK[result.to]).toBeGreaterThan(STATUS_RANK[from]);
+    }
+  });
+});
+
+describe('eventName', () => {
+  it('names a reply by its result and other events by their type', () => {
+    expect(Object.values(EVENTS).map(eventName)).toEqual(Object.keys(EVENTS));
   });
 });

@@ -18,7 +18,12 @@ export class LinebackerError extends Error {
   readonly kind: ErrorKind;
   readonly details: Record<string, unknown>;
 
-  constructor(code: string, kind: ErrorKind, message: string, options: LinebackerErrorOptions = {}) {
+  constructor(
+    code: string,
+    kind: ErrorKind,
+    message: string,
+    options: LinebackerErrorOptions = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'LinebackerError';
     this.code = code;

@@ -13,8 +13,7 @@ export interface IdempotencyRecord {
 
 /** What `create` did: stored a new request, or found the one an earlier call with the key stored. */
 export type CreateOutcome =
-  | { outcome: 'created'; request: BackupRequest }
-  | { outcome: 'replayed'; request: BackupRequest };
+  { outcome: 'created'; request: BackupRequest } | { outcome: 'replayed'; request: BackupRequest };
 
 /**
  * One status change, applied atomically: a compare-and-set on the status, the patch, the

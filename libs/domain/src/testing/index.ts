@@ -1,1 +1,10 @@
-export {};
+export * from './in-memory-backup-request.repository';
+export * from './fake-clock';
+export * from './sequential-id-generator';
+export * from './failure-switch';
+export * from './fake-backup-job.service';
+export * from './recording-backup-interface';
+export * from './recording-notifier';
+export * from './fixtures';
+export * from './in-memory-pipeline';
+export * from './journey-invariants';

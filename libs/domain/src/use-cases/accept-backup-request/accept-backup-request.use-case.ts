@@ -1,14 +1,8 @@
-import {
-  newBackupRequest,
-  type NewBackupRequestInput,
-} from '../../backup-request/backup-request';
+import { newBackupRequest, type NewBackupRequestInput } from '../../backup-request/backup-request';
 import { EVENT_TYPES } from '../../messages/event-types';
 import { requestEvent } from '../../messages/outbox-message';
 import type { Clock, IdGenerator } from '../../ports/clock.port';
-import type {
-  BackupRequestRepository,
-  CreateOutcome,
-} from '../../ports/backup-request.repository';
+import type { BackupRequestRepository, CreateOutcome } from '../../ports/backup-request.repository';
 
 /** Dependencies of intake. */
 export interface AcceptBackupRequestDeps {

@@ -36,7 +36,9 @@ export async function checkAllowed(
     }
     const job = await deps.jobs.findJob(request.backupJobId);
     const allowed = isAllowedJob(job);
-    const result = transition(request.statusTypeCode, { type: allowed ? 'allowed' : 'not-allowed' });
+    const result = transition(request.statusTypeCode, {
+      type: allowed ? 'allowed' : 'not-allowed',
+    });
     if (result.outcome === 'noop') return { kind: 'done', reason: result.reason };
     if (result.outcome === 'illegal') throw result.error;
     const at = deps.clock.now();

@@ -1,9 +1,5 @@
 import { backupFromReply } from '../../backup/backup';
-import {
-  clipText,
-  REQUEST_LIMITS,
-  timestampPatchFor,
-} from '../../backup-request/backup-request';
+import { clipText, REQUEST_LIMITS, timestampPatchFor } from '../../backup-request/backup-request';
 import { transition } from '../../backup-request/state-machine';
 import { BackupJobNotFoundError } from '../../errors/domain-errors';
 import { EVENT_FOR_STATUS, requestEvent } from '../../messages/outbox-message';

@@ -35,9 +35,12 @@ export async function restartStalledRequests(
   input: RestartStalledRequestsInput,
 ): Promise<number> {
   let total = 0;
+  // The bounds are fixed when the round starts: every request a batch claims is marked
+  // re-driven at or after that instant, so a later batch of the same round cannot claim it
+  // again, however small staleAfterMs is and however long the round takes.
+  const staleBefore = new Date(deps.clock.now().getTime() - input.staleAfterMs);
   for (let batch = 0; batch < input.maxBatches; batch++) {
     const now = deps.clock.now();
-    const staleBefore = new Date(now.getTime() - input.staleAfterMs);
     const claimed = await deps.requests.claimStalled(
       {
         statuses: REDRIVABLE_STATUSES,

@@ -2,10 +2,7 @@ import type { BackupRequest } from '../../backup-request/backup-request';
 import type { RequestStatus } from '../../backup-request/request-status';
 import { RequestNotFoundError } from '../../errors/domain-errors';
 import { ConcurrentUpdateError } from '../../errors/domain-errors';
-import type {
-  BackupRequestRepository,
-  StatusChange,
-} from '../../ports/backup-request.repository';
+import type { BackupRequestRepository, StatusChange } from '../../ports/backup-request.repository';
 
 /** What a pipeline step did: it moved the request, or found the work already done. */
 export type StepResult =
@@ -14,8 +11,7 @@ export type StepResult =
 
 /** A step's decision for the request as it is now: a change to apply, or nothing to do. */
 export type StepDecision =
-  | { kind: 'change'; change: StatusChange }
-  | { kind: 'done'; reason: string };
+  { kind: 'change'; change: StatusChange } | { kind: 'done'; reason: string };
 
 /**
  * How often a step re-reads after losing a compare-and-set. Every lost race means the status

@@ -1,0 +1,196 @@
+import type { Backup } from '../backup/backup';
+import type { BackupRequest } from '../backup-request/backup-request';
+import { IdempotencyKeyReusedError } from '../errors/domain-errors';
+import type { OutboxMessage } from '../messages/outbox-message';
+import type {
+  BackupRepository,
+  BackupRequestRepository,
+  CreateOutcome,
+  IdempotencyRecord,
+  StalledQuery,
+  StatusChange,
+  StatusHistoryEntry,
+} from '../ports/backup-request.repository';
+
+/** The repository operations a test can make fail with `failNext`. */
+export type RepositoryOperation =
+  'findById' | 'create' | 'applyChange' | 'claimStalled' | 'history' | 'findByRequestId';
+
+interface StoredRequest {
+  request: BackupRequest;
+  /** When recovery last re-drove the request (the `redriven_at` column). */
+  redrivenAt: Date | null;
+}
+
+const idempotencyKeyOf = (record: IdempotencyRecord): string =>
+  JSON.stringify([record.requesterId, record.key]);
+
+/**
+ * Both repository ports in memory, with the rules the PostgreSQL schema enforces: a
+ * compare-and-set on the status, one Backup per request, one Idempotency-Key per requester,
+ * and every write of one call committed together or not at all. Values are copied in and
+ * out, so callers never share objects with the store, as with a real database.
+ *
+ * Deviations: `create` is atomic here, so IdempotencyKeyInFlightError only happens when a
+ * test injects it with `failNext('create', …)`; `claimStalled` has no other instance holding
+ * row locks, so it never skips a row for that reason.
+ */
+export class InMemoryBackupRequestRepository implements BackupRequestRepository, BackupRepository {
+  /** Every outbox message committed, in commit order (nothing publishes or removes them). */
+  readonly outbox: OutboxMessage[] = [];
+  private readonly requests = new Map<string, StoredRequest>();
+  private readonly historyRows: StatusHistoryEntry[] = [];
+  private readonly backups = new Map<string, Backup>();
+  private readonly idempotencyKeys = new Map<string, { fingerprint: string; requestId: string }>();
+  private readonly failures = new Map<RepositoryOperation, unknown[]>();
+
+  /** `intakeBy` is the service name written in the history row that `create` adds. */
+  constructor(private readonly intakeBy = 'intake') {}
+
+  /** Makes the next call of `operation` throw `error` without touching the store. */
+  failNext(operation: RepositoryOperation, error: unknown): void {
+    const queued = this.failures.get(operation) ?? [];
+    this.failures.set(operation, [...queued, error]);
+  }
+
+  async findById(backupRequestId: string): Promise<BackupRequest | null> {
+    this.throwInjected('findById');
+    const stored = this.requests.get(backupRequestId);
+    return stored ? structuredClone(stored.request) : null;
+  }
+
+  async create(
+    request: BackupRequest,
+    outbox: OutboxMessage[],
+    idempotency?: IdempotencyRecord,
+  ): Promise<CreateOutcome> {
+    this.throwInjected('create');
+    const previous = idempotency && this.idempotencyKeys.get(idempotencyKeyOf(idempotency));
+    if (idempotency && previous) {
+      if (previous.fingerprint !== idempotency.fingerprint) {
+        throw new IdempotencyKeyReusedError(idempotency.key);
+      }
+      return { outcome: 'replayed', request: this.mustGet(previous.requestId) };
+    }
+    if (this.requests.has(request.backupRequestId)) {
+      // A primary-key violation: ids are generated, so this is a bug in the caller.
+      throw new Error(`backup request ${request.backupRequestId} already exists`);
+    }
+    this.requests.set(request.backupRequestId, {
+      request: structuredClone(request),
+      redrivenAt: null,
+    });
+    this.historyRows.push({
+      backupRequestId: request.backupRequestId,
+      fromStatus: null,
+      toStatus: request.statusTypeCode,
+      at: new Date(request.receivedTimestamp),
+      by: this.intakeBy,
+      messageId: null,
+    });
+    this.outbox.push(...structuredClone(outbox));
+    if (idempotency) {
+      this.idempotencyKeys.set(idempotencyKeyOf(idempotency), {
+        fingerprint: idempotency.fingerprint,
+        requestId: request.backupRequestId,
+      });
+    }
+    return { outcome: 'created', request: structuredClone(request) };
+  }
+
+  /**
+   * The compare-and-set: 'conflict' when the request is missing or not in `change.from`.
+   * A second Backup for one request is also 'conflict': in PostgreSQL it violates the unique
+   * key on `backup_request_id` and rolls the whole change back, and it means the same as a
+   * lost compare-and-set (another writer recorded the outcome first), so the caller re-reads.
+   */
+  async applyChange(change: StatusChange): Promise<'applied' | 'conflict'> {
+    this.throwInjected('applyChange');
+    const stored = this.requests.get(change.backupRequestId);
+    if (!stored || stored.request.statusTypeCode !== change.from) return 'conflict';
+    if (change.backup && this.backups.has(change.backup.backupRequestId)) return 'conflict';
+    stored.request = {
+      ...stored.request,
+      ...structuredClone(change.patch),
+      statusTypeCode: change.to,
+      statusTimestamp: new Date(change.at),
+    };
+    this.historyRows.push({
+      backupRequestId: change.backupRequestId,
+      fromStatus: change.from,
+      toStatus: change.to,
+      at: new Date(change.at),
+      by: change.by,
+      messageId: change.messageId,
+    });
+    if (change.backup) {
+      this.backups.set(change.backup.backupRequestId, structuredClone(change.backup));
+    }
+    this.outbox.push(...structuredClone(change.outbox));
+    return 'applied';
+  }
+
+  /**
+   * Claims, oldest status change first, up to `limit` requests in one of `statuses` whose
+   * status changed before `changedBefore` and that were never re-driven or re-driven before
+   * `redrivenBefore` (both bounds exclusive); marks them re-driven at `now` and stores the
+   * messages `redrive` builds. If `redrive` throws, nothing is marked or stored.
+   */
+  async claimStalled(
+    query: StalledQuery,
+    redrive: (request: BackupRequest) => OutboxMessage[],
+  ): Promise<BackupRequest[]> {
+    this.throwInjected('claimStalled');
+    const claimed = [...this.requests.values()]
+      .filter(
+        ({ request, redrivenAt }) =>
+          query.statuses.includes(request.statusTypeCode) &&
+          request.statusTimestamp.getTime() < query.changedBefore.getTime() &&
+          (redrivenAt === null || redrivenAt.getTime() < query.redrivenBefore.getTime()),
+      )
+      .sort((a, b) => a.request.statusTimestamp.getTime() - b.request.statusTimestamp.getTime())
+      .slice(0, Math.max(0, query.limit));
+    const messages = claimed.flatMap(({ request }) => redrive(structuredClone(request)));
+    for (const stored of claimed) stored.redrivenAt = new Date(query.now);
+    this.outbox.push(...structuredClone(messages));
+    return claimed.map(({ request }) => structuredClone(request));
+  }
+
+  async history(backupRequestId: string): Promise<StatusHistoryEntry[]> {
+    this.throwInjected('history');
+    return structuredClone(this.historyRows.filter((r) => r.backupRequestId === backupRequestId));
+  }
+
+  async findByRequestId(backupRequestId: string): Promise<Backup | null> {
+    this.throwInjected('findByRequestId');
+    const backup = this.backups.get(backupRequestId);
+    return backup ? structuredClone(backup) : null;
+  }
+
+  /** Every stored request, in creation order (for assertions). */
+  allRequests(): BackupRequest[] {
+    return [...this.requests.values()].map(({ request }) => structuredClone(request));
+  }
+
+  /** Every stored Backup (for assertions). */
+  allBackups(): Backup[] {
+    return [...this.backups.values()].map((backup) => structuredClone(backup));
+  }
+
+  /** When recovery last re-drove the request, or null (for assertions). */
+  redrivenAt(backupRequestId: string): Date | null {
+    const redrivenAt = this.requests.get(backupRequestId)?.redrivenAt ?? null;
+    return redrivenAt && new Date(redrivenAt);
+  }
+
+  private mustGet(backupRequestId: string): BackupRequest {
+    const stored = this.requests.get(backupRequestId);
+    if (!stored) throw new Error(`idempotency key points at missing request ${backupRequestId}`);
+    return structuredClone(stored.request);
+  }
+
+  private throwInjected(operation: RepositoryOperation): void {
+    const queued = this.failures.get(operation);
+    if (queued && queued.length > 0) throw queued.shift();
+  }
+}

@@ -1,0 +1,49 @@
+import { RequestNotFoundError } from '../../errors/domain-errors';
+import { createInMemoryPipeline, requestInStatus, type InMemoryPipeline } from '../../testing';
+import { getBackupRequest } from './get-backup-request.use-case';
+
+describe('getBackupRequest', () => {
+  let p: InMemoryPipeline;
+  beforeEach(() => {
+    p = createInMemoryPipeline();
+  });
+
+  it('shows the requester its request, the whole history and the Backup', async () => {
+    const id = await requestInStatus(p, 'Succeeded');
+    const view = await getBackupRequest(p.read, { backupRequestId: id, requesterId: 'client-a' });
+    expect(view.request).toEqual(await p.requests.findById(id));
+    expect(view.history.map((h) => [h.fromStatus, h.toStatus])).toEqual([
+      [null, 'Received'],
+      ['Received', 'Allowed'],
+      ['Allowed', 'Sent'],
+      ['Sent', 'Succeeded'],
+    ]);
+    expect(view.backup).toEqual(await p.requests.findByRequestId(id));
+    expect(view.backup).not.toBeNull();
+  });
+
+  it('shows no Backup for a request without one', async () => {
+    const id = await requestInStatus(p, 'Received');
+    const view = await getBackupRequest(p.read, { backupRequestId: id, requesterId: 'client-a' });
+    expect(view.backup).toBeNull();
+  });
+
+  it("reports another requester's request as not found", async () => {
+    const id = await requestInStatus(p, 'Received');
+    await expect(
+      getBackupRequest(p.read, { backupRequestId: id, requesterId: 'client-b' }),
+    ).rejects.toBeInstanceOf(RequestNotFoundError);
+  });
+
+  it('lets an operator (no requester) read any request', async () => {
+    const id = await requestInStatus(p, 'Received');
+    const view = await getBackupRequest(p.read, { backupRequestId: id, requesterId: null });
+    expect(view.request.backupRequestId).toBe(id);
+  });
+
+  it('reports an unknown request as not found', async () => {
+    await expect(
+      getBackupRequest(p.read, { backupRequestId: 'nope', requesterId: null }),
+    ).rejects.toBeInstanceOf(RequestNotFoundError);
+  });
+});

@@ -1,0 +1,177 @@
+import type { RequestStatus } from '../../backup-request/request-status';
+import {
+  BackupJobNotFoundError,
+  IllegalTransitionError,
+  RequestNotFoundError,
+} from '../../errors/domain-errors';
+import type { StoreStatusReply } from '../../store-status/store-status';
+import {
+  aBackupJob,
+  aStoreStatusReply,
+  createInMemoryPipeline,
+  requestInStatus,
+  type InMemoryPipeline,
+} from '../../testing';
+import { receiveStoreStatus } from './receive-store-status.use-case';
+
+describe('receiveStoreStatus', () => {
+  let p: InMemoryPipeline;
+  const reply = (id: string, overrides: Partial<StoreStatusReply> = {}) =>
+    receiveStoreStatus(p.receiveStoreStatus, {
+      reply: aStoreStatusReply(id, overrides),
+      messageId: 'msg-reply',
+    });
+  const snapshot = async (id: string) => ({
+    request: await p.requests.findById(id),
+    history: await p.requests.history(id),
+    backup: await p.requests.findByRequestId(id),
+    outbox: p.requests.outbox.length,
+  });
+
+  beforeEach(() => {
+    p = createInMemoryPipeline();
+  });
+
+  describe('a Succeeded reply', () => {
+    it.each(['Allowed', 'Sent', 'Failed'] as const)(
+      'moves a %s request to Succeeded and creates exactly one Backup',
+      async (status: RequestStatus) => {
+        const id = await requestInStatus(p, status);
+        p.clock.advance(60_000);
+        expect(await reply(id, { messageText: 'done' })).toEqual({
+          outcome: 'applied',
+          from: status,
+          to: 'Succeeded',
+        });
+        expect(await p.requests.findById(id)).toMatchObject({
+          statusTypeCode: 'Succeeded',
+          replyTimestamp: p.clock.now(),
+          replyMessageText: 'done',
+        });
+        expect(p.requests.allBackups()).toHaveLength(1);
+        expect(await p.requests.findByRequestId(id)).toMatchObject({
+          backupRequestId: id,
+          dueToDeleteDate: '2024-04-14',
+        });
+        expect(p.requests.outbox.at(-1)).toMatchObject({
+          type: 'backup-request.succeeded',
+          causationId: 'msg-reply',
+        });
+        expect((await p.requests.history(id)).at(-1)).toMatchObject({
+          fromStatus: status,
+          toStatus: 'Succeeded',
+          by: 'receive-status',
+          messageId: 'msg-reply',
+        });
+      },
+    );
+
+    it('re-reads retention and hold from the job at reply time', async () => {
+      const id = await requestInStatus(p, 'Sent');
+      p.jobs.put(aBackupJob({ daysToKeep: 7, holdFlag: true }));
+      await reply(id);
+      expect(await p.requests.findByRequestId(id)).toMatchObject({
+        daysToKeepCount: 7,
+        holdFlag: true,
+        dueToDeleteDate: '2024-03-22',
+      });
+    });
+
+    it('does nothing the second time, leaving the one Backup as it was', async () => {
+      const id = await requestInStatus(p, 'Succeeded');
+      const before = await snapshot(id);
+      expect(await reply(id)).toEqual({
+        outcome: 'already-done',
+        status: 'Succeeded',
+        reason: 'already succeeded',
+      });
+      expect(await snapshot(id)).toEqual(before);
+      expect(p.requests.allBackups()).toHaveLength(1);
+    });
+
+    it('creates one Backup when two copies of it race', async () => {
+      const id = await requestInStatus(p, 'Sent');
+      const results = await Promise.all([reply(id), reply(id)]);
+      expect(results.map((r) => r.outcome).sort()).toEqual(['already-done', 'applied']);
+      expect(p.requests.allBackups()).toHaveLength(1);
+    });
+
+    it('fails permanently, storing nothing, when the job is gone at reply time', async () => {
+      const id = await requestInStatus(p, 'Sent');
+      p.jobs.jobs.clear();
+      const before = await snapshot(id);
+      await expect(reply(id)).rejects.toBeInstanceOf(BackupJobNotFoundError);
+      await expect(reply(id)).rejects.toMatchObject({ kind: 'permanent' });
+      expect(await snapshot(id)).toEqual(before);
+    });
+  });
+
+  describe('a Failed reply', () => {
+    it.each(['Allowed', 'Sent'] as const)('moves a %s request to Failed', async (status) => {
+      const id = await requestInStatus(p, status);
+      expect(await reply(id, { resultTypeCode: 'Failed', messageText: 'disk full' })).toEqual({
+        outcome: 'applied',
+        from: status,
+        to: 'Failed',
+      });
+      expect(await p.requests.findById(id)).toMatchObject({
+        statusTypeCode: 'Failed',
+        replyMessageText: 'disk full',
+      });
+      expect(await p.requests.findByRequestId(id)).toBeNull();
+      expect(p.requests.outbox.at(-1)?.type).toBe('backup-request.failed');
+    });
+
+    it('needs no job, so it still lands when the job is gone', async () => {
+      const id = await requestInStatus(p, 'Sent');
+      p.jobs.jobs.clear();
+      expect(await reply(id, { resultTypeCode: 'Failed' })).toMatchObject({ to: 'Failed' });
+    });
+
+    it('never touches a Succeeded request or its Backup', async () => {
+      const id = await requestInStatus(p, 'Succeeded');
+      const before = await snapshot(id);
+      expect(await reply(id, { resultTypeCode: 'Failed' })).toMatchObject({
+        outcome: 'already-done',
+        status: 'Succeeded',
+      });
+      expect(await snapshot(id)).toEqual(before);
+    });
+
+    it('does nothing to a request that already failed', async () => {
+      const id = await requestInStatus(p, 'Failed');
+      expect(await reply(id, { resultTypeCode: 'Failed' })).toMatchObject({
+        outcome: 'already-done',
+        status: 'Failed',
+      });
+    });
+  });
+
+  describe.each(['Received', 'NotAllowed'] as const)('for a %s request', (status) => {
+    it.each(['Succeeded', 'Failed'] as const)(
+      'rejects a %s reply as a permanent illegal transition, storing nothing',
+      async (result) => {
+        const id = await requestInStatus(p, status);
+        const before = await snapshot(id);
+        const attempt = reply(id, { resultTypeCode: result });
+        await expect(attempt).rejects.toBeInstanceOf(IllegalTransitionError);
+        await expect(attempt).rejects.toMatchObject({ kind: 'permanent' });
+        expect(await snapshot(id)).toEqual(before);
+      },
+    );
+  });
+
+  it('rejects a reply for an unknown request as RequestNotFoundError', async () => {
+    await expect(reply('no-such-request')).rejects.toBeInstanceOf(RequestNotFoundError);
+    await expect(reply('no-such-request')).rejects.toMatchObject({ kind: 'permanent' });
+  });
+
+  it('clips the message text to 250 characters and stores none when there is none', async () => {
+    const long = await requestInStatus(p, 'Sent');
+    await reply(long, { resultTypeCode: 'Failed', messageText: 'm'.repeat(400) });
+    expect((await p.requests.findById(long))?.replyMessageText).toBe('m'.repeat(250));
+    const none = await requestInStatus(p, 'Sent');
+    await reply(none, { messageText: undefined });
+    expect((await p.requests.findById(none))?.replyMessageText).toBeNull();
+  });
+});

@@ -1,0 +1,126 @@
+import { IllegalTransitionError, RequestNotFoundError } from '../../errors/domain-errors';
+import { DependencyUnavailableError } from '../../errors/domain-errors';
+import {
+  aBackupJob,
+  aStoreStatusReply,
+  createInMemoryPipeline,
+  requestInStatus,
+  type InMemoryPipeline,
+} from '../../testing';
+import { receiveStoreStatus } from '../receive-store-status/receive-store-status.use-case';
+import { sendToInterface } from './send-to-interface.use-case';
+
+describe('sendToInterface', () => {
+  let p: InMemoryPipeline;
+  let id: string;
+  const send = () =>
+    sendToInterface(p.sendToInterface, { backupRequestId: id, messageId: 'msg-allowed' });
+  const snapshot = async () => ({
+    request: await p.requests.findById(id),
+    history: await p.requests.history(id),
+    outbox: p.requests.outbox.length,
+  });
+
+  beforeEach(async () => {
+    p = createInMemoryPipeline({
+      jobs: [aBackupJob({ backupProviderCode: 'CloudA', storagePathName: '/vault' })],
+    });
+    id = await requestInStatus(p, 'Allowed');
+    p.clock.advance(1000);
+  });
+
+  it('sends the request with its job fields and only then commits Sent', async () => {
+    const statusDuringSend: string[] = [];
+    p.backupInterface.onSend = async () => {
+      statusDuringSend.push((await p.requests.findById(id))?.statusTypeCode ?? 'missing');
+    };
+    expect(await send()).toEqual({ outcome: 'applied', from: 'Allowed', to: 'Sent' });
+    expect(p.backupInterface.sent).toEqual([
+      {
+        backupRequestId: id,
+        backupJobId: 'job-1',
+        dataDate: '2024-03-15',
+        preparedDataPathName: '/prepared/job-1/2024-03-15',
+        storagePathName: '/vault',
+        backupProviderCode: 'CloudA',
+      },
+    ]);
+    expect(statusDuringSend).toEqual(['Allowed']);
+    expect(await p.requests.findById(id)).toMatchObject({
+      statusTypeCode: 'Sent',
+      sentToInterfaceTimestamp: p.clock.now(),
+    });
+    expect(p.requests.outbox.at(-1)).toMatchObject({
+      type: 'backup-request.sent',
+      causationId: 'msg-allowed',
+    });
+    expect((await p.requests.history(id)).at(-1)).toMatchObject({
+      fromStatus: 'Allowed',
+      toStatus: 'Sent',
+      by: 'send-to-interface',
+      messageId: 'msg-allowed',
+    });
+  });
+
+  it.each(['Sent', 'Succeeded', 'Failed'] as const)(
+    'finds a %s request already done and sends nothing',
+    async (status) => {
+      id = await requestInStatus(p, status);
+      const sends = p.backupInterface.sent.length;
+      expect(await send()).toEqual({ outcome: 'already-done', status, reason: 'already sent' });
+      expect(p.backupInterface.sent).toHaveLength(sends);
+    },
+  );
+
+  it.each(['Received', 'NotAllowed'] as const)(
+    'refuses a %s request as an illegal transition and sends nothing',
+    async (status) => {
+      id = await requestInStatus(p, status);
+      const sends = p.backupInterface.sent.length;
+      await expect(send()).rejects.toBeInstanceOf(IllegalTransitionError);
+      await expect(send()).rejects.toMatchObject({ kind: 'permanent' });
+      expect(p.backupInterface.sent).toHaveLength(sends);
+    },
+  );
+
+  it('commits nothing when the interface cannot take the request', async () => {
+    const before = await snapshot();
+    p.backupInterface.failWith(new DependencyUnavailableError('backup-interface', 'closed'));
+    await expect(send()).rejects.toMatchObject({ kind: 'unavailable' });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('treats a reply that lands between the send and our commit as the work already done', async () => {
+    p.backupInterface.onSend = async (request) => {
+      await receiveStoreStatus(p.receiveStoreStatus, {
+        reply: aStoreStatusReply(request.backupRequestId),
+        messageId: 'msg-reply',
+      });
+    };
+    expect(await send()).toEqual({
+      outcome: 'already-done',
+      status: 'Succeeded',
+      reason: 'already sent',
+    });
+    expect(p.backupInterface.sent).toHaveLength(1);
+    expect((await p.requests.history(id)).map((h) => h.toStatus)).toEqual([
+      'Received',
+      'Allowed',
+      'Succeeded',
+    ]);
+  });
+
+  it('refuses an Allowed request that lacks its storage path as permanently incomplete', async () => {
+    const allowed = p.requests.allRequests().find((r) => r.backupRequestId === id);
+    if (!allowed) throw new Error('no Allowed request to copy');
+    await p.requests.create({ ...allowed, backupRequestId: 'broken', storagePathName: null }, []);
+    id = 'broken';
+    await expect(send()).rejects.toMatchObject({ code: 'IncompleteRequest', kind: 'permanent' });
+    expect(p.backupInterface.sent).toEqual([]);
+  });
+
+  it('reports an unknown request as RequestNotFoundError', async () => {
+    id = 'no-such-request';
+    await expect(send()).rejects.toBeInstanceOf(RequestNotFoundError);
+  });
+});
