@@ -21,3 +21,4 @@ export {
 export { ConnectionSupervisor } from './amqp/connection-supervisor';
 export type { AmqpConnect, ConnectionParticipant } from './amqp/connection-supervisor';
 export * from './amqp/amqp-message-bus';
+export * from './outbox/outbox-relay';

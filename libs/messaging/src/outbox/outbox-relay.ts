@@ -1,0 +1,144 @@
+import { errorKindOf, type OutboxRecord, type OutboxStore } from '@linebacker/domain';
+import type { OutgoingMessage } from '../port/envelope';
+import type { MessageBus } from '../port/message-bus.port';
+import { backoffDelay } from '../retry/backoff';
+
+/** Observations of the relay, for logs and metrics. */
+export interface OutboxRelayObserver {
+  onPublished?(count: number): void;
+  /** A batch failed; the relay waits `retryInMs` (a `permanent` error needs a human). */
+  onError?(error: unknown, retryInMs: number): void;
+}
+
+/** Relay settings; every field has a default. */
+export interface OutboxRelayOptions {
+  /** Rows per batch (default 100). */
+  batchSize?: number;
+  /** Safety-net poll when nobody calls `wake()`, in ms (default 1000). */
+  pollIntervalMs?: number;
+  /** First delay after a failed batch, in ms, doubled per failure (default 200). */
+  backoffInitialDelayMs?: number;
+  /** Longest delay after failures, in ms (default 10000). */
+  backoffMaxDelayMs?: number;
+  observer?: OutboxRelayObserver;
+}
+
+/** An outbox row as the bus publishes it. */
+export function outboxRecordToMessage(record: OutboxRecord): OutgoingMessage {
+  return {
+    messageId: record.messageId,
+    type: record.type,
+    correlationId: record.correlationId,
+    causationId: record.causationId,
+    occurredAt: record.occurredAt,
+    payload: record.payload,
+  };
+}
+
+/**
+ * Publishes committed outbox rows in sequence order with pipelined confirms; the store
+ * marks a batch sent only when every message of it was confirmed, so a crash or broker loss
+ * yields re-publishes (duplicates), never losses. Safe with many instances: the store skips
+ * rows another relay holds. Order holds within one relay; across relays it does not.
+ */
+export class OutboxRelay {
+  private readonly batchSize: number;
+  private running = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private pending = false;
+  private wakeSleeper: (() => void) | null = null;
+  private failures = 0;
+  private isolateRemaining = 0;
+  private lastLimit = 0;
+
+  constructor(
+    private readonly store: OutboxStore,
+    private readonly bus: Pick<MessageBus, 'publishBatch'>,
+    private readonly options: OutboxRelayOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 100;
+  }
+
+  /** Starts the relay loop (idempotent). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  /** A commit just added rows: relay now instead of at the next poll (ignored during backoff). */
+  wake(): void {
+    this.pending = true;
+    if (this.failures === 0) this.wakeSleeper?.();
+  }
+
+  /** One batch now; returns how many rows were published. */
+  async relayOnce(): Promise<number> {
+    // After a permanent failure, go one row at a time for a batch's worth of rows: the rows
+    // before the bad one still get out in order (without being re-sent as part of a failed
+    // batch), and the relay stops exactly at the row a human must look at.
+    const limit = this.isolateRemaining > 0 ? 1 : this.batchSize;
+    this.lastLimit = limit;
+    const count = await this.store.processBatch(limit, (records) =>
+      this.bus.publishBatch(records.map(outboxRecordToMessage)),
+    );
+    if (count > 0) this.options.observer?.onPublished?.(count);
+    return count;
+  }
+
+  /** Stops the loop, then flushes what it can until the outbox is empty or the deadline passes. */
+  async stop(deadlineMs = 5000): Promise<void> {
+    const deadline = Date.now() + deadlineMs;
+    this.running = false;
+    this.wakeSleeper?.();
+    await this.loopDone;
+    while (Date.now() < deadline) {
+      try {
+        if ((await this.relayOnce()) === 0) return;
+      } catch {
+        return; // the broker or the database is down: the rows stay for the next start
+      }
+    }
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      this.pending = false;
+      const delayMs = await this.step();
+      if (delayMs > 0 && this.running && !(this.pending && this.failures === 0))
+        await this.sleep(delayMs);
+    }
+  }
+
+  /** One batch; returns how long to wait before the next (0: go on at once). */
+  private async step(): Promise<number> {
+    try {
+      const count = await this.relayOnce();
+      this.failures = 0;
+      if (count > 0 && this.isolateRemaining > 0) this.isolateRemaining -= 1;
+      // A full batch means more may be waiting: go on at once.
+      return count > 0 && count >= this.lastLimit ? 0 : (this.options.pollIntervalMs ?? 1000);
+    } catch (error) {
+      this.failures += 1;
+      if (errorKindOf(error) === 'permanent') this.isolateRemaining = this.batchSize;
+      const delayMs = backoffDelay(this.failures, {
+        initialDelayMs: this.options.backoffInitialDelayMs ?? 200,
+        maxDelayMs: this.options.backoffMaxDelayMs ?? 10_000,
+      });
+      this.options.observer?.onError?.(error, delayMs);
+      return delayMs;
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wakeSleeper = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeSleeper = done;
+    });
+  }
+}
