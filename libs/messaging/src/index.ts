@@ -22,3 +22,7 @@ export { ConnectionSupervisor } from './amqp/connection-supervisor';
 export type { AmqpConnect, ConnectionParticipant } from './amqp/connection-supervisor';
 export * from './amqp/amqp-message-bus';
 export * from './outbox/outbox-relay';
+export * from './port/external-queue.port';
+export * from './amqp/amqp-backup-interface';
+export * from './amqp/amqp-external-queue-consumer';
+export * from './memory/in-memory-queue';

@@ -1,4 +1,4 @@
-import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { ChannelModel, ConsumeMessage } from 'amqplib';
 import type { EnvelopeCodec } from '../envelope/envelope-codec';
 import type {
   MessageBusObserver,
@@ -8,12 +8,12 @@ import type {
   SubscriptionDefinition,
 } from '../port/message-bus.port';
 import { ConsumerRunner } from '../runner/consumer-runner';
-import type { InboundDelivery, SubscriptionTransport } from '../runner/inbound-delivery';
+import type { SubscriptionTransport } from '../runner/inbound-delivery';
 import { PauseController } from '../runner/pause-controller';
 import { subscriptionQueueNames, type SubscriptionQueueNames } from '../topology/topology-names';
 import type { ConfirmPublisher } from './confirm-publisher';
 import type { ConnectionParticipant } from './connection-supervisor';
-import { ConsumerSwitch, type ChannelHandle } from './consumer-switch';
+import { ConsumerSwitch, guardedDelivery, type ChannelHandle } from './consumer-switch';
 
 /** Wiring of one AMQP subscription. */
 export interface AmqpSubscriptionDeps {
@@ -128,7 +128,7 @@ export class AmqpSubscription implements Subscription, ConnectionParticipant {
       this.deps.recycle(`${this.label}: consumer cancelled by the broker`);
       return;
     }
-    void this.runner.handle(inbound(handle, message));
+    void this.runner.handle(guardedDelivery(handle, message));
   }
 
   private transport(): SubscriptionTransport {
@@ -140,27 +140,4 @@ export class AmqpSubscription implements Subscription, ConnectionParticipant {
       sendToMain: (body, headers) => send(this.names.main, body, headers),
     };
   }
-}
-
-/** A delivery whose ack/requeue is sent only once, and only on its own open channel. */
-function inbound(handle: ChannelHandle, message: ConsumeMessage): InboundDelivery {
-  let settled = false;
-  const settle = (operation: (channel: Channel) => void): boolean => {
-    if (settled || !handle.open) return false;
-    settled = true;
-    try {
-      operation(handle.channel);
-      return true;
-    } catch {
-      return false; // closing between the check and the call: amqplib throws, broker requeues
-    }
-  };
-  return {
-    body: message.content,
-    routingKey: message.fields.routingKey,
-    redelivered: message.fields.redelivered,
-    headers: message.properties.headers ?? {},
-    ack: () => settle((channel) => channel.ack(message)),
-    requeue: () => settle((channel) => channel.nack(message, false, true)),
-  };
 }

@@ -1,4 +1,5 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
+import type { InboundDelivery } from '../runner/inbound-delivery';
 
 /** A consumer channel of one connection generation; `open` turns false the moment it closes. */
 export interface ChannelHandle {
@@ -100,4 +101,32 @@ export class ConsumerSwitch {
       await handle.channel.cancel(tag);
     }
   }
+}
+
+/**
+ * A delivery whose ack or requeue is sent at most once, and only on the channel that
+ * delivered it while that channel is open. Anything else is a stale delivery: dropped
+ * unsettled, because the broker requeued it when the channel closed (and an ack on a newer
+ * channel would name an unknown delivery tag and kill that channel with a 406).
+ */
+export function guardedDelivery(handle: ChannelHandle, message: ConsumeMessage): InboundDelivery {
+  let settled = false;
+  const settle = (operation: (channel: Channel) => void): boolean => {
+    if (settled || !handle.open) return false;
+    settled = true;
+    try {
+      operation(handle.channel);
+      return true;
+    } catch {
+      return false; // closing between the check and the call: amqplib throws, broker requeues
+    }
+  };
+  return {
+    body: message.content,
+    routingKey: message.fields.routingKey,
+    redelivered: message.fields.redelivered,
+    headers: message.properties.headers ?? {},
+    ack: () => settle((channel) => channel.ack(message)),
+    requeue: () => settle((channel) => channel.nack(message, false, true)),
+  };
 }

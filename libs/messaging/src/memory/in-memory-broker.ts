@@ -60,7 +60,13 @@ export class InMemoryBroker {
   }
 
   /** Routes a message like a `mandatory` publish: unroutable is an error, not a drop. */
-  publish(exchange: string, routingKey: string, body: Buffer, headers: MessageHeaders): void {
+  publish(
+    exchange: string,
+    routingKey: string,
+    body: Buffer,
+    headers: MessageHeaders,
+    messageId?: string,
+  ): void {
     const targets =
       exchange === ''
         ? this.queues.has(routingKey)
@@ -73,7 +79,14 @@ export class InMemoryBroker {
     if (unique.length === 0)
       throw new PermanentError('Unroutable', `no queue bound for '${routingKey}' on '${exchange}'`);
     for (const name of unique)
-      this.enqueue(this.queue(name), { body, headers, routingKey, returns: 0, redelivered: false });
+      this.enqueue(this.queue(name), {
+        body,
+        headers,
+        routingKey,
+        messageId,
+        returns: 0,
+        redelivered: false,
+      });
   }
 
   /** Attaches a consumer with a prefetch limit. */

@@ -5,6 +5,8 @@ export interface StoredMessage {
   body: Buffer;
   headers: MessageHeaders;
   routingKey: string;
+  /** The AMQP `message_id` property, if the publisher set one. */
+  messageId?: string;
   /** Times the message went back to its queue unsettled (the quorum delivery count). */
   returns: number;
   redelivered: boolean;

@@ -86,14 +86,14 @@ export class ConsumerRunner {
     const result = await runWithDeadline(
       this.options.handler,
       envelope,
-      { ...context, signal: controller.signal },
+      context,
       this.options.definition.handlerTimeoutMs,
       controller,
     );
     if (!result.ok) return this.fail(delivery, envelope, result.error, started);
     this.options.pauser.noteSuccess();
     const acked = delivery.ack();
-    this.report(delivery, envelope, started, { outcome: acked ? result.outcome : 'dropped' });
+    this.report(delivery, envelope, started, { outcome: acked ? result.value : 'dropped' });
   }
 
   private fail(
@@ -176,9 +176,9 @@ export class ConsumerRunner {
     } catch (error) {
       // Without a durable copy the original must stay. Give it back, and pause so a broken
       // companion queue does not turn into a hot redelivery loop.
-      const requeued = delivery.requeue();
-      if (requeued) this.options.pauser.pause(`cannot hand on: ${describeError(error)}`);
-      const outcome = requeued ? 'requeued' : 'dropped';
+      this.options.pauser.pause(`cannot hand on: ${describeError(error)}`);
+      await this.options.pauser.switched(); // cancelled first, or the requeue comes right back
+      const outcome = delivery.requeue() ? 'requeued' : 'dropped';
       return this.report(delivery, envelope, started, failureReport(outcome, error));
     }
     const acked = delivery.ack();

@@ -28,6 +28,7 @@ export class PauseController {
   private currentMs = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private switching: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly options: PauseControllerOptions,
@@ -49,6 +50,11 @@ export class PauseController {
     this.switchConsumer(false);
     this.arm();
     return this.currentMs;
+  }
+
+  /** Resolves once the latest consumer switch (cancel or consume) has been applied. */
+  switched(): Promise<void> {
+    return this.switching;
   }
 
   /** A delivery succeeded: the next pause starts from the shortest length again. */
@@ -103,7 +109,7 @@ export class PauseController {
   }
 
   private switchConsumer(consuming: boolean): void {
-    this.target.setConsuming(consuming).catch((error: unknown) => {
+    this.switching = this.target.setConsuming(consuming).catch((error: unknown) => {
       this.options.observer?.onError?.(`${this.options.subscription}: switch consumer`, error);
     });
   }

@@ -1,0 +1,46 @@
+/** A message from a plain (non-linebacker) queue, as its handler sees it. */
+export interface RawMessage {
+  body: Buffer;
+  /** The AMQP `message_id` property, when the sender set one. */
+  messageId?: string;
+  headers: Record<string, unknown>;
+  redelivered: boolean;
+}
+
+/**
+ * Handles one raw message. Resolving means it was fully handed on (e.g. republished inside
+ * linebacker, confirmed): the message is acked. Throwing a `permanent` error (unparseable,
+ * invalid) parks it with the reason; any other error requeues it and pauses the consumer.
+ */
+export type RawMessageHandler = (message: RawMessage, signal: AbortSignal) => Promise<void>;
+
+/** What happened to one raw message, for logs and metrics. */
+export interface RawMessageReport {
+  queue: string;
+  messageId?: string;
+  outcome: 'ok' | 'parked' | 'requeued' | 'dropped';
+  errorCode?: string;
+  reason?: string;
+  durationMs: number;
+}
+
+/** Observations of an external-queue consumer. */
+export interface ExternalQueueObserver {
+  onMessage?(report: RawMessageReport): void;
+  onConnectionChange?(state: 'connected' | 'disconnected', reason?: string): void;
+  onPause?(queue: string, paused: boolean, reason?: string): void;
+  onChannelError?(channel: string, message: string, code?: number): void;
+  onError?(context: string, error: unknown): void;
+}
+
+/** A consumer of one plain queue (e.g. the backup interface's status replies). */
+export interface ExternalQueueConsumer {
+  /** Connects and starts consuming (bounded start-up attempts, then `unavailable`). */
+  start(): Promise<void>;
+  /** Connected and consuming (or deliberately paused). */
+  isReady(): boolean;
+  /** Consumers attached right now (0 or 1). */
+  consumerCount(): number;
+  /** Stops consuming, lets in-flight handlers finish within `deadlineMs`, closes. */
+  stop(deadlineMs?: number): Promise<void>;
+}
