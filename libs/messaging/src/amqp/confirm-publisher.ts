@@ -32,6 +32,9 @@ export class ConfirmPublisher implements ConnectionParticipant {
   private generation = 0;
   private writable = true;
   private unconfirmed = 0;
+  // Slots claimed by `reserve` and not yet used by `send`: concurrent callers each claim
+  // synchronously, so the window cannot be overrun by many callers waking at once.
+  private reserved = 0;
   private sequence = 0;
   private waiters: Waiter[] = [];
   // The broker sends basic.return BEFORE the basic.ack of an unroutable mandatory message,
@@ -62,6 +65,7 @@ export class ConfirmPublisher implements ConnectionParticipant {
     this.generation = generation;
     this.writable = true;
     this.unconfirmed = 0;
+    this.reserved = 0;
   }
 
   /** Forgets the channel of a lost connection; waiting publishers reject `unavailable`. */
@@ -85,18 +89,22 @@ export class ConfirmPublisher implements ConnectionParticipant {
           'BrokerBlocked',
           'the broker blocks publishers (resource alarm)',
         );
-      if (this.writable && this.unconfirmed < this.maxUnconfirmed) return;
+      if (this.writable && this.unconfirmed + this.reserved < this.maxUnconfirmed) {
+        this.reserved += 1;
+        return;
+      }
       await new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     }
   }
 
-  /** Writes one persistent, mandatory message now; resolves on its broker confirm. */
+  /** Writes one persistent, mandatory message now (after `reserve`); resolves on its confirm. */
   send(
     exchange: string,
     routingKey: string,
     body: Buffer,
     properties: Options.Publish = {},
   ): Promise<void> {
+    if (this.reserved > 0) this.reserved -= 1;
     const channel = this.channel;
     if (!channel) return Promise.reject(notConnected());
     const id = `${this.generation}.${++this.sequence}`;

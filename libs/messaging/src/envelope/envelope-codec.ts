@@ -27,7 +27,13 @@ const describe = (errors: ErrorObject[] | null | undefined): string =>
  * older producer sent.
  */
 export class EnvelopeCodec {
-  private readonly ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+  private readonly ajv = new Ajv({
+    allErrors: true,
+    strict: true,
+    // Payload schemas may list required keys without describing each one.
+    strictRequired: false,
+    allowUnionTypes: true,
+  });
   private readonly envelopeValidator: ValidateFunction;
   private readonly payloadValidators = new Map<string, ValidateFunction>();
 

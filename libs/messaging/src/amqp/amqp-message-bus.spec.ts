@@ -1,0 +1,69 @@
+import type { DeliveryReport } from '../port/message-bus.port';
+import { contractSubscription } from '../testing/contract-harness';
+import { fakeConnector, type FakeChannel, type FakeConnection } from '../testing/fake-amqp';
+import { waitFor } from '../testing/wait-for';
+import { AmqpMessageBus } from './amqp-message-bus';
+import { EnvelopeCodec } from '../envelope/envelope-codec';
+
+const envelopeBody = (id: string) =>
+  new EnvelopeCodec()
+    .encode(
+      new EnvelopeCodec().toEnvelope({
+        messageId: id,
+        type: 'unit.test',
+        correlationId: 'c',
+        payload: {},
+      }),
+    )
+    .toString();
+
+describe('AmqpMessageBus with a fake broker', () => {
+  it('never acks a delivery whose channel died, on the old channel or the new one', async () => {
+    const fake = fakeConnector(['ok']);
+    const reports: DeliveryReport[] = [];
+    const bus = new AmqpMessageBus(
+      {
+        url: 'amqp://fake',
+        reconnectInitialDelayMs: 5,
+        observer: { onDelivery: (r) => reports.push(r) },
+      },
+      fake.connect,
+    );
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    await bus.subscribe(contractSubscription('stale', ['unit.test']), async () => {
+      await gate;
+      return 'ok';
+    });
+    await bus.start();
+    const first = fake.connections[0] as FakeConnection;
+    const oldConsumer = first.channels.find((c) => c.consumer) as FakeChannel;
+    oldConsumer.deliver(envelopeBody('m-1'), 1);
+    first.drop(new Error('connection reset'));
+    await waitFor(() => bus.isReady(), 'the reconnect');
+    const newConsumer = (fake.connections[1] as FakeConnection).channels.find(
+      (c) => c.consumer,
+    ) as FakeChannel;
+    release();
+    await waitFor(() => reports.length === 1, 'the report');
+    expect(reports[0]?.outcome).toBe('dropped');
+    expect(oldConsumer.acked).toEqual([]);
+    expect(newConsumer.acked).toEqual([]);
+    expect(bus.stats()).toEqual({ reconnects: 1, attachments: { 'contract.stale': 2 } });
+    await bus.stop(100);
+  });
+
+  it('acks a delivery on its own channel after the handler succeeds', async () => {
+    const fake = fakeConnector(['ok']);
+    const bus = new AmqpMessageBus({ url: 'amqp://fake' }, fake.connect);
+    await bus.subscribe(contractSubscription('live', ['unit.test']), async () => 'ok');
+    await bus.start();
+    const consumer = (fake.connections[0] as FakeConnection).channels.find(
+      (c) => c.consumer,
+    ) as FakeChannel;
+    const message = consumer.deliver(envelopeBody('m-2'), 7);
+    await waitFor(() => consumer.acked.length === 1, 'the ack');
+    expect(consumer.acked[0]).toBe(message);
+    await bus.stop(100);
+  });
+});

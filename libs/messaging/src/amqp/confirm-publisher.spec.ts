@@ -1,0 +1,94 @@
+import type { ChannelModel } from 'amqplib';
+import { FakeConnection, type FakeChannel } from '../testing/fake-amqp';
+import { ConfirmPublisher } from './confirm-publisher';
+
+describe('ConfirmPublisher', () => {
+  let blocked: boolean;
+  let lost: string[];
+  let publisher: ConfirmPublisher;
+  let channel: FakeChannel;
+  const body = Buffer.from('{}');
+  const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+  beforeEach(async () => {
+    blocked = false;
+    lost = [];
+    publisher = new ConfirmPublisher({
+      name: 'test',
+      maxUnconfirmed: 3,
+      isBlocked: () => blocked,
+      onChannelLost: (reason) => lost.push(reason),
+    });
+    const connection = new FakeConnection();
+    await publisher.onConnect(connection as unknown as ChannelModel, 1);
+    channel = connection.channels[0] as FakeChannel;
+  });
+
+  it('rejects at once with unavailable while disconnected, buffering nothing', async () => {
+    publisher.onDisconnect(1);
+    await expect(publisher.publish('x', 'rk', body)).rejects.toMatchObject({ kind: 'unavailable' });
+    expect(channel.published).toHaveLength(0);
+  });
+
+  it('rejects at once while the broker blocks publishers', async () => {
+    blocked = true;
+    await expect(publisher.publish('x', 'rk', body)).rejects.toMatchObject({
+      code: 'BrokerBlocked',
+    });
+  });
+
+  it('publishes persistent and mandatory, and resolves only on the confirm', async () => {
+    let done = false;
+    const sent = publisher.publish('x', 'rk', body).then(() => (done = true));
+    await flush();
+    expect(channel.published[0]?.options).toMatchObject({ persistent: true, mandatory: true });
+    expect(done).toBe(false);
+    channel.confirm(0);
+    await sent;
+  });
+
+  it('rejects a returned (unroutable) message although the broker acks it afterwards', async () => {
+    const sent = publisher.publish('x', 'nobody', body);
+    await flush();
+    channel.returnMessage(0);
+    channel.confirm(0);
+    await expect(sent).rejects.toMatchObject({ code: 'Unroutable', kind: 'permanent' });
+  });
+
+  it('turns a nack into a transient error and a closed channel into unavailable', async () => {
+    const nacked = publisher.publish('x', 'rk', body);
+    const pending = publisher.publish('x', 'rk', body);
+    await flush();
+    channel.confirm(0, new Error('message nacked'));
+    await expect(nacked).rejects.toMatchObject({ code: 'PublishNacked', kind: 'transient' });
+    channel.closeNow();
+    await expect(pending).rejects.toMatchObject({ kind: 'unavailable' });
+    expect(lost).toHaveLength(1);
+  });
+
+  it('waits for drain once the channel buffer is full', async () => {
+    channel.writable = false;
+    const first = publisher.publish('x', 'rk', body);
+    await flush();
+    const second = publisher.publish('x', 'rk', body);
+    await flush();
+    expect(channel.published).toHaveLength(1);
+    channel.emit('drain');
+    await flush();
+    expect(channel.published).toHaveLength(2);
+    channel.confirm(0);
+    channel.confirm(1);
+    await Promise.all([first, second]);
+  });
+
+  it('bounds the number of unconfirmed publishes', async () => {
+    const sends = [1, 2, 3, 4].map(() => publisher.publish('x', 'rk', body));
+    await flush();
+    expect(channel.published).toHaveLength(3);
+    channel.confirm(0);
+    await flush();
+    expect(channel.published).toHaveLength(4);
+    [1, 2, 3].forEach((i) => channel.confirm(i));
+    await Promise.all(sends);
+  });
+});
