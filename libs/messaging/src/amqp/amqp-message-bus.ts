@@ -179,7 +179,7 @@ export class AmqpMessageBus implements MessageBus {
   }
 
   private sendEnvelope(envelope: Envelope): Promise<void> {
-    return this.publisher.send(this.exchange, envelope.type, this.codec.encode(envelope), {
+    return this.publisher.send(this.exchange, envelope.type, this.codec.serialize(envelope), {
       messageId: envelope.messageId,
       correlationId: envelope.correlationId,
       type: envelope.type,

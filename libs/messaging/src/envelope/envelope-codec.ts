@@ -65,6 +65,11 @@ export class EnvelopeCodec {
   /** The wire bytes of a valid envelope. */
   encode(envelope: Envelope): Buffer {
     this.validate(envelope);
+    return this.serialize(envelope);
+  }
+
+  /** The wire bytes of an envelope `toEnvelope` has just validated (no second check). */
+  serialize(envelope: Envelope): Buffer {
     return Buffer.from(JSON.stringify(envelope), 'utf8');
   }
 

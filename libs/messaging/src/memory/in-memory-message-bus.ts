@@ -61,7 +61,7 @@ export class InMemoryMessageBus implements MessageBus {
     const envelope = this.codec.toEnvelope(message);
     const headers = { [HEADERS.attempt]: envelope.attempt };
     const exchange = eventsExchangeName(this.topologyOptions());
-    this.broker.publish(exchange, envelope.type, this.codec.encode(envelope), headers);
+    this.broker.publish(exchange, envelope.type, this.codec.serialize(envelope), headers);
   }
 
   /** Publishes in order; rejects with the first failure after trying every message. */

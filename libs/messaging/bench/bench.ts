@@ -1,0 +1,191 @@
+// Throughput of the AMQP adapter beside raw amqplib, in one run on the same broker:
+// confirmed publishing and consume+ack at prefetch 1/10/100, on classic and quorum queues.
+// Prints a markdown table. Not a test: numbers swing ±25% on a shared machine, so compare
+// the two columns of one run, and read the CPU columns before trusting a difference.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { connect, type ConfirmChannel } from 'amqplib';
+import { AmqpMessageBus } from '../src/amqp/amqp-message-bus';
+import { EnvelopeCodec } from '../src/envelope/envelope-codec';
+import type { OutgoingMessage } from '../src/port/envelope';
+import type { QueueType } from '../src/topology/topology';
+import { subscriptionQueueNames } from '../src/topology/topology-names';
+
+const URL = process.env['LINEBACKER_AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+const COUNT = Number(process.env['BENCH_MESSAGES'] ?? 5000);
+const PAYLOAD = {
+  blob: randomBytes(Number(process.env['BENCH_PAYLOAD_BYTES'] ?? 700) / 2).toString('hex'),
+};
+const NS = `bench_${randomBytes(3).toString('hex')}`;
+const codec = new EnvelopeCodec();
+const rows: string[] = [];
+
+const message = (n: number): OutgoingMessage => ({
+  messageId: `b-${n}`,
+  type: 'bench.tick',
+  correlationId: 'bench',
+  payload: PAYLOAD,
+});
+const body = (n: number) => codec.encode(codec.toEnvelope(message(n)));
+const definition = (queueType: QueueType, prefetch: number) => ({
+  app: 'bench',
+  name: `${queueType}-p${prefetch}`,
+  eventTypes: [`bench.${queueType}.p${prefetch}`],
+  prefetch,
+  handlerTimeoutMs: 30_000,
+  retry: { maxAttempts: 3, initialDelayMs: 1000, maxDelayMs: 1000 },
+});
+
+/** CPU of this process and of the broker (beam.smp), as % of one core, over a run. */
+function cpuMeter(): () => { node: number; broker: number } {
+  const start = Date.now();
+  const node0 = process.cpuUsage();
+  const beam = brokerTicks();
+  return () => {
+    const ms = Date.now() - start;
+    const used = process.cpuUsage(node0);
+    const broker = beam === null ? NaN : (((brokerTicks() ?? beam) - beam) * 10 * 100) / ms;
+    return { node: ((used.user + used.system) / 1000 / ms) * 100, broker };
+  };
+}
+
+function brokerTicks(): number | null {
+  try {
+    const pid = execFileSync('pidof', ['beam.smp']).toString().trim().split(' ')[0];
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return Number(fields[11]) + Number(fields[12]); // utime + stime, in 10 ms ticks
+  } catch {
+    return null;
+  }
+}
+
+async function timed(
+  label: string,
+  run: () => Promise<void>,
+): Promise<{ rate: number; cpu: string }> {
+  const meter = cpuMeter();
+  const started = process.hrtime.bigint();
+  await run();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = meter();
+  process.stderr.write(`${label}: ${Math.round(COUNT / seconds)} msg/s\n`);
+  return { rate: COUNT / seconds, cpu: `${cpu.node.toFixed(0)}% / ${cpu.broker.toFixed(0)}%` };
+}
+
+async function rawPublish(channel: ConfirmChannel, queue: string): Promise<void> {
+  for (let n = 0; n < COUNT; n++) {
+    const ok = channel.sendToQueue(queue, body(n), { persistent: true, mandatory: true });
+    if (!ok) await new Promise((resolve) => channel.once('drain', resolve));
+    if (n % 1000 === 999) await channel.waitForConfirms();
+  }
+  await channel.waitForConfirms();
+}
+
+async function rawConsume(queue: string, prefetch: number): Promise<void> {
+  const connection = await connect(URL, { noDelay: true });
+  const channel = await connection.createChannel();
+  await channel.prefetch(prefetch);
+  let seen = 0;
+  await new Promise<void>((resolve) => {
+    void channel.consume(queue, (m) => {
+      if (!m) return;
+      channel.ack(m);
+      if (++seen === COUNT) resolve();
+    });
+  });
+  await connection.close();
+}
+
+async function adapterConsume(queueType: QueueType, prefetch: number, admin: ConfirmChannel) {
+  const bus = new AmqpMessageBus({ url: URL, namespace: NS, queueType });
+  const def = definition(queueType, prefetch);
+  await bus.declare([def]);
+  await bus.start();
+  await rawPublish(admin, subscriptionQueueNames(def, NS).main);
+  let seen = 0;
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const result = await timed(`adapter consume ${queueType} p${prefetch}`, async () => {
+    await bus.subscribe(def, async () => {
+      if (++seen === COUNT) done();
+      return 'ok';
+    });
+    await finished;
+  });
+  await bus.stop(2000);
+  return { result, queues: (bus.exportDefinitions()['queues'] ?? []) as Array<{ name: string }> };
+}
+
+async function benchQueueType(queueType: QueueType, admin: ConfirmChannel, cleanup: string[]) {
+  const raw = `${NS}.raw.${queueType}`;
+  cleanup.push(raw);
+  await admin.assertQueue(raw, { durable: true, arguments: { 'x-queue-type': queueType } });
+  const rawPub = await timed(`raw publish ${queueType}`, () => rawPublish(admin, raw));
+  await admin.purgeQueue(raw);
+  const bus = new AmqpMessageBus({ url: URL, namespace: NS, queueType });
+  const def = definition(queueType, 0 + 1000);
+  await bus.declare([def]);
+  await bus.start();
+  const all = Array.from({ length: COUNT }, (_, n) => ({
+    ...message(n),
+    type: def.eventTypes[0] ?? '',
+  }));
+  const adapterPub = await timed(`adapter publishBatch ${queueType}`, async () => {
+    for (let i = 0; i < all.length; i += 1000) await bus.publishBatch(all.slice(i, i + 1000));
+  });
+  await bus.stop(1000);
+  cleanup.push(
+    ...((bus.exportDefinitions()['queues'] ?? []) as Array<{ name: string }>).map((q) => q.name),
+  );
+  row(queueType, 'confirmed publish (batches of 1000)', '-', rawPub, adapterPub);
+  for (const prefetch of [1, 10, 100]) {
+    await rawPublish(admin, raw);
+    const rawCon = await timed(`raw consume ${queueType} p${prefetch}`, () =>
+      rawConsume(raw, prefetch),
+    );
+    const adapter = await adapterConsume(queueType, prefetch, admin);
+    cleanup.push(...adapter.queues.map((q) => q.name));
+    row(queueType, 'consume + ack', String(prefetch), rawCon, adapter.result);
+  }
+}
+
+function row(
+  queueType: string,
+  scenario: string,
+  prefetch: string,
+  raw: { rate: number; cpu: string },
+  adapter: { rate: number; cpu: string },
+) {
+  const ratio = (adapter.rate / raw.rate).toFixed(2);
+  rows.push(
+    `| ${queueType} | ${scenario} | ${prefetch} | ${Math.round(raw.rate)} | ${raw.cpu} | ${Math.round(adapter.rate)} | ${adapter.cpu} | ${ratio} |`,
+  );
+}
+
+async function main(): Promise<void> {
+  const connection = await connect(URL, { noDelay: true });
+  const admin = await connection.createConfirmChannel();
+  const cleanup: string[] = [];
+  try {
+    for (const queueType of ['classic', 'quorum'] as const)
+      await benchQueueType(queueType, admin, cleanup);
+  } finally {
+    for (const queue of new Set(cleanup)) await admin.deleteQueue(queue).catch(() => undefined);
+    await admin.deleteExchange(`${NS}.linebacker.events`).catch(() => undefined);
+    await connection.close();
+  }
+  process.stdout.write(
+    `\n${COUNT} messages of ~${JSON.stringify(PAYLOAD).length + 200} bytes, ${new Date().toISOString()}\n\n`,
+  );
+  process.stdout.write(
+    '| queue | scenario | prefetch | raw amqplib msg/s | raw CPU node/broker | adapter msg/s | adapter CPU node/broker | adapter/raw |\n',
+  );
+  process.stdout.write('|---|---|---|---|---|---|---|---|\n');
+  process.stdout.write(`${rows.join('\n')}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`benchmark failed: ${String(error)}\n`);
+  process.exit(1);
+});
