@@ -45,6 +45,7 @@ export class ConnectionSupervisor {
   private attempt = 0;
   private timer: NodeJS.Timeout | undefined;
   private reconnects = 0;
+  private starting: Promise<void> | null = null;
 
   constructor(
     options: ConnectionOptions,
@@ -67,8 +68,17 @@ export class ConnectionSupervisor {
     }
   }
 
-  /** Connects, retrying up to `startupMaxAttempts`; a misconfiguration fails at once. */
-  async start(): Promise<void> {
+  /** Connects, retrying up to `startupMaxAttempts`; a misconfiguration fails at once. Idempotent. */
+  start(): Promise<void> {
+    // A failed start may be tried again; a running or succeeded one is shared.
+    this.starting ??= this.firstConnect().catch((error: unknown) => {
+      this.starting = null;
+      throw error;
+    });
+    return this.starting;
+  }
+
+  private async firstConnect(): Promise<void> {
     let lastError: unknown;
     for (let attempt = 1; attempt <= this.options.startupMaxAttempts; attempt++) {
       if (this.stopped) break;

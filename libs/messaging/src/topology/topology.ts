@@ -160,8 +160,12 @@ export function assertSubscription(definition: SubscriptionDefinition): void {
   if (definition.eventTypes.length === 0) problems.push('eventTypes must not be empty');
   for (const type of definition.eventTypes)
     if (!BINDING.test(type)) problems.push(`invalid routing key ${type}`);
-  if (!Number.isInteger(definition.prefetch) || definition.prefetch < 1)
-    problems.push('prefetch must be an integer >= 1');
+  if (
+    !Number.isInteger(definition.prefetch) ||
+    definition.prefetch < 1 ||
+    definition.prefetch > 1000
+  )
+    problems.push('prefetch must be an integer in 1..1000 (deliveries held unacked per consumer)');
   if (!(definition.handlerTimeoutMs > 0)) problems.push('handlerTimeoutMs must be > 0');
   problems.push(...retryPolicyProblems(definition.retry));
   if (problems.length > 0)
