@@ -41,7 +41,9 @@ describe('OutboxRelay on RabbitMQ', () => {
       return 'ok';
     });
     await bus.start();
-    relay = new OutboxRelay(store, bus, {
+    relay = new OutboxRelay({
+      store,
+      bus,
       batchSize: 50,
       pollIntervalMs: 200,
       backoffInitialDelayMs: 50,

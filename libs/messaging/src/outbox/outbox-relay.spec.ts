@@ -21,8 +21,8 @@ describe('OutboxRelay', () => {
   let store: InMemoryOutboxStore;
   let received: Envelope[];
   const relays: OutboxRelay[] = [];
-  const relay = (options: ConstructorParameters<typeof OutboxRelay>[2] = {}) => {
-    const r = new OutboxRelay(store, bus, { pollIntervalMs: 60_000, ...options });
+  const relay = (options: Partial<ConstructorParameters<typeof OutboxRelay>[0]> = {}) => {
+    const r = new OutboxRelay({ store, bus, pollIntervalMs: 60_000, ...options });
     relays.push(r);
     return r;
   };
@@ -90,7 +90,7 @@ describe('OutboxRelay', () => {
       pollIntervalMs: 50,
       backoffInitialDelayMs: 20,
       backoffMaxDelayMs: 50,
-      observer: { onError: (error) => errors.push(error) },
+      onError: (error) => errors.push(error),
     });
     bus.simulateOutage();
     store.add(row(), row(), row());
@@ -119,7 +119,7 @@ describe('OutboxRelay', () => {
     const r = relay({
       backoffInitialDelayMs: 10,
       backoffMaxDelayMs: 20,
-      observer: { onError: (e) => errors.push(e) },
+      onError: (e) => errors.push(e),
     });
     r.start();
     await waitFor(() => errors.length >= 3, 'repeated failures at the bad row');

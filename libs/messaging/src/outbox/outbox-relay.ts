@@ -3,15 +3,12 @@ import type { OutgoingMessage } from '../port/envelope';
 import type { MessageBus } from '../port/message-bus.port';
 import { backoffDelay } from '../retry/backoff';
 
-/** Observations of the relay, for logs and metrics. */
-export interface OutboxRelayObserver {
-  onPublished?(count: number): void;
-  /** A batch failed; the relay waits `retryInMs` (a `permanent` error needs a human). */
-  onError?(error: unknown, retryInMs: number): void;
-}
-
-/** Relay settings; every field has a default. */
+/** The relay's store, bus and settings; every setting has a default. */
 export interface OutboxRelayOptions {
+  /** The outbox (PostgreSQL in production: FOR UPDATE SKIP LOCKED). */
+  store: OutboxStore;
+  /** Where rows go: `publishBatch` resolves once every message is confirmed. */
+  bus: Pick<MessageBus, 'publishBatch'>;
   /** Rows per batch (default 100). */
   batchSize?: number;
   /** Safety-net poll when nobody calls `wake()`, in ms (default 1000). */
@@ -20,7 +17,10 @@ export interface OutboxRelayOptions {
   backoffInitialDelayMs?: number;
   /** Longest delay after failures, in ms (default 10000). */
   backoffMaxDelayMs?: number;
-  observer?: OutboxRelayObserver;
+  /** Rows published by one batch (for metrics). */
+  onPublished?(count: number): void;
+  /** A batch failed; the relay waits `retryInMs` (a `permanent` error needs a human). */
+  onError?(error: unknown, retryInMs: number): void;
 }
 
 /** An outbox row as the bus publishes it. */
@@ -51,11 +51,7 @@ export class OutboxRelay {
   private isolateRemaining = 0;
   private lastLimit = 0;
 
-  constructor(
-    private readonly store: OutboxStore,
-    private readonly bus: Pick<MessageBus, 'publishBatch'>,
-    private readonly options: OutboxRelayOptions = {},
-  ) {
+  constructor(private readonly options: OutboxRelayOptions) {
     this.batchSize = options.batchSize ?? 100;
   }
 
@@ -79,10 +75,10 @@ export class OutboxRelay {
     // batch), and the relay stops exactly at the row a human must look at.
     const limit = this.isolateRemaining > 0 ? 1 : this.batchSize;
     this.lastLimit = limit;
-    const count = await this.store.processBatch(limit, (records) =>
-      this.bus.publishBatch(records.map(outboxRecordToMessage)),
+    const count = await this.options.store.processBatch(limit, (records) =>
+      this.options.bus.publishBatch(records.map(outboxRecordToMessage)),
     );
-    if (count > 0) this.options.observer?.onPublished?.(count);
+    if (count > 0) this.options.onPublished?.(count);
     return count;
   }
 
@@ -125,7 +121,7 @@ export class OutboxRelay {
         initialDelayMs: this.options.backoffInitialDelayMs ?? 200,
         maxDelayMs: this.options.backoffMaxDelayMs ?? 10_000,
       });
-      this.options.observer?.onError?.(error, delayMs);
+      this.options.onError?.(error, delayMs);
       return delayMs;
     }
   }
