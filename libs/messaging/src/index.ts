@@ -1,3 +1,4 @@
+// The public API of @linebacker/messaging; everything else is internal to the lib.
 export * from './port/envelope';
 export * from './port/message-bus.port';
 export * from './envelope/envelope-codec';
@@ -12,14 +13,8 @@ export { HandlerTimeoutError } from './runner/handler-deadline';
 export * from './memory/in-memory-broker';
 export * from './memory/in-memory-message-bus';
 export * from './amqp/connection-options';
-export {
-  IRRECOVERABLE_REPLY_CODES,
-  classifyBrokerError,
-  isIrrecoverable,
-  replyCodeOf,
-} from './amqp/reply-codes';
-export { ConnectionSupervisor } from './amqp/connection-supervisor';
-export type { AmqpConnect, ConnectionParticipant } from './amqp/connection-supervisor';
+export { IRRECOVERABLE_REPLY_CODES } from './amqp/reply-codes';
+export type { AmqpConnect } from './amqp/connection-supervisor';
 export * from './amqp/amqp-message-bus';
 export * from './outbox/outbox-relay';
 export * from './port/external-queue.port';

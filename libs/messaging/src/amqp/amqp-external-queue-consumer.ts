@@ -15,7 +15,7 @@ import {
   type ConnectionParticipant,
 } from './connection-supervisor';
 import { ConsumerSwitch, guardedDelivery, type ChannelHandle } from './consumer-switch';
-import { PlainQueuesParticipant } from './plain-queues';
+import { PlainQueuesParticipant, type PlainQueueSpec } from './plain-queues';
 
 /** A plain queue to consume on its own connection. */
 export interface AmqpExternalQueueConsumerConfig extends ConnectionOptions {
@@ -82,23 +82,34 @@ export class AmqpExternalQueueConsumer implements ExternalQueueConsumer, Connect
       },
       { setConsuming: (on) => this.consumer.want(on) },
     );
-    const parked = parkedQueueName(config.queue);
-    this.runner = new RawQueueRunner({
-      queue: config.queue,
-      handler,
-      handlerTimeoutMs: config.handlerTimeoutMs ?? 30_000,
-      park: (body, headers) => this.publisher.publish('', parked, body, { headers }),
-      pauser: this.pauser,
-      observer,
-    });
-    const queues = [
-      { name: parked, arguments: config.parkedQueueArguments ?? { 'x-queue-type': 'quorum' } },
-    ];
-    if (config.declareQueue ?? true)
-      queues.push({ name: config.queue, arguments: config.queueArguments ?? {} });
+    this.runner = this.createRunner(handler);
+    const queues = this.queuesToDeclare();
     void this.supervisor.add(new PlainQueuesParticipant(queues));
     void this.supervisor.add(this.publisher);
     void this.supervisor.add(this);
+  }
+
+  private createRunner(handler: RawMessageHandler): RawQueueRunner {
+    const parked = parkedQueueName(this.config.queue);
+    return new RawQueueRunner({
+      queue: this.config.queue,
+      handler,
+      handlerTimeoutMs: this.config.handlerTimeoutMs ?? 30_000,
+      park: (body, headers) => this.publisher.publish('', parked, body, { headers }),
+      pauser: this.pauser,
+      observer: this.config.observer,
+    });
+  }
+
+  private queuesToDeclare(): PlainQueueSpec[] {
+    const { queue, parkedQueueArguments, queueArguments } = this.config;
+    const parked = {
+      name: parkedQueueName(queue),
+      arguments: parkedQueueArguments ?? { 'x-queue-type': 'quorum' },
+    };
+    return (this.config.declareQueue ?? true)
+      ? [parked, { name: queue, arguments: queueArguments ?? {} }]
+      : [parked];
   }
 
   /** Connects (bounded attempts), declares the queues and consumes. */

@@ -1,30 +1,18 @@
 import { connect as amqpConnect, type ChannelModel } from 'amqplib';
+import type { AmqpConnect, ConnectionParticipant } from './connection-participant';
 import { UnavailableError, describeError } from '@linebacker/domain';
 import type { MessageBusObserver } from '../port/message-bus.port';
 import { backoffDelay } from '../retry/backoff';
 import {
   resolveConnectionOptions,
+  socketOptions,
   urlWithHeartbeat,
   type ConnectionOptions,
   type ResolvedConnectionOptions,
 } from './connection-options';
 import { classifyBrokerError, isIrrecoverable } from './reply-codes';
 
-/** Opens one AMQP connection (amqplib's `connect`; replaced by a fake in unit tests). */
-export type AmqpConnect = (
-  url: string,
-  socketOptions: Record<string, unknown>,
-) => Promise<ChannelModel>;
-
-/** Something that lives on the connection and must be rebuilt on every reconnect. */
-export interface ConnectionParticipant {
-  /** Rebuilds channels, topology or consumers; a throw fails this connection (reconnect). */
-  onConnect(connection: ChannelModel, generation: number): Promise<void>;
-  /** The connection of `generation` is gone: forget every channel and delivery tied to it. */
-  onDisconnect(generation: number, reason: string): void;
-  /** Graceful stop, before the connection closes (e.g. close channels so acks land first). */
-  onStop?(): Promise<void>;
-}
+export type { AmqpConnect, ConnectionParticipant } from './connection-participant';
 
 const noop = (): void => undefined;
 
@@ -152,13 +140,10 @@ export class ConnectionSupervisor {
 
   private async connectOnce(): Promise<void> {
     const generation = ++this.generation;
+    const { url, heartbeatSeconds } = this.options;
     const connection = await this.connect(
-      urlWithHeartbeat(this.options.url, this.options.heartbeatSeconds),
-      {
-        noDelay: true, // measured: Nagle's algorithm costs a third of the throughput here
-        timeout: this.options.connectTimeoutMs,
-        clientProperties: { connection_name: this.options.connectionName },
-      },
+      urlWithHeartbeat(url, heartbeatSeconds),
+      socketOptions(this.options),
     );
     const watched = this.watch(connection, generation);
     this.connection = connection;
