@@ -5,38 +5,39 @@ import type { ConnectionOptions } from './connection-options';
 import { ConnectionSupervisor, type AmqpConnect } from './connection-supervisor';
 import { PlainQueuesParticipant } from './plain-queues';
 
-/** Where and how requests reach the external backup interface. */
-export interface AmqpBackupInterfaceConfig extends ConnectionOptions {
-  /** The interface's request queue (it may live on another broker or vhost: own URL). */
+/** A plain queue to send JSON messages to, on its own supervised connection. */
+export interface AmqpQueuePublisherConfig extends ConnectionOptions {
+  /** The target queue (it may live on another broker or vhost: own URL). */
   queue: string;
-  /** Declare the queue (durable) on connect; off when the interface owns it (default true). */
+  /** Declare the queue (durable) on connect; off when its owner declares it (default true). */
   declareQueue?: boolean;
   /** Arguments to declare it with; must match the existing queue's (default none). */
   queueArguments?: Record<string, string | number>;
   observer?: Pick<MessageBusObserver, 'onConnectionChange' | 'onChannelError' | 'onError'>;
 }
 
+/** Where and how requests reach the external backup interface. */
+export type AmqpBackupInterfaceConfig = AmqpQueuePublisherConfig;
+
 /**
- * The BackupInterface port on AMQP: each request is sent as JSON straight to the
- * interface's queue, persistent, mandatory and confirmed, with `message_id` =
- * backupRequestId so the interface can drop a repeated request. Rejects `unavailable`
- * while disconnected (the caller's runner retries later; nothing is buffered here).
+ * Sends JSON messages straight to one plain queue: persistent, mandatory and confirmed.
+ * Rejects `unavailable` while disconnected (the caller retries later; nothing is buffered).
  */
-export class AmqpBackupInterface implements BackupInterface {
+export class AmqpQueuePublisher {
   private readonly supervisor: ConnectionSupervisor;
   private readonly publisher: ConfirmPublisher;
 
   constructor(
-    private readonly config: AmqpBackupInterfaceConfig,
+    private readonly config: AmqpQueuePublisherConfig,
     connect?: AmqpConnect,
   ) {
     this.supervisor = new ConnectionSupervisor(
-      { connectionName: 'linebacker-backup-interface', ...config },
+      { connectionName: `linebacker-${config.queue}`, ...config },
       config.observer,
       connect,
     );
     this.publisher = new ConfirmPublisher({
-      name: 'backup-interface',
+      name: config.queue,
       observer: config.observer,
       isBlocked: () => this.supervisor.isBlocked(),
       onChannelLost: (reason) => this.supervisor.recycle(reason),
@@ -57,11 +58,11 @@ export class AmqpBackupInterface implements BackupInterface {
     return this.supervisor.isReady() && this.publisher.isAvailable();
   }
 
-  /** Sends one request; resolves on the broker's confirm. */
-  async send(request: InterfaceRequest): Promise<void> {
-    const body = Buffer.from(JSON.stringify(request), 'utf8');
+  /** Sends one JSON message with the given AMQP `message_id`; resolves on the confirm. */
+  async sendJson(value: unknown, messageId: string): Promise<void> {
+    const body = Buffer.from(JSON.stringify(value), 'utf8');
     await this.publisher.publish('', this.config.queue, body, {
-      messageId: request.backupRequestId,
+      messageId,
       contentType: 'application/json',
       timestamp: Math.floor(Date.now() / 1000),
     });
@@ -70,5 +71,40 @@ export class AmqpBackupInterface implements BackupInterface {
   /** Closes the connection. */
   stop(): Promise<void> {
     return this.supervisor.stop();
+  }
+}
+
+/**
+ * The BackupInterface port on AMQP: each request goes as JSON to the interface's queue with
+ * `message_id` = backupRequestId, so the interface can drop a repeated request.
+ */
+export class AmqpBackupInterface implements BackupInterface {
+  private readonly queue: AmqpQueuePublisher;
+
+  constructor(config: AmqpBackupInterfaceConfig, connect?: AmqpConnect) {
+    this.queue = new AmqpQueuePublisher(
+      { connectionName: 'linebacker-backup-interface', ...config },
+      connect,
+    );
+  }
+
+  /** Connects (bounded attempts) and declares the queue. */
+  start(): Promise<void> {
+    return this.queue.start();
+  }
+
+  /** Connected and able to publish. */
+  isReady(): boolean {
+    return this.queue.isReady();
+  }
+
+  /** Sends one request; resolves on the broker's confirm. */
+  send(request: InterfaceRequest): Promise<void> {
+    return this.queue.sendJson(request, request.backupRequestId);
+  }
+
+  /** Closes the connection. */
+  stop(): Promise<void> {
+    return this.queue.stop();
   }
 }

@@ -62,8 +62,7 @@ export class RawQueueRunner {
       }
       if (errorKindOf(result.error) === 'permanent')
         return await this.park(delivery, result.error, report);
-      const requeued = delivery.requeue();
-      if (requeued) this.options.pauser.pause(describeError(result.error));
+      const requeued = await this.requeuePaused(delivery, describeError(result.error));
       report(requeued ? 'requeued' : 'dropped', result.error);
     } finally {
       this.inFlight.end(controller);
