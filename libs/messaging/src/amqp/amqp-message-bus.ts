@@ -2,6 +2,7 @@ import { PermanentError } from '@linebacker/domain';
 import { EnvelopeCodec, type PayloadSchemas } from '../envelope/envelope-codec';
 import type { Envelope, OutgoingMessage } from '../port/envelope';
 import type {
+  DeadLetterOperations,
   MessageBus,
   MessageBusObserver,
   MessageHandler,
@@ -39,7 +40,7 @@ export interface AmqpMessageBusConfig extends ConnectionOptions, TopologyOptions
  * consumer runner. At-least-once: duplicates are possible, losses are not.
  */
 export class AmqpMessageBus implements MessageBus {
-  readonly deadLetters: AmqpDeadLetters;
+  readonly deadLetters: DeadLetterOperations;
   private readonly supervisor: ConnectionSupervisor;
   private readonly publisher: ConfirmPublisher;
   private readonly topology: TopologyParticipant;

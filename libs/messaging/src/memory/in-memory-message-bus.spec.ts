@@ -1,4 +1,6 @@
 import { describeMessageBusContract } from '../testing/message-bus.contract';
+import { contractMessage, contractSubscription } from '../testing/contract-harness';
+import { waitFor } from '../testing/wait-for';
 import { subscriptionQueueNames } from '../topology/topology-names';
 import type { MessageBusObserver } from '../port/message-bus.port';
 import { InMemoryBroker } from './in-memory-broker';
@@ -30,4 +32,36 @@ describeMessageBusContract('InMemoryMessageBus', async ({ observer, payloadSchem
       broker.shutdown();
     },
   };
+});
+
+describe('InMemoryMessageBus outage simulation', () => {
+  it('rejects publishes during an outage and redelivers what was in flight once it ends', async () => {
+    const bus = new InMemoryMessageBus();
+    const seen: boolean[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const subscription = await bus.subscribe(
+      contractSubscription('outage', ['o.t']),
+      async (_e, ctx) => {
+        seen.push(ctx.redelivered);
+        if (seen.length === 1) await gate;
+        return 'ok';
+      },
+    );
+    await bus.start();
+    await bus.publish(contractMessage('o.t'));
+    await waitFor(() => seen.length === 1, 'the first delivery');
+    bus.simulateOutage();
+    expect(bus.isReady()).toBe(false);
+    await expect(bus.publish(contractMessage('o.t'))).rejects.toMatchObject({
+      kind: 'unavailable',
+    });
+    release();
+    bus.endOutage();
+    await waitFor(() => seen.length === 2, 'the redelivery');
+    expect(seen).toEqual([false, true]);
+    expect(bus.stats()).toEqual({ reconnects: 1, attachments: { 'contract.outage': 2 } });
+    expect(subscription.consumerCount()).toBe(1);
+    await bus.stop(100);
+  });
 });

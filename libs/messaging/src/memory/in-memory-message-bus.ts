@@ -39,6 +39,7 @@ export class InMemoryMessageBus implements MessageBus {
   private readonly codec: EnvelopeCodec;
   private readonly subscriptions: InMemorySubscription[] = [];
   private connection: number | null = null;
+  private reconnects = 0;
   private state: 'new' | 'running' | 'outage' | 'stopping' | 'stopped' = 'new';
 
   constructor(private readonly config: InMemoryMessageBusConfig = {}) {
@@ -119,6 +120,14 @@ export class InMemoryMessageBus implements MessageBus {
     this.state = 'stopped';
   }
 
+  /** Outage recoveries so far and consumer attachments per subscription (as AmqpMessageBus). */
+  stats(): { reconnects: number; attachments: Record<string, number> } {
+    const attachments: Record<string, number> = {};
+    for (const s of this.subscriptions)
+      attachments[`${s.definition.app}.${s.definition.name}`] = s.attachCount();
+    return { reconnects: this.reconnects, attachments };
+  }
+
   /** Test aid: drops the connection like a broker restart (publishes reject, unacked return). */
   simulateOutage(): void {
     if (this.state !== 'running') return;
@@ -128,7 +137,9 @@ export class InMemoryMessageBus implements MessageBus {
 
   /** Test aid: ends a simulated outage; consumers re-attach. */
   endOutage(): void {
-    if (this.state === 'outage') this.connect();
+    if (this.state !== 'outage') return;
+    this.reconnects += 1;
+    this.connect();
   }
 
   private connect(): void {

@@ -62,7 +62,7 @@ export class ConsumerRunner {
       await this.process(delivery, controller, started);
     } catch (error) {
       // A fault in the runner itself: hand the delivery back rather than lose it.
-      const requeued = delivery.requeue();
+      const requeued = await this.requeuePaused(delivery, `runner fault: ${describeError(error)}`);
       this.report(delivery, null, started, failureReport(requeued ? 'requeued' : 'dropped', error));
     } finally {
       this.inFlight.end(controller);
@@ -176,13 +176,22 @@ export class ConsumerRunner {
     } catch (error) {
       // Without a durable copy the original must stay. Give it back, and pause so a broken
       // companion queue does not turn into a hot redelivery loop.
-      this.options.pauser.pause(`cannot hand on: ${describeError(error)}`);
-      await this.options.pauser.switched(); // cancelled first, or the requeue comes right back
-      const outcome = delivery.requeue() ? 'requeued' : 'dropped';
+      const requeued = await this.requeuePaused(
+        delivery,
+        `cannot hand on: ${describeError(error)}`,
+      );
+      const outcome = requeued ? 'requeued' : 'dropped';
       return this.report(delivery, envelope, started, failureReport(outcome, error));
     }
     const acked = delivery.ack();
     this.report(delivery, envelope, started, acked ? report : { ...report, outcome: 'dropped' });
+  }
+
+  /** Pauses, waits until the consumer is cancelled, then requeues (else it comes right back). */
+  private async requeuePaused(delivery: InboundDelivery, reason: string): Promise<boolean> {
+    this.options.pauser.pause(reason);
+    await this.options.pauser.switched();
+    return delivery.requeue();
   }
 
   private tryDecode(delivery: InboundDelivery): Envelope | null {

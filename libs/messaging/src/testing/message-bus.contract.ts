@@ -9,7 +9,7 @@ import {
   type ContractHarness,
   type HarnessFactory,
 } from './contract-harness';
-import { sleep, waitFor } from './wait-for';
+import { sleep, sleepUnlessAborted, waitFor } from './wait-for';
 
 type Seen = { envelope: Envelope; context: DeliveryContext; at: number };
 
@@ -262,10 +262,7 @@ export function describeMessageBusContract(adapter: string, factory: HarnessFact
       const def = definition('overrun', ['contract.overrun']);
       const { seen } = await consume(def, async ({ context }) => {
         // Stubborn until aborted; its late 'ok' must not ack on the closed connection.
-        await Promise.race([
-          sleep(1500),
-          new Promise((r) => context.signal.addEventListener('abort', r)),
-        ]);
+        await sleepUnlessAborted(1500, context.signal);
         return 'ok';
       });
       await harness.bus.start();
