@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PermanentError } from '@linebacker/domain';
 import type { Envelope } from '../port/envelope';
@@ -22,6 +23,7 @@ describe('poison messages on RabbitMQ', () => {
   beforeAll(() => {
     childFile = bundleChild(join(__dirname, '..', 'testing', 'crash-consumer.child.ts'), 'crash');
   });
+  afterAll(() => rmSync(childFile, { force: true }));
 
   const open = async (queueType: QueueType) => {
     broker = await AmqpTestBroker.open(`poison${queueType}`);
