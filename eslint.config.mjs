@@ -44,12 +44,23 @@ export default [
             {
               // Composition of use cases with adapters: wires libs, never drivers directly.
               sourceTag: 'type:pipeline',
-              onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:runtime', 'type:testing'],
+              onlyDependOnLibsWithTags: [
+                'type:domain',
+                'type:infra',
+                'type:runtime',
+                'type:testing',
+              ],
               bannedExternalImports: ['amqplib', 'typeorm', 'pg'],
             },
             {
               sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: ['type:domain', 'type:pipeline', 'type:runtime'],
+              onlyDependOnLibsWithTags: [
+                'type:domain',
+                'type:infra',
+                'type:pipeline',
+                'type:runtime',
+                'type:testing',
+              ],
               bannedExternalImports: ['amqplib', 'typeorm', 'pg'],
             },
             {
@@ -80,7 +91,10 @@ export default [
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-console': 'error',
     },
   },

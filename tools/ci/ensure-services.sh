@@ -30,8 +30,17 @@ ensure_postgres() {
   log "PostgreSQL did not come up"; exit 1
 }
 
+rabbit_healthy() { rabbit_up && timeout 60 rabbitmqctl await_startup >/dev/null 2>&1; }
+
 ensure_rabbitmq() {
-  if rabbit_up; then log "RabbitMQ is up"; return; fi
+  if rabbit_healthy; then log "RabbitMQ is up"; return; fi
+  if pgrep -u rabbitmq beam.smp >/dev/null 2>&1; then
+    # Running but not answering (stuck boot or a stopped app): restart it from scratch.
+    log "RabbitMQ is not healthy; restarting it"
+    timeout 30 rabbitmqctl start_app >/dev/null 2>&1 && rabbit_healthy && { log "RabbitMQ is up"; return; }
+    pkill -9 -u rabbitmq beam.smp || true
+    sleep 2
+  fi
   if ! command -v rabbitmq-server >/dev/null 2>&1; then
     log "installing RabbitMQ from Debian's packages"
     apt_install rabbitmq-server
@@ -39,7 +48,7 @@ ensure_rabbitmq() {
   log "starting RabbitMQ"
   rabbitmq-server -detached || true
   timeout 120 rabbitmqctl await_startup >/dev/null 2>&1 || true
-  for _ in $(seq 1 60); do rabbit_up && { log "RabbitMQ is up"; return; }; sleep 1; done
+  for _ in $(seq 1 60); do rabbit_healthy && { log "RabbitMQ is up"; return; }; sleep 1; done
   log "RabbitMQ did not come up"; exit 1
 }
 

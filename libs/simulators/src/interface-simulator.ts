@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { InterfaceRequest, StoreStatusReply } from '@linebacker/domain';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { PermanentError, type InterfaceRequest, type StoreStatusReply } from '@linebacker/domain';
 
 /** How the simulated backup interface behaves. */
 export interface InterfaceSimulatorOptions {
@@ -118,4 +119,36 @@ export class InterfaceSimulator {
   attemptsByRequest(): Record<string, number> {
     return Object.fromEntries(this.seen);
   }
+}
+
+/** Parses a request as the interface receives it; a malformed one is a permanent error. */
+export function parseInterfaceRequest(body: Buffer): InterfaceRequest {
+  let value: Partial<InterfaceRequest>;
+  try {
+    value = JSON.parse(body.toString('utf8')) as Partial<InterfaceRequest>;
+  } catch {
+    throw new PermanentError('InvalidInterfaceRequest', 'request is not JSON');
+  }
+  const fields = [
+    'backupRequestId',
+    'backupJobId',
+    'dataDate',
+    'preparedDataPathName',
+    'storagePathName',
+    'backupProviderCode',
+  ] as const;
+  const missing = fields.filter((field) => typeof value?.[field] !== 'string');
+  if (missing.length > 0) {
+    throw new PermanentError('InvalidInterfaceRequest', `request lacks ${missing.join(', ')}`);
+  }
+  return value as InterfaceRequest;
+}
+
+/** The simulator's HTTP side: `/stats` and `/stats/requests` (attempts per request id). */
+export function buildInterfaceSimulatorApp(simulator: InterfaceSimulator): FastifyInstance {
+  const app = Fastify({ logger: false });
+  app.get('/stats', async () => simulator.stats());
+  app.get('/stats/requests', async () => simulator.attemptsByRequest());
+  app.get('/livez', async () => ({ status: 'ok' }));
+  return app;
 }

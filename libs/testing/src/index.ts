@@ -1,2 +1,3 @@
 export * from './services';
 export * from './bundle-process';
+export * from './broker-cleanup';

@@ -1,0 +1,3 @@
+import { describeAppWiring } from '@linebacker/testing/jest';
+
+describeAppWiring('recovery');

@@ -1,0 +1,214 @@
+import { parse, type ConfigSchema } from '@linebacker/runtime';
+
+/** Settings every pipeline service shares (database, broker, consumption, health, lifecycle). */
+export interface PipelineConfig {
+  databaseUrl: string;
+  dbPoolSize: number;
+  dbConnectTimeoutMs: number;
+  dbStatementTimeoutMs: number;
+  runMigrations: boolean;
+  amqpUrl: string;
+  namespace: string;
+  queueType: 'quorum' | 'classic';
+  deliveryLimit: number;
+  prefetch: number;
+  retryMaxAttempts: number;
+  retryInitialDelayMs: number;
+  retryMaxDelayMs: number;
+  handlerTimeoutMs: number;
+  outboxBatchSize: number;
+  outboxPollIntervalMs: number;
+  startupAttempts: number;
+  healthHost: string;
+  healthPort: number;
+  logLevel: string;
+  instanceId: string;
+  stopDeadlineMs: number;
+}
+
+const int = parse.integer;
+
+/** The shared keys; `healthPort` defaults differ per app, so each app passes its own. */
+export function pipelineConfigSchema(defaultHealthPort: number): ConfigSchema<PipelineConfig> {
+  return {
+    databaseUrl: {
+      env: 'LINEBACKER_DATABASE_URL',
+      doc: 'PostgreSQL URL',
+      parse: parse.url('postgres', 'postgresql'),
+    },
+    dbPoolSize: {
+      env: 'LINEBACKER_DB_POOL_SIZE',
+      doc: 'connections in the pool',
+      default: 10,
+      parse: int(1, 200),
+    },
+    dbConnectTimeoutMs: {
+      env: 'LINEBACKER_DB_CONNECT_TIMEOUT_MS',
+      doc: 'connect / pool checkout timeout',
+      default: 5000,
+      parse: int(100),
+    },
+    dbStatementTimeoutMs: {
+      env: 'LINEBACKER_DB_STATEMENT_TIMEOUT_MS',
+      doc: 'server-side statement timeout',
+      default: 15000,
+      parse: int(100),
+    },
+    runMigrations: {
+      env: 'LINEBACKER_RUN_MIGRATIONS',
+      doc: 'apply pending migrations at start-up (advisory-locked)',
+      default: false,
+      parse: parse.boolean,
+    },
+    amqpUrl: {
+      env: 'LINEBACKER_AMQP_URL',
+      doc: "RabbitMQ URL for linebacker's own events",
+      parse: parse.url('amqp', 'amqps'),
+    },
+    namespace: {
+      env: 'LINEBACKER_NAMESPACE',
+      doc: 'prefix of every exchange and queue name (isolates stacks on one broker)',
+      default: '',
+      parse: parse.string,
+    },
+    queueType: {
+      env: 'LINEBACKER_QUEUE_TYPE',
+      doc: 'quorum or classic queues',
+      default: 'quorum',
+      parse: parse.oneOf('quorum', 'classic'),
+    },
+    deliveryLimit: {
+      env: 'LINEBACKER_DELIVERY_LIMIT',
+      doc: 'redeliveries before a message that crashes its worker is dead-lettered',
+      default: 10,
+      parse: int(1, 1000),
+    },
+    prefetch: {
+      env: 'LINEBACKER_PREFETCH',
+      doc: 'unacked deliveries per consumer',
+      default: 50,
+      parse: int(1, 10000),
+    },
+    retryMaxAttempts: {
+      env: 'LINEBACKER_RETRY_MAX_ATTEMPTS',
+      doc: 'deliveries of a message failing transiently before it is dead-lettered',
+      default: 6,
+      parse: int(1, 100),
+    },
+    retryInitialDelayMs: {
+      env: 'LINEBACKER_RETRY_INITIAL_DELAY_MS',
+      doc: 'first retry delay (doubles per attempt)',
+      default: 1000,
+      parse: int(10),
+    },
+    retryMaxDelayMs: {
+      env: 'LINEBACKER_RETRY_MAX_DELAY_MS',
+      doc: 'longest retry delay',
+      default: 30000,
+      parse: int(10),
+    },
+    handlerTimeoutMs: {
+      env: 'LINEBACKER_HANDLER_TIMEOUT_MS',
+      doc: 'a handler still running after this long counts as a transient failure',
+      default: 30000,
+      parse: int(100),
+    },
+    outboxBatchSize: {
+      env: 'LINEBACKER_OUTBOX_BATCH_SIZE',
+      doc: 'outbox rows published per relay transaction',
+      default: 200,
+      parse: int(1, 10000),
+    },
+    outboxPollIntervalMs: {
+      env: 'LINEBACKER_OUTBOX_POLL_INTERVAL_MS',
+      doc: 'relay safety-net poll (commits in this process wake it at once)',
+      default: 1000,
+      parse: int(10),
+    },
+    startupAttempts: {
+      env: 'LINEBACKER_STARTUP_ATTEMPTS',
+      doc: 'attempts to reach the database and broker at start-up before exiting 1',
+      default: 10,
+      parse: int(1, 1000),
+    },
+    healthHost: {
+      env: 'LINEBACKER_HEALTH_HOST',
+      doc: 'address of the livez/readyz/metrics port',
+      default: '127.0.0.1',
+      parse: parse.string,
+    },
+    healthPort: {
+      env: 'LINEBACKER_HEALTH_PORT',
+      doc: 'port of livez/readyz/metrics (0 = any free port)',
+      default: defaultHealthPort,
+      parse: int(0, 65535),
+    },
+    logLevel: {
+      env: 'LINEBACKER_LOG_LEVEL',
+      doc: 'error, warn, info or debug',
+      default: 'info',
+      parse: parse.oneOf('error', 'warn', 'info', 'debug'),
+    },
+    instanceId: {
+      env: 'LINEBACKER_INSTANCE_ID',
+      doc: 'instance name in logs (default host:pid)',
+      default: '',
+      parse: parse.string,
+    },
+    stopDeadlineMs: {
+      env: 'LINEBACKER_STOP_DEADLINE_MS',
+      doc: 'graceful stop budget on SIGTERM',
+      default: 10000,
+      parse: int(100),
+    },
+  };
+}
+
+/** The backup job service client settings (check-allowed, receive-status). */
+export interface JobServiceConfig {
+  jobServiceUrl: string;
+  jobServiceTimeoutMs: number;
+}
+
+/** Keys of the backup job service client. */
+export const jobServiceConfigSchema: ConfigSchema<JobServiceConfig> = {
+  jobServiceUrl: {
+    env: 'LINEBACKER_JOB_SERVICE_URL',
+    doc: 'base URL of the backup job service',
+    parse: parse.url('http', 'https'),
+  },
+  jobServiceTimeoutMs: {
+    env: 'LINEBACKER_JOB_SERVICE_TIMEOUT_MS',
+    doc: 'per-call deadline',
+    default: 2000,
+    parse: parse.integer(50),
+  },
+};
+
+/** The backup interface's broker settings (send-to-interface, interface-receiver). */
+export interface InterfaceConfig {
+  interfaceAmqpUrl: string;
+  interfaceRequestQueue: string;
+  interfaceReplyQueue: string;
+}
+
+/** Keys of the backup interface connection (its own URL: it may be another broker or vhost). */
+export const interfaceConfigSchema: ConfigSchema<InterfaceConfig> = {
+  interfaceAmqpUrl: {
+    env: 'LINEBACKER_INTERFACE_AMQP_URL',
+    doc: "the backup interface's RabbitMQ URL",
+    parse: parse.url('amqp', 'amqps'),
+  },
+  interfaceRequestQueue: {
+    env: 'LINEBACKER_INTERFACE_REQUEST_QUEUE',
+    doc: 'queue the interface takes requests from',
+    default: 'backup-interface.requests',
+    parse: parse.string,
+  },
+  interfaceReplyQueue: {
+    env: 'LINEBACKER_INTERFACE_REPLY_QUEUE',
+    doc: 'queue the interface puts status replies on',
+    default: 'backup-interface.replies',
+    parse: parse.string,
+  },
+};

@@ -1,0 +1,320 @@
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import fc from 'fast-check';
+import { DependencyUnavailableError, IdempotencyKeyInFlightError } from '@linebacker/domain';
+import {
+  FakeClock,
+  InMemoryBackupRequestRepository,
+  SequentialIdGenerator,
+} from '@linebacker/domain/testing';
+import { createLogger, createServiceMetrics } from '@linebacker/runtime';
+import { anonymousAuthenticator, staticTokenAuthenticator, type Authenticator } from './auth';
+import { buildReceiverApp, type HttpLimits } from './app';
+
+const validBody = {
+  apiVersion: '2022-05-22',
+  backupJobId: 'job-1',
+  dataDate: '2024-02-29',
+  backupDataLocation: '/data/prepared/2024-02-29',
+};
+
+const quietLogger = () =>
+  createLogger({
+    service: 'http-receiver',
+    // DEBUG_LOG=1 shows the receiver's log lines while debugging a failing test.
+    stream: new Writable({
+      write: (chunk, _e, done) => {
+        if (process.env['DEBUG_LOG']) process.stderr.write(chunk);
+        done();
+      },
+    }),
+  });
+
+interface Harness {
+  app: FastifyInstance;
+  requests: InMemoryBackupRequestRepository;
+  setReady(ready: boolean): void;
+}
+
+async function harness(
+  options: { authenticate?: Authenticator; limits?: Partial<HttpLimits> } = {},
+): Promise<Harness> {
+  const requests = new InMemoryBackupRequestRepository('http-receiver');
+  let ready = true;
+  const app = await buildReceiverApp({
+    requests,
+    backups: requests,
+    ids: new SequentialIdGenerator(),
+    clock: new FakeClock(new Date('2024-03-01T10:00:00Z')),
+    authenticate: options.authenticate ?? anonymousAuthenticator,
+    zpages: { ready: async () => ready, health: async () => ({ version: 'test' }) },
+    metrics: createServiceMetrics('http-receiver'),
+    logger: quietLogger(),
+    limits: {
+      bodyLimitBytes: 4096,
+      requestTimeoutMs: 5000,
+      connectionTimeoutMs: 5000,
+      keepAliveTimeoutMs: 5000,
+      rateLimitPerMinute: 0,
+      ...options.limits,
+    },
+  });
+  return { app, requests, setReady: (value) => (ready = value) };
+}
+
+const post = (app: FastifyInstance, payload: unknown, headers: Record<string, string> = {}) =>
+  app.inject({ method: 'POST', url: '/api/backup-requests', payload: payload as object, headers });
+
+describe('POST /api/backup-requests', () => {
+  let h: Harness;
+  beforeEach(async () => (h = await harness()));
+  afterEach(async () => h.app.close());
+
+  it('answers 202 with the stored request and writes its received event', async () => {
+    const response = await post(h.app, validBody);
+    expect(response.statusCode).toBe(202);
+    const body = response.json();
+    expect(body).toEqual({
+      backupRequestId: expect.any(String),
+      backupJobId: 'job-1',
+      dataDate: '2024-02-29',
+      preparedDataPathName: '/data/prepared/2024-02-29',
+      statusTypeCode: 'Received',
+      receivedTimestamp: '2024-03-01T10:00:00.000Z',
+      requesterId: 'anonymous',
+    });
+    expect(h.requests.allRequests()).toHaveLength(1);
+    expect(h.requests.outbox.map((m) => m.type)).toEqual(['backup-request.received']);
+    expect(response.headers['x-correlation-id']).toBeDefined();
+  });
+
+  it.each([
+    ['an unknown field', { ...validBody, extra: 1 }],
+    ['a number where a string belongs', { ...validBody, backupJobId: 42 }],
+    [
+      'a missing field',
+      { apiVersion: validBody.apiVersion, backupJobId: 'j', dataDate: '2024-01-01' },
+    ],
+    ['a malformed date', { ...validBody, dataDate: '2024-1-1' }],
+    ['an impossible date', { ...validBody, dataDate: '2023-02-29' }],
+    ['a job id over 50 characters', { ...validBody, backupJobId: 'j'.repeat(51) }],
+    ['an empty data location', { ...validBody, backupDataLocation: '' }],
+    ['a body that is not an object', [validBody]],
+  ])('answers 400 for %s and stores nothing', async (_name, body) => {
+    const response = await post(h.app, body);
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ code: expect.any(String), message: expect.any(String) });
+    expect(h.requests.allRequests()).toHaveLength(0);
+  });
+
+  it('answers 400 InvalidApiVersion for another apiVersion', async () => {
+    const response = await post(h.app, { ...validBody, apiVersion: '2021-01-01' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().code).toBe('InvalidApiVersion');
+  });
+
+  it('answers 400 for malformed JSON', async () => {
+    const response = await h.app.inject({
+      method: 'POST',
+      url: '/api/backup-requests',
+      payload: '{"apiVersion":',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(response.statusCode).toBe(400);
+  });
+
+  it('answers 413 for a body over the limit', async () => {
+    const response = await post(h.app, { ...validBody, backupDataLocation: 'x'.repeat(5000) });
+    expect(response.statusCode).toBe(413);
+    expect(h.requests.allRequests()).toHaveLength(0);
+  });
+
+  it('returns the original request for a repeated Idempotency-Key with the same body', async () => {
+    const first = await post(h.app, validBody, { 'idempotency-key': 'k-1' });
+    const second = await post(h.app, validBody, { 'idempotency-key': 'k-1' });
+    expect(second.statusCode).toBe(202);
+    expect(second.json().backupRequestId).toBe(first.json().backupRequestId);
+    expect(second.headers['idempotent-replayed']).toBe('true');
+    expect(h.requests.allRequests()).toHaveLength(1);
+  });
+
+  it('answers 422 for a repeated Idempotency-Key with a different body', async () => {
+    await post(h.app, validBody, { 'idempotency-key': 'k-2' });
+    const response = await post(
+      h.app,
+      { ...validBody, dataDate: '2024-03-01' },
+      { 'idempotency-key': 'k-2' },
+    );
+    expect(response.statusCode).toBe(422);
+    expect(response.json().code).toBe('IdempotencyKeyReused');
+    expect(h.requests.allRequests()).toHaveLength(1);
+  });
+
+  it('answers 409 while the same Idempotency-Key is in flight', async () => {
+    h.requests.failNext('create', new IdempotencyKeyInFlightError('k-3'));
+    const response = await post(h.app, validBody, { 'idempotency-key': 'k-3' });
+    expect(response.statusCode).toBe(409);
+    expect(response.json().code).toBe('IdempotencyKeyInFlight');
+  });
+
+  it('answers 503 quickly, without internals, when the database is unavailable', async () => {
+    h.requests.failNext(
+      'create',
+      new DependencyUnavailableError('postgres', 'connect ECONNREFUSED 10.0.0.1'),
+    );
+    const response = await post(h.app, validBody);
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBe('1');
+    expect(response.body).not.toMatch(/ECONNREFUSED|at .*\.ts/);
+  });
+});
+
+describe('authentication', () => {
+  const tokens = 'good=team-a:post-backup-request;readonly=team-b:';
+  let h: Harness;
+  beforeEach(async () => (h = await harness({ authenticate: staticTokenAuthenticator(tokens) })));
+  afterEach(async () => h.app.close());
+
+  it('answers 401 without a token and with an unknown token', async () => {
+    expect((await post(h.app, validBody)).statusCode).toBe(401);
+    expect((await post(h.app, validBody, { authorization: 'Bearer nope' })).statusCode).toBe(401);
+    expect(h.requests.allRequests()).toHaveLength(0);
+  });
+
+  it('answers 403 for a token without the post-backup-request scope', async () => {
+    const response = await post(h.app, validBody, { authorization: 'Bearer readonly' });
+    expect(response.statusCode).toBe(403);
+    expect(h.requests.allRequests()).toHaveLength(0);
+  });
+
+  it('records the token holder as requester and hides the request from others', async () => {
+    const created = await post(h.app, validBody, { authorization: 'Bearer good' });
+    expect(created.json().requesterId).toBe('team-a');
+    const id = created.json().backupRequestId;
+    const own = await h.app.inject({
+      url: `/api/backup-requests/${id}`,
+      headers: { authorization: 'Bearer good' },
+    });
+    expect(own.statusCode).toBe(200);
+    const other = await h.app.inject({
+      url: `/api/backup-requests/${id}`,
+      headers: { authorization: 'Bearer readonly' },
+    });
+    expect(other.statusCode).toBe(404);
+  });
+});
+
+describe('rate limiting', () => {
+  it('answers 429 past the per-minute limit', async () => {
+    const h = await harness({ limits: { rateLimitPerMinute: 2 } });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await post(h.app, validBody)).statusCode);
+    expect(statuses).toEqual([202, 202, 429]);
+    await h.app.close();
+  });
+});
+
+describe('GET /api/backup-requests/:id', () => {
+  let h: Harness;
+  beforeEach(async () => (h = await harness()));
+  afterEach(async () => h.app.close());
+
+  it('returns the request with its history and no Backup yet', async () => {
+    const id = (await post(h.app, validBody)).json().backupRequestId;
+    const response = await h.app.inject({ url: `/api/backup-requests/${id}` });
+    expect(response.statusCode).toBe(200);
+    const body = response.json();
+    expect(body).toMatchObject({ backupRequestId: id, statusTypeCode: 'Received', backup: null });
+    expect(body.history).toEqual([
+      expect.objectContaining({ fromStatus: null, toStatus: 'Received' }),
+    ]);
+  });
+
+  it('answers 404 for an unknown id and 400 for a malformed one', async () => {
+    const unknown = await h.app.inject({
+      url: '/api/backup-requests/3f2c1d9e-8a7b-4c6d-9e0f-1a2b3c4d5e6f',
+    });
+    expect(unknown.statusCode).toBe(404);
+    expect((await h.app.inject({ url: '/api/backup-requests/not-a-uuid' })).statusCode).toBe(400);
+  });
+});
+
+describe('zpages, metrics and OpenAPI', () => {
+  it('reports liveness, readiness, health and metrics', async () => {
+    const h = await harness();
+    expect((await h.app.inject({ url: '/api/zpages/livez' })).statusCode).toBe(200);
+    expect((await h.app.inject({ url: '/api/zpages/readyz' })).statusCode).toBe(200);
+    h.setReady(false);
+    expect((await h.app.inject({ url: '/api/zpages/readyz' })).statusCode).toBe(503);
+    const health = await h.app.inject({ url: '/api/zpages/healthz' });
+    expect(health.json()).toEqual({ ready: false, version: 'test' });
+    await post(h.app, validBody);
+    const metrics = await h.app.inject({ url: '/metrics' });
+    expect(metrics.body).toMatch(
+      /linebacker_http_requests_total\{method="POST",route="\/api\/backup-requests",status="202"/,
+    );
+    await h.app.close();
+  });
+
+  it('serves the OpenAPI document generated from the route schemas', async () => {
+    const h = await harness();
+    const doc = (await h.app.inject({ url: '/api/openapi.json' })).json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/backup-requests', '/api/backup-requests/{id}']),
+    );
+    await h.app.close();
+  });
+});
+
+describe('fuzzing bodies and headers', () => {
+  it('never answers 5xx and never stores a row for a 4xx', async () => {
+    const h = await harness();
+    const field = fc.oneof(
+      fc.string({ maxLength: 60 }),
+      fc.integer(),
+      fc.constant(null),
+      fc.boolean(),
+      fc.array(fc.string()),
+    );
+    const body = fc.oneof(
+      fc.record(
+        {
+          apiVersion: fc.oneof(fc.constant('2022-05-22'), field),
+          backupJobId: field,
+          dataDate: fc.oneof(
+            fc.date({ noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
+            field,
+          ),
+          backupDataLocation: field,
+        },
+        { requiredKeys: [] },
+      ),
+      fc.dictionary(fc.string({ maxLength: 12 }), field),
+      fc.anything(),
+    );
+    const headers = fc.record(
+      {
+        'idempotency-key': fc.string({ maxLength: 210 }),
+        'x-correlation-id': fc.string({ maxLength: 120 }),
+      },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(body, headers, async (payload, extraHeaders) => {
+        const before = h.requests.allRequests().length;
+        const response = await h.app.inject({
+          method: 'POST',
+          url: '/api/backup-requests',
+          payload: JSON.stringify(payload) ?? 'null',
+          headers: { 'content-type': 'application/json', ...extraHeaders },
+        });
+        expect(response.statusCode).toBeLessThan(500);
+        const stored = h.requests.allRequests().length - before;
+        if (response.statusCode >= 400) expect(stored).toBe(0);
+      }),
+      { numRuns: 300 },
+    );
+    await h.app.close();
+  });
+});

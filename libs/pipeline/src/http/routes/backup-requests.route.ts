@@ -1,0 +1,137 @@
+import type { FastifyInstance } from 'fastify';
+import {
+  acceptBackupRequest,
+  getBackupRequest,
+  PermanentError,
+  type AcceptBackupRequestDeps,
+  type BackupRequest,
+  type GetBackupRequestDeps,
+} from '@linebacker/domain';
+import { AuthError, POST_SCOPE, type Authenticator } from '../auth';
+import {
+  acceptedSchema,
+  API_VERSION,
+  errorSchema,
+  idParamsSchema,
+  postBodySchema,
+  postHeadersSchema,
+  requestViewSchema,
+} from './schemas';
+
+interface PostBody {
+  apiVersion: string;
+  backupJobId: string;
+  dataDate: string;
+  backupDataLocation: string;
+}
+
+/** What the backup-request routes need. */
+export interface BackupRequestRoutesDeps extends AcceptBackupRequestDeps, GetBackupRequestDeps {
+  authenticate: Authenticator;
+}
+
+const errors = {
+  400: errorSchema,
+  401: errorSchema,
+  403: errorSchema,
+  404: errorSchema,
+  503: errorSchema,
+};
+
+const isoOrNull = (value: Date | null): string | null =>
+  value === null ? null : value.toISOString();
+
+/** The request as the API shows it: instants as ISO strings, internal fields left out. */
+function toView(request: BackupRequest): Record<string, unknown> {
+  return {
+    backupRequestId: request.backupRequestId,
+    backupJobId: request.backupJobId,
+    dataDate: request.dataDate,
+    preparedDataPathName: request.preparedDataPathName,
+    transportTypeCode: request.transportTypeCode,
+    statusTypeCode: request.statusTypeCode,
+    backupProviderCode: request.backupProviderCode,
+    storagePathName: request.storagePathName,
+    requesterId: request.requesterId,
+    receivedTimestamp: request.receivedTimestamp.toISOString(),
+    checkedTimestamp: isoOrNull(request.checkedTimestamp),
+    sentToInterfaceTimestamp: isoOrNull(request.sentToInterfaceTimestamp),
+    replyTimestamp: isoOrNull(request.replyTimestamp),
+    replyMessageText: request.replyMessageText,
+  };
+}
+
+/** POST and GET of backup requests (SPEC §3). */
+export async function backupRequestRoutes(
+  app: FastifyInstance,
+  deps: BackupRequestRoutesDeps,
+): Promise<void> {
+  app.post<{ Body: PostBody; Headers: { 'idempotency-key'?: string } }>(
+    '/api/backup-requests',
+    {
+      schema: {
+        summary: 'Ask for a backup of a prepared data set',
+        body: postBodySchema,
+        headers: postHeadersSchema,
+        response: {
+          202: acceptedSchema,
+          ...errors,
+          409: errorSchema,
+          413: errorSchema,
+          422: errorSchema,
+          429: errorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = await deps.authenticate(request);
+      if (!principal.scopes.includes(POST_SCOPE)) {
+        throw new AuthError(403, 'Forbidden', `the token lacks the ${POST_SCOPE} scope`);
+      }
+      const body = request.body;
+      if (body.apiVersion !== API_VERSION) {
+        throw new PermanentError('InvalidApiVersion', `apiVersion must be ${API_VERSION}`);
+      }
+      const result = await acceptBackupRequest(deps, {
+        backupJobId: body.backupJobId,
+        dataDate: body.dataDate,
+        preparedDataPathName: body.backupDataLocation,
+        requesterId: principal.requesterId,
+        transportTypeCode: 'HTTP',
+        correlationId: request.id,
+        idempotencyKey: request.headers['idempotency-key'],
+      });
+      if (result.outcome === 'replayed') void reply.header('idempotent-replayed', 'true');
+      return reply.status(202).send(toView(result.request));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/backup-requests/:id',
+    {
+      schema: {
+        summary: 'Read a backup request, its status history and its Backup',
+        params: idParamsSchema,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              ...requestViewSchema.properties,
+              history: { type: 'array', items: { type: 'object', additionalProperties: true } },
+              backup: { type: ['object', 'null'], additionalProperties: true },
+            },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const principal = await deps.authenticate(request);
+      const view = await getBackupRequest(deps, {
+        backupRequestId: request.params.id,
+        requesterId: principal.requesterId,
+      });
+      return { ...toView(view.request), history: view.history, backup: view.backup };
+    },
+  );
+}

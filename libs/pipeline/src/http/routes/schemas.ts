@@ -1,0 +1,79 @@
+/** The one API version this receiver accepts. */
+export const API_VERSION = '2022-05-22';
+
+/** POST /api/backup-requests body. Strict: unknown fields and wrong types are a 400. */
+export const postBodySchema = {
+  $id: 'BackupRequestBody',
+  type: 'object',
+  additionalProperties: false,
+  required: ['apiVersion', 'backupJobId', 'dataDate', 'backupDataLocation'],
+  properties: {
+    apiVersion: { type: 'string', description: `must be ${API_VERSION}` },
+    backupJobId: { type: 'string', minLength: 1, maxLength: 50 },
+    dataDate: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' },
+    backupDataLocation: { type: 'string', minLength: 1, maxLength: 250 },
+  },
+} as const;
+
+/** The optional Idempotency-Key header. */
+export const postHeadersSchema = {
+  type: 'object',
+  properties: {
+    'idempotency-key': {
+      type: 'string',
+      minLength: 1,
+      maxLength: 200,
+      pattern: '^[\\x21-\\x7e]+$',
+    },
+  },
+} as const;
+
+const timestamp = { type: ['string', 'null'], format: 'date-time' } as const;
+
+/** The request as the API shows it. */
+export const requestViewSchema = {
+  type: 'object',
+  properties: {
+    backupRequestId: { type: 'string' },
+    backupJobId: { type: 'string' },
+    dataDate: { type: 'string' },
+    preparedDataPathName: { type: 'string' },
+    transportTypeCode: { type: 'string' },
+    statusTypeCode: { type: 'string' },
+    backupProviderCode: { type: ['string', 'null'] },
+    storagePathName: { type: ['string', 'null'] },
+    requesterId: { type: 'string' },
+    receivedTimestamp: timestamp,
+    checkedTimestamp: timestamp,
+    sentToInterfaceTimestamp: timestamp,
+    replyTimestamp: timestamp,
+    replyMessageText: { type: ['string', 'null'] },
+  },
+} as const;
+
+/** The 202 answer. */
+export const acceptedSchema = {
+  type: 'object',
+  properties: {
+    backupRequestId: { type: 'string' },
+    backupJobId: { type: 'string' },
+    dataDate: { type: 'string' },
+    preparedDataPathName: { type: 'string' },
+    statusTypeCode: { type: 'string' },
+    receivedTimestamp: { type: 'string', format: 'date-time' },
+    requesterId: { type: 'string' },
+  },
+} as const;
+
+/** Every error answer. */
+export const errorSchema = {
+  type: 'object',
+  properties: { code: { type: 'string' }, message: { type: 'string' } },
+} as const;
+
+/** GET /api/backup-requests/:id params. */
+export const idParamsSchema = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', format: 'uuid' } },
+} as const;

@@ -1,0 +1,53 @@
+import type { DeliveryReport, MessageBusObserver } from '@linebacker/messaging';
+import type { Logger, ServiceMetrics } from '@linebacker/runtime';
+
+const LEVEL_BY_OUTCOME: Record<DeliveryReport['outcome'], string> = {
+  ok: 'info',
+  'already-done': 'info',
+  deferred: 'warn',
+  retried: 'warn',
+  requeued: 'warn',
+  dropped: 'warn',
+  // A dead letter needs a human: the only message outcome logged as an error.
+  'dead-lettered': 'error',
+};
+
+/** One log line and the metrics per message outcome, plus connection and pause events. */
+export function busObserver(logger: Logger, metrics: ServiceMetrics): MessageBusObserver {
+  let connectedBefore = false;
+  return {
+    onDelivery(report) {
+      metrics.observeDelivery(report);
+      const envelope = report.envelope;
+      logger.log(LEVEL_BY_OUTCOME[report.outcome] ?? 'info', 'message handled', {
+        subscription: report.subscription,
+        outcome: report.outcome,
+        requestId: (envelope?.payload as { backupRequestId?: string } | undefined)?.backupRequestId,
+        messageId: envelope?.messageId,
+        correlationId: envelope?.correlationId,
+        attempt: envelope?.attempt,
+        errorCode: report.errorCode,
+        reason: report.reason,
+        durationMs: Math.round(report.durationMs),
+      });
+    },
+    onConnectionChange(state, reason) {
+      if (state === 'connected' && connectedBefore)
+        metrics.reconnects.inc({ connection: 'events' });
+      if (state === 'connected') connectedBefore = true;
+      logger.log(state === 'connected' ? 'info' : 'warn', `broker ${state}`, { reason });
+    },
+    onPause(subscription, paused, reason) {
+      logger.warn(paused ? 'subscription paused' : 'subscription resumed', {
+        subscription,
+        reason,
+      });
+    },
+    onChannelError(channel, message, code) {
+      logger.warn('channel closed', { channel, reason: message, code });
+    },
+    onError(context, error) {
+      logger.warn('bus error', { context, error: String(error) });
+    },
+  };
+}

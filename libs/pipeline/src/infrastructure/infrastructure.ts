@@ -1,0 +1,135 @@
+import {
+  errorKindOf,
+  type BackupRepository,
+  type BackupRequestRepository,
+  type OutboxStore,
+} from '@linebacker/domain';
+import {
+  AmqpMessageBus,
+  OutboxRelay,
+  type MessageBus,
+  type MessageBusObserver,
+} from '@linebacker/messaging';
+import {
+  openDataSource,
+  persistenceConfig,
+  runMigrations,
+  TypeormBackupRepository,
+  TypeormBackupRequestRepository,
+  TypeormOutboxStore,
+  type DataSource,
+} from '@linebacker/persistence';
+import { retryWithBackoff, type Logger, type ServiceMetrics } from '@linebacker/runtime';
+import type { PipelineConfig } from '../config/pipeline.config';
+import { PAYLOAD_SCHEMAS } from '../messages/payload-schemas';
+import { allSubscriptions } from '../workers/subscriptions';
+import { busObserver } from './bus-observer';
+
+/** The adapters one service instance shares: database, repositories, bus, outbox relay. */
+export interface Infrastructure {
+  dataSource: DataSource;
+  requests: BackupRequestRepository;
+  backups: BackupRepository;
+  outbox: OutboxStore;
+  bus: MessageBus;
+  relay: OutboxRelay;
+  /** Stops the relay (flushing what it can), the bus and the pool, in that order. */
+  close(deadlineMs: number): Promise<void>;
+}
+
+/** What to open; `bus` replaces RabbitMQ (the embedded mode passes an in-memory bus). */
+export interface InfrastructureOptions {
+  service: string;
+  config: PipelineConfig;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  bus?(observer: MessageBusObserver): MessageBus;
+}
+
+async function connectDatabase(options: InfrastructureOptions): Promise<DataSource> {
+  const { config, logger, service } = options;
+  const settings = persistenceConfig(config.databaseUrl, {
+    applicationName: service,
+    poolSize: config.dbPoolSize,
+    connectTimeoutMs: config.dbConnectTimeoutMs,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+  });
+  const dataSource = await retryWithBackoff(() => openDataSource(settings), {
+    attempts: config.startupAttempts,
+    initialDelayMs: 250,
+    maxDelayMs: 5000,
+    onRetry: (error, attempt, delayMs) =>
+      logger.warn('database not reachable yet', { attempt, delayMs, error: String(error) }),
+  });
+  if (config.runMigrations) {
+    const applied = await runMigrations(dataSource);
+    logger.info('migrations applied', { applied });
+  }
+  return dataSource;
+}
+
+function amqpBus(options: InfrastructureOptions, observer: MessageBusObserver): MessageBus {
+  const { config, service } = options;
+  return new AmqpMessageBus({
+    url: config.amqpUrl,
+    connectionName: `${service}@${config.instanceId}`,
+    namespace: config.namespace,
+    queueType: config.queueType,
+    deliveryLimit: config.deliveryLimit,
+    startupMaxAttempts: config.startupAttempts,
+    payloadSchemas: PAYLOAD_SCHEMAS,
+    observer,
+  });
+}
+
+/**
+ * Opens everything a service needs, with bounded start-up retries: the database first (it
+ * is the source of truth), then the bus, then the relay that drains this process's outbox
+ * writes (woken on each commit, polling as a safety net).
+ */
+export async function openInfrastructure(options: InfrastructureOptions): Promise<Infrastructure> {
+  const { config, logger } = options;
+  const dataSource = await connectDatabase(options);
+  const outbox = new TypeormOutboxStore(dataSource);
+  const bus = options.bus
+    ? options.bus(busObserver(logger, options.metrics))
+    : amqpBus(options, busObserver(logger, options.metrics));
+  const relay = new OutboxRelay({
+    store: outbox,
+    bus,
+    batchSize: config.outboxBatchSize,
+    pollIntervalMs: config.outboxPollIntervalMs,
+    onError: (error, retryInMs) =>
+      logger.log(errorKindOf(error) === 'permanent' ? 'error' : 'warn', 'outbox relay failed', {
+        error: String(error),
+        retryInMs,
+      }),
+  });
+  const requests = new TypeormBackupRequestRepository(dataSource, {
+    service: options.service,
+    onOutboxWritten: () => relay.wake(),
+  });
+  try {
+    await bus.start();
+    // Every instance declares the whole pipeline's queues, so an event published before its
+    // consumer ever ran is kept (and a mandatory publish never finds its queue missing).
+    await bus.declare(allSubscriptions(config));
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+  relay.start();
+  return {
+    dataSource,
+    requests,
+    backups: new TypeormBackupRepository(dataSource),
+    outbox,
+    bus,
+    relay,
+    async close(deadlineMs) {
+      await relay.stop(deadlineMs);
+      await bus.stop(deadlineMs);
+      await dataSource.destroy();
+    },
+  };
+}

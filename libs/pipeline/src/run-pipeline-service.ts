@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { systemClock } from '@linebacker/domain';
+import {
+  startHealthServer,
+  type HealthServer,
+  type Logger,
+  type RunningService,
+  type ServiceMetrics,
+} from '@linebacker/runtime';
+import type { Subscription } from '@linebacker/messaging';
+import type { PipelineConfig } from './config/pipeline.config';
+import {
+  openInfrastructure,
+  type Infrastructure,
+  type InfrastructureOptions,
+} from './infrastructure/infrastructure';
+import type { Worker, WorkerContext } from './workers/worker';
+
+/** How to start one pipeline service instance. */
+export interface PipelineServiceOptions {
+  service: string;
+  config: PipelineConfig;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  worker(ctx: WorkerContext, infrastructure: Infrastructure): Worker | Promise<Worker>;
+  /** Replaces RabbitMQ (embedded mode). */
+  bus?: InfrastructureOptions['bus'];
+  /** Serve livez/readyz/metrics on the health port (off when the host app serves them). */
+  healthServer?: boolean;
+}
+
+/** A started pipeline service. */
+export interface StartedPipelineService extends RunningService {
+  ctx: WorkerContext;
+  infrastructure: Infrastructure;
+  health: HealthServer | undefined;
+  isReady(): boolean;
+}
+
+/**
+ * Starts a service: infrastructure, then the worker's pre-consume work (recovery re-drives
+ * here), then its subscriptions, then background work and the health port. Stop reverses it:
+ * readiness drops first, then the worker, then relay, bus and pool within the deadline.
+ */
+export async function startPipelineService(
+  options: PipelineServiceOptions,
+): Promise<StartedPipelineService> {
+  const { service, config, logger, metrics } = options;
+  const infrastructure = await openInfrastructure({
+    service,
+    config,
+    logger,
+    metrics,
+    bus: options.bus,
+  });
+  const ctx: WorkerContext = {
+    service,
+    config,
+    logger,
+    metrics,
+    clock: systemClock,
+    ids: { newId: () => randomUUID() },
+    requests: infrastructure.requests,
+    backups: infrastructure.backups,
+    bus: infrastructure.bus,
+  };
+  let worker: Worker;
+  const attached: Subscription[] = [];
+  try {
+    worker = await options.worker(ctx, infrastructure);
+    await worker.beforeConsume?.();
+    for (const subscription of worker.subscriptions) {
+      attached.push(
+        await infrastructure.bus.subscribe(
+          subscription.definition,
+          subscription.handler,
+          subscription.options,
+        ),
+      );
+    }
+    await worker.afterConsume?.();
+  } catch (error) {
+    await infrastructure.close(1000).catch(() => undefined);
+    throw error;
+  }
+  let stopping = false;
+  const isReady = (): boolean =>
+    !stopping && infrastructure.bus.isReady() && (worker.isReady?.() ?? true);
+  metrics.gauge('linebacker_consumers', 'Consumers attached by this instance', () =>
+    attached.reduce((sum, subscription) => sum + subscription.consumerCount(), 0),
+  );
+  metrics.gauge(
+    'linebacker_outbox_backlog',
+    'Outbox rows not yet published',
+    async () => (await infrastructure.outbox.backlog(new Date())).count,
+  );
+  metrics.gauge(
+    'linebacker_outbox_oldest_age_seconds',
+    'Age of the oldest unpublished outbox row',
+    async () => (await infrastructure.outbox.backlog(new Date())).oldestAgeMs / 1000,
+  );
+  const health =
+    options.healthServer === false
+      ? undefined
+      : await startHealthServer(config.healthPort, config.healthHost, {
+          ready: isReady,
+          registry: metrics.registry,
+        });
+  if (health) logger.info('health port listening', { port: health.port });
+  return {
+    ctx,
+    infrastructure,
+    health,
+    isReady,
+    async stop(deadlineMs) {
+      stopping = true;
+      await worker.stop?.(deadlineMs);
+      await infrastructure.close(deadlineMs);
+      await health?.close();
+    },
+  };
+}

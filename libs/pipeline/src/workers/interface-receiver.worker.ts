@@ -1,0 +1,69 @@
+import type {
+  ExternalQueueConsumer,
+  ExternalQueueObserver,
+  RawMessageHandler,
+} from '@linebacker/messaging';
+import type { Logger } from '@linebacker/runtime';
+import { parseInterfaceReply, storeStatusMessage } from '../messages/interface-reply';
+import type { Worker, WorkerContext } from './worker';
+
+/** Builds the consumer of the interface's reply queue around the receiver's handler. */
+export type ReplyConsumerFactory = (
+  handler: RawMessageHandler,
+  observer: ExternalQueueObserver,
+) => ExternalQueueConsumer;
+
+/** One log line per reply outcome; a parked reply needs a human, so it is an error. */
+export function replyQueueObserver(logger: Logger): ExternalQueueObserver {
+  return {
+    onMessage(report) {
+      logger.log(
+        report.outcome === 'parked' ? 'error' : report.outcome === 'ok' ? 'info' : 'warn',
+        'reply handled',
+        {
+          subscription: report.queue,
+          messageId: report.messageId,
+          outcome: report.outcome,
+          errorCode: report.errorCode,
+          reason: report.reason,
+          durationMs: Math.round(report.durationMs),
+        },
+      );
+    },
+    onConnectionChange: (state, reason) =>
+      logger.log(state === 'connected' ? 'info' : 'warn', `interface broker ${state}`, { reason }),
+    onPause: (queue, paused, reason) =>
+      logger.warn(paused ? 'reply queue paused' : 'reply queue resumed', { queue, reason }),
+    onChannelError: (channel, message, code) =>
+      logger.warn('channel closed', { channel, reason: message, code }),
+    onError: (context, error) =>
+      logger.warn('reply queue error', { context, error: String(error) }),
+  };
+}
+
+/**
+ * interface-receiver: validates each reply from the backup interface, republishes it inside
+ * linebacker as `store-status.received` (confirmed) and only then lets the consumer ack it.
+ * An unparseable or invalid reply throws a permanent error and is parked with the reason.
+ */
+export function interfaceReceiverWorker(
+  ctx: WorkerContext,
+  consumerFor: ReplyConsumerFactory,
+): Worker {
+  const handler: RawMessageHandler = async (message) => {
+    const reply = parseInterfaceReply(message.body);
+    // The request's correlation id keeps one id across the whole journey; the lookup is a
+    // courtesy, so a database hiccup must not hold up replies.
+    const request = await ctx.requests.findById(reply.backupRequestId).catch(() => null);
+    await ctx.bus.publish(
+      storeStatusMessage(reply, request?.correlationId ?? reply.backupRequestId),
+    );
+  };
+  const consumer = consumerFor(handler, replyQueueObserver(ctx.logger));
+  return {
+    subscriptions: [],
+    afterConsume: () => consumer.start(),
+    stop: (deadlineMs) => consumer.stop(deadlineMs),
+    isReady: () => consumer.isReady(),
+  };
+}

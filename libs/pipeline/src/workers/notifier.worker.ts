@@ -1,0 +1,51 @@
+import { notifyEndState, type BackupRequest, type EndStateNotifier } from '@linebacker/domain';
+import type { Logger } from '@linebacker/runtime';
+import { pipelineSubscriptions } from './subscriptions';
+import { requestIdOf, type Worker, type WorkerContext } from './worker';
+
+/** Today's notification: one structured log line per end state (later: a callback). */
+export function logNotifier(logger: Logger): EndStateNotifier {
+  return {
+    async notify(request: BackupRequest) {
+      logger.info('backup request ended', {
+        outcome: 'notified',
+        requestId: request.backupRequestId,
+        correlationId: request.correlationId,
+        status: request.statusTypeCode,
+        backupJobId: request.backupJobId,
+        requesterId: request.requesterId,
+        replyMessageText: request.replyMessageText,
+      });
+    },
+  };
+}
+
+/** notifier: end-state events → notify the request's end state; `sent` → a progress line. */
+export function notifierWorker(
+  ctx: WorkerContext,
+  notifier: EndStateNotifier = logNotifier(ctx.logger),
+): Worker {
+  const deps = { requests: ctx.requests, notifier };
+  const subscriptions = pipelineSubscriptions(ctx.config);
+  return {
+    subscriptions: [
+      {
+        definition: subscriptions.notifierProgress,
+        handler: async (envelope) => {
+          ctx.logger.debug('backup request sent to the interface', {
+            requestId: requestIdOf(envelope),
+            correlationId: envelope.correlationId,
+          });
+          return 'ok';
+        },
+      },
+      {
+        definition: subscriptions.notifier,
+        handler: async (envelope) => {
+          await notifyEndState(deps, { backupRequestId: requestIdOf(envelope) });
+          return 'ok';
+        },
+      },
+    ],
+  };
+}

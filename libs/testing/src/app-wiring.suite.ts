@@ -1,0 +1,77 @@
+import { describe, expect, it } from '@jest/globals';
+import { deleteBrokerNamespace } from './broker-cleanup';
+import { createTestDatabase, rabbitmqForTests, testNamespace } from './services';
+import { startBundle, type LogLine } from './bundle-process';
+
+/** The environment a pipeline app needs besides database and broker (job service URL, queues). */
+export type ExtraEnv = (namespace: string) => Record<string, string>;
+
+const isReady = (line: LogLine) => line['outcome'] === 'ready';
+
+/**
+ * The wiring checks every pipeline app shares, run against its real bundle: a bad config
+ * exits 1 naming the problem; an unreachable database exits 1 after bounded retries; with
+ * the real services it starts, reports ready on its health port, and stops with exit 0.
+ */
+export function describeAppWiring(app: string, extraEnv: ExtraEnv = () => ({})): void {
+  describe(`${app} process`, () => {
+    it('exits 1 naming every missing setting', async () => {
+      const child = startBundle(app, {
+        LINEBACKER_DATABASE_URL: '',
+        LINEBACKER_AMQP_URL: 'http://x',
+      });
+      expect(await child.exited).toBe(1);
+      const failure = await child.waitForLine((line) => line['outcome'] === 'bad-config');
+      expect(String(failure['message'])).toMatch(/LINEBACKER_DATABASE_URL is required/);
+      expect(String(failure['message'])).toMatch(
+        /LINEBACKER_AMQP_URL="http:\/\/x": protocol must be one of amqp/,
+      );
+    });
+
+    it('exits 1 with the reason when the database stays unreachable', async () => {
+      const child = startBundle(app, {
+        ...extraEnv(testNamespace(app)),
+        LINEBACKER_DATABASE_URL: 'postgres://postgres@127.0.0.1:9/none',
+        LINEBACKER_AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672',
+        LINEBACKER_STARTUP_ATTEMPTS: '2',
+      });
+      expect(await child.exited).toBe(1);
+      const failure = await child.waitForLine((line) => line['outcome'] === 'start-failed');
+      expect(String(failure['message'])).toMatch(
+        new RegExp(`${app} could not start: .*postgresql`),
+      );
+    }, 30_000);
+
+    it('starts against the real services, reports ready and stops cleanly on SIGTERM', async () => {
+      const database = await createTestDatabase(app);
+      const broker = await rabbitmqForTests();
+      const namespace = testNamespace(app);
+      const child = startBundle(app, {
+        ...extraEnv(namespace),
+        LINEBACKER_DATABASE_URL: database.url,
+        LINEBACKER_AMQP_URL: broker.url,
+        LINEBACKER_NAMESPACE: namespace,
+        // Classic queues: this checks wiring, and quorum queues are costly to create by the dozen.
+        LINEBACKER_QUEUE_TYPE: 'classic',
+        LINEBACKER_RUN_MIGRATIONS: 'true',
+        LINEBACKER_HEALTH_PORT: '0',
+        LINEBACKER_HTTP_PORT: '0',
+      });
+      try {
+        await child.waitForLine(isReady, 30_000);
+        const port = child.lines.find((line) => line['message'] === 'health port listening')?.[
+          'port'
+        ];
+        const listening = child.lines.find((line) => line['message'] === 'listening')?.['address'];
+        const base = port ? `http://127.0.0.1:${String(port)}` : `${String(listening)}/api/zpages`;
+        expect((await fetch(`${base}/readyz`)).status).toBe(200);
+      } finally {
+        expect(await child.stop()).toBe(0);
+        await deleteBrokerNamespace(broker.url, namespace);
+        await database.stop();
+        await broker.stop();
+      }
+      expect(child.lines.filter((line) => line['level'] === 'error')).toEqual([]);
+    }, 60_000);
+  });
+}
