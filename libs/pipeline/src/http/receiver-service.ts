@@ -85,6 +85,7 @@ export function receiverWorker(
   ctx: WorkerContext,
   infrastructure: Infrastructure,
   settings: ReceiverSettings,
+  onListening: (address: string) => void = () => undefined,
 ): Worker {
   const authenticate = authenticatorFor(settings);
   const startedAt = Date.now();
@@ -139,6 +140,7 @@ export function receiverWorker(
       });
       const address = await app.listen({ host: settings.httpHost, port: settings.httpPort });
       ctx.logger.info('listening', { address });
+      onListening(address);
       close = () => app.close();
     },
     stop: async () => {
