@@ -1,11 +1,9 @@
 import { isAllowedJob } from '../../backup-job/backup-job';
-import { timestampPatchFor } from '../../backup-request/backup-request';
 import { transition } from '../../backup-request/state-machine';
-import { EVENT_FOR_STATUS, requestEvent } from '../../messages/outbox-message';
 import type { Clock } from '../../ports/clock.port';
 import type { BackupJobService } from '../../ports/external.port';
 import type { BackupRequestRepository } from '../../ports/backup-request.repository';
-import { runStep, type StepResult } from '../shared/step';
+import { moveDecision, runStep, type StepResult } from '../shared/step';
 
 /** Dependencies of the check-allowed step. */
 export interface CheckAllowedDeps {
@@ -41,22 +39,10 @@ export async function checkAllowed(
     });
     if (result.outcome === 'noop') return { kind: 'done', reason: result.reason };
     if (result.outcome === 'illegal') throw result.error;
-    const at = deps.clock.now();
     const jobPatch = allowed
       ? { backupProviderCode: job.backupProviderCode, storagePathName: job.storagePathName }
       : {};
-    return {
-      kind: 'change',
-      change: {
-        backupRequestId: request.backupRequestId,
-        from: result.from,
-        to: result.to,
-        at,
-        patch: { ...timestampPatchFor(result.to, at), ...jobPatch },
-        by: deps.service,
-        messageId: input.messageId,
-        outbox: [requestEvent(EVENT_FOR_STATUS[result.to], request, input.messageId, at)],
-      },
-    };
+    const cause = { at: deps.clock.now(), by: deps.service, messageId: input.messageId };
+    return moveDecision(request, result, cause, { patch: jobPatch });
   });
 }

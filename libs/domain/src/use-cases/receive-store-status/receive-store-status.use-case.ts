@@ -1,13 +1,12 @@
 import { backupFromReply } from '../../backup/backup';
-import { clipText, REQUEST_LIMITS, timestampPatchFor } from '../../backup-request/backup-request';
+import { clipText, REQUEST_LIMITS } from '../../backup-request/backup-request';
 import { transition } from '../../backup-request/state-machine';
 import { BackupJobNotFoundError } from '../../errors/domain-errors';
-import { EVENT_FOR_STATUS, requestEvent } from '../../messages/outbox-message';
 import type { Clock, IdGenerator } from '../../ports/clock.port';
 import type { BackupJobService } from '../../ports/external.port';
 import type { BackupRequestRepository } from '../../ports/backup-request.repository';
 import type { StoreStatusReply } from '../../store-status/store-status';
-import { runStep, type StepResult } from '../shared/step';
+import { moveDecision, runStep, type StepResult } from '../shared/step';
 
 /** Dependencies of the receive-status step. */
 export interface ReceiveStoreStatusDeps {
@@ -47,23 +46,8 @@ export async function receiveStoreStatus(
       if (job === null) throw new BackupJobNotFoundError(request.backupJobId);
       backup = backupFromReply(deps.ids.newId(), request, job, reply);
     }
-    const at = deps.clock.now();
-    return {
-      kind: 'change',
-      change: {
-        backupRequestId: request.backupRequestId,
-        from: result.from,
-        to: result.to,
-        at,
-        patch: {
-          ...timestampPatchFor(result.to, at),
-          replyMessageText: clipText(reply.messageText, REQUEST_LIMITS.replyMessageTextMax),
-        },
-        by: deps.service,
-        messageId: input.messageId,
-        backup,
-        outbox: [requestEvent(EVENT_FOR_STATUS[result.to], request, input.messageId, at)],
-      },
-    };
+    const cause = { at: deps.clock.now(), by: deps.service, messageId: input.messageId };
+    const replyMessageText = clipText(reply.messageText, REQUEST_LIMITS.replyMessageTextMax);
+    return moveDecision(request, result, cause, { patch: { replyMessageText }, backup });
   });
 }

@@ -1,12 +1,9 @@
-import { timestampPatchFor } from '../../backup-request/backup-request';
 import { transition } from '../../backup-request/state-machine';
 import { PermanentError } from '../../errors/linebacker-error';
-import { EVENT_TYPES } from '../../messages/event-types';
-import { requestEvent } from '../../messages/outbox-message';
 import type { Clock } from '../../ports/clock.port';
 import type { BackupInterface } from '../../ports/external.port';
 import type { BackupRequestRepository } from '../../ports/backup-request.repository';
-import { runStep, type StepResult } from '../shared/step';
+import { moveDecision, runStep, type StepResult } from '../shared/step';
 
 /** Dependencies of the send-to-interface step. */
 export interface SendToInterfaceDeps {
@@ -51,19 +48,7 @@ export async function sendToInterface(
       storagePathName,
       backupProviderCode,
     });
-    const at = deps.clock.now();
-    return {
-      kind: 'change',
-      change: {
-        backupRequestId: request.backupRequestId,
-        from: result.from,
-        to: result.to,
-        at,
-        patch: timestampPatchFor(result.to, at),
-        by: deps.service,
-        messageId: input.messageId,
-        outbox: [requestEvent(EVENT_TYPES.sent, request, input.messageId, at)],
-      },
-    };
+    const cause = { at: deps.clock.now(), by: deps.service, messageId: input.messageId };
+    return moveDecision(request, result, cause);
   });
 }

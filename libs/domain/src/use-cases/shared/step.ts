@@ -1,4 +1,10 @@
-import type { BackupRequest } from '../../backup-request/backup-request';
+import type { Backup } from '../../backup/backup';
+import {
+  timestampPatchFor,
+  type BackupRequest,
+  type RequestPatch,
+} from '../../backup-request/backup-request';
+import { EVENT_FOR_STATUS, requestEvent } from '../../messages/outbox-message';
 import type { RequestStatus } from '../../backup-request/request-status';
 import { RequestNotFoundError } from '../../errors/domain-errors';
 import { ConcurrentUpdateError } from '../../errors/domain-errors';
@@ -42,4 +48,38 @@ export async function runStep(
     }
   }
   throw new ConcurrentUpdateError(backupRequestId);
+}
+
+/** Who caused a move and when: recorded in the history and on the announcing event. */
+export interface MoveCause {
+  at: Date;
+  by: string;
+  messageId: string;
+}
+
+/**
+ * The decision to move a request: the new status's timestamp (plus any extra patch), the
+ * history fields, the optional Backup, and the event announcing the new status, all of which
+ * the repository commits together.
+ */
+export function moveDecision(
+  request: BackupRequest,
+  move: { from: RequestStatus; to: RequestStatus },
+  cause: MoveCause,
+  extra: { patch?: RequestPatch; backup?: Backup } = {},
+): StepDecision {
+  return {
+    kind: 'change',
+    change: {
+      backupRequestId: request.backupRequestId,
+      from: move.from,
+      to: move.to,
+      at: cause.at,
+      patch: { ...timestampPatchFor(move.to, cause.at), ...extra.patch },
+      by: cause.by,
+      messageId: cause.messageId,
+      ...(extra.backup ? { backup: extra.backup } : {}),
+      outbox: [requestEvent(EVENT_FOR_STATUS[move.to], request, cause.messageId, cause.at)],
+    },
+  };
 }
