@@ -14,6 +14,21 @@ async function listNames(kind: 'list_queues' | 'list_exchanges'): Promise<string
     .filter(Boolean);
 }
 
+/** Messages (ready plus unacked) in every queue whose name starts with `<namespace>.`. */
+export async function namespaceQueueDepths(namespace: string): Promise<Record<string, number>> {
+  const { stdout } = await run(
+    'rabbitmqctl',
+    ['list_queues', 'name', 'messages', '--quiet', '--no-table-headers'],
+    { timeout: 60_000 },
+  );
+  const depths: Record<string, number> = {};
+  for (const line of stdout.split('\n')) {
+    const [name, messages] = line.trim().split(/\s+/);
+    if (name?.startsWith(`${namespace}.`)) depths[name] = Number(messages);
+  }
+  return depths;
+}
+
 /**
  * Deletes every queue and exchange whose name starts with `<namespace>.` on the local broker.
  * Test stacks declare the whole pipeline topology, and quorum queues left behind cost the

@@ -1,3 +1,5 @@
 export * from './services';
 export * from './bundle-process';
 export * from './broker-cleanup';
+export * from './stack';
+export * from './pipeline-stack';

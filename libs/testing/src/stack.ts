@@ -1,0 +1,130 @@
+import { startBundle, type BundleProcess, type LogLine } from './bundle-process';
+
+/** One app instance a stack started. */
+export interface StackProcess {
+  app: string;
+  /** `<app>#<n>`, also its `LINEBACKER_INSTANCE_ID`, so log lines name it. */
+  name: string;
+  handle: BundleProcess;
+  /** Set once the stack itself stopped or killed it: any other exit is unexpected. */
+  stopRequested: boolean;
+}
+
+/** A log line together with the instance that printed it. */
+export interface StackLogLine {
+  name: string;
+  line: LogLine;
+}
+
+/** How a process ended when the stack stopped it. */
+export interface StackExit {
+  name: string;
+  code: number | null;
+}
+
+const isReady = (line: LogLine): boolean => line['outcome'] === 'ready';
+
+/**
+ * Many built app bundles running as separate OS processes over one shared environment (the
+ * end-to-end test, the chaos harness and the benchmark all drive whole stacks this way).
+ * The stack remembers every process it ever started, also killed ones, so log checks and
+ * exit checks cover the whole run.
+ */
+export class ProcessStack {
+  readonly processes: StackProcess[] = [];
+  private readonly counters = new Map<string, number>();
+
+  constructor(private baseEnv: Record<string, string>) {}
+
+  /** Adds to the environment of every instance started from now on (e.g. a simulator's URL). */
+  extendEnv(env: Record<string, string>): void {
+    this.baseEnv = { ...this.baseEnv, ...env };
+  }
+
+  /**
+   * Starts one instance with the base environment plus `env` and resolves once it logged
+   * `outcome: 'ready'`; rejects with its last lines if it exits or times out first.
+   */
+  async start(app: string, env: Record<string, string> = {}, readyTimeoutMs = 60_000) {
+    const index = (this.counters.get(app) ?? 0) + 1;
+    this.counters.set(app, index);
+    const name = `${app}#${index}`;
+    const handle = startBundle(app, {
+      ...this.baseEnv,
+      LINEBACKER_INSTANCE_ID: name,
+      ...env,
+    });
+    const started: StackProcess = { app, name, handle, stopRequested: false };
+    this.processes.push(started);
+    const exitedEarly = handle.exited.then((code) => {
+      const tail = handle.lines.slice(-10).map((line) => JSON.stringify(line));
+      throw new Error(`${name} exited with ${String(code)} before ready:\n${tail.join('\n')}`);
+    });
+    // Exiting later (after ready) is not this call's business; `unexpectedExits` reports it.
+    void exitedEarly.catch(() => undefined);
+    await Promise.race([handle.waitForLine(isReady, readyTimeoutMs), exitedEarly]);
+    return started;
+  }
+
+  /** Starts `count` instances of one app side by side and waits until all are ready. */
+  startMany(app: string, count: number, env: Record<string, string> = {}) {
+    return Promise.all(Array.from({ length: count }, () => this.start(app, env)));
+  }
+
+  /** The instances of `app` (or of every app) that have not exited. */
+  running(app?: string): StackProcess[] {
+    return this.processes.filter(
+      (p) =>
+        (app === undefined || p.app === app) &&
+        p.handle.child.exitCode === null &&
+        p.handle.child.signalCode === null,
+    );
+  }
+
+  /** Kills one instance with SIGKILL (a crash: no graceful stop) and waits until it is gone. */
+  async kill(target: StackProcess): Promise<void> {
+    target.stopRequested = true;
+    target.handle.child.kill('SIGKILL');
+    await target.handle.exited;
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code. */
+  stop(target: StackProcess, graceMs = 15_000): Promise<number | null> {
+    target.stopRequested = true;
+    return target.handle.stop(graceMs);
+  }
+
+  /** Stops every running instance at once and reports each exit code. */
+  async stopAll(graceMs = 15_000): Promise<StackExit[]> {
+    const running = this.running();
+    const codes = await Promise.all(running.map((p) => this.stop(p, graceMs)));
+    return running.map((p, i) => ({ name: p.name, code: codes[i] ?? null }));
+  }
+
+  /** Every line any instance printed at `level` (e.g. `error`), with the instance's name. */
+  linesAt(level: string): StackLogLine[] {
+    return this.processes.flatMap((p) =>
+      p.handle.lines
+        .filter((line) => line['level'] === level)
+        .map((line) => ({ name: p.name, line })),
+    );
+  }
+
+  /** Every line of one app's instances that matches `predicate`. */
+  linesOf(app: string, predicate: (line: LogLine) => boolean): LogLine[] {
+    return this.processes
+      .filter((p) => p.app === app)
+      .flatMap((p) => p.handle.lines.filter(predicate));
+  }
+
+  /** Instances that exited without the stack asking them to (crashes, fatal errors). */
+  unexpectedExits(): StackExit[] {
+    return this.processes
+      .filter(
+        (p) =>
+          !p.stopRequested &&
+          (p.handle.child.exitCode !== null || p.handle.child.signalCode !== null),
+      )
+      .map((p) => ({ name: p.name, code: p.handle.child.exitCode }));
+  }
+}
