@@ -38,8 +38,9 @@ export function pipelineConfigSchema(defaultHealthPort: number): ConfigSchema<Pi
     },
     dbPoolSize: {
       env: 'LINEBACKER_DB_POOL_SIZE',
-      doc: 'connections in the pool',
-      default: 10,
+      // 5 keeps two instances of every service (13 processes) under PostgreSQL's default 100.
+      doc: 'connections in the pool (instances x pool must stay under max_connections)',
+      default: 5,
       parse: int(1, 200),
     },
     dbConnectTimeoutMs: {
