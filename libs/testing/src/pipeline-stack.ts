@@ -56,6 +56,9 @@ export function pipelineProcessStack(options: PipelineStackOptions): ProcessStac
     LINEBACKER_SIM_JOBS_PORT: '0',
     LINEBACKER_SIM_INTERFACE_PORT: '0',
     LINEBACKER_SIM_JOBS_FILE: JOBS_FIXTURE,
+    // A dozen processes at the default 10 connections each would exhaust PostgreSQL's
+    // default 100, shared with whatever else runs on the server.
+    LINEBACKER_DB_POOL_SIZE: '4',
     ...options.env,
   });
 }

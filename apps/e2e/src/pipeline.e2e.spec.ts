@@ -1,0 +1,89 @@
+import { pipelineProcessStack, startPipeline, type ProcessStack } from '@linebacker/testing';
+import { closeE2eEnvironment, openE2eEnvironment, type E2eEnvironment } from './e2e-environment';
+import { outboxBacklog, outcomeViolations, unfinishedCount } from './outcome-checks';
+import { interfaceStats, nonEmpty, notifiedRequestIds, settledQueueDepths } from './stack-checks';
+import { acceptedRequests, FIXTURE_JOBS, pollUntil, postAll, requestMix } from './traffic';
+
+const REQUESTS = 2000;
+const IN_FLIGHT = 20;
+
+describe('the pipeline as separate processes, two instances of every worker', () => {
+  let env: E2eEnvironment;
+  let stack: ProcessStack | undefined;
+
+  beforeAll(async () => {
+    env = await openE2eEnvironment('e2e');
+  }, 30_000);
+
+  // Runs whether the test passed or not.
+  afterAll(() => closeE2eEnvironment(env, stack), 60_000);
+
+  it('takes 2,000 HTTP requests from 202 to a legal end state, each sent to the interface once', async () => {
+    const { db, namespace } = env;
+    stack = pipelineProcessStack({
+      databaseUrl: env.database.url,
+      amqpUrl: env.broker.url,
+      namespace,
+      env: { LINEBACKER_SIM_REPLY_DELAY_MS: '20', LINEBACKER_SIM_FAILED_SHARE: '0.2' },
+    });
+    const endpoints = await startPipeline(stack, {
+      'check-allowed': 2,
+      'send-to-interface': 2,
+      'interface-receiver': 2,
+      'receive-status': 2,
+      notifier: 2,
+      recovery: 2,
+    });
+    expect(stack.running()).toHaveLength(3 + 2 * 6);
+
+    const results = await postAll(endpoints.receiverUrl, requestMix(REQUESTS, 'e2e'), IN_FLIGHT);
+    expect(results.filter((r) => r.status !== 202)).toEqual([]);
+    const accepted = acceptedRequests(results);
+    const ids = accepted.map((r) => r.backupRequestId);
+    expect(new Set(ids).size).toBe(REQUESTS);
+
+    const finished = await pollUntil(
+      async () => (await unfinishedCount(db, ids)) === 0,
+      120_000,
+      500,
+    );
+    expect({ finished, unfinished: await unfinishedCount(db, ids) }).toEqual({
+      finished: true,
+      unfinished: 0,
+    });
+
+    const { problems, summary } = await outcomeViolations(db, accepted, FIXTURE_JOBS);
+    expect(problems.slice(0, 25)).toEqual([]);
+    const stored = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM backup_request');
+    expect(stored.rows[0]?.n).toBe(REQUESTS);
+    const allowed = accepted.filter((r) =>
+      FIXTURE_JOBS.some((job) => job.isActive && job.backupJobId === r.backupJobId),
+    ).length;
+    expect(summary.NotAllowed).toBe(REQUESTS - allowed);
+    expect(summary.Succeeded + summary.Failed).toBe(allowed);
+    expect(summary.backups).toBe(summary.Succeeded);
+    expect(summary.Succeeded).toBeGreaterThan(0);
+    expect(summary.Failed).toBeGreaterThan(0);
+
+    // The interface saw every allowed request exactly once, always under its own id.
+    expect(await interfaceStats(endpoints.interfaceUrl)).toMatchObject({
+      attempts: allowed,
+      distinctRequests: allowed,
+      duplicateAttempts: 0,
+      mismatchedMessageIds: 0,
+    });
+
+    expect(await pollUntil(async () => (await outboxBacklog(db)) === 0, 10_000)).toBe(true);
+    const depths = await settledQueueDepths(namespace);
+    expect(Object.keys(depths).length).toBeGreaterThan(10);
+    expect(nonEmpty(depths)).toEqual({});
+    // Every end state was notified (the notifier acks only after logging it).
+    const notified = notifiedRequestIds(stack);
+    expect(ids.filter((id) => !notified.has(id)).slice(0, 10)).toEqual([]);
+
+    expect(stack.unexpectedExits()).toEqual([]);
+    const exits = await stack.stopAll();
+    expect(exits.filter((exit) => exit.code !== 0)).toEqual([]);
+    expect(stack.linesAt('error')).toEqual([]);
+  }, 170_000);
+});
