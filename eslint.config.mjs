@@ -80,7 +80,7 @@ export default [
               // End-to-end tests drive the built bundles as processes and check the outcome
               // with SQL and the broker directly; they import no production lib.
               sourceTag: 'type:e2e',
-              onlyDependOnLibsWithTags: ['type:testing', 'type:domain'],
+              onlyDependOnLibsWithTags: ['type:testing', 'type:domain', 'type:sim'],
             },
           ],
         },

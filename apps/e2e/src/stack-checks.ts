@@ -1,17 +1,10 @@
 import { connect } from 'amqplib';
+import type { InterfaceSimulatorStats } from '@linebacker/simulators';
 import { namespaceQueueDepths, type ProcessStack } from '@linebacker/testing';
 import { pollUntil } from './traffic';
 
-/** The interface simulator's counters (see `InterfaceSimulatorStats`). */
-export interface InterfaceStats {
-  attempts: number;
-  distinctRequests: number;
-  duplicateAttempts: number;
-  mismatchedMessageIds: number;
-  replies: number;
-  succeeded: number;
-  failed: number;
-}
+/** The interface simulator's counters, as its `/stats` serves them. */
+export type InterfaceStats = InterfaceSimulatorStats;
 
 /** Reads the interface simulator's `/stats`. */
 export async function interfaceStats(interfaceUrl: string): Promise<InterfaceStats> {

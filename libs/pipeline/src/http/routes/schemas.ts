@@ -51,18 +51,22 @@ export const requestViewSchema = {
   },
 } as const;
 
-/** The 202 answer. */
+/** The 202 answer: the request as it was stored at intake. */
 export const acceptedSchema = {
   type: 'object',
-  properties: {
-    backupRequestId: { type: 'string' },
-    backupJobId: { type: 'string' },
-    dataDate: { type: 'string' },
-    preparedDataPathName: { type: 'string' },
-    statusTypeCode: { type: 'string' },
-    receivedTimestamp: { type: 'string', format: 'date-time' },
-    requesterId: { type: 'string' },
-  },
+  properties: Object.fromEntries(
+    (
+      [
+        'backupRequestId',
+        'backupJobId',
+        'dataDate',
+        'preparedDataPathName',
+        'statusTypeCode',
+        'receivedTimestamp',
+        'requesterId',
+      ] as const
+    ).map((key) => [key, requestViewSchema.properties[key]]),
+  ),
 } as const;
 
 /** Every error answer. */
