@@ -66,10 +66,12 @@ export function describeAppWiring(app: string, extraEnv: ExtraEnv = () => ({})):
         const base = port ? `http://127.0.0.1:${String(port)}` : `${String(listening)}/api/zpages`;
         expect((await fetch(`${base}/readyz`)).status).toBe(200);
       } finally {
-        expect(await child.stop()).toBe(0);
+        // Clean up before asserting on the exit code, so a failure never leaves queues behind.
+        const exitCode = await child.stop();
         await deleteBrokerNamespace(broker.url, namespace);
         await database.stop();
         await broker.stop();
+        expect(exitCode).toBe(0);
       }
       expect(child.lines.filter((line) => line['level'] === 'error')).toEqual([]);
     }, 60_000);
