@@ -21,7 +21,7 @@ import {
 import { AmqpDeadLetters } from './amqp-dead-letters';
 import { AmqpSubscription } from './amqp-subscription';
 import { TopologyParticipant, declareTopology, withChannel } from './amqp-topology';
-import { ConfirmPublisher } from './confirm-publisher';
+import { ConfirmPublisher, type OwnedMessage } from './confirm-publisher';
 import type { ConnectionOptions } from './connection-options';
 import { ConnectionSupervisor, type AmqpConnect } from './connection-supervisor';
 import { classifyBrokerError } from './reply-codes';
@@ -88,22 +88,13 @@ export class AmqpMessageBus implements MessageBus {
     return this.sendEnvelope(envelope);
   }
 
-  /** Validates all, then writes in order and awaits every confirm together (pipelined). */
+  /**
+   * Validates all, then writes in order and awaits every confirm together (pipelined, one
+   * promise for the whole batch); rejects with the first failure once all written ones settled.
+   */
   async publishBatch(messages: readonly OutgoingMessage[]): Promise<void> {
-    const envelopes = messages.map((m) => this.codec.toEnvelope(m));
-    const confirms: Array<Promise<void>> = [];
-    let failure: unknown;
-    try {
-      for (const envelope of envelopes) {
-        await this.publisher.reserve();
-        confirms.push(this.sendEnvelope(envelope));
-      }
-    } catch (error) {
-      failure = error;
-    }
-    const results = await Promise.allSettled(confirms);
-    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure !== undefined || rejected) throw failure ?? rejected?.reason;
+    const outgoing = messages.map((m) => this.toOwnedMessage(this.codec.toEnvelope(m)));
+    return this.publisher.publishAll(outgoing);
   }
 
   /** Declares the subscriptions' topology now (if connected) and on every reconnect. */
@@ -180,14 +171,25 @@ export class AmqpMessageBus implements MessageBus {
   }
 
   private sendEnvelope(envelope: Envelope): Promise<void> {
-    return this.publisher.send(this.exchange, envelope.type, this.codec.serialize(envelope), {
-      messageId: envelope.messageId,
-      correlationId: envelope.correlationId,
-      type: envelope.type,
-      contentType: 'application/json',
-      timestamp: Math.floor(Date.parse(envelope.occurredAt) / 1000),
-      headers: { [HEADERS.attempt]: envelope.attempt },
-    });
+    const { exchange, routingKey, body, options } = this.toOwnedMessage(envelope);
+    return this.publisher.send(exchange, routingKey, body, options);
+  }
+
+  /** The wire form of a validated envelope: body, routing and AMQP properties. */
+  private toOwnedMessage(envelope: Envelope): OwnedMessage {
+    return {
+      exchange: this.exchange,
+      routingKey: envelope.type,
+      body: this.codec.serialize(envelope),
+      options: {
+        messageId: envelope.messageId,
+        correlationId: envelope.correlationId,
+        type: envelope.type,
+        contentType: 'application/json',
+        timestamp: Math.floor(Date.parse(envelope.occurredAt) / 1000),
+        headers: { [HEADERS.attempt]: envelope.attempt },
+      },
+    };
   }
 
   private topologyOptions(): TopologyOptions {

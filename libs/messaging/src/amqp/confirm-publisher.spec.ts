@@ -91,4 +91,65 @@ describe('ConfirmPublisher', () => {
     [1, 2, 3].forEach((i) => channel.confirm(i));
     await Promise.all(sends);
   });
+
+  describe('publishAll (one promise per batch)', () => {
+    const batch = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        exchange: 'x',
+        routingKey: `rk.${i}`,
+        body,
+        options: { messageId: `m-${i}`, headers: { 'x-linebacker-attempt': 1 } },
+      }));
+
+    it('writes persistent, mandatory messages in order and resolves only after every ack', async () => {
+      let done = false;
+      const sent = publisher.publishAll(batch(2)).then(() => (done = true));
+      await flush();
+      expect(channel.published.map((p) => p.options)).toMatchObject([
+        { messageId: 'm-0', persistent: true, mandatory: true },
+        { messageId: 'm-1', persistent: true, mandatory: true },
+      ]);
+      expect(channel.published[0]?.options.headers).toHaveProperty('x-linebacker-publish-id');
+      channel.confirm(1);
+      await flush();
+      expect(done).toBe(false);
+      channel.confirm(0);
+      await sent;
+    });
+
+    it('rejects Unroutable when one message was returned before its ack, after all settled', async () => {
+      let settled = false;
+      const sent = publisher.publishAll(batch(2)).finally(() => (settled = true));
+      await flush();
+      channel.returnMessage(1);
+      channel.confirm(1);
+      await flush();
+      expect(settled).toBe(false);
+      channel.confirm(0);
+      await expect(sent).rejects.toMatchObject({ code: 'Unroutable', kind: 'permanent' });
+    });
+
+    it('respects the unconfirmed window and drain, then fails fast once disconnected', async () => {
+      const sent = publisher.publishAll(batch(5));
+      await flush();
+      expect(channel.published).toHaveLength(3);
+      channel.writable = false;
+      channel.confirm(0);
+      await flush();
+      expect(channel.published).toHaveLength(4); // the full buffer stops the next write
+      channel.confirm(1);
+      await flush();
+      expect(channel.published).toHaveLength(4);
+      publisher.onDisconnect(1);
+      [2, 3].forEach((i) => channel.confirm(i));
+      await expect(sent).rejects.toMatchObject({ kind: 'unavailable' });
+      expect(channel.published).toHaveLength(4);
+    });
+
+    it('rejects at once while disconnected, writing nothing', async () => {
+      publisher.onDisconnect(1);
+      await expect(publisher.publishAll(batch(2))).rejects.toMatchObject({ kind: 'unavailable' });
+      expect(channel.published).toHaveLength(0);
+    });
+  });
 });

@@ -19,6 +19,17 @@ export interface ConfirmPublisherOptions {
 
 type Waiter = { resolve: () => void; reject: (error: unknown) => void };
 
+/** Publish options the publisher may complete in place: a fresh object per message. */
+export type OwnedPublishOptions = Options.Publish & { headers: MessageHeaders };
+
+/** One message for `publishAll`, with options (and headers) owned by that call. */
+export interface OwnedMessage {
+  exchange: string;
+  routingKey: string;
+  body: Buffer;
+  options: OwnedPublishOptions;
+}
+
 const notConnected = () => new UnavailableError('BrokerUnavailable', 'not connected to the broker');
 
 /**
@@ -104,37 +115,102 @@ export class ConfirmPublisher implements ConnectionParticipant {
     body: Buffer,
     properties: Options.Publish = {},
   ): Promise<void> {
-    if (this.reserved > 0) this.reserved -= 1;
-    const channel = this.channel;
-    if (!channel) return Promise.reject(notConnected());
-    const id = `${this.generation}.${++this.sequence}`;
-    const headers: MessageHeaders = { ...properties.headers, [HEADERS.publishId]: id };
-    const options = { ...properties, headers, persistent: true, mandatory: true };
-    return new Promise<void>((resolve, reject) => {
-      this.unconfirmed += 1;
-      const settle = (error: unknown) => {
-        this.unconfirmed -= 1;
-        const returned = this.returned.delete(id);
-        this.wake();
-        if (error) return reject(confirmError(error));
-        if (returned)
-          return reject(
-            new PermanentError('Unroutable', `no queue bound for '${routingKey}' on '${exchange}'`),
-          );
-        resolve();
-      };
-      try {
-        if (!channel.publish(exchange, routingKey, body, options, settle)) this.writable = false;
-      } catch (error) {
-        settle(error); // the channel was closing: amqplib throws instead of calling back
+    const owned: OwnedPublishOptions = { ...properties, headers: { ...properties.headers } };
+    return new Promise<void>((resolve, reject) =>
+      this.write({ exchange, routingKey, body, options: owned }, (error) =>
+        error === undefined ? resolve() : reject(error),
+      ),
+    );
+  }
+
+  /**
+   * Writes `messages` in order, each after waiting for capacity exactly as `reserve` does, and
+   * settles once every written message is confirmed: resolves when all were acked (and none
+   * returned); otherwise rejects with the refused reservation (which stops the writing) or
+   * else the first failed message's error. One promise per batch, not per message.
+   * The publisher completes each message's `options` in place (persistent, mandatory,
+   * publish id), so every message must bring a fresh options object and headers object.
+   */
+  async publishAll(messages: readonly OwnedMessage[]): Promise<void> {
+    let pending = 0;
+    let writing = true;
+    let firstIndex = messages.length;
+    let firstError: unknown;
+    let allConfirmed: () => void = () => undefined;
+    const confirmed = new Promise<void>((resolve) => (allConfirmed = resolve));
+    let refused: { error: unknown } | undefined;
+    for (let index = 0; index < messages.length; index++) {
+      if (this.hasCapacityNow()) this.reserved += 1;
+      else {
+        try {
+          await this.reserve();
+        } catch (error) {
+          refused = { error };
+          break;
+        }
       }
-    });
+      pending += 1;
+      this.write(messages[index] as OwnedMessage, (error) => {
+        if (error !== undefined && index < firstIndex) {
+          firstIndex = index;
+          firstError = error;
+        }
+        if (--pending === 0 && !writing) allConfirmed();
+      });
+    }
+    writing = false;
+    if (pending > 0) await confirmed;
+    if (refused) throw refused.error;
+    if (firstIndex < messages.length) throw firstError;
   }
 
   /** reserve + send: one confirmed publish. */
   async publish(exchange: string, routingKey: string, body: Buffer, properties?: Options.Publish) {
     await this.reserve();
     return this.send(exchange, routingKey, body, properties);
+  }
+
+  /** Open, not blocked, writable and below the window: a send may be written now. */
+  private hasCapacityNow(): boolean {
+    return (
+      this.channel !== null &&
+      this.writable &&
+      this.unconfirmed + this.reserved < this.maxUnconfirmed &&
+      !this.options.isBlocked()
+    );
+  }
+
+  /**
+   * Writes one persistent, mandatory message now (its reservation is used up) and calls
+   * `done` once: with undefined on the broker's ack of a message that was not returned,
+   * with the error otherwise.
+   */
+  private write(message: OwnedMessage, done: (error: unknown) => void): void {
+    if (this.reserved > 0) this.reserved -= 1;
+    const channel = this.channel;
+    if (!channel) return done(notConnected());
+    const { exchange, routingKey, body, options } = message;
+    const id = `${this.generation}.${++this.sequence}`;
+    options.headers[HEADERS.publishId] = id;
+    options.persistent = true;
+    options.mandatory = true;
+    this.unconfirmed += 1;
+    const settle = (error: unknown) => {
+      this.unconfirmed -= 1;
+      const returned = this.returned.size > 0 && this.returned.delete(id);
+      if (this.waiters.length > 0) this.wake();
+      if (error) return done(confirmError(error));
+      if (returned)
+        return done(
+          new PermanentError('Unroutable', `no queue bound for '${routingKey}' on '${exchange}'`),
+        );
+      done(undefined);
+    };
+    try {
+      if (!channel.publish(exchange, routingKey, body, options, settle)) this.writable = false;
+    } catch (error) {
+      settle(error); // the channel was closing: amqplib throws instead of calling back
+    }
   }
 
   private onChannelClosed(channel: ConfirmChannel): void {
