@@ -12,8 +12,15 @@ const LEVEL_BY_OUTCOME: Record<DeliveryReport['outcome'], string> = {
   'dead-lettered': 'error',
 };
 
-/** One log line and the metrics per message outcome, plus connection and pause events. */
-export function busObserver(logger: Logger, metrics: ServiceMetrics): MessageBusObserver {
+/**
+ * One log line and the metrics per message outcome, plus connection and pause events. A
+ * disconnect is a warning unless `isClosing` says the service is closing it on purpose.
+ */
+export function busObserver(
+  logger: Logger,
+  metrics: ServiceMetrics,
+  isClosing: () => boolean = () => false,
+): MessageBusObserver {
   let connectedBefore = false;
   return {
     onDelivery(report) {
@@ -35,7 +42,8 @@ export function busObserver(logger: Logger, metrics: ServiceMetrics): MessageBus
       if (state === 'connected' && connectedBefore)
         metrics.reconnects.inc({ connection: 'events' });
       if (state === 'connected') connectedBefore = true;
-      logger.log(state === 'connected' ? 'info' : 'warn', `broker ${state}`, { reason });
+      const expected = state === 'connected' || isClosing();
+      logger.log(expected ? 'info' : 'warn', `broker ${state}`, { reason });
     },
     onPause(subscription, paused, reason) {
       logger.warn(paused ? 'subscription paused' : 'subscription resumed', {

@@ -91,9 +91,9 @@ export async function openInfrastructure(options: InfrastructureOptions): Promis
   const { config, logger } = options;
   const dataSource = await connectDatabase(options);
   const outbox = new TypeormOutboxStore(dataSource);
-  const bus = options.bus
-    ? options.bus(busObserver(logger, options.metrics))
-    : amqpBus(options, busObserver(logger, options.metrics));
+  let closing = false;
+  const observer = busObserver(logger, options.metrics, () => closing);
+  const bus = options.bus ? options.bus(observer) : amqpBus(options, observer);
   const relay = new OutboxRelay({
     store: outbox,
     bus,
@@ -127,6 +127,7 @@ export async function openInfrastructure(options: InfrastructureOptions): Promis
     bus,
     relay,
     async close(deadlineMs) {
+      closing = true;
       await relay.stop(deadlineMs);
       await bus.stop(deadlineMs);
       await dataSource.destroy();

@@ -14,7 +14,10 @@ export type ReplyConsumerFactory = (
 ) => ExternalQueueConsumer;
 
 /** One log line per reply outcome; a parked reply needs a human, so it is an error. */
-export function replyQueueObserver(logger: Logger): ExternalQueueObserver {
+export function replyQueueObserver(
+  logger: Logger,
+  isClosing: () => boolean = () => false,
+): ExternalQueueObserver {
   return {
     onMessage(report) {
       logger.log(
@@ -31,7 +34,13 @@ export function replyQueueObserver(logger: Logger): ExternalQueueObserver {
       );
     },
     onConnectionChange: (state, reason) =>
-      logger.log(state === 'connected' ? 'info' : 'warn', `interface broker ${state}`, { reason }),
+      logger.log(
+        state === 'connected' || isClosing() ? 'info' : 'warn',
+        `interface broker ${state}`,
+        {
+          reason,
+        },
+      ),
     onPause: (queue, paused, reason) =>
       logger.warn(paused ? 'reply queue paused' : 'reply queue resumed', { queue, reason }),
     onChannelError: (channel, message, code) =>
@@ -59,11 +68,18 @@ export function interfaceReceiverWorker(
       storeStatusMessage(reply, request?.correlationId ?? reply.backupRequestId),
     );
   };
-  const consumer = consumerFor(handler, replyQueueObserver(ctx.logger));
+  let closing = false;
+  const consumer = consumerFor(
+    handler,
+    replyQueueObserver(ctx.logger, () => closing),
+  );
   return {
     subscriptions: [],
     afterConsume: () => consumer.start(),
-    stop: (deadlineMs) => consumer.stop(deadlineMs),
+    stop: (deadlineMs) => {
+      closing = true;
+      return consumer.stop(deadlineMs);
+    },
     isReady: () => consumer.isReady(),
   };
 }
