@@ -89,15 +89,24 @@ export async function startPipelineService(
   metrics.gauge('linebacker_consumers', 'Consumers attached by this instance', () =>
     attached.reduce((sum, subscription) => sum + subscription.consumerCount(), 0),
   );
+  // Both outbox gauges are read in one scrape; one query serves them both.
+  let backlogRead:
+    { at: number; value: Promise<{ count: number; oldestAgeMs: number }> } | undefined;
+  const backlog = () => {
+    if (!backlogRead || Date.now() - backlogRead.at > 1000) {
+      backlogRead = { at: Date.now(), value: infrastructure.outbox.backlog(new Date()) };
+    }
+    return backlogRead.value;
+  };
   metrics.gauge(
     'linebacker_outbox_backlog',
     'Outbox rows not yet published',
-    async () => (await infrastructure.outbox.backlog(new Date())).count,
+    async () => (await backlog()).count,
   );
   metrics.gauge(
     'linebacker_outbox_oldest_age_seconds',
     'Age of the oldest unpublished outbox row',
-    async () => (await infrastructure.outbox.backlog(new Date())).oldestAgeMs / 1000,
+    async () => (await backlog()).oldestAgeMs / 1000,
   );
   const health =
     options.healthServer === false
