@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Scaffolds a lib or app with the workspace's standard config files.
-# usage: tools/new-project.sh lib|app|sim NAME TAGS(comma separated)
+# usage: tools/new-project.sh lib|app|sim|tool NAME TAGS(comma separated)
+# A tool is an app under tools/ (a harness or a benchmark run as `node dist/tools/NAME/main.js`).
 set -euo pipefail
 kind=$1 name=$2 tags=$3
-case "$kind" in lib) root="libs/$name" ;; app|sim) root="apps/$name" ;; *) echo "bad kind" >&2; exit 2 ;; esac
+case "$kind" in lib) root="libs/$name" ;; app|sim) root="apps/$name" ;; tool) root="tools/$name" ;; *) echo "bad kind" >&2; exit 2 ;; esac
 mkdir -p "$root/src"
 tagjson=$(printf '%s' "$tags" | awk -F, '{for(i=1;i<=NF;i++) printf "%s\"%s\"", (i>1?", ":""), $i}')
 cfg=$([ "$kind" = lib ] && echo tsconfig.lib.json || echo tsconfig.app.json)

@@ -14,9 +14,10 @@ const nx = (args) =>
     .status;
 
 function projectRoots() {
-  return ['apps', 'libs']
+  return ['apps', 'libs', 'tools']
     .filter((dir) => existsSync(join(root, dir)))
-    .flatMap((dir) => readdirSync(join(root, dir)).map((name) => join(root, dir, name)));
+    .flatMap((dir) => readdirSync(join(root, dir)).map((name) => join(root, dir, name)))
+    .filter((dir) => existsSync(join(dir, 'project.json')));
 }
 
 const resultFiles = () => projectRoots().map((dir) => join(dir, '.jest-results.json'));
