@@ -16,3 +16,4 @@ export * from './http/receiver-service';
 export * from './run-pipeline-app';
 export * from './messages/interface-reply';
 export * from './workers/interface-receiver.worker';
+export * from './operations/pipeline-stats';

@@ -86,8 +86,12 @@ export async function startPipelineService(
   let stopping = false;
   const isReady = (): boolean =>
     !stopping && infrastructure.bus.isReady() && (worker.isReady?.() ?? true);
-  metrics.gauge('linebacker_consumers', 'Consumers attached by this instance', () =>
-    attached.reduce((sum, subscription) => sum + subscription.consumerCount(), 0),
+  metrics.gauge(
+    'linebacker_consumers',
+    'Consumers attached by this instance',
+    () =>
+      attached.reduce((sum, subscription) => sum + subscription.consumerCount(), 0) +
+      (worker.consumerCount?.() ?? 0),
   );
   // Both outbox gauges are read in one scrape; one query serves them both.
   let backlogRead:

@@ -79,6 +79,8 @@ export interface BackupRequestRepository {
     redrive: (request: BackupRequest) => OutboxMessage[],
   ): Promise<BackupRequest[]>;
   history(backupRequestId: string): Promise<StatusHistoryEntry[]>;
+  /** How many requests are in each status right now (every status present, 0 when none). */
+  countByStatus(): Promise<Record<RequestStatus, number>>;
 }
 
 /** Read access to Backups. */

@@ -212,6 +212,21 @@ describe('InMemoryBackupRequestRepository', () => {
     expect((await repo.history('r-2')).map((h) => h.toStatus)).toEqual(['Received']);
   });
 
+  it('counts requests per status, every status present', async () => {
+    expect(await repo.countByStatus()).toEqual({
+      Received: 0,
+      Allowed: 0,
+      NotAllowed: 0,
+      Sent: 0,
+      Succeeded: 0,
+      Failed: 0,
+    });
+    await store('r-1');
+    await store('r-2');
+    await repo.applyChange(change('r-1', 'Received', 'NotAllowed'));
+    expect(await repo.countByStatus()).toMatchObject({ Received: 1, NotAllowed: 1, Allowed: 0 });
+  });
+
   it('finds no Backup for a request without one', async () => {
     await store('r-1');
     expect(await repo.findByRequestId('r-1')).toBeNull();

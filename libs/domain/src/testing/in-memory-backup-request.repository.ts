@@ -1,5 +1,6 @@
 import type { Backup } from '../backup/backup';
 import type { BackupRequest } from '../backup-request/backup-request';
+import { REQUEST_STATUSES, type RequestStatus } from '../backup-request/request-status';
 import { IdempotencyKeyReusedError } from '../errors/domain-errors';
 import type { OutboxMessage } from '../messages/outbox-message';
 import type {
@@ -14,7 +15,13 @@ import type {
 
 /** The repository operations a test can make fail with `failNext`. */
 export type RepositoryOperation =
-  'findById' | 'create' | 'applyChange' | 'claimStalled' | 'history' | 'findByRequestId';
+  | 'findById'
+  | 'create'
+  | 'applyChange'
+  | 'claimStalled'
+  | 'history'
+  | 'countByStatus'
+  | 'findByRequestId';
 
 interface StoredRequest {
   request: BackupRequest;
@@ -159,6 +166,16 @@ export class InMemoryBackupRequestRepository implements BackupRequestRepository,
   async history(backupRequestId: string): Promise<StatusHistoryEntry[]> {
     this.throwInjected('history');
     return structuredClone(this.historyRows.filter((r) => r.backupRequestId === backupRequestId));
+  }
+
+  async countByStatus(): Promise<Record<RequestStatus, number>> {
+    this.throwInjected('countByStatus');
+    const counts = Object.fromEntries(REQUEST_STATUSES.map((status) => [status, 0])) as Record<
+      RequestStatus,
+      number
+    >;
+    for (const { request } of this.requests.values()) counts[request.statusTypeCode] += 1;
+    return counts;
   }
 
   async findByRequestId(backupRequestId: string): Promise<Backup | null> {

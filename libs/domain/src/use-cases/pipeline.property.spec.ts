@@ -71,6 +71,7 @@ function scheduledPipeline(s: fc.Scheduler, active: boolean): InMemoryPipeline {
     applyChange: (c) => later(`applyChange ${c.from}->${c.to}`, () => inner.applyChange(c)),
     claimStalled: (...args) => later('claimStalled', () => inner.claimStalled(...args)),
     history: (id) => later('history', () => inner.history(id)),
+    countByStatus: () => inner.countByStatus(),
     findByRequestId: (id) => later('findByRequestId', () => inner.findByRequestId(id)),
   };
   const jobs: BackupJobService = { findJob: (id) => later('findJob', () => p.jobs.findJob(id)) };

@@ -6,6 +6,7 @@ import type {
   MessageBus,
   MessageBusObserver,
   MessageHandler,
+  QueueStats,
   SubscribeOptions,
   Subscription,
   SubscriptionDefinition,
@@ -19,6 +20,7 @@ import {
   type TopologyOptions,
 } from '../topology/topology';
 import { AmqpDeadLetters } from './amqp-dead-letters';
+import { readQueueStats } from './amqp-queue-stats';
 import { AmqpSubscription } from './amqp-subscription';
 import { TopologyParticipant, declareTopology, withChannel } from './amqp-topology';
 import { ConfirmPublisher, type OwnedMessage } from './confirm-publisher';
@@ -140,6 +142,12 @@ export class AmqpMessageBus implements MessageBus {
       this.publisher.isAvailable() &&
       this.subscriptions.every((s) => s.isSettled())
     );
+  }
+
+  /** The subscription's queue counters, by passive declares on a throwaway channel. */
+  queueStats(definition: SubscriptionDefinition): Promise<QueueStats> {
+    const connection = this.supervisor.current()?.connection ?? null;
+    return readQueueStats(connection, definition, this.config.namespace);
   }
 
   /**

@@ -6,11 +6,14 @@ import type {
   MessageBus,
   MessageBusObserver,
   MessageHandler,
+  QueueStats,
   SubscribeOptions,
   Subscription,
   SubscriptionDefinition,
 } from '../port/message-bus.port';
+import { retryDelayLevels } from '../retry/retry-levels';
 import { HEADERS } from '../runner/message-headers';
+import { subscriptionQueueNames } from '../topology/topology-names';
 import { assertSubscription, buildTopology, eventsExchangeName } from '../topology/topology';
 import { InMemoryBroker } from './in-memory-broker';
 import { InMemoryDeadLetters } from './in-memory-dead-letters';
@@ -100,6 +103,24 @@ export class InMemoryMessageBus implements MessageBus {
   /** Running and not in a simulated outage. */
   isReady(): boolean {
     return this.state === 'running';
+  }
+
+  /** The subscription's queue counters, as AmqpMessageBus reports them. */
+  async queueStats(definition: SubscriptionDefinition): Promise<QueueStats> {
+    this.assertAvailable();
+    const names = subscriptionQueueNames(definition, this.config.namespace);
+    const main = this.broker.queue(names.main);
+    const retrying = retryDelayLevels(definition.retry).reduce(
+      (sum, delayMs) => sum + this.broker.queue(names.retry(delayMs)).ready.length,
+      0,
+    );
+    return {
+      queue: names.main,
+      messages: main.ready.length,
+      consumers: main.consumers.filter((consumer) => consumer.active).length,
+      retrying,
+      deadLetters: this.broker.queue(names.deadLetter).ready.length,
+    };
   }
 
   /** Cancels consumers, waits for handlers up to the deadline, then returns what is unsettled. */

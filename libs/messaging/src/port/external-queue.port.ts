@@ -12,13 +12,27 @@ export interface RawMessage {
  * linebacker, confirmed): the message is acked. Throwing a `permanent` error (unparseable,
  * invalid) parks it with the reason; any other error requeues it and pauses the consumer.
  */
-export type RawMessageHandler = (message: RawMessage, signal: AbortSignal) => Promise<void>;
+export type RawMessageHandler = (
+  message: RawMessage,
+  signal: AbortSignal,
+) => Promise<void | RawMessageTrace>;
+
+/** What a handler may tell about the message it handled, carried on the `ok` report. */
+export interface RawMessageTrace {
+  /** The correlation id of the journey the message belongs to. */
+  correlationId?: string;
+  /** The business id the message is about (e.g. the backup request id). */
+  requestId?: string;
+}
 
 /** What happened to one raw message, for logs and metrics. */
 export interface RawMessageReport {
   queue: string;
   messageId?: string;
   outcome: 'ok' | 'parked' | 'requeued' | 'dropped';
+  /** From the handler's trace (successful messages only). */
+  correlationId?: string;
+  requestId?: string;
   errorCode?: string;
   reason?: string;
   durationMs: number;

@@ -99,6 +99,20 @@ export interface DeadLetterOperations {
   depth(subscription: SubscriptionDefinition): Promise<number>;
 }
 
+/** What the broker reports about one subscription's queues right now. */
+export interface QueueStats {
+  /** The subscription's main queue (namespace applied). */
+  queue: string;
+  /** Messages ready in the main queue (not counting deliveries held unacked). */
+  messages: number;
+  /** Consumers attached to the main queue, across every instance of the app. */
+  consumers: number;
+  /** Messages waiting in the subscription's retry delay queues. */
+  retrying: number;
+  /** Messages in the subscription's dead-letter queue. */
+  deadLetters: number;
+}
+
 /** A running subscription. */
 export interface Subscription {
   readonly definition: SubscriptionDefinition;
@@ -156,6 +170,12 @@ export interface MessageBus {
   /** Connected, topology declared and every subscription's consumer attached (or paused). */
   isReady(): boolean;
   readonly deadLetters: DeadLetterOperations;
+  /**
+   * Depth, consumers, retrying and dead letters of a subscription's queues, read from the
+   * broker (any app's subscription, not only this bus's own). Rejects `unavailable` while
+   * disconnected and `QueueNotFound` when the subscription was never declared.
+   */
+  queueStats(definition: SubscriptionDefinition): Promise<QueueStats>;
   /** Cancels consumers, waits up to `deadlineMs` for in-flight handlers, closes. */
   stop(deadlineMs?: number): Promise<void>;
 }

@@ -2,6 +2,7 @@ import { describeError, errorCodeOf, errorKindOf } from '@linebacker/domain';
 import type {
   RawMessageHandler,
   RawMessageReport,
+  RawMessageTrace,
   ExternalQueueObserver,
 } from '../port/external-queue.port';
 import { withDeadline } from './handler-deadline';
@@ -36,13 +37,18 @@ export class RawQueueRunner {
   async handle(delivery: InboundDelivery, messageId?: string): Promise<void> {
     const started = Date.now();
     const controller = this.inFlight.begin();
-    const report = (outcome: RawMessageReport['outcome'], error?: unknown) =>
+    const report = (
+      outcome: RawMessageReport['outcome'],
+      error?: unknown,
+      trace?: RawMessageTrace | void,
+    ) =>
       this.report({
         queue: this.options.queue,
         messageId,
         outcome,
         durationMs: Date.now() - started,
         ...describe(error),
+        ...(trace ? { correlationId: trace.correlationId, requestId: trace.requestId } : {}),
       });
     try {
       const raw = {
@@ -58,7 +64,7 @@ export class RawQueueRunner {
       );
       if (result.ok) {
         this.options.pauser.noteSuccess();
-        return report(delivery.ack() ? 'ok' : 'dropped');
+        return report(delivery.ack() ? 'ok' : 'dropped', undefined, result.value);
       }
       if (errorKindOf(result.error) === 'permanent')
         return await this.park(delivery, result.error, report);

@@ -55,6 +55,18 @@ export function describeExternalQueueContract(
       expect(await harness.depth()).toBe(0);
     });
 
+    it('carries the trace the handler returns on the ok report', async () => {
+      await start(async () => ({ correlationId: 'corr-1', requestId: 'req-1' }));
+      await harness.send('{"a":1}', 'reply-2');
+      await waitFor(() => reports.some((r) => r.outcome === 'ok'), 'the ack');
+      expect(reports[0]).toMatchObject({
+        outcome: 'ok',
+        messageId: 'reply-2',
+        correlationId: 'corr-1',
+        requestId: 'req-1',
+      });
+    });
+
     it('parks an invalid message with the reason, acks it, and goes on with the next', async () => {
       const ok: string[] = [];
       await start(async (message) => {

@@ -96,6 +96,31 @@ export function describeMessageBusContract(adapter: string, factory: HarnessFact
       await harness.bus.publish(message('contract.schema-checked', { n: 1 }));
     });
 
+    it('reports queue depth, consumers and dead letters of a subscription', async () => {
+      const def = definition('stats', ['contract.stats']);
+      const other = definition('stats-idle', ['contract.stats-idle']);
+      await harness.bus.declare([other]);
+      await consume(def, async () => {
+        throw new PermanentError('Broken', 'always');
+      });
+      await harness.bus.start();
+      await harness.bus.publish(message('contract.stats'));
+      await harness.bus.publish(message('contract.stats-idle'));
+      await waitFor(async () => (await harness.bus.deadLetters.depth(def)) === 1, 'the DLQ');
+      await waitFor(async () => (await harness.bus.queueStats(other)).messages === 1, 'depth');
+      expect(await harness.bus.queueStats(def)).toMatchObject({
+        queue: expect.stringMatching(/contract\.stats$/),
+        messages: 0,
+        consumers: 1,
+        retrying: 0,
+        deadLetters: 1,
+      });
+      expect(await harness.bus.queueStats(other)).toMatchObject({ messages: 1, consumers: 0 });
+      await expect(
+        harness.bus.queueStats(definition('never-declared', ['contract.never'])),
+      ).rejects.toMatchObject({ code: 'QueueNotFound' });
+    });
+
     it('retries a transient failure after the delay, with attempt + 1', async () => {
       const def = definition('retry', ['contract.retry']);
       const { seen } = await consume(def, async ({ envelope }) => {

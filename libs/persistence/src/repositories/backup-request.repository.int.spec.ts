@@ -64,6 +64,22 @@ describe('TypeormBackupRequestRepository', () => {
     expect(await backups.findByRequestId('not-a-uuid')).toBeNull();
   });
 
+  it('counts requests per status, every status present', async () => {
+    const before = await requests.countByStatus();
+    expect(Object.keys(before).sort()).toEqual(
+      ['Allowed', 'Failed', 'NotAllowed', 'Received', 'Sent', 'Succeeded'].sort(),
+    );
+    const first = aRequest();
+    const second = aRequest();
+    await requests.create(first, []);
+    await requests.create(second, []);
+    expect(await requests.applyChange(aChange(second, 'Received', 'Allowed'))).toBe('applied');
+    const after = await requests.countByStatus();
+    expect(after.Received - before.Received).toBe(1);
+    expect(after.Allowed - before.Allowed).toBe(1);
+    expect(after.Succeeded - before.Succeeded).toBe(0);
+  });
+
   it('refuses a missing id instead of matching every row', async () => {
     await requests.create(aRequest(), []);
     const missing = [undefined, null, ''] as unknown as string[];

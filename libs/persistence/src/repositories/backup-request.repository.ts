@@ -1,4 +1,5 @@
 import {
+  REQUEST_STATUSES,
   IdempotencyKeyInFlightError,
   IdempotencyKeyReusedError,
   TransientError,
@@ -7,6 +8,7 @@ import {
   type CreateOutcome,
   type IdempotencyRecord,
   type OutboxMessage,
+  type RequestStatus,
   type StalledQuery,
   type StatusChange,
   type StatusHistoryEntry,
@@ -33,6 +35,9 @@ export interface BackupRequestRepositoryOptions {
    */
   onOutboxWritten?: () => void;
 }
+
+const COUNT_BY_STATUS_SQL =
+  'SELECT status_type_code AS status, count(*)::int AS count FROM backup_request GROUP BY 1';
 
 const toRequest = ({ redrivenTimestamp: _, ...request }: BackupRequestRow): BackupRequest =>
   request;
@@ -172,6 +177,19 @@ export class TypeormBackupRequestRepository implements BackupRequestRepository {
       }),
     );
     return rows.map(toHistoryEntry);
+  }
+
+  /** Requests per status (a grouped count over the table; every status present). */
+  async countByStatus(): Promise<Record<RequestStatus, number>> {
+    const rows = await withConnection(this.dataSource, (runner) =>
+      queryRows(runner, COUNT_BY_STATUS_SQL),
+    );
+    const counts = Object.fromEntries(REQUEST_STATUSES.map((status) => [status, 0])) as Record<
+      RequestStatus,
+      number
+    >;
+    for (const row of rows) counts[row['status'] as RequestStatus] = Number(row['count']);
+    return counts;
   }
 
   private outboxWritten(count: number): void {

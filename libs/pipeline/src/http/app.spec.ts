@@ -7,7 +7,7 @@ import {
   InMemoryBackupRequestRepository,
   SequentialIdGenerator,
 } from '@linebacker/domain/testing';
-import { createLogger, createServiceMetrics } from '@linebacker/runtime';
+import { createLogger, createServiceMetrics, type ServiceMetrics } from '@linebacker/runtime';
 import { anonymousAuthenticator, staticTokenAuthenticator, type Authenticator } from './auth';
 import { buildReceiverApp, type HttpLimits } from './app';
 
@@ -33,6 +33,7 @@ const quietLogger = () =>
 interface Harness {
   app: FastifyInstance;
   requests: InMemoryBackupRequestRepository;
+  metrics: ServiceMetrics;
   setReady(ready: boolean): void;
 }
 
@@ -41,14 +42,15 @@ async function harness(
 ): Promise<Harness> {
   const requests = new InMemoryBackupRequestRepository('http-receiver');
   let ready = true;
+  const metrics = createServiceMetrics('http-receiver');
   const app = await buildReceiverApp({
     requests,
     backups: requests,
     ids: new SequentialIdGenerator(),
     clock: new FakeClock(new Date('2024-03-01T10:00:00Z')),
     authenticate: options.authenticate ?? anonymousAuthenticator,
-    zpages: { ready: async () => ready, health: async () => ({ version: 'test' }) },
-    metrics: createServiceMetrics('http-receiver'),
+    zpages: { ready: async () => ready, health: async () => ({ ready, version: 'test' }) },
+    metrics,
     logger: quietLogger(),
     limits: {
       bodyLimitBytes: 4096,
@@ -59,7 +61,7 @@ async function harness(
       ...options.limits,
     },
   });
-  return { app, requests, setReady: (value) => (ready = value) };
+  return { app, requests, metrics, setReady: (value) => (ready = value) };
 }
 
 const post = (app: FastifyInstance, payload: unknown, headers: Record<string, string> = {}) =>
@@ -316,5 +318,50 @@ describe('fuzzing bodies and headers', () => {
       { numRuns: 300 },
     );
     await h.app.close();
+  });
+});
+
+describe('correlation id and RED metrics', () => {
+  let h: Harness;
+  beforeEach(async () => (h = await harness()));
+  afterEach(async () => h.app.close());
+
+  const sample = async (name: string, labels: Record<string, string>) => {
+    const metric = (await h.metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
+    const values = (metric?.values ?? []) as Array<{ labels: object; value: number }>;
+    return values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k as never] === l))
+      ?.value;
+  };
+
+  it('takes a safe X-Request-Id as the correlation id and stores it on the request', async () => {
+    const response = await post(h.app, validBody, { 'x-request-id': 'trace-42' });
+    expect(response.headers['x-correlation-id']).toBe('trace-42');
+    expect(h.requests.allRequests()[0]?.correlationId).toBe('trace-42');
+    expect(h.requests.outbox[0]?.correlationId).toBe('trace-42');
+  });
+
+  it('prefers X-Correlation-Id and replaces an unsafe id with a fresh one', async () => {
+    const both = await post(h.app, validBody, { 'x-correlation-id': 'c-1', 'x-request-id': 'r-1' });
+    expect(both.headers['x-correlation-id']).toBe('c-1');
+    const unsafe = await post(h.app, validBody, { 'x-request-id': 'a b;<script>' });
+    expect(unsafe.headers['x-correlation-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('counts requests by route and status, and error replies by code', async () => {
+    await post(h.app, validBody);
+    await post(h.app, { ...validBody, apiVersion: 'nope' });
+    await h.app.inject({ method: 'GET', url: '/nowhere' });
+    const route = '/api/backup-requests';
+    expect(await sample('linebacker_http_requests_total', { route, status: '202' })).toBe(1);
+    expect(await sample('linebacker_http_requests_total', { route, status: '400' })).toBe(1);
+    expect(
+      await sample('linebacker_http_errors_total', { route, code: 'InvalidApiVersion' }),
+    ).toBe(1);
+    expect(await sample('linebacker_http_errors_total', { route: 'unmatched', status: '404' })).toBe(
+      1,
+    );
+    expect(await h.metrics.registry.metrics()).toMatch(
+      /linebacker_http_request_duration_seconds_count\{[^}]*method="POST",route="\/api\/backup-requests"\} 2\n/,
+    );
   });
 });

@@ -27,7 +27,18 @@ export interface ReceiverAppDeps extends BackupRequestRoutesDeps {
 }
 
 const CORRELATION_HEADER = 'x-correlation-id';
+/** Also honoured (after x-correlation-id), as many proxies and clients set it. */
+const REQUEST_ID_HEADER = 'x-request-id';
 const SAFE_ID = /^[\w.:-]{1,100}$/;
+
+/** The caller's correlation id when it is a safe token (else a fresh UUID). */
+function correlationIdOf(headers: Record<string, string | string[] | undefined>): string {
+  for (const name of [CORRELATION_HEADER, REQUEST_ID_HEADER]) {
+    const given = headers[name];
+    if (typeof given === 'string' && SAFE_ID.test(given)) return given;
+  }
+  return randomUUID();
+}
 
 function redMetrics(metrics: ServiceMetrics) {
   return {
@@ -35,6 +46,12 @@ function redMetrics(metrics: ServiceMetrics) {
       name: 'linebacker_http_requests_total',
       help: 'HTTP requests by method, route and status',
       labelNames: ['method', 'route', 'status'] as const,
+      registers: [metrics.registry],
+    }),
+    errors: new Counter({
+      name: 'linebacker_http_errors_total',
+      help: 'HTTP error replies (4xx and 5xx) by method, route, status and error code',
+      labelNames: ['method', 'route', 'status', 'code'] as const,
       registers: [metrics.registry],
     }),
     duration: new Histogram({
@@ -59,14 +76,18 @@ export async function buildReceiverApp(deps: ReceiverAppDeps): Promise<FastifyIn
     requestTimeout: deps.limits.requestTimeoutMs,
     connectionTimeout: deps.limits.connectionTimeoutMs,
     keepAliveTimeout: deps.limits.keepAliveTimeoutMs,
-    genReqId: (req) => {
-      const given = req.headers[CORRELATION_HEADER];
-      return typeof given === 'string' && SAFE_ID.test(given) ? given : randomUUID();
-    },
+    genReqId: (req) => correlationIdOf(req.headers),
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
   });
-  installErrorHandler(app, deps.logger);
   const red = redMetrics(deps.metrics);
+  installErrorHandler(app, deps.logger, (request, status, code) =>
+    red.errors.inc({
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: String(status),
+      code,
+    }),
+  );
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     red.requests.inc({ method: request.method, route, status: String(reply.statusCode) });

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { isLinebackerError, describeError } from '@linebacker/domain';
 import type { Logger } from '@linebacker/runtime';
 import { AuthError } from './auth';
@@ -50,9 +50,15 @@ function toReply(error: unknown): ErrorReply {
  * The one place that maps errors to HTTP statuses: codes first, then the error's kind.
  * A 5xx never carries a stack trace or a dependency's message.
  */
-export function installErrorHandler(app: FastifyInstance, logger: Logger): void {
+export function installErrorHandler(
+  app: FastifyInstance,
+  logger: Logger,
+  onErrorReply: (request: FastifyRequest, statusCode: number, code: string) => void = () =>
+    undefined,
+): void {
   app.setErrorHandler((error, request, reply) => {
     const body = toReply(error);
+    onErrorReply(request, body.statusCode, body.code);
     if (body.statusCode >= 500) {
       logger.error('request failed', {
         method: request.method,
@@ -65,9 +71,10 @@ export function installErrorHandler(app: FastifyInstance, logger: Logger): void 
     if (body.statusCode === 503) void reply.header('retry-after', '1');
     return reply.status(body.statusCode).send({ code: body.code, message: body.message });
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply
+  app.setNotFoundHandler((request, reply) => {
+    onErrorReply(request, 404, 'NotFound');
+    return reply
       .status(404)
-      .send({ code: 'NotFound', message: `no route for ${request.method} ${request.url}` }),
-  );
+      .send({ code: 'NotFound', message: `no route for ${request.method} ${request.url}` });
+  });
 }

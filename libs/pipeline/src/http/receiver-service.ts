@@ -2,6 +2,7 @@ import { pingDatabase } from '@linebacker/persistence';
 import { parse, type ConfigSchema } from '@linebacker/runtime';
 import { pipelineConfigSchema, type PipelineConfig } from '../config/pipeline.config';
 import type { Infrastructure } from '../infrastructure/infrastructure';
+import { collectPipelineStats, withProbeTimeout } from '../operations/pipeline-stats';
 import { allSubscriptions } from '../workers/subscriptions';
 import type { Worker, WorkerContext } from '../workers/worker';
 import { buildReceiverApp } from './app';
@@ -16,6 +17,7 @@ export interface ReceiverSettings {
   bodyLimitBytes: number;
   rateLimitPerMinute: number;
   requestTimeoutMs: number;
+  healthTimeoutMs: number;
 }
 
 /** The receiver's full configuration. */
@@ -66,6 +68,12 @@ export const receiverConfigSchema: ConfigSchema<ReceiverConfig> = {
     default: 10000,
     parse: parse.integer(100),
   },
+  healthTimeoutMs: {
+    env: 'LINEBACKER_HEALTH_TIMEOUT_MS',
+    doc: 'bound of each readyz/healthz probe (database, each queue); slower counts as down',
+    default: 1000,
+    parse: parse.integer(50, 60000),
+  },
 };
 
 /** The authenticator the configuration selects (fails at start-up on a bad token list). */
@@ -91,31 +99,36 @@ export function receiverWorker(
   const startedAt = Date.now();
   let stopping = false;
   let close: (() => Promise<void>) | undefined;
+  const stats = () =>
+    collectPipelineStats({
+      requests: ctx.requests,
+      outbox: infrastructure.outbox,
+      bus: infrastructure.bus,
+      subscriptions: allSubscriptions(ctx.config),
+      pingDatabase: () => pingDatabase(infrastructure.dataSource),
+      timeoutMs: settings.healthTimeoutMs,
+    });
   const databaseUp = () =>
-    pingDatabase(infrastructure.dataSource).then(
+    withProbeTimeout(
+      pingDatabase(infrastructure.dataSource),
+      settings.healthTimeoutMs,
+      'database ping',
+    ).then(
       () => true,
       () => false,
     );
   const ready = async (): Promise<boolean> =>
     !stopping && infrastructure.bus.isReady() && (await databaseUp());
-  const health = async (): Promise<Record<string, unknown>> => {
-    const backlog = await infrastructure.outbox.backlog(new Date()).catch(() => null);
-    const deadLetters: Record<string, number | null> = {};
-    for (const definition of allSubscriptions(ctx.config)) {
-      deadLetters[`${definition.app}.${definition.name}`] = await infrastructure.bus.deadLetters
-        .depth(definition)
-        .catch(() => null);
-    }
+  // healthz answers 503 unless ready; its dependency states come from the same bounded probes.
+  const health = async (): Promise<{ ready: boolean } & Record<string, unknown>> => {
+    const current = await stats();
     return {
+      ready:
+        !stopping && infrastructure.bus.isReady() && current.dependencies.database === 'up',
       service: ctx.service,
       node: process.version,
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-      dependencies: {
-        database: (await databaseUp()) ? 'up' : 'down',
-        broker: infrastructure.bus.isReady() ? 'up' : 'down',
-      },
-      outbox: backlog,
-      deadLetters,
+      ...current,
     };
   };
   return {

@@ -3,7 +3,7 @@ import type {
   ExternalQueueObserver,
   RawMessageHandler,
 } from '@linebacker/messaging';
-import type { Logger } from '@linebacker/runtime';
+import type { Logger, ServiceMetrics } from '@linebacker/runtime';
 import { parseInterfaceReply, storeStatusMessage } from '../messages/interface-reply';
 import type { Worker, WorkerContext } from './worker';
 
@@ -13,19 +13,28 @@ export type ReplyConsumerFactory = (
   observer: ExternalQueueObserver,
 ) => ExternalQueueConsumer;
 
-/** One log line per reply outcome; a parked reply needs a human, so it is an error. */
+/**
+ * One log line and the metrics per reply outcome (a parked reply needs a human, so it is an
+ * error); a reconnect of the interface broker counts under `connection="interface"`.
+ */
 export function replyQueueObserver(
   logger: Logger,
+  metrics: ServiceMetrics,
   isClosing: () => boolean = () => false,
 ): ExternalQueueObserver {
+  let connectedBefore = false;
   return {
     onMessage(report) {
+      metrics.messagesHandled.inc({ subscription: report.queue, outcome: report.outcome });
+      metrics.handlerDuration.observe({ subscription: report.queue }, report.durationMs / 1000);
       logger.log(
         report.outcome === 'parked' ? 'error' : report.outcome === 'ok' ? 'info' : 'warn',
         'reply handled',
         {
           subscription: report.queue,
           messageId: report.messageId,
+          requestId: report.requestId,
+          correlationId: report.correlationId,
           outcome: report.outcome,
           errorCode: report.errorCode,
           reason: report.reason,
@@ -33,14 +42,16 @@ export function replyQueueObserver(
         },
       );
     },
-    onConnectionChange: (state, reason) =>
+    onConnectionChange: (state, reason) => {
+      if (state === 'connected' && connectedBefore)
+        metrics.reconnects.inc({ connection: 'interface' });
+      if (state === 'connected') connectedBefore = true;
       logger.log(
         state === 'connected' || isClosing() ? 'info' : 'warn',
         `interface broker ${state}`,
-        {
-          reason,
-        },
-      ),
+        { reason },
+      );
+    },
     onPause: (queue, paused, reason) =>
       logger.warn(paused ? 'reply queue paused' : 'reply queue resumed', { queue, reason }),
     onChannelError: (channel, message, code) =>
@@ -64,14 +75,14 @@ export function interfaceReceiverWorker(
     // The request's correlation id keeps one id across the whole journey; the lookup is a
     // courtesy, so a database hiccup must not hold up replies.
     const request = await ctx.requests.findById(reply.backupRequestId).catch(() => null);
-    await ctx.bus.publish(
-      storeStatusMessage(reply, request?.correlationId ?? reply.backupRequestId),
-    );
+    const correlationId = request?.correlationId ?? reply.backupRequestId;
+    await ctx.bus.publish(storeStatusMessage(reply, correlationId));
+    return { correlationId, requestId: reply.backupRequestId };
   };
   let closing = false;
   const consumer = consumerFor(
     handler,
-    replyQueueObserver(ctx.logger, () => closing),
+    replyQueueObserver(ctx.logger, ctx.metrics, () => closing),
   );
   return {
     subscriptions: [],
@@ -81,5 +92,6 @@ export function interfaceReceiverWorker(
       return consumer.stop(deadlineMs);
     },
     isReady: () => consumer.isReady(),
+    consumerCount: () => consumer.consumerCount(),
   };
 }

@@ -48,6 +48,8 @@ export interface Worker {
   stop?(deadlineMs: number): Promise<void>;
   /** Extra readiness (e.g. an external broker connection). */
   isReady?(): boolean;
+  /** Consumers the worker attached outside the bus (e.g. on an external queue). */
+  consumerCount?(): number;
 }
 
 /** The request id of a backup-request event (its payload schema was checked by the bus). */

@@ -93,6 +93,7 @@ describe('restartStalledRequests', () => {
         create: (...args) => inner.create(...args),
         applyChange: (change) => inner.applyChange(change),
         history: (id) => inner.history(id),
+        countByStatus: () => inner.countByStatus(),
         claimStalled: (query, redrive) => {
           claims += 1;
           return inner.claimStalled(query, redrive);

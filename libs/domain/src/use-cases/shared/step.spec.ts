@@ -22,6 +22,7 @@ describe('runStep', () => {
       },
       claimStalled: (...args) => p.requests.claimStalled(...args),
       history: (requestId) => p.requests.history(requestId),
+      countByStatus: () => p.requests.countByStatus(),
     };
     const change: StatusChange = {
       backupRequestId: id,
