@@ -26,6 +26,11 @@ export interface AmqpExternalQueueConsumerConfig extends ConnectionOptions {
   queueArguments?: Record<string, string | number>;
   /** Arguments of `<queue>.parked` (default quorum). */
   parkedQueueArguments?: Record<string, string | number>;
+  /**
+   * Broker redeliveries of one message (its worker died holding it) before it is parked
+   * with `DeliveryLimitExceeded` (default 10; counted in a header, whatever the queue type).
+   */
+  deliveryLimit?: number;
   /** Unacked messages in flight (default 10). */
   prefetch?: number;
   /** A handler still running after this long counts as a transient failure (default 30000). */
@@ -96,6 +101,9 @@ export class AmqpExternalQueueConsumer implements ExternalQueueConsumer, Connect
       handler,
       handlerTimeoutMs: this.config.handlerTimeoutMs ?? 30_000,
       park: (body, headers) => this.publisher.publish('', parked, body, { headers }),
+      putBack: (body, headers, messageId) =>
+        this.publisher.publish('', this.config.queue, body, { headers, messageId }),
+      redeliveryLimit: this.config.deliveryLimit ?? 10,
       pauser: this.pauser,
       observer: this.config.observer,
     });

@@ -1,6 +1,9 @@
 import { connect } from 'amqplib';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { RawMessageReport } from '../port/external-queue.port';
 import { AmqpTestBroker, consumersByQueue, rabbitmqctl } from '../testing/amqp-test-broker';
+import { bundleChild, runChild } from '../testing/child-worker';
 import { describeExternalQueueContract } from '../testing/external-queue.contract';
 import { sleep, waitFor } from '../testing/wait-for';
 import { parkedQueueName } from '../topology/topology-names';
@@ -125,3 +128,60 @@ function request(id: string) {
     backupProviderCode: 'Local' as const,
   };
 }
+
+describe('a plain queue message that kills its worker every time (RabbitMQ)', () => {
+  const LIMIT = 2;
+  let broker: AmqpTestBroker;
+  let queue: string;
+  let childFile: string;
+
+  beforeAll(() => {
+    childFile = bundleChild(
+      join(__dirname, '..', 'testing', 'crash-raw-consumer.child.ts'),
+      'rawcrash',
+    );
+  });
+  afterAll(() => rmSync(childFile, { force: true }));
+  beforeEach(async () => {
+    broker = await AmqpTestBroker.open('rawcrash');
+    queue = `${broker.namespace}.replies`;
+  });
+  afterEach(async () => {
+    await broker.deleteAll([queue, parkedQueueName(queue)], []);
+    await broker.close();
+  });
+
+  it('is parked as DeliveryLimitExceeded after the limit, and the messages behind it are handled', async () => {
+    const connection = await connect(broker.url);
+    const channel = await connection.createConfirmChannel();
+    await channel.assertQueue(queue, { durable: true }); // classic, as a foreign owner might
+    const send = (messageId: string, body: object) =>
+      channel.sendToQueue(queue, Buffer.from(JSON.stringify(body)), {
+        persistent: true,
+        messageId,
+      });
+    send('poison', { crash: true });
+    const goods = ['g1', 'g2', 'g3'];
+    for (const id of goods) send(id, { crash: false });
+    await channel.waitForConfirms();
+    await connection.close();
+
+    const env = { LB_URL: broker.url, LB_QUEUE: queue, LB_DELIVERY_LIMIT: String(LIMIT) };
+    const lines: string[] = [];
+    const goodsDone = (out: string[]) => goods.every((id) => out.includes(`done ${id}`));
+    // A counted copy goes back to the tail, so the goods may all be done before it crashes again.
+    const parkedDepth = () => broker.depth(parkedQueueName(queue));
+    for (let run = 0; run < 8 && !(goodsDone(lines) && (await parkedDepth()) === 1); run++) {
+      const result = await runChild(childFile, env, (out) => goodsDone([...lines, ...out]));
+      lines.push(...result.lines);
+    }
+    expect(goodsDone(lines)).toBe(true);
+    expect(lines.filter((l) => l === 'crash poison')).toHaveLength(LIMIT + 1);
+    const parked = await broker.drain(parkedQueueName(queue));
+    expect(parked).toHaveLength(1);
+    expect(parked[0]?.headers).toMatchObject({
+      'x-linebacker-error-code': 'DeliveryLimitExceeded',
+    });
+    expect(await broker.depth(queue)).toBe(0);
+  });
+});

@@ -14,6 +14,8 @@ import type { MemoryConsumer, StoredMessage } from './in-memory-queue-state';
 /** Consumer settings for an in-memory plain queue (defaults suit tests). */
 export interface InMemoryQueueConsumerOptions {
   prefetch?: number;
+  /** Redeliveries of one message before it is parked (default 10), as on RabbitMQ. */
+  deliveryLimit?: number;
   handlerTimeoutMs?: number;
   pauseInitialDelayMs?: number;
   pauseMaxDelayMs?: number;
@@ -92,6 +94,9 @@ class InMemoryQueueConsumer implements ExternalQueueConsumer {
       handler,
       handlerTimeoutMs: options.handlerTimeoutMs ?? 30_000,
       park: async (body, headers) => broker.publish('', parkedQueueName(queue), body, headers),
+      putBack: async (body, headers, messageId) =>
+        broker.publish('', queue, body, headers, messageId),
+      redeliveryLimit: options.deliveryLimit ?? 10,
       pauser: this.pauser,
       observer: options.observer,
     });

@@ -1,4 +1,4 @@
-import { describeError, errorCodeOf, errorKindOf } from '@linebacker/domain';
+import { describeError, errorCodeOf, errorKindOf, PermanentError } from '@linebacker/domain';
 import type {
   RawMessageHandler,
   RawMessageReport,
@@ -8,7 +8,14 @@ import type {
 import { withDeadline } from './handler-deadline';
 import { InFlightTracker } from './in-flight-tracker';
 import type { InboundDelivery } from './inbound-delivery';
-import { HEADERS, headerReason, stringHeader, type MessageHeaders } from './message-headers';
+import { withoutPublishId } from './forward-headers';
+import {
+  HEADERS,
+  headerReason,
+  numericHeader,
+  stringHeader,
+  type MessageHeaders,
+} from './message-headers';
 import type { PauseController } from './pause-controller';
 
 /** Wiring of the runner for one plain queue. */
@@ -18,6 +25,14 @@ export interface RawQueueRunnerOptions {
   handlerTimeoutMs: number;
   /** Confirmed publish into the parking queue. */
   park(body: Buffer, headers: MessageHeaders): Promise<void>;
+  /** Confirmed publish of a copy back into the consumed queue (same message id). */
+  putBack(body: Buffer, headers: MessageHeaders, messageId?: string): Promise<void>;
+  /**
+   * Broker redeliveries (a worker died or its connection dropped while holding the message)
+   * allowed before the message is parked. The count travels in a header of a fresh copy,
+   * because a plain queue of unknown type keeps no count of its own. Undefined: no limit.
+   */
+  redeliveryLimit?: number;
   pauser: PauseController;
   observer?: ExternalQueueObserver;
 }
@@ -25,7 +40,9 @@ export interface RawQueueRunnerOptions {
 /**
  * The consumer runner for plain queues (foreign messages, no envelope): ack on success;
  * park (confirmed) then ack on a permanent error, so a bad message is never lost and never
- * loops; on anything else requeue and pause, since the fault is ours, not the message's.
+ * loops; on anything else pause and put it back, since the fault is ours, not the message's.
+ * A message the broker redelivers (its worker died holding it) is counted, and parked past
+ * `redeliveryLimit`, so a reply that crashes every worker cannot loop forever.
  */
 export class RawQueueRunner {
   /** Handler runs in flight. */
@@ -36,6 +53,9 @@ export class RawQueueRunner {
   /** Handles one delivery to the end; never rejects. */
   async handle(delivery: InboundDelivery, messageId?: string): Promise<void> {
     const started = Date.now();
+    const limit = this.options.redeliveryLimit;
+    if (limit !== undefined && delivery.redelivered)
+      return this.countRedelivery(delivery, limit, messageId, started);
     const controller = this.inFlight.begin();
     const report = (
       outcome: RawMessageReport['outcome'],
@@ -68,11 +88,48 @@ export class RawQueueRunner {
       }
       if (errorKindOf(result.error) === 'permanent')
         return await this.park(delivery, result.error, report);
-      const requeued = await this.requeuePaused(delivery, describeError(result.error));
-      report(requeued ? 'requeued' : 'dropped', result.error);
+      const kept = await this.putBackPaused(delivery, messageId, describeError(result.error));
+      report(kept ? 'requeued' : 'dropped', result.error);
     } finally {
       this.inFlight.end(controller);
     }
+  }
+
+  /** A broker redelivery: a fresh copy with the count goes back, or past the limit, parking. */
+  private async countRedelivery(
+    delivery: InboundDelivery,
+    limit: number,
+    messageId: string | undefined,
+    started: number,
+  ): Promise<void> {
+    const count = numericHeader(delivery.headers, HEADERS.redeliveries) + 1;
+    const report = (outcome: RawMessageReport['outcome'], error?: unknown, reason?: string) =>
+      this.report({
+        queue: this.options.queue,
+        messageId,
+        outcome,
+        durationMs: Date.now() - started,
+        ...describe(error),
+        ...(reason ? { reason } : {}),
+      });
+    if (count > limit) {
+      const error = new PermanentError(
+        'DeliveryLimitExceeded',
+        `delivered ${count} times without being settled (a handler that kills its worker?)`,
+      );
+      return this.park(delivery, error, report);
+    }
+    const headers = { ...withoutPublishId(delivery.headers), [HEADERS.redeliveries]: count };
+    try {
+      await this.options.putBack(delivery.body, headers, messageId);
+    } catch (error) {
+      const requeued = await this.requeuePaused(
+        delivery,
+        `cannot put back: ${describeError(error)}`,
+      );
+      return report(requeued ? 'requeued' : 'dropped', error);
+    }
+    report(delivery.ack() ? 'requeued' : 'dropped', undefined, `redelivery ${count} of ${limit}`);
   }
 
   private async park(
@@ -98,6 +155,25 @@ export class RawQueueRunner {
       return report(requeued ? 'requeued' : 'dropped', parkError);
     }
     report(delivery.ack() ? 'parked' : 'dropped', error);
+  }
+
+  /**
+   * Pauses, then puts a copy back at the tail (confirmed) and acks the original, so that a
+   * long outage of a dependency does not count as redeliveries; requeues if the copy fails.
+   */
+  private async putBackPaused(
+    delivery: InboundDelivery,
+    messageId: string | undefined,
+    reason: string,
+  ): Promise<boolean> {
+    this.options.pauser.pause(reason);
+    await this.options.pauser.switched();
+    try {
+      await this.options.putBack(delivery.body, withoutPublishId(delivery.headers), messageId);
+    } catch {
+      return delivery.requeue();
+    }
+    return delivery.ack();
   }
 
   /**
