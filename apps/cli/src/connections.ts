@@ -1,0 +1,82 @@
+import { AmqpMessageBus } from '@linebacker/messaging';
+import {
+  openDataSource,
+  persistenceConfig,
+  TypeormBackupRepository,
+  TypeormBackupRequestRepository,
+  TypeormOutboxStore,
+  type DataSource,
+} from '@linebacker/persistence';
+import { PAYLOAD_SCHEMAS } from '@linebacker/pipeline';
+import { required, type CliConfig } from './config';
+
+/** The database side the commands use. */
+export interface CliDatabase {
+  dataSource: DataSource;
+  requests: TypeormBackupRequestRepository;
+  backups: TypeormBackupRepository;
+  outbox: TypeormOutboxStore;
+}
+
+/**
+ * Connections opened on first use and closed at exit. They fail fast (one attempt, short
+ * timeouts): an operator wants "unavailable" in seconds, not the services' patient start-up.
+ */
+export class CliConnections {
+  private database?: Promise<CliDatabase>;
+  private messageBus?: Promise<AmqpMessageBus>;
+
+  constructor(private readonly config: CliConfig) {}
+
+  /** PostgreSQL with the repositories (exit 4 when unreachable). */
+  db(): Promise<CliDatabase> {
+    this.database ??= (async () => {
+      const url = required(this.config.databaseUrl, 'LINEBACKER_DATABASE_URL');
+      const dataSource = await openDataSource(
+        persistenceConfig(url, {
+          applicationName: 'linebacker-cli',
+          poolSize: 2,
+          connectTimeoutMs: Math.min(this.config.dbConnectTimeoutMs, 5000),
+          statementTimeoutMs: this.config.dbStatementTimeoutMs,
+        }),
+      );
+      return {
+        dataSource,
+        // Nothing the CLI does writes a request; the service name only labels history rows.
+        requests: new TypeormBackupRequestRepository(dataSource, { service: 'linebacker-cli' }),
+        backups: new TypeormBackupRepository(dataSource),
+        outbox: new TypeormOutboxStore(dataSource),
+      };
+    })();
+    return this.database;
+  }
+
+  /** linebacker's bus on RabbitMQ, in the configured namespace (exit 4 when unreachable). */
+  bus(): Promise<AmqpMessageBus> {
+    this.messageBus ??= (async () => {
+      const bus = new AmqpMessageBus({
+        url: required(this.config.amqpUrl, 'LINEBACKER_AMQP_URL'),
+        connectionName: 'linebacker-cli',
+        namespace: this.config.namespace,
+        queueType: this.config.queueType,
+        deliveryLimit: this.config.deliveryLimit,
+        startupMaxAttempts: 1,
+        connectTimeoutMs: 5000,
+        payloadSchemas: PAYLOAD_SCHEMAS,
+      });
+      await bus.start();
+      return bus;
+    })();
+    return this.messageBus;
+  }
+
+  /** Closes whatever was opened (errors ignored: the command's outcome is already known). */
+  async close(): Promise<void> {
+    const [database, bus] = await Promise.all([
+      this.database?.catch(() => undefined),
+      this.messageBus?.catch(() => undefined),
+    ]);
+    await bus?.stop(1000).catch(() => undefined);
+    await database?.dataSource.destroy().catch(() => undefined);
+  }
+}
