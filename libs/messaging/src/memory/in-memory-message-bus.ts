@@ -12,7 +12,6 @@ import type {
   SubscriptionDefinition,
 } from '../port/message-bus.port';
 import { retryDelayLevels } from '../retry/retry-levels';
-import { HEADERS } from '../runner/message-headers';
 import { subscriptionQueueNames } from '../topology/topology-names';
 import { assertSubscription, buildTopology, eventsExchangeName } from '../topology/topology';
 import { InMemoryBroker } from './in-memory-broker';
@@ -63,7 +62,7 @@ export class InMemoryMessageBus implements MessageBus {
   async publish(message: OutgoingMessage): Promise<void> {
     this.assertAvailable();
     const envelope = this.codec.toEnvelope(message);
-    const headers = { [HEADERS.attempt]: envelope.attempt };
+    const headers = {}; // as on RabbitMQ: the attempt lives in the envelope
     const exchange = eventsExchangeName(this.topologyOptions());
     this.broker.publish(exchange, envelope.type, this.codec.serialize(envelope), headers);
   }
