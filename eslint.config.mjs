@@ -77,6 +77,18 @@ export default [
               bannedExternalImports: ['typeorm'],
             },
             {
+              // Deployment tooling (the Compose validator, the PM2 stack test) reads every
+              // app's config schema, so it sees what the apps see; it runs nothing in production.
+              sourceTag: 'type:tool',
+              onlyDependOnLibsWithTags: [
+                'type:domain',
+                'type:runtime',
+                'type:pipeline',
+                'type:sim',
+                'type:testing',
+              ],
+            },
+            {
               // End-to-end tests drive the built bundles as processes and check the outcome
               // with SQL and the broker directly; they import no production lib.
               sourceTag: 'type:e2e',

@@ -1,15 +1,14 @@
 import { HttpBackupJobService } from '@linebacker/backup-job-client';
 import {
   checkAllowedWorker,
-  jobServiceConfigSchema,
-  pipelineConfigSchema,
   runPipelineApp,
   SERVICES,
+  checkAllowedConfigSchema,
 } from '@linebacker/pipeline';
 
 void runPipelineApp({
   service: SERVICES.checkAllowed,
-  schema: { ...pipelineConfigSchema(9101), ...jobServiceConfigSchema },
+  schema: checkAllowedConfigSchema,
   worker: (ctx, _infrastructure, config) =>
     checkAllowedWorker(
       ctx,

@@ -1,15 +1,14 @@
 import { AmqpExternalQueueConsumer } from '@linebacker/messaging';
 import {
-  interfaceConfigSchema,
   interfaceReceiverWorker,
-  pipelineConfigSchema,
   runPipelineApp,
   SERVICES,
+  interfaceReceiverConfigSchema,
 } from '@linebacker/pipeline';
 
 void runPipelineApp({
   service: SERVICES.interfaceReceiver,
-  schema: { ...pipelineConfigSchema(9103), ...interfaceConfigSchema },
+  schema: interfaceReceiverConfigSchema,
   worker: (ctx, _infrastructure, config) =>
     interfaceReceiverWorker(
       ctx,

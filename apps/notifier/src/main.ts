@@ -1,12 +1,12 @@
 import {
   notifierWorker,
-  pipelineConfigSchema,
   runPipelineApp,
   SERVICES,
+  notifierConfigSchema,
 } from '@linebacker/pipeline';
 
 void runPipelineApp({
   service: SERVICES.notifier,
-  schema: pipelineConfigSchema(9105),
+  schema: notifierConfigSchema,
   worker: (ctx) => notifierWorker(ctx),
 });

@@ -1,15 +1,14 @@
 import { HttpBackupJobService } from '@linebacker/backup-job-client';
 import {
-  jobServiceConfigSchema,
-  pipelineConfigSchema,
   receiveStatusWorker,
   runPipelineApp,
   SERVICES,
+  receiveStatusConfigSchema,
 } from '@linebacker/pipeline';
 
 void runPipelineApp({
   service: SERVICES.receiveStatus,
-  schema: { ...pipelineConfigSchema(9104), ...jobServiceConfigSchema },
+  schema: receiveStatusConfigSchema,
   worker: (ctx, _infrastructure, config) =>
     receiveStatusWorker(
       ctx,

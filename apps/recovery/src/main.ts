@@ -1,13 +1,12 @@
 import {
-  pipelineConfigSchema,
-  recoveryConfigSchema,
   recoveryWorker,
   runPipelineApp,
   SERVICES,
+  recoveryAppConfigSchema,
 } from '@linebacker/pipeline';
 
 void runPipelineApp({
   service: SERVICES.recovery,
-  schema: { ...pipelineConfigSchema(9106), ...recoveryConfigSchema },
+  schema: recoveryAppConfigSchema,
   worker: (ctx, _infrastructure, config) => recoveryWorker(ctx, config),
 });

@@ -1,15 +1,14 @@
 import { AmqpBackupInterface } from '@linebacker/messaging';
 import {
-  interfaceConfigSchema,
-  pipelineConfigSchema,
   runPipelineApp,
   sendToInterfaceWorker,
   SERVICES,
+  sendToInterfaceConfigSchema,
 } from '@linebacker/pipeline';
 
 void runPipelineApp({
   service: SERVICES.sendToInterface,
-  schema: { ...pipelineConfigSchema(9102), ...interfaceConfigSchema },
+  schema: sendToInterfaceConfigSchema,
   worker: (ctx, _infrastructure, config) =>
     sendToInterfaceWorker(
       ctx,

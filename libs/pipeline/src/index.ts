@@ -16,4 +16,6 @@ export * from './http/receiver-service';
 export * from './run-pipeline-app';
 export * from './messages/interface-reply';
 export * from './workers/interface-receiver.worker';
+export * from './config/app-config-schemas';
+export * from './migrate/migrate-database';
 export * from './operations/pipeline-stats';

@@ -1,2 +1,3 @@
 export * from './job-service-app';
 export * from './interface-simulator';
+export * from './simulator-config';

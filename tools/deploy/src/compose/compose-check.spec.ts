@@ -1,0 +1,154 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { WORKSPACE_ROOT } from '@linebacker/testing';
+import { checkComposeText, type ComposeCheckOptions } from './compose-check';
+import { runDclint } from './dclint';
+
+const DOCKER_DIR = join(WORKSPACE_ROOT, 'docker');
+const COMPOSE_FILE = join(DOCKER_DIR, 'compose.yaml');
+const DCLINT_CONFIG = join(DOCKER_DIR, '.dclintrc.yaml');
+const compose = readFileSync(COMPOSE_FILE, 'utf8');
+const options: ComposeCheckOptions = { composeDir: DOCKER_DIR, workspaceRoot: WORKSPACE_ROOT };
+
+/** The real file with one text replacement, which must apply exactly once. */
+function variant(search: string | RegExp, replacement: string): string {
+  const changed = compose.replace(search, replacement);
+  if (changed === compose) throw new Error(`variant: ${String(search)} not found`);
+  return changed;
+}
+
+describe('docker/compose.yaml', () => {
+  it('passes the schema, every cross-reference and every app config check', () => {
+    expect(checkComposeText(compose, { ...options, requireBuiltBundles: true })).toEqual([]);
+  });
+
+  it('passes dclint with the repository rules and no warnings', () => {
+    const result = runDclint(COMPOSE_FILE, DCLINT_CONFIG);
+    expect(result.output).toBe('');
+    expect(result.ok).toBe(true);
+  });
+
+  it('still passes when the deployment overrides the external services', () => {
+    const env = {
+      LINEBACKER_JOB_SERVICE_URL: 'https://jobs.example.internal',
+      LINEBACKER_INTERFACE_AMQP_URL: 'amqps://u:p@interface.example.internal/backup',
+    };
+    expect(checkComposeText(compose, { ...options, env })).toEqual([]);
+  });
+});
+
+describe('a broken compose file', () => {
+  it('is rejected when depends_on names a service that does not exist', () => {
+    const broken = variant(
+      '    migrate:\n      condition: service_completed_successfully',
+      '    migrat:\n      condition: service_completed_successfully',
+    );
+    expect(checkComposeText(broken, options)).toContainEqual(
+      expect.stringMatching(/services\.check-allowed\.depends_on: "migrat" is not a service/),
+    );
+  });
+
+  it('is rejected when a worker lacks a variable its config schema requires', () => {
+    const broken = variant(
+      /\n {2}LINEBACKER_JOB_SERVICE_URL: .*\n/,
+      '\n  LINEBACKER_JOB_SERVICE_TIMEOUT_MS: "2000"\n',
+    );
+    const problems = checkComposeText(broken, options);
+    for (const app of ['check-allowed', 'receive-status']) {
+      expect(problems).toContainEqual(
+        `services.${app}.environment (${app}): LINEBACKER_JOB_SERVICE_URL is required (base URL of the backup job service)`,
+      );
+    }
+  });
+
+  it('is rejected when a value fails the app’s own parser', () => {
+    const broken = variant('LINEBACKER_QUEUE_TYPE: quorum', 'LINEBACKER_QUEUE_TYPE: lazy');
+    expect(checkComposeText(broken, options)).toContainEqual(
+      expect.stringMatching(
+        /notifier\.environment \(notifier\): LINEBACKER_QUEUE_TYPE="lazy": must be one of quorum, classic/,
+      ),
+    );
+  });
+
+  it('is rejected when a service sets a LINEBACKER_ variable its app does not read', () => {
+    const broken = variant(
+      'LINEBACKER_APP: notifier',
+      'LINEBACKER_APP: notifier\n      LINEBACKER_PREFECH: "10"',
+    );
+    expect(checkComposeText(broken, options)).toEqual([
+      'services.notifier.environment: LINEBACKER_PREFECH is not read by notifier (a typo, or the wrong service?)',
+    ]);
+  });
+
+  it('is rejected when a service runs an app the image does not hold', () => {
+    const broken = variant('LINEBACKER_APP: notifier', 'LINEBACKER_APP: notifyer');
+    expect(checkComposeText(broken, options)).toContainEqual(
+      expect.stringMatching(
+        /services\.notifier\.environment: LINEBACKER_APP=notifyer, but the image holds only migrate, /,
+      ),
+    );
+  });
+
+  it('is rejected, with every schema error at once, for unknown keys and bad values', () => {
+    const broken = variant(
+      '    restart: unless-stopped\n    environment:\n      POSTGRES_USER',
+      '    restart: unless-stopped\n    helthcheck: {}\n    environment:\n      POSTGRES_USER',
+    ).replace('replicas: 2', 'replica: 2');
+    const problems = checkComposeText(broken, options);
+    expect(problems).toContainEqual('schema: services.postgres: unknown key "helthcheck"');
+    expect(problems).toContainEqual('schema: services.check-allowed.deploy: unknown key "replica"');
+  });
+
+  it('is rejected when a service always runs but depends on a dev-profile simulator', () => {
+    const broken = variant(
+      '    rabbitmq:\n      condition: service_healthy\n    migrate:',
+      '    rabbitmq:\n      condition: service_healthy\n    sim-backup-job-service:\n      condition: service_started\n    migrate:',
+    );
+    expect(checkComposeText(broken, options)).toContainEqual(
+      expect.stringMatching(
+        /depends_on: "sim-backup-job-service" only runs with profile dev, but http-receiver always runs/,
+      ),
+    );
+  });
+
+  it('is rejected when the stop grace period is shorter than the apps’ stop deadline', () => {
+    const broken = variant('stop_grace_period: 15s', 'stop_grace_period: 5s');
+    expect(checkComposeText(broken, options)).toContainEqual(
+      expect.stringMatching(
+        /services\.recovery\.stop_grace_period: 5000 ms is shorter than the app's stop deadline \(10000 ms\)/,
+      ),
+    );
+  });
+
+  it('is rejected when a build context, a Dockerfile or a bind mount is missing', () => {
+    const broken = variant(
+      'dockerfile: docker/Dockerfile',
+      'dockerfile: docker/Dockerfile.missing',
+    ).replace('./rabbitmq/20-linebacker.conf', './rabbitmq/missing.conf');
+    const problems = checkComposeText(broken, options);
+    expect(problems).toContainEqual(
+      expect.stringMatching(
+        /services\.migrate\.build: Dockerfile .*docker\/Dockerfile\.missing does not exist/,
+      ),
+    );
+    expect(problems).toContainEqual(
+      'services.rabbitmq.volumes: bind source ./rabbitmq/missing.conf does not exist',
+    );
+  });
+
+  it('fails dclint too, for a key the compose specification does not have', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'compose-check-'));
+    try {
+      const file = join(dir, 'compose.yaml');
+      writeFileSync(file, variant('    restart: "no"', '    restart: "no"\n    restrat: always'));
+      const result = runDclint(file, DCLINT_CONFIG);
+      expect(result.ok).toBe(false);
+      // dclint stops at its first schema error and does not name the key; checkComposeText does.
+      expect(result.output).toMatch(/\/services\/migrate.*must NOT have additional properties/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,105 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { APP_CONFIG_SCHEMAS, type AnyConfigSchema } from '@linebacker/pipeline';
+import { SIMULATOR_CONFIG_SCHEMAS } from '@linebacker/simulators';
+import { parse } from 'yaml';
+import { appEnvironmentProblems } from './app-environment';
+import type { ComposeDocument, ComposeService } from './compose-model';
+import { buildPaths, referenceProblems } from './compose-references';
+import { schemaProblems } from './compose-schema';
+import { parseDockerfile, type DockerfileFacts } from './dockerfile';
+import { interpolateDeep } from './interpolate';
+import { workspaceProjects } from './workspace-projects';
+
+/** Every app the image may run, with the schema its `main.ts` validates against. */
+export const DEPLOYABLE_APP_SCHEMAS: Readonly<Record<string, AnyConfigSchema>> = {
+  ...APP_CONFIG_SCHEMAS,
+  ...SIMULATOR_CONFIG_SCHEMAS,
+};
+
+/** Where to look. */
+export interface ComposeCheckOptions {
+  /** The folder of the Compose file (relative paths in it resolve from here). */
+  composeDir: string;
+  workspaceRoot: string;
+  /** Variables to interpolate with; by default none, so every `${X:-default}` is its default. */
+  env?: Readonly<Record<string, string>>;
+  /** Also require every bundle the Dockerfile copies to be built (`dist/apps/<app>/main.js`). */
+  requireBuiltBundles?: boolean;
+  schemas?: Readonly<Record<string, AnyConfigSchema>>;
+}
+
+/**
+ * Checks a Dockerfile against the workspace: each bundle it copies is the build output of an
+ * Nx project that its `nx run-many` line selects, has a known config schema, and (optionally)
+ * is built; every file it copies from the build context exists.
+ */
+export function dockerfileProblems(
+  dockerfile: string,
+  context: string,
+  image: DockerfileFacts,
+  options: ComposeCheckOptions,
+): string[] {
+  const problems: string[] = [];
+  const projects = workspaceProjects(options.workspaceRoot);
+  const schemas = options.schemas ?? DEPLOYABLE_APP_SCHEMAS;
+  for (const app of image.copiedBundles) {
+    const project = projects.find((p) => p.buildOutputPath === `dist/apps/${app}`);
+    if (!project) {
+      problems.push(`${dockerfile}: copies dist/apps/${app}, which no Nx project builds`);
+    } else if (image.buildTags.length && !project.tags.some((t) => image.buildTags.includes(t))) {
+      problems.push(
+        `${dockerfile}: copies dist/apps/${app}, but its nx run-many selects tags ` +
+          `${image.buildTags.join(', ')} and ${project.name} has ${project.tags.join(', ')}`,
+      );
+    }
+    if (!schemas[app]) problems.push(`${dockerfile}: no config schema is known for app ${app}`);
+    const bundle = resolve(options.workspaceRoot, 'dist', 'apps', app, 'main.js');
+    if (options.requireBuiltBundles && !existsSync(bundle)) {
+      problems.push(`${dockerfile}: ${bundle} is not built`);
+    }
+  }
+  for (const source of image.contextSources) {
+    if (!existsSync(resolve(context, source))) {
+      problems.push(`${dockerfile}: copies ${source}, which is not in the build context`);
+    }
+  }
+  return problems;
+}
+
+/** Every problem in a Compose file's text: schema, cross-references, app environments. */
+export function checkComposeText(text: string, options: ComposeCheckOptions): string[] {
+  let raw: unknown;
+  try {
+    raw = parse(text, { merge: true });
+  } catch (error) {
+    return [`yaml: ${(error as Error).message}`];
+  }
+  const problems: string[] = [];
+  const document = interpolateDeep(raw, options.env ?? {}, problems) as ComposeDocument;
+  problems.push(...schemaProblems(document));
+  const images = new Map<string, DockerfileFacts>();
+  const imageOf = (service: ComposeService): DockerfileFacts | undefined => {
+    const build = buildPaths(service, options.composeDir);
+    if (!build || !existsSync(build.dockerfile)) return undefined;
+    if (!images.has(build.dockerfile)) {
+      const facts = parseDockerfile(readFileSync(build.dockerfile, 'utf8'));
+      images.set(build.dockerfile, facts);
+      problems.push(...dockerfileProblems(build.dockerfile, build.context, facts, options));
+    }
+    return images.get(build.dockerfile);
+  };
+  const hasHealthcheck = (service: ComposeService): boolean =>
+    service.healthcheck?.disable !== true &&
+    (service.healthcheck?.test !== undefined || imageOf(service)?.hasHealthcheck === true);
+  problems.push(...referenceProblems(document, options.composeDir, hasHealthcheck));
+  for (const [name, service] of Object.entries(document.services ?? {})) {
+    const image = imageOf(service);
+    if (image && image.copiedBundles.length > 0) {
+      problems.push(
+        ...appEnvironmentProblems(name, service, image, options.schemas ?? DEPLOYABLE_APP_SCHEMAS),
+      );
+    }
+  }
+  return problems;
+}
