@@ -1,6 +1,6 @@
 import { pipelineProcessStack, startPipeline, type ProcessStack } from '@linebacker/testing';
 import { closeE2eEnvironment, openE2eEnvironment, type E2eEnvironment } from './e2e-environment';
-import { outboxBacklog, outcomeViolations, unfinishedCount } from './outcome-checks';
+import { outboxBacklog, outcomeViolations, unfinishedCount } from '@linebacker/testing';
 import { interfaceStats, nonEmpty, notifiedRequestIds, settledQueueDepths } from './stack-checks';
 import { acceptedRequests, FIXTURE_JOBS, pollUntil, postAll, requestMix } from './traffic';
 

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { BackupJob } from '@linebacker/domain';
-import { JOBS_FIXTURE } from '@linebacker/testing';
+import { JOBS_FIXTURE, type AcceptedRequest } from '@linebacker/testing';
+
+export { pollUntil, type AcceptedRequest } from '@linebacker/testing';
 
 /** The jobs the job service simulator serves in these tests. */
 export const FIXTURE_JOBS: readonly BackupJob[] = JSON.parse(
@@ -90,24 +92,4 @@ export function acceptedRequests(results: readonly PostResult[]): AcceptedReques
       backupRequestId: String(r.body['backupRequestId']),
       backupJobId: r.spec.backupJobId,
     }));
-}
-
-/** A request the receiver accepted. */
-export interface AcceptedRequest {
-  backupRequestId: string;
-  backupJobId: string;
-}
-
-/** Polls `check` every `intervalMs` until it returns true; false once `timeoutMs` passed. */
-export async function pollUntil(
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-  intervalMs = 250,
-): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
 }

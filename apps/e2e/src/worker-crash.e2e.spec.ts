@@ -6,7 +6,7 @@ import {
   type ProcessStack,
 } from '@linebacker/testing';
 import { closeE2eEnvironment, openE2eEnvironment, type E2eEnvironment } from './e2e-environment';
-import { outboxBacklog, outcomeViolations, unfinishedCount } from './outcome-checks';
+import { outboxBacklog, outcomeViolations, unfinishedCount } from '@linebacker/testing';
 import { interfaceStats, nonEmpty, purgeQueue, settledQueueDepths } from './stack-checks';
 import {
   acceptedRequests,

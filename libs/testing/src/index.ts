@@ -3,3 +3,4 @@ export * from './bundle-process';
 export * from './broker-cleanup';
 export * from './stack';
 export * from './pipeline-stack';
+export * from './outcome-checks';

@@ -7,7 +7,12 @@ import {
   type RequestStatus,
 } from '@linebacker/domain';
 import { isLegalStatusMove } from '@linebacker/domain/testing';
-import type { AcceptedRequest } from './traffic';
+
+/** A request the receiver accepted (answered 202 for). */
+export interface AcceptedRequest {
+  backupRequestId: string;
+  backupJobId: string;
+}
 
 /** How many requests ended where, and how many Backups exist for them. */
 export interface OutcomeSummary {
@@ -17,7 +22,8 @@ export interface OutcomeSummary {
   backups: number;
 }
 
-interface RequestRow {
+/** A stored request as the outcome checks read it. */
+export interface RequestRow {
   backup_request_id: string;
   backup_job_id: string;
   status_type_code: string;
@@ -25,10 +31,43 @@ interface RequestRow {
   storage_path_name: string | null;
 }
 
-interface MoveRow {
+/** One status history row (`from` is null on the creation row). */
+export interface MoveRow {
   backup_request_id: string;
   from_status_type_code: string | null;
   to_status_type_code: string;
+}
+
+/** How many Backups one request has, and whether all are for the request's own job. */
+export interface BackupCountRow {
+  backup_request_id: string;
+  n: number;
+  same_job: boolean;
+}
+
+/** What the outcome checks read from the database. */
+export interface OutcomeRows {
+  requests: RequestRow[];
+  backups: BackupCountRow[];
+  /** Ordered by request, then by history id. */
+  moves: MoveRow[];
+}
+
+/** What kind of rule a stored outcome breaks. */
+export type OutcomeProblemKind =
+  | 'not-stored'
+  | 'wrong-job'
+  | 'not-terminal'
+  | 'allowed-rule'
+  | 'not-copied'
+  | 'backups'
+  | 'journey';
+
+/** One broken rule of one request. */
+export interface OutcomeProblem {
+  requestId: string;
+  kind: OutcomeProblemKind;
+  detail: string;
 }
 
 /** How many of `ids` are missing or not yet in a terminal status. */
@@ -43,7 +82,7 @@ export async function unfinishedCount(db: Client, ids: readonly string[]): Promi
 }
 
 /** What is wrong with one stored journey: it must be Received first, then legal forward moves. */
-function journeyProblems(id: string, status: string, moves: readonly MoveRow[]): string[] {
+export function journeyProblems(id: string, status: string, moves: readonly MoveRow[]): string[] {
   const [first, ...rest] = moves;
   const problems: string[] = [];
   if (!first || first.from_status_type_code !== null || first.to_status_type_code !== 'Received') {
@@ -63,7 +102,10 @@ function journeyProblems(id: string, status: string, moves: readonly MoveRow[]):
   return problems;
 }
 
-const groupBy = <T extends { backup_request_id: string }>(rows: readonly T[]) => {
+/** Groups rows by request id, keeping their order. */
+export function groupByRequest<T extends { backup_request_id: string }>(
+  rows: readonly T[],
+): Map<string, T[]> {
   const groups = new Map<string, T[]>();
   for (const row of rows) {
     const group = groups.get(row.backup_request_id) ?? [];
@@ -71,27 +113,17 @@ const groupBy = <T extends { backup_request_id: string }>(rows: readonly T[]) =>
     groups.set(row.backup_request_id, group);
   }
   return groups;
-};
+}
 
-/**
- * Checks every accepted request against SPEC §1 in the database: it exists for the job it
- * was posted for and is terminal; NotAllowed exactly when its job is inactive or unknown;
- * an allowed one carries its job's provider and storage path; it has one Backup exactly
- * when Succeeded; its status history is a legal path, strictly forward, ending at its status.
- */
-export async function outcomeViolations(
-  db: Client,
-  accepted: readonly AcceptedRequest[],
-  jobs: readonly BackupJob[],
-): Promise<{ problems: string[]; summary: OutcomeSummary }> {
-  const ids = accepted.map((r) => r.backupRequestId);
+/** Reads the rows `checkOutcomes` needs for `ids`. */
+export async function readOutcomeRows(db: Client, ids: readonly string[]): Promise<OutcomeRows> {
   const requests = await db.query<RequestRow>(
     `SELECT backup_request_id, backup_job_id, status_type_code, backup_provider_code,
             storage_path_name
        FROM backup_request WHERE backup_request_id = ANY($1::uuid[])`,
     [ids],
   );
-  const backups = await db.query<{ backup_request_id: string; n: number; same_job: boolean }>(
+  const backups = await db.query<BackupCountRow>(
     `SELECT b.backup_request_id, count(*)::int AS n,
             bool_and(b.backup_job_id = r.backup_job_id) AS same_job
        FROM backup b JOIN backup_request r USING (backup_request_id)
@@ -104,50 +136,109 @@ export async function outcomeViolations(
       ORDER BY backup_request_id, status_history_id`,
     [ids],
   );
-  const rowsById = new Map(requests.rows.map((row) => [row.backup_request_id, row]));
-  const backupsById = new Map(backups.rows.map((row) => [row.backup_request_id, row]));
-  const movesById = groupBy(history.rows);
+  return { requests: requests.rows, backups: backups.rows, moves: history.rows };
+}
+
+/**
+ * Checks every accepted request against SPEC §1 (pure, over rows already read): it exists for
+ * the job it was posted for and is terminal; NotAllowed exactly when its job is inactive or
+ * unknown; an allowed one carries its job's provider and storage path; it has one Backup
+ * exactly when Succeeded; its status history is a legal path, strictly forward, ending at
+ * its status.
+ */
+export function checkOutcomes(
+  rows: OutcomeRows,
+  accepted: readonly AcceptedRequest[],
+  jobs: readonly BackupJob[],
+): { problems: OutcomeProblem[]; summary: OutcomeSummary } {
+  const rowsById = new Map(rows.requests.map((row) => [row.backup_request_id, row]));
+  const backupsById = new Map(rows.backups.map((row) => [row.backup_request_id, row]));
+  const movesById = groupByRequest(rows.moves);
   const activeJobs = new Map(jobs.filter((j) => j.isActive).map((j) => [j.backupJobId, j]));
   const summary: OutcomeSummary = { NotAllowed: 0, Succeeded: 0, Failed: 0, backups: 0 };
-  const problems: string[] = [];
+  const problems: OutcomeProblem[] = [];
+  const add = (requestId: string, kind: OutcomeProblemKind, detail: string) =>
+    problems.push({ requestId, kind, detail });
   for (const { backupRequestId: id, backupJobId } of accepted) {
     const row = rowsById.get(id);
     if (!row) {
-      problems.push(`${id}: accepted but not stored`);
+      add(id, 'not-stored', `${id}: accepted but not stored`);
       continue;
     }
     const status = row.status_type_code;
-    if (row.backup_job_id !== backupJobId) problems.push(`${id}: stored for ${row.backup_job_id}`);
+    if (row.backup_job_id !== backupJobId)
+      add(id, 'wrong-job', `${id}: stored for ${row.backup_job_id}`);
     if (!isRequestStatus(status) || !isTerminalStatus(status)) {
-      problems.push(`${id}: not terminal (${status})`);
+      add(id, 'not-terminal', `${id}: not terminal (${status})`);
     } else {
       summary[status as Exclude<RequestStatus, 'Received' | 'Allowed' | 'Sent'>] += 1;
     }
     const job = activeJobs.get(backupJobId);
-    if ((status === 'NotAllowed') !== (job === undefined)) {
-      problems.push(`${id}: ${status} for ${job ? 'an active' : 'an inactive or unknown'} job`);
+    if (
+      (status === 'NotAllowed') !== (job === undefined) &&
+      isRequestStatus(status) &&
+      isTerminalStatus(status)
+    ) {
+      add(
+        id,
+        'allowed-rule',
+        `${id}: ${status} for ${job ? 'an active' : 'an inactive or unknown'} job`,
+      );
     }
     if (
       job &&
+      status !== 'Received' &&
       (row.backup_provider_code !== job.backupProviderCode ||
         row.storage_path_name !== job.storagePathName)
     ) {
-      problems.push(`${id}: provider/storage not copied from ${backupJobId}`);
+      add(id, 'not-copied', `${id}: provider/storage not copied from ${backupJobId}`);
     }
     const backup = backupsById.get(id);
     summary.backups += backup?.n ?? 0;
     if ((status === 'Succeeded') !== (backup?.n === 1) || (backup && !backup.same_job)) {
-      problems.push(
+      add(
+        id,
+        'backups',
         `${id}: ${status} with ${backup?.n ?? 0} Backup(s) (same job: ${backup?.same_job})`,
       );
     }
-    problems.push(...journeyProblems(id, status, movesById.get(id) ?? []));
+    for (const detail of journeyProblems(id, status, movesById.get(id) ?? [])) {
+      add(id, 'journey', detail);
+    }
   }
   return { problems, summary };
+}
+
+/** Reads and checks in one go (see `checkOutcomes`); problems as one line each. */
+export async function outcomeViolations(
+  db: Client,
+  accepted: readonly AcceptedRequest[],
+  jobs: readonly BackupJob[],
+): Promise<{ problems: string[]; summary: OutcomeSummary }> {
+  const rows = await readOutcomeRows(
+    db,
+    accepted.map((r) => r.backupRequestId),
+  );
+  const { problems, summary } = checkOutcomes(rows, accepted, jobs);
+  return { problems: problems.map((p) => p.detail), summary };
 }
 
 /** Rows still waiting in the outbox (every committed message must have been published). */
 export async function outboxBacklog(db: Client): Promise<number> {
   const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
   return rows[0]?.n ?? -1;
+}
+
+/** Polls `check` every `intervalMs` until it returns true; false once `timeoutMs` passed. */
+export async function pollUntil(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  intervalMs = 250,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
 }

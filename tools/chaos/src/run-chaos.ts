@@ -1,0 +1,289 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { check, type ChaosReport, type Observation } from './checker';
+import {
+  lastTerminalAt,
+  nonTerminalCount,
+  notifiedRequestIds,
+  outboxCount,
+  readAllOutcomeRows,
+  readDeadLetters,
+  readSendWindows,
+  readStored,
+} from './collect';
+import { Nemesis } from './nemesis';
+import { deriveRandom } from './prng';
+import { PrivatePostgres } from './private-postgres';
+import { PrivateRabbitMq } from './private-rabbitmq';
+import { ReplyCopier } from './replies';
+import { sleep } from './run-command';
+import { planSchedule, type FaultKind, type PlannedFault } from './schedule';
+import { Supervisor } from './supervisor';
+import { CHAOS_JOBS, runWorkload } from './workload';
+
+/** A bug planted on purpose to show the checker catches it. */
+export type PlantedBug = 'none' | 'no-recovery';
+
+/** Everything a chaos run is made of (the command line maps onto it one to one). */
+export interface ChaosOptions {
+  seed: number;
+  requests: number;
+  ratePerSecond: number;
+  faults: readonly FaultKind[];
+  faultIntervalMs: readonly [number, number];
+  instances: number;
+  drainTimeoutMs: number;
+  requestTimeoutMs: number;
+  outDir: string;
+  plant: PlantedBug;
+  log(message: string): void;
+}
+
+/** What a run produced. */
+export interface ChaosResult {
+  report: ChaosReport;
+  schedule: PlannedFault[];
+  historyFile: string;
+  reportFile: string;
+  durationMs: number;
+}
+
+const NAMESPACE = 'chaos';
+const FAILED_SHARE = 0.2;
+
+/** The environment of every pipeline process in a chaos run. */
+export function chaosEnvironment(): Record<string, string> {
+  return {
+    LINEBACKER_SIM_REPLY_DELAY_MS: '20',
+    LINEBACKER_SIM_FAILED_SHARE: String(FAILED_SHARE),
+    LINEBACKER_JOB_SERVICE_TIMEOUT_MS: '1000',
+    // Recovery must re-drive what a fault stranded well inside the 90 s after the last heal.
+    LINEBACKER_RECOVERY_STALE_AFTER_MS: '10000',
+    LINEBACKER_RECOVERY_SWEEP_INTERVAL_MS: '5000',
+    // A process restarted while a dependency is down keeps trying instead of exiting.
+    LINEBACKER_STARTUP_ATTEMPTS: '60',
+    LINEBACKER_DB_POOL_SIZE: '4',
+    LINEBACKER_STOP_DEADLINE_MS: '8000',
+  };
+}
+
+/** Cleanups that must run however the run ends (also on Ctrl-C; see `main.ts`). */
+export const cleanups: (() => Promise<void>)[] = [];
+
+/** Runs every registered cleanup, newest first, each even when an earlier one failed. */
+export async function runCleanups(log: (message: string) => void): Promise<void> {
+  while (cleanups.length > 0) {
+    const cleanup = cleanups.pop();
+    await cleanup?.().catch((error: unknown) => log(`cleanup failed: ${String(error)}`));
+  }
+}
+
+async function withDb<T>(url: string, use: (db: Client) => Promise<T>): Promise<T> {
+  const db = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  await db.connect();
+  try {
+    return await use(db);
+  } finally {
+    await db.end().catch(() => undefined);
+  }
+}
+
+/**
+ * One chaos run: private PostgreSQL and RabbitMQ, the supervised stack, the workload and the
+ * nemesis side by side, heal and drain, then the checker. Tears everything down at the end.
+ */
+export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
+  const started = Date.now();
+  const { log } = options;
+  mkdirSync(options.outDir, { recursive: true });
+  const historyFile = join(options.outDir, 'history.jsonl');
+  const reportFile = join(options.outDir, 'report.json');
+  try {
+    log('starting a private PostgreSQL and a private RabbitMQ');
+    const [postgres, rabbit] = await Promise.all([
+      PrivatePostgres.start(),
+      PrivateRabbitMq.start(),
+    ]);
+    cleanups.push(
+      () => postgres.destroy(),
+      () => rabbit.destroy(),
+    );
+    const databaseUrl = await postgres.createDatabase('linebacker_chaos');
+    log(`PostgreSQL on ${postgres.port}, RabbitMQ ${rabbit.node} on ${rabbit.port}`);
+
+    const supervisor = await Supervisor.start(
+      {
+        databaseUrl,
+        amqpUrl: rabbit.url,
+        namespace: NAMESPACE,
+        instances: options.instances,
+        leaveOut: options.plant === 'no-recovery' ? ['recovery'] : [],
+        env: chaosEnvironment(),
+        log,
+      },
+      deriveRandom(options.seed, 'supervisor'),
+    );
+    cleanups.push(async () => void (await supervisor.stopAll()));
+    log(`${supervisor.stack.running().length} processes running`);
+
+    const replies = new ReplyCopier(
+      rabbit.url,
+      `${NAMESPACE}.backup-interface.replies`,
+      databaseUrl,
+      FAILED_SHARE,
+      deriveRandom(options.seed, 'replies'),
+    );
+    cleanups.push(() => replies.close());
+    const nemesis = new Nemesis({
+      supervisor,
+      broker: rabbit,
+      database: {
+        stopImmediate: () => postgres.stopImmediate(),
+        startAgain: () => postgres.startAgain(),
+        terminateBackends: () => postgres.terminateBackends('linebacker_chaos'),
+      },
+      injectReplies: (count, lateMs) => replies.inject(count, lateMs),
+      log,
+    });
+    const windowMs = (options.requests / options.ratePerSecond) * 1000;
+    const schedule = planSchedule({
+      seed: options.seed,
+      kinds: options.faults,
+      windowMs,
+      intervalMs: options.faultIntervalMs,
+    });
+    log(
+      `workload: ${options.requests} requests at ${options.ratePerSecond}/s; ${schedule.length} faults planned`,
+    );
+
+    const nemesisRun = nemesis.run(schedule);
+    const history = await runWorkload(
+      {
+        requests: options.requests,
+        ratePerSecond: options.ratePerSecond,
+        timeoutMs: options.requestTimeoutMs,
+        runId: String(options.seed),
+        historyFile,
+        receivers: () => supervisor.receiverUrls(),
+      },
+      deriveRandom(options.seed, 'workload'),
+    );
+    log('workload done; healing');
+    await nemesis.heal();
+    await nemesisRun;
+    await replies.close();
+    const healedAt = nemesis.lastHealAt;
+    log('healed; draining');
+
+    const drained = await drain(databaseUrl, rabbit, options.drainTimeoutMs, log);
+    log(drained ? 'drained' : `not drained within ${options.drainTimeoutMs} ms`);
+    const observation = await observe(databaseUrl, rabbit, supervisor, history, nemesis, healedAt);
+    const finalExits = await supervisor.stopAll();
+    writeLogs(join(options.outDir, 'logs'), supervisor);
+    observation.badGracefulExits = [...observation.badGracefulExits, ...finalExits];
+    const report = check(observation);
+    writeFileSync(
+      reportFile,
+      JSON.stringify(
+        { seed: options.seed, options: { ...options, log: undefined }, schedule, report },
+        null,
+        2,
+      ),
+    );
+    return { report, schedule, historyFile, reportFile, durationMs: Date.now() - started };
+  } finally {
+    await runCleanups(log);
+  }
+}
+
+/** Every process's log lines, one JSONL file per instance, for reading a run afterwards. */
+function writeLogs(dir: string, supervisor: Supervisor): void {
+  mkdirSync(dir, { recursive: true });
+  for (const p of supervisor.stack.processes) {
+    writeFileSync(
+      join(dir, `${p.name.replace('#', '-')}.jsonl`),
+      p.handle.lines.map((l) => JSON.stringify(l)).join('\n') + '\n',
+    );
+  }
+}
+
+const isDeadLetterQueue = (q: string) => q.endsWith('.dlq') || q.endsWith('.parked');
+
+/** Waits (bounded) until every request is terminal, the outbox is empty and queues drained. */
+async function drain(
+  databaseUrl: string,
+  rabbit: PrivateRabbitMq,
+  timeoutMs: number,
+  log: (message: string) => void,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const [open, outbox] = await withDb(databaseUrl, async (db) => [
+        await nonTerminalCount(db),
+        await outboxCount(db),
+      ]);
+      const depths = await rabbit.queueDepths();
+      const queued = Object.entries(depths)
+        .filter(([q, n]) => n > 0 && !isDeadLetterQueue(q))
+        .reduce((sum, [, n]) => sum + n, 0);
+      const state = `${open} open requests, ${outbox} outbox rows, ${queued} queued messages`;
+      if (state !== last) log(`drain: ${state}`);
+      last = state;
+      if (open === 0 && outbox === 0 && queued === 0) return true;
+    } catch (error) {
+      log(`drain: ${String(error)}`);
+    }
+    await sleep(1000);
+  }
+  return false;
+}
+
+async function observe(
+  databaseUrl: string,
+  rabbit: PrivateRabbitMq,
+  supervisor: Supervisor,
+  history: Observation['history'],
+  nemesis: Nemesis,
+  healedAt: number,
+): Promise<Observation> {
+  const iface = supervisor.interfaceUrl;
+  const attempts = (await (await fetch(`${iface}/stats/requests`)).json()) as Record<
+    string,
+    number
+  >;
+  const stats = (await (await fetch(`${iface}/stats`)).json()) as { mismatchedMessageIds: number };
+  const queues = Object.fromEntries(
+    Object.entries(await rabbit.queueDepths()).filter(([q]) => q.startsWith(`${NAMESPACE}.`)),
+  );
+  const deadLetterQueues = Object.entries(queues)
+    .filter(([q, n]) => n > 0 && isDeadLetterQueue(q))
+    .map(([q]) => q);
+  const deadLetters = await readDeadLetters(rabbit.url, deadLetterQueues);
+  return withDb(databaseUrl, async (db) => {
+    const stored = await readStored(db);
+    const duplicated = Object.entries(attempts)
+      .filter(([, n]) => n > 1)
+      .map(([id]) => id);
+    return {
+      history,
+      jobs: CHAOS_JOBS,
+      stored,
+      rows: await readAllOutcomeRows(db, stored),
+      sendWindows: await readSendWindows(db, duplicated),
+      interfaceAttempts: attempts,
+      mismatchedMessageIds: stats.mismatchedMessageIds,
+      notified: notifiedRequestIds(supervisor.stack),
+      queues,
+      deadLetters,
+      outboxBacklog: await outboxCount(db),
+      faults: nemesis.records,
+      selfCrashes: supervisor.selfCrashes,
+      badGracefulExits: supervisor.gracefulExits.filter((e) => e.code !== 0),
+      lastHealAt: healedAt,
+      lastTerminalAt: await lastTerminalAt(db),
+    };
+  });
+}

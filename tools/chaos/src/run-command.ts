@@ -1,0 +1,41 @@
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/** Runs a command; resolves with its stdout, rejects with its stderr on a non-zero exit. */
+export function runCommand(
+  file: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      file,
+      [...args],
+      { env: options.env ?? process.env, timeout: options.timeoutMs ?? 60_000, cwd: options.cwd },
+      (error, stdout, stderr) => {
+        if (error) {
+          reject(new Error(`${file} ${args.join(' ')} failed: ${error.message}\n${stderr}`));
+        } else {
+          resolve(stdout);
+        }
+      },
+    );
+  });
+}
+
+/** A TCP port nothing listens on right now (the kernel picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves after `ms`. */
+export const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,118 @@
+import { deriveRandom } from './prng';
+
+/** Every fault the nemesis can inject (each selectable on the command line). */
+export const FAULT_KINDS = [
+  'kill',
+  'kill-send',
+  'term',
+  'broker-connections',
+  'broker-restart',
+  'broker-kill',
+  'db-restart',
+  'db-terminate',
+  'jobs-error',
+  'jobs-slow',
+  'jobs-down',
+  'interface-down',
+  'interface-slow',
+  'replies',
+] as const;
+
+/** One kind of fault. */
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** What a fault acts on: two faults on one resource never overlap. */
+export type FaultResource = 'process' | 'broker' | 'database' | 'jobs' | 'interface' | 'replies';
+
+/** The resource each kind acts on. */
+export const FAULT_RESOURCE: Readonly<Record<FaultKind, FaultResource>> = {
+  kill: 'process',
+  'kill-send': 'process',
+  term: 'process',
+  'broker-connections': 'broker',
+  'broker-restart': 'broker',
+  'broker-kill': 'broker',
+  'db-restart': 'database',
+  'db-terminate': 'database',
+  'jobs-error': 'jobs',
+  'jobs-slow': 'jobs',
+  'jobs-down': 'jobs',
+  'interface-down': 'interface',
+  'interface-slow': 'interface',
+  replies: 'replies',
+};
+
+/** Kinds that last a while before they heal; the others are instantaneous. */
+const DURATION_MS: Partial<Record<FaultKind, readonly [number, number]>> = {
+  'broker-restart': [2000, 6000],
+  'broker-kill': [1000, 4000],
+  'db-restart': [1000, 5000],
+  'jobs-error': [2000, 8000],
+  'jobs-slow': [2000, 8000],
+  'jobs-down': [2000, 6000],
+  'interface-down': [2000, 8000],
+  'interface-slow': [3000, 8000],
+};
+
+/** One planned fault. */
+export interface PlannedFault {
+  /** Milliseconds after the nemesis starts. */
+  atMs: number;
+  kind: FaultKind;
+  /** 0 for instantaneous faults. */
+  durationMs: number;
+  /** In [0, 1): picks the target among the candidates running at that moment. */
+  pick: number;
+}
+
+/** How to plan a schedule. */
+export interface ScheduleOptions {
+  seed: number;
+  kinds: readonly FaultKind[];
+  /** Faults are planned from 0 up to this time. */
+  windowMs: number;
+  /** Gap between consecutive fault starts, drawn uniformly from this range. */
+  intervalMs: readonly [number, number];
+}
+
+/**
+ * The nemesis's schedule, a pure function of its options: the same seed always gives the same
+ * faults at the same offsets. A fault on a resource still busy with an earlier fault is
+ * pushed back until that one has healed (plus a second), so faults combine across
+ * resources but never stack on one.
+ */
+export function planSchedule(options: ScheduleOptions): PlannedFault[] {
+  if (options.kinds.length === 0) return [];
+  const random = deriveRandom(options.seed, 'nemesis');
+  const busyUntil = new Map<FaultResource, number>();
+  const faults: PlannedFault[] = [];
+  const [minGap, maxGap] = options.intervalMs;
+  for (let at = random.int(minGap, maxGap); at < options.windowMs;) {
+    const kind = random.pick(options.kinds);
+    const range = DURATION_MS[kind];
+    const durationMs = range ? random.int(range[0], range[1]) : 0;
+    const pick = random.next();
+    const resource = FAULT_RESOURCE[kind];
+    const start = Math.max(at, busyUntil.get(resource) ?? 0);
+    if (start < options.windowMs) {
+      faults.push({ atMs: start, kind, durationMs, pick });
+      if (resource !== 'process') busyUntil.set(resource, start + durationMs + 1000);
+    }
+    at += random.int(minGap, maxGap);
+  }
+  return faults.sort((a, b) => a.atMs - b.atMs);
+}
+
+/** Parses a comma-separated list of kinds (`all` for every kind). */
+export function parseFaultKinds(text: string): FaultKind[] {
+  if (text.trim() === 'all') return [...FAULT_KINDS];
+  if (text.trim() === 'none' || text.trim() === '') return [];
+  const kinds = text.split(',').map((k) => k.trim());
+  const unknown = kinds.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k));
+  if (unknown.length > 0) {
+    throw new Error(
+      `unknown fault kind(s): ${unknown.join(', ')} (known: ${FAULT_KINDS.join(', ')})`,
+    );
+  }
+  return kinds as FaultKind[];
+}
