@@ -1,0 +1,71 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WORKSPACE_ROOT } from '@linebacker/testing';
+import { resultProblems, type BenchResult } from './result';
+
+// A smoke check that every phase of the real command produces a result; no figure is
+// judged here (performance claims live in docs/benchmarks.md, never in a test).
+describe('npm run bench at a tiny size', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs intake, end to end at 1 and 2 instances and the lean pipeline, and writes a valid result', () => {
+    const output = join(dir, 'result.json');
+    const run = spawnSync(
+      process.execPath,
+      [
+        join(WORKSPACE_ROOT, 'dist', 'tools', 'bench', 'main.js'),
+        '--rates',
+        '20,40',
+        '--max-rate',
+        '40',
+        '--step-seconds',
+        '1',
+        '--batch',
+        '60',
+        '--instances',
+        '1,2',
+        '--no-autocannon',
+        '--timeout-seconds',
+        '60',
+        '--output',
+        output,
+      ],
+      { encoding: 'utf8', timeout: 150_000 },
+    );
+    expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr }).toEqual({
+      status: 0,
+      stderr: '',
+    });
+    const result = JSON.parse(readFileSync(output, 'utf8')) as BenchResult;
+    expect(resultProblems(result)).toEqual([]);
+    expect(result.intake?.steps.map((s) => s.offeredRate)).toEqual([20, 40]);
+    expect(result.e2e.map((r) => `${r.pipeline} x${r.instances}`)).toEqual([
+      'linebacker x1',
+      'lean x1',
+      'linebacker x2',
+      'lean x2',
+    ]);
+    expect(result.leanRatio.map((r) => r.instances)).toEqual([1, 2]);
+    for (const run of result.e2e) {
+      expect(run.completed).toBe(60);
+      expect(run.messages.total).toBeGreaterThan(0);
+      expect(run.database.xactCommit).toBeGreaterThan(0);
+    }
+    expect(run.stdout).toContain('### End to end');
+  }, 170_000);
+
+  it('rejects a result file without end-to-end figures', () => {
+    expect(
+      resultProblems({
+        schemaVersion: 1,
+        machine: { cores: 2 },
+        e2e: [],
+        leanRatio: [],
+        targets: [],
+      }),
+    ).toEqual(['no end-to-end result']);
+  });
+});

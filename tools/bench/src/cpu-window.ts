@@ -1,0 +1,132 @@
+import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { cpuSeconds, loadAverage, machineCpu, pidsByComm, rssMb } from './proc-stats';
+
+/** A process whose CPU a window measures. */
+export interface WatchedProcess {
+  /** e.g. `check-allowed#1` or `rabbitmq (beam.smp)`. */
+  name: string;
+  /** What it is, for grouping: the app, `rabbitmq`, `postgres`, `bench`. */
+  role: string;
+  pid: number;
+}
+
+/** CPU and memory of one watched process over a window. */
+export interface ProcessUsage {
+  name: string;
+  role: string;
+  cpuSeconds: number;
+  /** Peak RSS (VmHWM) at the end of the window; absent for groups (PostgreSQL). */
+  peakRssMb?: number;
+}
+
+/** What a window measured. */
+export interface WindowUsage {
+  seconds: number;
+  processes: ProcessUsage[];
+  /** Busy CPU seconds of the whole machine (all cores) in the window. */
+  machineBusySeconds: number;
+  /** Busy CPU seconds not used by any watched process: other work on the shared machine. */
+  otherBusySeconds: number;
+  /** Average busy share of the machine's cores, 0..1. */
+  machineBusyShare: number;
+  loadBefore: number[];
+  loadAfter: number[];
+}
+
+/**
+ * The Erlang VM of the broker listening on `port` (other brokers may run on the machine);
+ * its CPU includes every other user of that broker.
+ */
+export function brokerProcesses(port = 5672): WatchedProcess[] {
+  let pids: number[] = [];
+  try {
+    const listening = execFileSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' });
+    pids = [...listening.matchAll(/"beam\.smp",pid=(\d+)/g)].map((m) => Number(m[1]));
+  } catch {
+    pids = pidsByComm('beam.smp');
+  }
+  return [...new Set(pids)].map((pid) => ({ name: 'rabbitmq (beam.smp)', role: 'rabbitmq', pid }));
+}
+
+/**
+ * Measures CPU seconds of named processes between `start` and `end`. PostgreSQL is given as
+ * a function returning the backend pids of the bench database (read at both ends: a pool's
+ * connections live through the window) plus every postgres process as a second group.
+ */
+export class CpuWindow {
+  private readonly startCpu = new Map<number, number>();
+  private startMachine = machineCpu();
+  private startedAt = performance.now();
+  private loadBefore: number[] = [];
+
+  constructor(
+    private readonly processes: () => WatchedProcess[],
+    private readonly databaseBackends: () => Promise<number[]>,
+  ) {}
+
+  /** Reads every counter at the start of the window. */
+  async start(): Promise<void> {
+    this.loadBefore = loadAverage();
+    const pids = [
+      ...this.processes().map((p) => p.pid),
+      ...(await this.databaseBackends()),
+      ...pidsByComm('postgres'),
+      process.pid,
+    ];
+    for (const pid of pids) this.startCpu.set(pid, cpuSeconds(pid) ?? 0);
+    this.startMachine = machineCpu();
+    this.startedAt = performance.now();
+  }
+
+  private used(pid: number): number {
+    return Math.max(0, (cpuSeconds(pid) ?? 0) - (this.startCpu.get(pid) ?? 0));
+  }
+
+  /** Reads every counter at the end; processes must still run (read before stopping them). */
+  async end(): Promise<WindowUsage> {
+    const seconds = (performance.now() - this.startedAt) / 1000;
+    const machine = machineCpu();
+    const round = (v: number): number => Math.round(v * 100) / 100;
+    const processes: ProcessUsage[] = this.processes().map((p) => ({
+      name: p.name,
+      role: p.role,
+      cpuSeconds: round(this.used(p.pid)),
+      peakRssMb: rssMb(p.pid),
+    }));
+    const backends = await this.databaseBackends();
+    const backendSeconds = backends.reduce((sum, pid) => sum + this.used(pid), 0);
+    const allPostgres = pidsByComm('postgres').reduce((sum, pid) => sum + this.used(pid), 0);
+    processes.push(
+      {
+        name: 'postgres (bench database backends)',
+        role: 'postgres',
+        cpuSeconds: round(backendSeconds),
+      },
+      {
+        name: 'postgres (all processes, other users too)',
+        role: 'postgres-all',
+        cpuSeconds: round(allPostgres),
+      },
+      {
+        name: 'bench (load generator, this process)',
+        role: 'bench',
+        cpuSeconds: round(this.used(process.pid)),
+        peakRssMb: rssMb(process.pid),
+      },
+    );
+    const busy = machine.busySeconds - this.startMachine.busySeconds;
+    const counted = processes
+      .filter((p) => p.role !== 'postgres')
+      .reduce((sum, p) => sum + p.cpuSeconds, 0);
+    return {
+      seconds: round(seconds),
+      processes,
+      machineBusySeconds: round(busy),
+      otherBusySeconds: round(Math.max(0, busy - counted)),
+      machineBusyShare: round(busy / Math.max(0.001, seconds) / cpus().length),
+      loadBefore: this.loadBefore,
+      loadAfter: loadAverage(),
+    };
+  }
+}

@@ -1,0 +1,197 @@
+import { Client } from 'pg';
+import { brokerProcesses, CpuWindow, type WindowUsage } from './cpu-window';
+import {
+  backendPids,
+  CountingClient,
+  databaseCounters,
+  type DatabaseCounters,
+  type RunEnvironment,
+} from './environment';
+import { Poster, postBatch } from './http-load';
+import type { LatencySummary } from './stats';
+
+/** Where a pipeline keeps its requests (table and columns). */
+export interface RequestTable {
+  table: string;
+  status: string;
+  receivedAt: string;
+  statusAt: string;
+}
+
+/** linebacker's request table. */
+export const LINEBACKER_TABLE: RequestTable = {
+  table: 'backup_request',
+  status: 'status_type_code',
+  receivedAt: 'received_timestamp',
+  statusAt: 'status_timestamp',
+};
+
+/** The lean pipeline's request table. */
+export const LEAN_TABLE: RequestTable = {
+  table: 'lean_request',
+  status: 'status',
+  receivedAt: 'received_at',
+  statusAt: 'status_at',
+};
+
+/** A running pipeline as the end-to-end phase drives it. */
+export interface E2eTarget {
+  pipeline: 'linebacker' | 'lean';
+  instances: number;
+  receiverUrl: string;
+  table: RequestTable;
+  environment: RunEnvironment;
+  watched: ConstructorParameters<typeof CpuWindow>[0];
+  /** Stops the pipeline; resolves with the deliveries its consumers handled, by consumer. */
+  stop(): Promise<Record<string, number>>;
+}
+
+/** One end-to-end measurement. */
+export interface E2eResult {
+  pipeline: 'linebacker' | 'lean';
+  instances: number;
+  batch: number;
+  accepted: number;
+  postErrors: number;
+  /** Time to post the whole batch and its rate (the receiver's intake under load). */
+  postSeconds: number;
+  completed: number;
+  timedOut: boolean;
+  /** From the first stored creation to the last stored terminal time. */
+  spanSeconds: number;
+  completionsPerSecond: number;
+  /** Terminal time − creation time of each request, from the stored timestamps. */
+  latencyMs: LatencySummary;
+  outcomes: Record<string, number>;
+  usage: WindowUsage;
+  /** CPU milliseconds per completed request, by role (app, rabbitmq, postgres…). */
+  cpuMsPerRequestByRole: Record<string, number>;
+  database: DatabaseCounters & { benchStatements: number; commitsPerRequest: number };
+  messages: { deliveriesByConsumer: Record<string, number>; total: number; perRequest: number };
+}
+
+const TERMINAL = `('NotAllowed', 'Succeeded', 'Failed')`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function freshCounters(url: string, name: string): Promise<DatabaseCounters> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await databaseCounters(new CountingClient(client), name);
+  } finally {
+    await client.end();
+  }
+}
+
+async function storedLatency(db: CountingClient, t: RequestTable) {
+  const [row] = await db.query<Record<string, number | number[] | null>>(
+    `SELECT count(*)::int AS n,
+            extract(epoch FROM max(${t.statusAt}) - min(${t.receivedAt}))::float8 AS span,
+            percentile_disc(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP
+              (ORDER BY extract(epoch FROM ${t.statusAt} - ${t.receivedAt}) * 1000) AS pct,
+            max(extract(epoch FROM ${t.statusAt} - ${t.receivedAt}) * 1000)::float8 AS max
+       FROM ${t.table} WHERE ${t.status} IN ${TERMINAL}`,
+  );
+  const pct = (row?.['pct'] as number[] | null) ?? [0, 0, 0];
+  const round = (v: unknown): number => Math.round(Number(v ?? 0) * 10) / 10;
+  const latencyMs: LatencySummary = {
+    count: Number(row?.['n'] ?? 0),
+    p50: round(pct[0]),
+    p95: round(pct[1]),
+    p99: round(pct[2]),
+    max: round(row?.['max']),
+  };
+  return { latencyMs, spanSeconds: Number(row?.['span'] ?? 0) };
+}
+
+/**
+ * Posts a fixed batch (at most `concurrency` calls in flight), waits until every accepted
+ * request is terminal in the database, and measures CPU, memory, transactions and messages
+ * over that window. Stops the target before reading the transaction counters: a backend
+ * flushes its statistics when it exits.
+ */
+export async function runE2e(
+  target: E2eTarget,
+  batch: number,
+  concurrency: number,
+  timeoutSeconds: number,
+): Promise<E2eResult> {
+  const { environment, table } = target;
+  const poll = new CountingClient(new Client({ connectionString: environment.databaseUrl }));
+  await poll.client.connect();
+  const window = new CpuWindow(
+    () => [
+      ...target.watched(),
+      ...brokerProcesses(Number(new URL(environment.amqpUrl).port || 5672)),
+    ],
+    () => backendPids(poll, environment.databaseName),
+  );
+  const before = await freshCounters(environment.databaseUrl, environment.databaseName);
+  await window.start();
+  const poster = new Poster(`${target.receiverUrl}/api/backup-requests`, concurrency);
+  const postStart = performance.now();
+  const { ids, errors } = await postBatch(
+    poster,
+    batch,
+    concurrency,
+    `${target.pipeline}-${target.instances}`,
+  );
+  const postSeconds = (performance.now() - postStart) / 1000;
+  poster.close();
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  let completed = 0;
+  for (;;) {
+    const [row] = await poll.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${table.table} WHERE ${table.status} IN ${TERMINAL}`,
+    );
+    completed = row?.n ?? 0;
+    if (completed >= ids.length || Date.now() > deadline) break;
+    await sleep(250);
+  }
+  await sleep(1000); // the end events reach the notifier
+  const usage = await window.end();
+  const { latencyMs, spanSeconds } = await storedLatency(poll, table);
+  const outcomeRows = await poll.query<{ status: string; n: number }>(
+    `SELECT ${table.status} AS status, count(*)::int AS n FROM ${table.table} GROUP BY 1`,
+  );
+  await poll.client.end();
+  const deliveriesByConsumer = await target.stop();
+  await sleep(500);
+  const after = await freshCounters(environment.databaseUrl, environment.databaseName);
+  // The first counter read's own commit plus every poll are the bench's, not the pipeline's.
+  const benchStatements = poll.statements + 1;
+  const delta = (key: keyof DatabaseCounters): number => after[key] - before[key];
+  const n = Math.max(1, completed);
+  const byRole: Record<string, number> = {};
+  for (const p of usage.processes) byRole[p.role] = (byRole[p.role] ?? 0) + p.cpuSeconds;
+  const total = Object.values(deliveriesByConsumer).reduce((s, v) => s + v, 0);
+  const perRequest = (v: number): number => Math.round((v / n) * 100) / 100;
+  return {
+    pipeline: target.pipeline,
+    instances: target.instances,
+    batch,
+    accepted: ids.length,
+    postErrors: errors,
+    postSeconds: Math.round(postSeconds * 100) / 100,
+    completed,
+    timedOut: completed < ids.length,
+    spanSeconds: Math.round(spanSeconds * 100) / 100,
+    completionsPerSecond: Math.round((completed / Math.max(0.001, spanSeconds)) * 10) / 10,
+    latencyMs,
+    outcomes: Object.fromEntries(outcomeRows.map((r) => [r.status, r.n])),
+    usage,
+    cpuMsPerRequestByRole: Object.fromEntries(
+      Object.entries(byRole).map(([role, s]) => [role, Math.round((s * 1000 * 100) / n) / 100]),
+    ),
+    database: {
+      xactCommit: delta('xactCommit') - benchStatements,
+      xactRollback: delta('xactRollback'),
+      tupInserted: delta('tupInserted'),
+      tupUpdated: delta('tupUpdated'),
+      tupDeleted: delta('tupDeleted'),
+      benchStatements,
+      commitsPerRequest: perRequest(delta('xactCommit') - benchStatements),
+    },
+    messages: { deliveriesByConsumer, total, perRequest: perRequest(total) },
+  };
+}

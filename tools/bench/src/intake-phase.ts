@@ -1,0 +1,149 @@
+import autocannon from 'autocannon';
+import { brokerProcesses, CpuWindow, type WindowUsage } from './cpu-window';
+import type { Cleanup } from './cleanup';
+import { backendPids, openRunEnvironment } from './environment';
+import { Poster, openLoop, requestBody, type OpenLoopResult } from './http-load';
+import { startLinebackerStack } from './linebacker-stack';
+
+/** One intake step: the open-loop figures plus the CPU of each process during it. */
+export interface IntakeStep extends OpenLoopResult {
+  sustained: boolean;
+  /** Outbox rows not yet published when the step ended (the relay keeping up or not). */
+  outboxBacklogAfter: number;
+  usage: WindowUsage;
+}
+
+/** What the intake phase measured. */
+export interface IntakeResult {
+  generator: string;
+  steps: IntakeStep[];
+  /** Highest offered rate that was sustained with p99 under 100 ms (0: none). */
+  highestRateP99Under100Ms: number;
+  highestSustainedRate: number;
+  closedLoop?: {
+    tool: string;
+    connections: number;
+    seconds: number;
+    requestsPerSecond: number;
+    latencyMs: { p50: number; p99: number; max: number };
+    errors: number;
+  };
+}
+
+/** How the intake phase runs. */
+export interface IntakeOptions {
+  rates: number[];
+  stepUpBy: number;
+  maxRate: number;
+  stepSeconds: number;
+  autocannon: boolean;
+  env: Record<string, string>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A step counts as sustained when ≥ 95 % was answered 202 at ≥ 95 % of the offered rate. */
+const isSustained = (r: OpenLoopResult): boolean =>
+  r.errors === 0 && r.achievedRate >= 0.95 * r.offeredRate && r.latencyMs.p99 < 1000;
+
+async function closedLoop(
+  url: string,
+  seconds: number,
+): Promise<NonNullable<IntakeResult['closedLoop']>> {
+  const connections = 10;
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections,
+    duration: seconds,
+    headers: { 'content-type': 'application/json' },
+    body: requestBody(0, 'autocannon'),
+  });
+  return {
+    tool: 'autocannon 9.0.0 (closed loop)',
+    connections,
+    seconds,
+    requestsPerSecond: result.requests.average,
+    latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
+    errors: result.errors + result.non2xx + result.timeouts,
+  };
+}
+
+/**
+ * The receiver alone (no workers, so the figures are the intake's own; the relay still
+ * publishes every request to the broker) under open-loop load at fixed rates, then stepping
+ * up until a step is not sustained.
+ */
+export async function runIntake(
+  cleanup: Cleanup,
+  options: IntakeOptions,
+  log: (text: string) => void,
+): Promise<IntakeResult> {
+  const environment = await openRunEnvironment(cleanup, 'intake');
+  const bench = await startLinebackerStack(environment, cleanup, 0, options.env);
+  const url = `${bench.receiverUrl}/api/backup-requests`;
+  const poster = new Poster(url, 512);
+  const steps: IntakeStep[] = [];
+  try {
+    await openLoop(poster, 100, 2, 'warm-up');
+    const schedule = [...options.rates];
+    for (let i = 0; i < schedule.length; i++) {
+      const rate = schedule[i] ?? 0;
+      const window = new CpuWindow(
+        () => [
+          ...bench.watched().filter((p) => p.role === 'http-receiver'),
+          ...brokerProcesses(Number(new URL(environment.amqpUrl).port || 5672)),
+        ],
+        () => backendPids(environment.db, environment.databaseName),
+      );
+      await window.start();
+      const result = await openLoop(poster, rate, options.stepSeconds, `intake-${rate}`);
+      const usage = await window.end();
+      // Let the relay drain before the next step, so one step's backlog does not load the next.
+      let backlog = 0;
+      for (let wait = 0; wait < 20; wait++) {
+        const [row] = await environment.db.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM outbox',
+        );
+        backlog = row?.n ?? 0;
+        if (backlog === 0) break;
+        await sleep(250);
+      }
+      const step = {
+        ...result,
+        sustained: isSustained(result),
+        outboxBacklogAfter: backlog,
+        usage,
+      };
+      steps.push(step);
+      log(
+        `intake ${rate}/s: achieved ${result.achievedRate}/s p50 ${result.latencyMs.p50} p99 ${result.latencyMs.p99} max ${result.latencyMs.max} ms, errors ${result.errors}, machine busy ${Math.round(usage.machineBusyShare * 100)} %`,
+      );
+      const last = i === schedule.length - 1;
+      if (last && step.sustained && rate + options.stepUpBy <= options.maxRate)
+        schedule.push(rate + options.stepUpBy);
+      await sleep(1000);
+    }
+    const closed = options.autocannon ? await closedLoop(url, options.stepSeconds) : undefined;
+    if (closed)
+      log(
+        `autocannon closed loop: ${closed.requestsPerSecond} req/s p99 ${closed.latencyMs.p99} ms`,
+      );
+    const sustained = steps.filter((s) => s.sustained);
+    return {
+      generator:
+        "open loop on node:http (keep-alive agent, sends on a 1 ms timer, latency from each request's scheduled send time)",
+      steps,
+      highestRateP99Under100Ms: Math.max(
+        0,
+        ...sustained.filter((s) => s.latencyMs.p99 < 100).map((s) => s.offeredRate),
+      ),
+      highestSustainedRate: Math.max(0, ...sustained.map((s) => s.offeredRate)),
+      ...(closed ? { closedLoop: closed } : {}),
+    };
+  } finally {
+    poster.close();
+    await bench.stop();
+    await environment.close();
+  }
+}

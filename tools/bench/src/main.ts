@@ -1,0 +1,182 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { Cleanup } from './cleanup';
+import { runLeanRole } from './lean/lean-role';
+import { LEAN_ROLES, type LeanRole } from './lean/lean-topology';
+import { renderSummary } from './report';
+import { resultProblems } from './result';
+import { runBenchmark, type BenchOptions } from './run-benchmark';
+import { WORKSPACE_ROOT } from '@linebacker/testing';
+
+const list = (raw: string): number[] => {
+  const values = raw.split(',').map(Number);
+  if (values.some((v) => !Number.isInteger(v) || v <= 0))
+    throw new InvalidArgumentError('a comma-separated list of positive integers');
+  return values;
+};
+const positive = (raw: string): number => {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new InvalidArgumentError('a positive integer');
+  return value;
+};
+const envPair = (raw: string, previous: Record<string, string>): Record<string, string> => {
+  const at = raw.indexOf('=');
+  if (at < 1 || !raw.startsWith('LINEBACKER_'))
+    throw new InvalidArgumentError('LINEBACKER_KEY=value');
+  return { ...previous, [raw.slice(0, at)]: raw.slice(at + 1) };
+};
+
+const program = new Command('bench')
+  .description(
+    'Benchmarks linebacker on the local RabbitMQ and PostgreSQL: every app as its own process, ' +
+      'simulators answering at once. Phases: intake (open-loop fixed rates on the receiver alone), ' +
+      'end to end (a fixed batch until every request is terminal, per instance count, with CPU, ' +
+      'RSS, transactions and messages per request), and the same batch through a lean hand-written ' +
+      'pipeline of the same stages in the same run. Uses its own databases and broker namespaces ' +
+      'and removes them at the end, also on failure or Ctrl-C.',
+  )
+  .option(
+    '--instances <list>',
+    'instances of every worker app, one end-to-end run each',
+    list,
+    [1, 2],
+  )
+  .option('--batch <n>', 'requests per end-to-end run', positive, 20_000)
+  .option('--rates <list>', 'intake rates (req/s) always measured', list, [100, 250, 500, 1000])
+  .option(
+    '--step-up-by <n>',
+    'after the listed rates, add this much per step while sustained',
+    positive,
+    500,
+  )
+  .option('--max-rate <n>', 'highest intake rate tried', positive, 5000)
+  .option('--step-seconds <n>', 'seconds per intake step', positive, 10)
+  .option(
+    '--post-concurrency <n>',
+    'POSTs in flight while posting an end-to-end batch',
+    positive,
+    32,
+  )
+  .option('--timeout-seconds <n>', 'longest wait for a batch to become terminal', positive, 600)
+  .option(
+    '--prefetch <n>',
+    'consumer prefetch of both pipelines (linebacker default 50)',
+    positive,
+    50,
+  )
+  .option(
+    '--db-pool-size <n>',
+    'connections per process of both pipelines (linebacker default 5)',
+    positive,
+    5,
+  )
+  .option('--queue-type <type>', 'quorum (linebacker default) or classic, both pipelines', 'quorum')
+  .option(
+    '--env <KEY=value>',
+    'extra LINEBACKER_* setting for every linebacker process (repeatable)',
+    envPair,
+    {},
+  )
+  .option('--no-intake', 'skip the intake phase')
+  .option('--no-lean', 'skip the lean pipeline')
+  .option('--no-autocannon', 'skip the closed-loop autocannon maximum after the intake steps')
+  .option('--quick', 'a short run: batch 2,000, 3 s steps, intake up to 2,000 req/s')
+  .option('--output <path>', 'result file (JSON)', 'tools/bench/results/latest.json')
+  .addHelpText(
+    'after',
+    '\nExample: npm run bench -- --quick --instances 1 --output /tmp/bench.json',
+  );
+
+interface CliOptions {
+  instances: number[];
+  batch: number;
+  rates: number[];
+  stepUpBy: number;
+  maxRate: number;
+  stepSeconds: number;
+  postConcurrency: number;
+  timeoutSeconds: number;
+  prefetch: number;
+  dbPoolSize: number;
+  queueType: string;
+  env: Record<string, string>;
+  intake: boolean;
+  lean: boolean;
+  autocannon: boolean;
+  quick?: boolean;
+  output: string;
+}
+
+function benchOptions(cli: CliOptions, given: (name: string) => boolean): BenchOptions {
+  const quick = cli.quick === true;
+  const pick = <T>(name: string, value: T, quickValue: T): T =>
+    quick && !given(name) ? quickValue : value;
+  if (cli.queueType !== 'quorum' && cli.queueType !== 'classic')
+    throw new Error('--queue-type: quorum or classic');
+  return {
+    instances: cli.instances,
+    batch: pick('batch', cli.batch, 2000),
+    postConcurrency: cli.postConcurrency,
+    timeoutSeconds: cli.timeoutSeconds,
+    prefetch: cli.prefetch,
+    dbPoolSize: cli.dbPoolSize,
+    queueType: cli.queueType,
+    lean: cli.lean,
+    env: cli.env,
+    intake: cli.intake
+      ? {
+          rates: cli.rates,
+          stepUpBy: cli.stepUpBy,
+          maxRate: pick('maxRate', cli.maxRate, 2000),
+          stepSeconds: pick('stepSeconds', cli.stepSeconds, 3),
+          autocannon: cli.autocannon,
+          env: {},
+        }
+      : undefined,
+    command: ['npm run bench --', ...process.argv.slice(2)].join(' '),
+  };
+}
+
+async function main(): Promise<number> {
+  program.parse();
+  const cli = program.opts<CliOptions>();
+  const options = benchOptions(cli, (name) => program.getOptionValueSource(name) === 'cli');
+  const output = resolve(WORKSPACE_ROOT, cli.output);
+  const cleanup = new Cleanup();
+  cleanup.onSignals();
+  const log = (text: string): void =>
+    void process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
+  try {
+    const result = await runBenchmark(cleanup, options, log);
+    mkdirSync(dirname(output), { recursive: true });
+    writeFileSync(output, `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`${renderSummary(result)}\n`);
+    const problems = resultProblems(result);
+    for (const problem of problems) log(`result problem: ${problem}`);
+    log(`result written to ${output}`);
+    return problems.length === 0 ? 0 : 1;
+  } finally {
+    await cleanup.runAll();
+  }
+}
+
+const role = process.argv[2] === 'lean-stage' ? process.argv[3] : undefined;
+if (role !== undefined) {
+  if (!(LEAN_ROLES as readonly string[]).includes(role))
+    throw new Error(`unknown lean role ${role}`);
+  runLeanRole(role as LeanRole).catch((error: unknown) => {
+    process.stderr.write(`${String(error)}\n`);
+    process.exit(1);
+  });
+} else {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(
+        `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exit(1);
+    },
+  );
+}

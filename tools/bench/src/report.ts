@@ -1,0 +1,141 @@
+import type { E2eResult } from './e2e-phase';
+import type { BenchResult } from './result';
+
+const table = (head: string[], rows: (string | number)[][]): string =>
+  [
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+
+const load = (l: number[]): string => l.map((v) => v.toFixed(2)).join(' ');
+
+function intakeSection(result: BenchResult): string[] {
+  const intake = result.intake;
+  if (!intake) return [];
+  const cpu = (s: (typeof intake.steps)[number], role: string): string =>
+    `${Math.round((s.usage.processes.filter((p) => p.role === role).reduce((a, p) => a + p.cpuSeconds, 0) / s.usage.seconds) * 100)}`;
+  const rows = intake.steps.map((s) => [
+    s.offeredRate,
+    s.achievedRate,
+    s.latencyMs.p50,
+    s.latencyMs.p95,
+    s.latencyMs.p99,
+    s.latencyMs.max,
+    s.errors,
+    s.outboxBacklogAfter,
+    cpu(s, 'http-receiver'),
+    cpu(s, 'rabbitmq'),
+    cpu(s, 'postgres'),
+    cpu(s, 'bench'),
+    Math.round(s.usage.machineBusyShare * 100),
+    load(s.usage.loadBefore),
+  ]);
+  const lines = [
+    `### Intake (${intake.generator})`,
+    '',
+    table(
+      [
+        'offered/s',
+        'achieved/s',
+        'p50 ms',
+        'p95 ms',
+        'p99 ms',
+        'max ms',
+        'errors',
+        'outbox left',
+        'receiver %CPU',
+        'rabbitmq %CPU',
+        'pg backends %CPU',
+        'generator %CPU',
+        'machine busy %',
+        'load before',
+      ],
+      rows,
+    ),
+    '',
+    `Highest sustained rate with p99 < 100 ms: **${intake.highestRateP99Under100Ms} req/s**; highest sustained: ${intake.highestSustainedRate} req/s.`,
+  ];
+  if (intake.closedLoop) {
+    const c = intake.closedLoop;
+    lines.push(
+      `Closed loop (${c.tool}, ${c.connections} connections, ${c.seconds} s): ${Math.round(c.requestsPerSecond)} req/s, p50 ${c.latencyMs.p50} ms, p99 ${c.latencyMs.p99} ms, errors ${c.errors}.`,
+    );
+  }
+  return [...lines, ''];
+}
+
+function processRows(run: E2eResult): (string | number)[][] {
+  const n = Math.max(1, run.completed);
+  return run.usage.processes.map((p) => [
+    `${run.pipeline} x${run.instances}`,
+    p.name,
+    p.cpuSeconds,
+    Math.round((p.cpuSeconds * 1000 * 100) / n) / 100,
+    p.peakRssMb ?? '',
+  ]);
+}
+
+/** The run as markdown: the tables docs/benchmarks.md quotes. */
+export function renderSummary(result: BenchResult): string {
+  const e2eRows = result.e2e.map((r) => [
+    r.pipeline,
+    r.instances,
+    `${r.completed}/${r.accepted}`,
+    r.spanSeconds,
+    r.completionsPerSecond,
+    r.latencyMs.p50,
+    r.latencyMs.p99,
+    r.database.commitsPerRequest,
+    r.messages.perRequest,
+    Math.round(r.usage.machineBusyShare * 100),
+    r.usage.otherBusySeconds,
+    `${load(r.usage.loadBefore)} → ${load(r.usage.loadAfter)}`,
+  ]);
+  return [
+    `## bench ${result.startedAt} (${result.machine.cores} cores, Node ${result.machine.node}, PostgreSQL ${result.machine.postgres}, RabbitMQ ${result.machine.rabbitmq})`,
+    '',
+    `Command: \`${result.command}\`; prefetch ${result.settings.prefetch}, pool ${result.settings.dbPoolSize}, ${result.settings.queueType} queues, extra env ${JSON.stringify(result.settings.env)}`,
+    '',
+    ...intakeSection(result),
+    '### End to end',
+    '',
+    table(
+      [
+        'pipeline',
+        'instances',
+        'completed',
+        'span s',
+        'completed/s',
+        'p50 ms',
+        'p99 ms',
+        'commits/req',
+        'deliveries/req',
+        'machine busy %',
+        'other CPU s',
+        'load',
+      ],
+      e2eRows,
+    ),
+    '',
+    result.leanRatio
+      .map(
+        (r) => `linebacker/lean at x${r.instances}: ${r.linebacker} / ${r.lean} = **${r.ratio}**`,
+      )
+      .join('; '),
+    '',
+    '### CPU and memory per process (end-to-end window)',
+    '',
+    table(
+      ['run', 'process', 'CPU s', 'CPU ms/req', 'peak RSS MB'],
+      result.e2e.flatMap(processRows),
+    ),
+    '',
+    '### Targets',
+    '',
+    table(
+      ['target', 'met', 'measured'],
+      result.targets.map((t) => [t.name, t.met ? 'yes' : '**no**', t.measured]),
+    ),
+  ].join('\n');
+}

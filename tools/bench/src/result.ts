@@ -1,0 +1,71 @@
+import type { E2eResult } from './e2e-phase';
+import type { IntakeResult } from './intake-phase';
+
+/** The machine and software a run measured on. */
+export interface MachineInfo {
+  cpuModel: string;
+  cores: number;
+  memoryGiB: number;
+  node: string;
+  postgres: string;
+  rabbitmq: string;
+}
+
+/** The whole machine-readable result of one `npm run bench`. */
+export interface BenchResult {
+  schemaVersion: 1;
+  startedAt: string;
+  finishedAt: string;
+  command: string;
+  machine: MachineInfo;
+  settings: {
+    instances: number[];
+    batch: number;
+    postConcurrency: number;
+    prefetch: number;
+    dbPoolSize: number;
+    queueType: string;
+    env: Record<string, string>;
+  };
+  intake?: IntakeResult;
+  e2e: E2eResult[];
+  /** linebacker completions/s ÷ lean completions/s at the same instance count, same run. */
+  leanRatio: { instances: number; linebacker: number; lean: number; ratio: number }[];
+  targets: { name: string; met: boolean; measured: string }[];
+}
+
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** Every way `value` falls short of a BenchResult with a figure for each phase it ran. */
+export function resultProblems(value: unknown): string[] {
+  const problems: string[] = [];
+  const r = value as Partial<BenchResult> | null;
+  if (!r || typeof r !== 'object') return ['not an object'];
+  if (r.schemaVersion !== 1) problems.push('schemaVersion is not 1');
+  if (!r.machine || !isNumber(r.machine.cores)) problems.push('machine.cores missing');
+  if (r.intake) {
+    if (r.intake.steps.length === 0) problems.push('intake has no steps');
+    for (const step of r.intake.steps) {
+      if (!isNumber(step.achievedRate) || !isNumber(step.latencyMs.p99))
+        problems.push(`intake step ${step.offeredRate}: figures missing`);
+      if (step.usage.processes.length === 0)
+        problems.push(`intake step ${step.offeredRate}: no CPU figures`);
+    }
+  }
+  if (!Array.isArray(r.e2e) || r.e2e.length === 0) problems.push('no end-to-end result');
+  for (const run of r.e2e ?? []) {
+    const label = `${run.pipeline} x${run.instances}`;
+    if (!isNumber(run.completionsPerSecond) || run.completionsPerSecond <= 0)
+      problems.push(`${label}: no completion rate`);
+    if (run.completed !== run.accepted)
+      problems.push(`${label}: ${run.completed} of ${run.accepted} completed`);
+    if (!isNumber(run.latencyMs.p99)) problems.push(`${label}: no latency`);
+    if (!isNumber(run.database.commitsPerRequest)) problems.push(`${label}: no transaction count`);
+    if (!isNumber(run.messages.perRequest)) problems.push(`${label}: no message count`);
+    if (!run.usage.processes.some((p) => isNumber(p.peakRssMb)))
+      problems.push(`${label}: no RSS figures`);
+  }
+  if (!Array.isArray(r.leanRatio)) problems.push('leanRatio missing');
+  if (!Array.isArray(r.targets)) problems.push('targets missing');
+  return problems;
+}

@@ -1,0 +1,245 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+import { LOCAL_DATABASE_URL } from '@linebacker/testing';
+import type { Cleanup } from './cleanup';
+import { LEAN_TABLE, LINEBACKER_TABLE, runE2e, type E2eResult } from './e2e-phase';
+import { openRunEnvironment } from './environment';
+import { runIntake, type IntakeOptions } from './intake-phase';
+import { startLeanStack } from './lean/lean-stack';
+import { startLinebackerStack } from './linebacker-stack';
+import type { BenchResult, MachineInfo } from './result';
+
+/** Everything one bench run needs to know. */
+export interface BenchOptions {
+  instances: number[];
+  batch: number;
+  postConcurrency: number;
+  timeoutSeconds: number;
+  prefetch: number;
+  dbPoolSize: number;
+  queueType: 'quorum' | 'classic';
+  intake: IntakeOptions | undefined;
+  lean: boolean;
+  env: Record<string, string>;
+  command: string;
+}
+
+const run = promisify(execFile);
+
+async function machineInfo(): Promise<MachineInfo> {
+  const cpuModel =
+    /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
+  const db = new Client({
+    connectionString: process.env['LINEBACKER_DATABASE_URL'] ?? LOCAL_DATABASE_URL,
+  });
+  await db.connect();
+  const postgres = String(
+    (await db.query<{ v: string }>('SHOW server_version')).rows[0]?.['server_version' as 'v'] ?? '',
+  );
+  await db.end();
+  const rabbitmq = await run('rabbitmqctl', ['version'], { timeout: 60_000 }).then(
+    (r) => r.stdout.trim(),
+    () => 'unknown',
+  );
+  return {
+    cpuModel,
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    postgres,
+    rabbitmq,
+  };
+}
+
+/** The environment every process of both pipelines gets (simulators answer at once). */
+function sharedEnv(options: BenchOptions): Record<string, string> {
+  return {
+    LINEBACKER_SIM_REPLY_DELAY_MS: '0',
+    LINEBACKER_SIM_FAILED_SHARE: '0',
+    LINEBACKER_PREFETCH: String(options.prefetch),
+    LINEBACKER_DB_POOL_SIZE: String(options.dbPoolSize),
+    LINEBACKER_QUEUE_TYPE: options.queueType,
+    ...options.env,
+  };
+}
+
+async function linebackerE2e(
+  cleanup: Cleanup,
+  options: BenchOptions,
+  instances: number,
+): Promise<E2eResult> {
+  const environment = await openRunEnvironment(cleanup, `lb${instances}`);
+  let stop: (() => Promise<unknown>) | undefined;
+  try {
+    const stack = await startLinebackerStack(environment, cleanup, instances, sharedEnv(options));
+    stop = stack.stop;
+    return await runE2e(
+      {
+        pipeline: 'linebacker',
+        instances,
+        receiverUrl: stack.receiverUrl,
+        table: LINEBACKER_TABLE,
+        environment,
+        watched: stack.watched,
+        stop: stack.stop,
+      },
+      options.batch,
+      options.postConcurrency,
+      options.timeoutSeconds,
+    );
+  } finally {
+    // Idempotent: after a successful run the stack is already stopped.
+    await stop?.();
+    await environment.close();
+  }
+}
+
+async function leanE2e(
+  cleanup: Cleanup,
+  options: BenchOptions,
+  instances: number,
+): Promise<E2eResult> {
+  const environment = await openRunEnvironment(cleanup, `lean${instances}`);
+  let stop: (() => Promise<unknown>) | undefined;
+  try {
+    const stack = await startLeanStack(environment, {
+      instances,
+      prefetch: options.prefetch,
+      poolSize: options.dbPoolSize,
+      queueType: options.queueType,
+      simulatorEnv: sharedEnv(options),
+    });
+    let deliveries: Record<string, number> = {};
+    const stopLean = cleanup.add('lean stack', async () => {
+      deliveries = await stack.stop();
+    });
+    stop = stopLean;
+    return await runE2e(
+      {
+        pipeline: 'lean',
+        instances,
+        receiverUrl: stack.receiverUrl,
+        table: LEAN_TABLE,
+        environment,
+        watched: stack.watched,
+        stop: async () => {
+          await stopLean();
+          return deliveries;
+        },
+      },
+      options.batch,
+      options.postConcurrency,
+      options.timeoutSeconds,
+    );
+  } finally {
+    // Idempotent: after a successful run the stack is already stopped.
+    await stop?.();
+    await environment.close();
+  }
+}
+
+const WORKER_APPS = [
+  'check-allowed',
+  'send-to-interface',
+  'interface-receiver',
+  'receive-status',
+  'notifier',
+  'recovery',
+];
+
+function targets(result: Omit<BenchResult, 'targets'>): BenchResult['targets'] {
+  const list: BenchResult['targets'] = [];
+  if (result.intake) {
+    const rate = result.intake.highestRateP99Under100Ms;
+    list.push({
+      name: 'intake ≥ 1,000 req/s with p99 < 100 ms',
+      met: rate >= 1000,
+      measured: `${rate} req/s`,
+    });
+  }
+  const lb = result.e2e.filter((r) => r.pipeline === 'linebacker');
+  const best = Math.max(0, ...lb.map((r) => r.completionsPerSecond));
+  list.push({
+    name: 'end to end ≥ 200 completed/s',
+    met: best >= 200,
+    measured: lb.map((r) => `x${r.instances}: ${r.completionsPerSecond}/s`).join(', '),
+  });
+  if (result.leanRatio.length > 0) {
+    list.push({
+      name: 'end to end ≥ 80 % of the lean pipeline (same run)',
+      met: result.leanRatio.every((r) => r.ratio >= 0.8),
+      measured: result.leanRatio.map((r) => `x${r.instances}: ${r.ratio}`).join(', '),
+    });
+  }
+  const workers = lb.flatMap((r) => r.usage.processes.filter((p) => WORKER_APPS.includes(p.role)));
+  const peak = Math.max(0, ...workers.map((p) => p.peakRssMb ?? 0));
+  list.push({
+    name: 'each worker < 120 MB RSS',
+    met: peak > 0 && peak < 120,
+    measured: `largest worker peak ${peak} MB`,
+  });
+  return list;
+}
+
+/** Runs every phase the options ask for and returns the result (clean-up is the caller's). */
+export async function runBenchmark(
+  cleanup: Cleanup,
+  options: BenchOptions,
+  log: (text: string) => void,
+): Promise<BenchResult> {
+  const startedAt = new Date().toISOString();
+  const machine = await machineInfo();
+  log(`machine: ${machine.cores} cores, load ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+  const intake = options.intake
+    ? await runIntake(
+        cleanup,
+        { ...options.intake, env: { ...sharedEnv(options), ...options.intake.env } },
+        log,
+      )
+    : undefined;
+  const e2e: E2eResult[] = [];
+  const describe = (r: E2eResult): string =>
+    `${r.pipeline} x${r.instances}: ${r.completed}/${r.accepted} in ${r.spanSeconds} s = ${r.completionsPerSecond}/s, p50 ${r.latencyMs.p50} p99 ${r.latencyMs.p99} ms, ${r.database.commitsPerRequest} commits/req, machine busy ${Math.round(r.usage.machineBusyShare * 100)} %`;
+  for (const instances of options.instances) {
+    e2e.push(await linebackerE2e(cleanup, options, instances));
+    log(describe(e2e[e2e.length - 1] as E2eResult));
+    if (options.lean) {
+      e2e.push(await leanE2e(cleanup, options, instances));
+      log(describe(e2e[e2e.length - 1] as E2eResult));
+    }
+  }
+  const leanRatio = options.instances.flatMap((instances) => {
+    const lb = e2e.find((r) => r.pipeline === 'linebacker' && r.instances === instances);
+    const lean = e2e.find((r) => r.pipeline === 'lean' && r.instances === instances);
+    if (!lb || !lean) return [];
+    const ratio =
+      Math.round((lb.completionsPerSecond / Math.max(0.001, lean.completionsPerSecond)) * 100) /
+      100;
+    return [
+      { instances, linebacker: lb.completionsPerSecond, lean: lean.completionsPerSecond, ratio },
+    ];
+  });
+  const partial = {
+    schemaVersion: 1 as const,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    command: options.command,
+    machine,
+    settings: {
+      instances: options.instances,
+      batch: options.batch,
+      postConcurrency: options.postConcurrency,
+      prefetch: options.prefetch,
+      dbPoolSize: options.dbPoolSize,
+      queueType: options.queueType,
+      env: options.env,
+    },
+    ...(intake ? { intake } : {}),
+    e2e,
+    leanRatio,
+  };
+  return { ...partial, targets: targets(partial) };
+}
