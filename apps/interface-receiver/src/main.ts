@@ -18,6 +18,7 @@ void runPipelineApp({
             url: config.interfaceAmqpUrl,
             queue: config.interfaceReplyQueue,
             prefetch: config.prefetch,
+            deliveryLimit: config.deliveryLimit,
             handlerTimeoutMs: config.handlerTimeoutMs,
             startupMaxAttempts: config.startupAttempts,
             observer,
