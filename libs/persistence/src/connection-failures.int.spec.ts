@@ -95,6 +95,37 @@ describe('a database that fails under the repositories', () => {
     await waitFor(async () => poolErrors.length > 0);
   });
 
+  it('survives backends terminated again and again under load: no unhandled error event', async () => {
+    const { ds, name } = await pool({ poolSize: 4 });
+    const requests = new TypeormBackupRequestRepository(ds);
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    let stopped = false;
+    // Sessions end at every point of their life: mid-query, idle in the pool, and in the
+    // hand-over between the pool and a query runner, where neither listens for errors.
+    const lane = async () => {
+      while (!stopped) {
+        await requests.create(aRequest(), []).catch(() => undefined);
+        await requests.findById(aRequest().backupRequestId).catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20));
+      }
+    };
+    const lanes = Array.from({ length: 8 }, lane);
+    try {
+      for (let round = 0; round < 30; round++) {
+        await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100));
+        await terminate(name);
+      }
+    } finally {
+      stopped = true;
+      await Promise.all(lanes);
+      process.off('uncaughtException', onUncaught);
+    }
+    expect(uncaught).toEqual([]);
+    await recovers(() => requests.findById(aRequest().backupRequestId));
+  }, 60_000);
+
   it('reports a statement cut off by statement_timeout as transient', async () => {
     const { ds } = await pool({ statementTimeoutMs: 300 });
     const requests = new TypeormBackupRequestRepository(ds);

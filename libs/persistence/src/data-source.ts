@@ -31,6 +31,23 @@ export interface DataSourceHooks {
 }
 
 /**
+ * A pg client that listens for its own 'error' events for its whole life. pg emits 'error'
+ * when the server ends a session while no query is running (`pg_terminate_backend`, a
+ * restart); pg-pool listens only while a client sits idle and TypeORM only while a query
+ * runner holds it, and a session killed in the hand-over between the two has no listener,
+ * so the event would kill the process (seen in the chaos suite). The pool and TypeORM still
+ * get the error through their own listeners, and a client that failed is never reused.
+ */
+function clientClassFor(hooks: DataSourceHooks): typeof pg.Client {
+  return class ListenedClient extends pg.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super(config);
+      this.on('error', (error: Error) => hooks.onPoolError?.(error));
+    }
+  };
+}
+
+/**
  * A TypeORM DataSource (not yet initialized) for linebacker's schema. The pg driver is passed
  * explicitly so bundlers see it; schema changes happen only through the migrations.
  */
@@ -61,6 +78,7 @@ export function createDataSource(
       keepAlive: true,
       keepAliveInitialDelayMillis: config.keepAliveInitialDelayMs,
       types: DATE_AS_TEXT_TYPES,
+      Client: clientClassFor(hooks),
     },
   });
 }
