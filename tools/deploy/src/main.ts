@@ -17,10 +17,11 @@ function main(argv: string[]): number {
     composeDir,
     workspaceRoot,
   });
-  if (!lint.ok) console.error(`dclint:\n${lint.output}`);
-  for (const problem of problems) console.error(problem);
+  const say = (stream: NodeJS.WriteStream, line: string) => void stream.write(`${line}\n`);
+  if (!lint.ok) say(process.stderr, `dclint:\n${lint.output}`);
+  for (const problem of problems) say(process.stderr, problem);
   const ok = lint.ok && problems.length === 0;
-  console.log(ok ? `${composeFile}: ok` : `${composeFile}: ${problems.length} problem(s)`);
+  say(process.stdout, ok ? `${composeFile}: ok` : `${composeFile}: ${problems.length} problem(s)`);
   return ok ? 0 : 1;
 }
 

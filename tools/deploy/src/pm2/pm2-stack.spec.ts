@@ -1,0 +1,198 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  createTestDatabase,
+  deleteBrokerNamespace,
+  rabbitmqForTests,
+  testNamespace,
+  WORKSPACE_ROOT,
+  type TestService,
+} from '@linebacker/testing';
+import { copyBundles } from './bundle-copy';
+import { Pm2, type Pm2Process } from './pm2-cli';
+import { freePortRange } from './ports';
+
+const run = promisify(execFile);
+const ECOSYSTEM = join(WORKSPACE_ROOT, 'tools', 'deploy', 'pm2', 'ecosystem.config.cjs');
+const HEALTHCHECK = join(WORKSPACE_ROOT, 'docker', 'healthcheck.cjs');
+const WORKERS = [
+  'check-allowed',
+  'send-to-interface',
+  'interface-receiver',
+  'receive-status',
+  'notifier',
+  'recovery',
+];
+const INSTANCES: Record<string, number> = {
+  'http-receiver': 2,
+  ...Object.fromEntries(WORKERS.map((app) => [app, 2])),
+  'sim-backup-job-service': 1,
+  'sim-backup-interface': 1,
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` until it returns a value (not undefined) or the time is up. */
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(500);
+  }
+}
+
+/** The JSON lines of one app's merged PM2 log (all its instances). */
+function logLines(process: Pm2Process): Record<string, unknown>[] {
+  return readFileSync(process.pm2_env.pm_out_log_path, 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('the PM2 ecosystem', () => {
+  let database: TestService;
+  let broker: TestService;
+  let pm2: Pm2;
+  let namespace: string;
+  let base: number;
+  let bundles: string | undefined;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('pm2');
+    broker = await rabbitmqForTests();
+    namespace = testNamespace('pm2');
+    base = await freePortRange(70);
+    bundles = await copyBundles([...Object.keys(INSTANCES), 'migrate'], `pm2-${namespace}`);
+    pm2 = new Pm2(mkdtempSync(join(tmpdir(), 'linebacker-pm2-')), {
+      LINEBACKER_DATABASE_URL: database.url,
+      LINEBACKER_AMQP_URL: broker.url,
+      LINEBACKER_NAMESPACE: namespace,
+      // Classic queues: this checks process management, and quorum queues cost the shared broker.
+      LINEBACKER_QUEUE_TYPE: 'classic',
+      LINEBACKER_DB_POOL_SIZE: '3',
+      LINEBACKER_INTERFACE_AMQP_URL: broker.url,
+      LINEBACKER_INTERFACE_REQUEST_QUEUE: `${namespace}.backup-interface.requests`,
+      LINEBACKER_INTERFACE_REPLY_QUEUE: `${namespace}.backup-interface.replies`,
+      LINEBACKER_HTTP_PORT: String(base),
+      LINEBACKER_SIM_JOBS_PORT: String(base + 1),
+      LINEBACKER_SIM_INTERFACE_PORT: String(base + 2),
+      LINEBACKER_JOB_SERVICE_URL: `http://127.0.0.1:${base + 1}`,
+      LINEBACKER_SIM_FAILED_SHARE: '0',
+      LINEBACKER_PM2_HEALTH_PORT_BASE: String(base),
+      LINEBACKER_PM2_SIMULATORS: 'true',
+      LINEBACKER_PM2_DIST: bundles,
+    });
+    // The deployment's order: migrate (exits 0 once the schema is current), then start.
+    await run(process.execPath, [join(bundles, 'migrate', 'main.js')], {
+      env: { ...process.env, LINEBACKER_DATABASE_URL: database.url },
+    });
+    await pm2.run(['start', ECOSYSTEM]);
+  }, 180_000);
+
+  afterAll(async () => {
+    try {
+      await pm2?.kill();
+    } finally {
+      if (pm2) rmSync(pm2.home, { recursive: true, force: true });
+      if (bundles) rmSync(bundles, { recursive: true, force: true });
+      await deleteBrokerNamespace(broker.url, namespace);
+      await database?.stop();
+      await broker?.stop();
+    }
+  }, 240_000);
+
+  it('runs every app with its instance count, each online after reporting ready', async () => {
+    const online = await eventually(
+      'every process online',
+      async () => {
+        const list = await pm2.list();
+        const total = Object.values(INSTANCES).reduce((sum, n) => sum + n, 0);
+        return list.length === total && list.every((p) => p.pm2_env.status === 'online')
+          ? list
+          : undefined;
+      },
+      120_000,
+    );
+    for (const [app, count] of Object.entries(INSTANCES)) {
+      const instances = online.filter((p) => p.name === app);
+      expect(instances).toHaveLength(count);
+      // Every instance logged its own readiness (the line comes just before process.send).
+      const ready = logLines(instances[0] as Pm2Process).filter((l) => l['outcome'] === 'ready');
+      expect(new Set(ready.map((line) => line['instance'])).size).toBe(count);
+    }
+    expect(
+      online.filter((p) => p.name === 'http-receiver').map((p) => p.pm2_env.exec_mode),
+    ).toEqual(['cluster_mode', 'cluster_mode']);
+    expect(online.every((p) => p.pm2_env.restart_time === 0)).toBe(true);
+  }, 150_000);
+
+  it('takes a request from the HTTP API to Succeeded', async () => {
+    const api = `http://127.0.0.1:${base}/api/backup-requests`;
+    const posted = await fetch(api, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        apiVersion: '2022-05-22',
+        backupJobId: 'job-active-local',
+        dataDate: '2024-02-29',
+        backupDataLocation: '/data/prepared/2024-02-29',
+      }),
+    });
+    expect(posted.status).toBe(202);
+    const { backupRequestId } = (await posted.json()) as { backupRequestId: string };
+    const status = await eventually(
+      'the request to end',
+      async () => {
+        const response = await fetch(`${api}/${backupRequestId}`);
+        const body = (await response.json()) as { statusTypeCode?: string };
+        return ['Succeeded', 'Failed', 'NotAllowed'].includes(String(body.statusTypeCode))
+          ? body.statusTypeCode
+          : undefined;
+      },
+      60_000,
+    );
+    expect(status).toBe('Succeeded');
+  }, 90_000);
+
+  it('answers the image health check of each app on the port the layout gives it', async () => {
+    const probe = (env: Record<string, string>) =>
+      run(process.execPath, [HEALTHCHECK], { env: { ...process.env, ...env } }).then(
+        () => 0,
+        (error: { code?: number }) => error.code ?? -1,
+      );
+    expect(
+      await probe({ LINEBACKER_APP: 'http-receiver', LINEBACKER_HTTP_PORT: String(base) }),
+    ).toBe(0);
+    for (const [index, app] of WORKERS.entries()) {
+      for (const instance of [0, 1]) {
+        const port = String(base + 10 * (index + 1) + instance);
+        expect([app, await probe({ LINEBACKER_APP: app, LINEBACKER_HEALTH_PORT: port })]).toEqual([
+          app,
+          0,
+        ]);
+      }
+    }
+    // Nothing listens there: unhealthy.
+    expect(
+      await probe({ LINEBACKER_APP: 'notifier', LINEBACKER_HEALTH_PORT: String(base + 69) }),
+    ).toBe(1);
+  }, 60_000);
+
+  it('stops an app gracefully on `pm2 stop`: each instance logs its stop and exits 0', async () => {
+    await pm2.run(['stop', 'notifier']);
+    const stopped = (await pm2.list()).filter((p) => p.name === 'notifier');
+    expect(stopped.map((p) => p.pm2_env.status)).toEqual(['stopped', 'stopped']);
+    const lines = logLines(stopped[0] as Pm2Process);
+    const stopping = lines.filter((line) => line['outcome'] === 'stopping');
+    // PM2's stop signal (PM2_KILL_SIGNAL, SIGINT by default); the apps stop the same on SIGTERM.
+    expect(stopping.map((line) => line['signal'])).toEqual(['SIGINT', 'SIGINT']);
+    expect(lines.filter((line) => line['outcome'] === 'stopped')).toHaveLength(2);
+    expect(lines.filter((line) => line['level'] === 'error')).toEqual([]);
+  }, 60_000);
+});
