@@ -1,5 +1,6 @@
 import { AmqpBackupInterface } from '@linebacker/messaging';
 import {
+  reconnectCounter,
   runPipelineApp,
   sendToInterfaceWorker,
   SERVICES,
@@ -16,6 +17,7 @@ void runPipelineApp({
         url: config.interfaceAmqpUrl,
         queue: config.interfaceRequestQueue,
         startupMaxAttempts: config.startupAttempts,
+        observer: reconnectCounter(ctx.logger, ctx.metrics, 'interface'),
       }),
     ),
 });

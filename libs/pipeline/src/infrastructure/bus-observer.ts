@@ -59,3 +59,26 @@ export function busObserver(
     },
   };
 }
+
+/**
+ * Counts the reconnects of a connection outside linebacker's bus (e.g. send-to-interface's
+ * to the backup interface) under `connection`. Only a reconnect is logged: a loss already
+ * shows as the paused subscription, and a deliberate stop must not log a warning.
+ */
+export function reconnectCounter(
+  logger: Logger,
+  metrics: ServiceMetrics,
+  connection: string,
+): Pick<MessageBusObserver, 'onConnectionChange'> {
+  let connectedBefore = false;
+  return {
+    onConnectionChange(state) {
+      if (state !== 'connected') return;
+      if (connectedBefore) {
+        metrics.reconnects.inc({ connection });
+        logger.info(`${connection} broker reconnected`, { connection });
+      }
+      connectedBefore = true;
+    },
+  };
+}
