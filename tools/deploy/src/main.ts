@@ -1,28 +1,52 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { checkComposeText } from './compose/compose-check';
 import { runDclint } from './compose/dclint';
+import { replaceGenerated } from './docs/env-table';
+import { generatedOperationsTables } from './docs/operations-doc';
+
+const say = (stream: NodeJS.WriteStream, line: string) => void stream.write(`${line}\n`);
 
 /**
- * `node dist/tools/deploy/main.js [compose file]`: validates a Compose file without a Docker
- * engine (dclint, then every schema error, cross-reference and app configuration problem)
- * and exits 1 if anything is wrong. Run from the workspace root.
+ * Validates a Compose file without a Docker engine (dclint, then every schema error,
+ * cross-reference and app configuration problem); 1 if anything is wrong.
  */
-function main(argv: string[]): number {
-  const workspaceRoot = process.cwd();
-  const composeFile = resolve(argv[0] ?? join('docker', 'compose.yaml'));
+function checkCompose(workspaceRoot: string, file: string | undefined): number {
+  const composeFile = resolve(file ?? join('docker', 'compose.yaml'));
   const composeDir = dirname(composeFile);
   const lint = runDclint(composeFile, join(composeDir, '.dclintrc.yaml'));
   const problems = checkComposeText(readFileSync(composeFile, 'utf8'), {
     composeDir,
     workspaceRoot,
   });
-  const say = (stream: NodeJS.WriteStream, line: string) => void stream.write(`${line}\n`);
   if (!lint.ok) say(process.stderr, `dclint:\n${lint.output}`);
   for (const problem of problems) say(process.stderr, problem);
   const ok = lint.ok && problems.length === 0;
   say(process.stdout, ok ? `${composeFile}: ok` : `${composeFile}: ${problems.length} problem(s)`);
   return ok ? 0 : 1;
+}
+
+/** Regenerates the environment tables of docs/operations.md from the config schemas. */
+function writeEnvTable(workspaceRoot: string): number {
+  const doc = join(workspaceRoot, 'docs', 'operations.md');
+  const updated = replaceGenerated(
+    readFileSync(doc, 'utf8'),
+    generatedOperationsTables(workspaceRoot),
+  );
+  writeFileSync(doc, updated);
+  say(process.stdout, `${doc}: environment tables regenerated`);
+  return 0;
+}
+
+/**
+ * Run from the workspace root:
+ *   node dist/tools/deploy/main.js [check-compose] [compose file]   (default docker/compose.yaml)
+ *   node dist/tools/deploy/main.js env-table                         (rewrites docs/operations.md)
+ */
+function main(argv: string[]): number {
+  const root = process.cwd();
+  if (argv[0] === 'env-table') return writeEnvTable(root);
+  return checkCompose(root, argv[0] === 'check-compose' ? argv[1] : argv[0]);
 }
 
 process.exitCode = main(process.argv.slice(2));
