@@ -5,4 +5,6 @@ module.exports = {
   transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
   moduleFileExtensions: ['ts', 'js'],
   coverageDirectory: '../../coverage/tools/chaos',
+  // A chaos run is a whole stack of processes plus a private broker and database.
+  maxWorkers: 1,
 };

@@ -37,6 +37,8 @@ export interface ChaosOptions {
   requestTimeoutMs: number;
   outDir: string;
   plant: PlantedBug;
+  /** Added to every pipeline process's environment (e.g. a smaller retry budget). */
+  extraEnv?: Record<string, string>;
   log(message: string): void;
 }
 
@@ -119,7 +121,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         namespace: NAMESPACE,
         instances: options.instances,
         leaveOut: options.plant === 'no-recovery' ? ['recovery'] : [],
-        env: chaosEnvironment(),
+        env: { ...chaosEnvironment(), ...options.extraEnv },
         log,
       },
       deriveRandom(options.seed, 'supervisor'),

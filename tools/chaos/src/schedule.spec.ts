@@ -1,0 +1,63 @@
+import { FAULT_KINDS, FAULT_RESOURCE, parseFaultKinds, planSchedule } from './schedule';
+import { seededRandom } from './prng';
+
+const options = {
+  seed: 42,
+  kinds: FAULT_KINDS,
+  windowMs: 120_000,
+  intervalMs: [2000, 5000] as const,
+};
+
+describe('the nemesis schedule', () => {
+  it('is the same for the same seed', () => {
+    expect(planSchedule(options)).toEqual(planSchedule({ ...options }));
+    expect(planSchedule(options).length).toBeGreaterThan(15);
+  });
+
+  it('differs for another seed', () => {
+    expect(planSchedule({ ...options, seed: 43 })).not.toEqual(planSchedule(options));
+  });
+
+  it('uses only the chosen kinds, inside the window, in time order', () => {
+    const schedule = planSchedule({ ...options, kinds: ['kill', 'db-restart'] });
+    expect(new Set(schedule.map((f) => f.kind))).toEqual(new Set(['kill', 'db-restart']));
+    expect(schedule.every((f) => f.atMs >= 0 && f.atMs < options.windowMs)).toBe(true);
+    expect(schedule.map((f) => f.atMs)).toEqual(
+      [...schedule.map((f) => f.atMs)].sort((a, b) => a - b),
+    );
+  });
+
+  it('never overlaps two faults on one broker, database, job service or interface', () => {
+    const schedule = planSchedule(options);
+    for (const [i, a] of schedule.entries()) {
+      for (const b of schedule.slice(i + 1)) {
+        if (
+          FAULT_RESOURCE[a.kind] === 'process' ||
+          FAULT_RESOURCE[a.kind] !== FAULT_RESOURCE[b.kind]
+        )
+          continue;
+        expect(b.atMs).toBeGreaterThanOrEqual(a.atMs + a.durationMs);
+      }
+    }
+  });
+
+  it('is empty without fault kinds', () => {
+    expect(planSchedule({ ...options, kinds: [] })).toEqual([]);
+  });
+
+  it('parses kind lists and rejects unknown kinds', () => {
+    expect(parseFaultKinds('all')).toEqual([...FAULT_KINDS]);
+    expect(parseFaultKinds('kill, db-restart')).toEqual(['kill', 'db-restart']);
+    expect(() => parseFaultKinds('kill,meteor')).toThrow(/unknown fault kind\(s\): meteor/);
+  });
+});
+
+describe('the seeded random source', () => {
+  it('replays its sequence from a seed and stays in range', () => {
+    const a = seededRandom(7);
+    const b = seededRandom(7);
+    const draws = Array.from({ length: 100 }, () => a.int(1, 6));
+    expect(Array.from({ length: 100 }, () => b.int(1, 6))).toEqual(draws);
+    expect(new Set(draws)).toEqual(new Set([1, 2, 3, 4, 5, 6]));
+  });
+});
