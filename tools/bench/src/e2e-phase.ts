@@ -63,6 +63,8 @@ export interface E2eResult {
   /** Terminal time − creation time of each request, from the stored timestamps. */
   latencyMs: LatencySummary;
   outcomes: Record<string, number>;
+  /** linebacker only: p50/p99 ms of each status move, from the stored status history. */
+  stepsMs?: Record<string, { p50: number; p99: number }>;
   usage: WindowUsage;
   /** CPU milliseconds per completed request, by role (app, rabbitmq, postgres…). */
   cpuMsPerRequestByRole: Record<string, number>;
@@ -102,6 +104,26 @@ async function storedLatency(db: CountingClient, t: RequestTable) {
     max: round(row?.['max']),
   };
   return { latencyMs, spanSeconds: Number(row?.['span'] ?? 0) };
+}
+
+/** p50/p99 of the time between consecutive status moves, from linebacker's status history. */
+async function stepTimes(
+  db: CountingClient,
+): Promise<Record<string, { p50: number; p99: number }>> {
+  const rows = await db.query<{ step: string; pct: number[] }>(
+    `SELECT coalesce(a.to_status_type_code, '?') || ' -> ' || b.to_status_type_code AS step,
+            percentile_disc(ARRAY[0.5, 0.99]) WITHIN GROUP
+              (ORDER BY extract(epoch FROM b.status_timestamp - a.status_timestamp) * 1000) AS pct
+       FROM backup_request_status_history a
+       JOIN backup_request_status_history b
+         ON b.backup_request_id = a.backup_request_id
+        AND b.from_status_type_code = a.to_status_type_code
+      GROUP BY 1 ORDER BY 1`,
+  );
+  const round = (v: unknown): number => Math.round(Number(v ?? 0) * 10) / 10;
+  return Object.fromEntries(
+    rows.map((r) => [r.step, { p50: round(r.pct[0]), p99: round(r.pct[1]) }]),
+  );
 }
 
 /**
@@ -154,6 +176,7 @@ export async function runE2e(
   const outcomeRows = await poll.query<{ status: string; n: number }>(
     `SELECT ${table.status} AS status, count(*)::int AS n FROM ${table.table} GROUP BY 1`,
   );
+  const stepsMs = target.pipeline === 'linebacker' ? await stepTimes(poll) : undefined;
   await poll.client.end();
   const deliveriesByConsumer = await target.stop();
   await sleep(500);
@@ -179,6 +202,7 @@ export async function runE2e(
     completionsPerSecond: Math.round((completed / Math.max(0.001, spanSeconds)) * 10) / 10,
     latencyMs,
     outcomes: Object.fromEntries(outcomeRows.map((r) => [r.status, r.n])),
+    ...(stepsMs ? { stepsMs } : {}),
     usage,
     cpuMsPerRequestByRole: Object.fromEntries(
       Object.entries(byRole).map(([role, s]) => [role, Math.round((s * 1000 * 100) / n) / 100]),

@@ -51,7 +51,7 @@ export async function startLinebackerStack(
     const deliveries: Record<string, number> = {};
     for (const p of stack.processes) {
       for (const line of p.handle.lines) {
-        if (line['message'] !== 'message handled') continue;
+        if (line['message'] !== 'message handled' && line['message'] !== 'reply handled') continue;
         const key = String(line['subscription']);
         deliveries[key] = (deliveries[key] ?? 0) + 1;
       }

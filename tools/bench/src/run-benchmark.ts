@@ -202,7 +202,7 @@ export async function runBenchmark(
     : undefined;
   const e2e: E2eResult[] = [];
   const describe = (r: E2eResult): string =>
-    `${r.pipeline} x${r.instances}: ${r.completed}/${r.accepted} in ${r.spanSeconds} s = ${r.completionsPerSecond}/s, p50 ${r.latencyMs.p50} p99 ${r.latencyMs.p99} ms, ${r.database.commitsPerRequest} commits/req, machine busy ${Math.round(r.usage.machineBusyShare * 100)} %`;
+    `${r.pipeline} x${r.instances}: ${r.completed}/${r.accepted} in ${r.spanSeconds} s = ${r.completionsPerSecond}/s, p50 ${r.latencyMs.p50} p99 ${r.latencyMs.p99} ms, ${r.database.commitsPerRequest} commits/req, machine busy ${Math.round(r.usage.machineBusyShare * 100)} %${r.stepsMs ? ` steps ${JSON.stringify(r.stepsMs)}` : ''}`;
   for (const instances of options.instances) {
     e2e.push(await linebackerE2e(cleanup, options, instances));
     log(describe(e2e[e2e.length - 1] as E2eResult));
