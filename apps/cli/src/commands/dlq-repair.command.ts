@@ -16,9 +16,13 @@ export interface AuditOptions {
 }
 
 /** Writes one JSON audit line: who, when, what, on which queue, how many. */
-function audit(io: CliIo, options: AuditOptions, record: Record<string, unknown>): void {
+function audit(
+  io: CliIo,
+  options: AuditOptions,
+  { action, ...record }: { action: string } & Record<string, unknown>,
+): void {
   const line = JSON.stringify({
-    audit: record['action'],
+    audit: action,
     at: new Date().toISOString(),
     operator: options.operator,
     ...record,

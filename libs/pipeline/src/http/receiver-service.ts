@@ -123,8 +123,7 @@ export function receiverWorker(
   const health = async (): Promise<{ ready: boolean } & Record<string, unknown>> => {
     const current = await stats();
     return {
-      ready:
-        !stopping && infrastructure.bus.isReady() && current.dependencies.database === 'up',
+      ready: !stopping && infrastructure.bus.isReady() && current.dependencies.database === 'up',
       service: ctx.service,
       node: process.version,
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
