@@ -19,7 +19,7 @@ function files(dir: string, keep: (path: string) => boolean): string[] {
 describe('docs/operations.md', () => {
   it('holds the environment tables generated from the current config schemas', () => {
     const doc = readFileSync(DOC, 'utf8');
-    // On failure: npx nx build deploy && node dist/tools/deploy/main.js env-table
+    // On failure regenerate it: npx nx run deploy:env-table
     expect(currentGenerated(doc)).toBe(generatedOperationsTables(WORKSPACE_ROOT));
   });
 
