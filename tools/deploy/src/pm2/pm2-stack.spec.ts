@@ -196,7 +196,9 @@ describe('the PM2 ecosystem', () => {
       },
       60_000,
     );
-    const ports = scaled.map((p) => Number(p.pm2_env.env?.['LINEBACKER_HEALTH_PORT'])).sort((a, b) => a - b);
+    const ports = scaled
+      .map((p) => Number(p.pm2_env.env?.['LINEBACKER_HEALTH_PORT']))
+      .sort((a, b) => a - b);
     expect(ports).toEqual([base + 10, base + 11, base + 12]);
     const ready = await fetch(`http://127.0.0.1:${base + 12}/readyz`);
     expect(ready.status).toBe(200);
