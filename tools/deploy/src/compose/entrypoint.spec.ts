@@ -30,12 +30,12 @@ describe('docker/entrypoint.sh', () => {
       expect(result.code).toBe(2);
       expect(result.stderr).toMatch(/is not an app of this image; one of: .*check-allowed/);
     }
-  });
+  }, 30_000);
 
   it('runs the named app in its place (the app’s own config check answers)', async () => {
     const result = await entrypoint({ LINEBACKER_APP: 'migrate' });
     expect(result.code).toBe(1);
     const line = JSON.parse(result.stderr.trim()) as Record<string, unknown>;
     expect(line).toMatchObject({ service: 'migrate', outcome: 'bad-config' });
-  });
+  }, 30_000);
 });

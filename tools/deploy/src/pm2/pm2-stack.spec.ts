@@ -47,11 +47,11 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined>, 
   }
 }
 
-/** The JSON lines of one app's merged PM2 log (all its instances). */
+/** One app's merged PM2 log (all its instances): each line must be one JSON object. */
 function logLines(process: Pm2Process): Record<string, unknown>[] {
   return readFileSync(process.pm2_env.pm_out_log_path, 'utf8')
     .split('\n')
-    .filter((line) => line.startsWith('{'))
+    .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
