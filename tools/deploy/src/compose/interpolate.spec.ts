@@ -22,3 +22,17 @@ describe('interpolate (Compose variable syntax)', () => {
     expect(interpolate('[${MISSING}]', env)).toBe('[]');
   });
 });
+
+describe('interpolate with nested defaults', () => {
+  it('expands substitutions inside a default, only when the default is used', () => {
+    const env = { USER: 'me', URL: 'amqp://given' };
+    expect(interpolate('${MISSING:-amqp://${USER}:${PASS:-pw}@mq}', env)).toBe('amqp://me:pw@mq');
+    expect(interpolate('${URL:-amqp://${USER}@mq}', env)).toBe('amqp://given');
+  });
+
+  it('reports an unclosed substitution', () => {
+    const problems: string[] = [];
+    interpolate('${NAME:-x', {}, problems);
+    expect(problems).toEqual(['unclosed ${ in "${NAME:-x"']);
+  });
+});
