@@ -78,6 +78,14 @@ describe('the embedded mode (npm start)', () => {
         'Succeeded',
       ]);
       expect(read.backup?.backupRequestId).toBe(backupRequestId);
+      // healthz reads the in-memory bus's queues and the embedded database like the real ones.
+      const health = await fetch(`${api}/api/zpages/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({
+        dependencies: { database: 'up', broker: 'up' },
+        requests: { Succeeded: 1 },
+        queues: { 'check-allowed.backup-request.received': { consumers: 1, deadLetters: 0 } },
+      });
     } finally {
       await app.stop();
     }
