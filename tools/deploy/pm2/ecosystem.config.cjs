@@ -34,7 +34,8 @@ const linebackerEnv = Object.fromEntries(
 
 const common = {
   exec_mode: 'fork',
-  // Online only once the app sent 'ready' (its consumers are attached); a start-up that
+  // PM2 marks an instance online (and `pm2 start`/`reload` move on) when it sent 'ready'
+  // (its consumers are attached), or when listen_timeout passes without it. A start-up that
   // fails (dependencies unreachable after LINEBACKER_STARTUP_ATTEMPTS) exits 1 and is retried.
   wait_ready: true,
   listen_timeout: 60000,
