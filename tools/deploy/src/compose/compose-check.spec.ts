@@ -138,6 +138,19 @@ describe('a broken compose file', () => {
     );
   });
 
+  it('fails dclint for a port published on every host interface', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'compose-check-'));
+    try {
+      const file = join(dir, 'compose.yaml');
+      writeFileSync(file, variant("'127.0.0.1:${HTTP_PORT:-8080}:8080'", "'8080:8080'"));
+      const result = runDclint(file, DCLINT_CONFIG);
+      expect(result.ok).toBe(false);
+      expect(result.output).toMatch(/no-unbound-port-interfaces/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('fails dclint too, for a key the compose specification does not have', () => {
     const dir = mkdtempSync(join(tmpdir(), 'compose-check-'));
     try {
