@@ -25,7 +25,7 @@ describe('migrate process', () => {
     expect(await child.exited).toBe(1);
     const failure = await child.waitForLine((line) => line['outcome'] === 'bad-config');
     expect(String(failure['message'])).toMatch(/LINEBACKER_DATABASE_URL is required/);
-  });
+  }, 30_000);
 
   it('exits 1 with the reason when the database stays unreachable', async () => {
     const child = startBundle('migrate', {
