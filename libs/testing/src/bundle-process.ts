@@ -21,17 +21,24 @@ export interface BundleProcess {
 /** The workspace root, found from this file's location in libs/testing/src. */
 export const WORKSPACE_ROOT = join(__dirname, '..', '..', '..');
 
-/** The path of a built app bundle (`dist/apps/<app>/main.js`); throws if it is not built. */
-export function bundlePath(app: string): string {
-  const path = join(WORKSPACE_ROOT, 'dist', 'apps', app, 'main.js');
+/** The path of a built app bundle (`<root>/<app>/main.js`, root `dist/apps`); throws if it is not built. */
+export function bundlePath(app: string, root = join(WORKSPACE_ROOT, 'dist', 'apps')): string {
+  const path = join(root, app, 'main.js');
   if (!existsSync(path))
     throw new Error(`${path} is missing: build the app first (nx build ${app})`);
   return path;
 }
 
-/** Starts `node <bundle>` with the given environment added to this one. */
-export function startBundle(app: string, env: Record<string, string>): BundleProcess {
-  const child = spawn(process.execPath, [bundlePath(app)], {
+/**
+ * Starts `node <bundle>` with the given environment added to this one; `bundleRoot` replaces
+ * `dist/apps` (a harness running for minutes keeps a copy, safe from concurrent rebuilds).
+ */
+export function startBundle(
+  app: string,
+  env: Record<string, string>,
+  bundleRoot?: string,
+): BundleProcess {
+  const child = spawn(process.execPath, [bundlePath(app, bundleRoot)], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

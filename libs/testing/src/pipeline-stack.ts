@@ -23,6 +23,8 @@ export interface PipelineStackOptions {
   namespace: string;
   /** Added to every process's environment (queue type, simulator behaviour, timeouts…). */
   env?: Record<string, string>;
+  /** Where the app bundles are (default `dist/apps`). */
+  bundleRoot?: string;
 }
 
 /** The HTTP addresses of a started pipeline stack. */
@@ -44,23 +46,26 @@ export const JOBS_FIXTURE = join(WORKSPACE_ROOT, 'libs', 'simulators', 'fixtures
  */
 export function pipelineProcessStack(options: PipelineStackOptions): ProcessStack {
   const { namespace } = options;
-  return new ProcessStack({
-    LINEBACKER_DATABASE_URL: options.databaseUrl,
-    LINEBACKER_AMQP_URL: options.amqpUrl,
-    LINEBACKER_NAMESPACE: namespace,
-    LINEBACKER_INTERFACE_AMQP_URL: options.amqpUrl,
-    LINEBACKER_INTERFACE_REQUEST_QUEUE: `${namespace}.backup-interface.requests`,
-    LINEBACKER_INTERFACE_REPLY_QUEUE: `${namespace}.backup-interface.replies`,
-    LINEBACKER_HEALTH_PORT: '0',
-    LINEBACKER_HTTP_PORT: '0',
-    LINEBACKER_SIM_JOBS_PORT: '0',
-    LINEBACKER_SIM_INTERFACE_PORT: '0',
-    LINEBACKER_SIM_JOBS_FILE: JOBS_FIXTURE,
-    // A dozen processes at the default 10 connections each would exhaust PostgreSQL's
-    // default 100, shared with whatever else runs on the server.
-    LINEBACKER_DB_POOL_SIZE: '4',
-    ...options.env,
-  });
+  return new ProcessStack(
+    {
+      LINEBACKER_DATABASE_URL: options.databaseUrl,
+      LINEBACKER_AMQP_URL: options.amqpUrl,
+      LINEBACKER_NAMESPACE: namespace,
+      LINEBACKER_INTERFACE_AMQP_URL: options.amqpUrl,
+      LINEBACKER_INTERFACE_REQUEST_QUEUE: `${namespace}.backup-interface.requests`,
+      LINEBACKER_INTERFACE_REPLY_QUEUE: `${namespace}.backup-interface.replies`,
+      LINEBACKER_HEALTH_PORT: '0',
+      LINEBACKER_HTTP_PORT: '0',
+      LINEBACKER_SIM_JOBS_PORT: '0',
+      LINEBACKER_SIM_INTERFACE_PORT: '0',
+      LINEBACKER_SIM_JOBS_FILE: JOBS_FIXTURE,
+      // A dozen processes at the default 10 connections each would exhaust PostgreSQL's
+      // default 100, shared with whatever else runs on the server.
+      LINEBACKER_DB_POOL_SIZE: '4',
+      ...options.env,
+    },
+    options.bundleRoot,
+  );
 }
 
 /** The address a started process logged on its `listening` line. */

@@ -34,7 +34,11 @@ export class ProcessStack {
   readonly processes: StackProcess[] = [];
   private readonly counters = new Map<string, number>();
 
-  constructor(private baseEnv: Record<string, string>) {}
+  /** `bundleRoot`: where the app bundles are (default `dist/apps`). */
+  constructor(
+    private baseEnv: Record<string, string>,
+    private readonly bundleRoot?: string,
+  ) {}
 
   /** Adds to the environment of every instance started from now on (e.g. a simulator's URL). */
   extendEnv(env: Record<string, string>): void {
@@ -49,11 +53,11 @@ export class ProcessStack {
     const index = (this.counters.get(app) ?? 0) + 1;
     this.counters.set(app, index);
     const name = `${app}#${index}`;
-    const handle = startBundle(app, {
-      ...this.baseEnv,
-      LINEBACKER_INSTANCE_ID: name,
-      ...env,
-    });
+    const handle = startBundle(
+      app,
+      { ...this.baseEnv, LINEBACKER_INSTANCE_ID: name, ...env },
+      this.bundleRoot,
+    );
     const started: StackProcess = { app, name, handle, stopRequested: false };
     this.processes.push(started);
     const exitedEarly = handle.exited.then((code) => {
@@ -67,8 +71,8 @@ export class ProcessStack {
   }
 
   /** Starts `count` instances of one app side by side and waits until all are ready. */
-  startMany(app: string, count: number, env: Record<string, string> = {}) {
-    return Promise.all(Array.from({ length: count }, () => this.start(app, env)));
+  startMany(app: string, count: number, env: Record<string, string> = {}, readyTimeoutMs?: number) {
+    return Promise.all(Array.from({ length: count }, () => this.start(app, env, readyTimeoutMs)));
   }
 
   /** The instances of `app` (or of every app) that have not exited. */

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { check, type ChaosReport, type Observation } from './checker';
@@ -19,7 +19,7 @@ import { PrivateRabbitMq } from './private-rabbitmq';
 import { ReplyCopier } from './replies';
 import { sleep } from './run-command';
 import { planSchedule, type FaultKind, type PlannedFault } from './schedule';
-import { Supervisor } from './supervisor';
+import { snapshotBundles, Supervisor } from './supervisor';
 import { CHAOS_JOBS, runWorkload } from './workload';
 
 /** A bug planted on purpose to show the checker catches it. */
@@ -114,8 +114,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const databaseUrl = await postgres.createDatabase('linebacker_chaos');
     log(`PostgreSQL on ${postgres.port}, RabbitMQ ${rabbit.node} on ${rabbit.port}`);
 
-    const supervisor = await Supervisor.start(
+    const bundleRoot = snapshotBundles(join(options.outDir, 'bundles'));
+    cleanups.push(async () => rmSync(bundleRoot, { recursive: true, force: true }));
+    const supervisor = await Supervisor.create(
       {
+        bundleRoot,
         databaseUrl,
         amqpUrl: rabbit.url,
         namespace: NAMESPACE,
@@ -127,6 +130,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       deriveRandom(options.seed, 'supervisor'),
     );
     cleanups.push(async () => void (await supervisor.stopAll()));
+    await supervisor.startAll();
     log(`${supervisor.stack.running().length} processes running`);
 
     const replies = new ReplyCopier(

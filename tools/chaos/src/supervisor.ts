@@ -1,5 +1,8 @@
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   listeningAddress,
+  WORKSPACE_ROOT,
   PIPELINE_WORKER_APPS,
   pipelineProcessStack,
   type ProcessStack,
@@ -10,6 +13,22 @@ import { freePort, sleep } from './run-command';
 
 /** Every app of the pipeline the supervisor runs several instances of. */
 export const SUPERVISED_APPS = ['http-receiver', ...PIPELINE_WORKER_APPS] as const;
+
+const SIMULATOR_APPS = ['sim-backup-job-service', 'sim-backup-interface'] as const;
+
+/** Under a loaded machine a dozen processes booting at once take a while to get ready. */
+const READY_TIMEOUT_MS = 180_000;
+
+/**
+ * Copies every app bundle under `dir` (inside the workspace, so `node_modules` still
+ * resolves): a rebuild of `dist/` by someone else mid-run cannot break a restart.
+ */
+export function snapshotBundles(dir: string): string {
+  for (const app of [...SUPERVISED_APPS, ...SIMULATOR_APPS]) {
+    cpSync(join(WORKSPACE_ROOT, 'dist', 'apps', app), join(dir, app), { recursive: true });
+  }
+  return dir;
+}
 
 /** A process that exited without anyone asking it to. */
 export interface SelfCrash {
@@ -29,6 +48,8 @@ export interface SupervisorOptions {
   /** Apps started with 0 instances (the planted `no-recovery` bug leaves out recovery). */
   leaveOut?: readonly string[];
   env: Record<string, string>;
+  /** A copy of the app bundles (see `snapshotBundles`). */
+  bundleRoot: string;
   log(message: string): void;
 }
 
@@ -60,6 +81,7 @@ export class Supervisor {
       databaseUrl: options.databaseUrl,
       amqpUrl: options.amqpUrl,
       namespace: options.namespace,
+      bundleRoot: options.bundleRoot,
       env: {
         ...options.env,
         LINEBACKER_SIM_JOBS_PORT: String(simPorts.jobs),
@@ -68,22 +90,18 @@ export class Supervisor {
     });
   }
 
-  /** Starts the simulators, the receivers (the first migrates) and every worker. */
-  static async start(options: SupervisorOptions, random: Random): Promise<Supervisor> {
-    const supervisor = new Supervisor(options, random, {
-      jobs: await freePort(),
-      iface: await freePort(),
-    });
-    await supervisor.startAll();
-    return supervisor;
+  /** A supervisor with nothing started yet (register its `stopAll` before `startAll`). */
+  static async create(options: SupervisorOptions, random: Random): Promise<Supervisor> {
+    return new Supervisor(options, random, { jobs: await freePort(), iface: await freePort() });
   }
 
-  private async startAll(): Promise<void> {
+  /** Starts the simulators, the receivers (the first migrates) and every worker. */
+  async startAll(): Promise<void> {
     const { stack, options } = this;
     const [jobs, iface] = await Promise.all([
-      stack.start('sim-backup-job-service'),
-      stack.start('sim-backup-interface'),
-      stack.start('http-receiver', { LINEBACKER_RUN_MIGRATIONS: 'true' }),
+      stack.start('sim-backup-job-service', {}, READY_TIMEOUT_MS),
+      stack.start('sim-backup-interface', {}, READY_TIMEOUT_MS),
+      stack.start('http-receiver', { LINEBACKER_RUN_MIGRATIONS: 'true' }, READY_TIMEOUT_MS),
     ]);
     this.jobServiceUrl = listeningAddress(jobs);
     this.interfaceUrl = listeningAddress(iface);
@@ -92,9 +110,11 @@ export class Supervisor {
       const wanted = options.leaveOut?.includes(app) ? 0 : options.instances;
       return [app, app === 'http-receiver' ? wanted - 1 : wanted] as const;
     });
-    for (const [app, count] of counts) {
-      if (count > 0) await stack.startMany(app, count);
-    }
+    await Promise.all(
+      counts.map(([app, count]) =>
+        count > 0 ? stack.startMany(app, count, {}, READY_TIMEOUT_MS) : [],
+      ),
+    );
     for (const p of stack.processes) this.seen.add(p);
     this.watcher = setInterval(() => this.watch(), 250);
   }
@@ -149,7 +169,7 @@ export class Supervisor {
   private async startWithRetry(app: string): Promise<void> {
     for (let attempt = 1; !this.stopping; attempt++) {
       try {
-        const started = await this.stack.start(app);
+        const started = await this.stack.start(app, {}, READY_TIMEOUT_MS);
         this.seen.add(started);
         return;
       } catch (error) {

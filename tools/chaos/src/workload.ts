@@ -107,7 +107,12 @@ export async function postOperation(
       endedAt: Date.now(),
       status: -1,
       outcome: name === 'TimeoutError' ? 'timeout' : 'error',
-      error: String((error as Error).message ?? error),
+      // fetch's own message is just "fetch failed"; the cause says what the socket saw.
+      error:
+        `${String((error as Error).message ?? error)}: ${String((error as Error).cause ?? '')}`.slice(
+          0,
+          200,
+        ),
     };
   }
 }
