@@ -14,7 +14,7 @@ export interface BenchStack {
   receiverUrl: string;
   stack: ProcessStack;
   watched(): WatchedProcess[];
-  /** Stops every process; resolves with the deliveries handled per subscription (from the logs). */
+  /** Stops every process; resolves with the deliveries handled per subscription and outcome. */
   stop(): Promise<Record<string, number>>;
 }
 
@@ -52,7 +52,8 @@ export async function startLinebackerStack(
     for (const p of stack.processes) {
       for (const line of p.handle.lines) {
         if (line['message'] !== 'message handled' && line['message'] !== 'reply handled') continue;
-        const key = String(line['subscription']);
+        // By outcome too: duplicates show up as `already-done`, retries as `retried`.
+        const key = `${String(line['subscription'])} ${String(line['outcome'])}`;
         deliveries[key] = (deliveries[key] ?? 0) + 1;
       }
       // A batch of 20,000 leaves over 100,000 parsed lines per stack: let them go.
