@@ -34,7 +34,7 @@ const program = new Command()
   )
   .option('--seed <n>', 'seed of the fault schedule, the workload and the restarts', integer(0), 42)
   .option('--requests <n>', 'requests to post', integer(1), 2000)
-  .option('--rate <n>', 'requests per second', integer(1), 20)
+  .option('--rate <n>', 'requests per second', integer(1), 10)
   .option(
     '--faults <kinds>',
     `comma-separated fault kinds, "all" or "none" (${FAULT_KINDS.join(', ')})`,
@@ -95,6 +95,13 @@ async function main(): Promise<number> {
   };
   process.once('SIGINT', () => interrupt('SIGINT'));
   process.once('SIGTERM', () => interrupt('SIGTERM'));
+  // A harness bug must not leave a private broker, database and a dozen processes behind.
+  const crash = (error: unknown) => {
+    console.error('chaos harness failed:', error);
+    void runCleanups(log).finally(() => process.exit(2));
+  };
+  process.once('uncaughtException', crash);
+  process.once('unhandledRejection', crash);
   const result = await runChaos({
     seed: opts.seed,
     requests: opts.requests,

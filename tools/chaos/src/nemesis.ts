@@ -1,5 +1,5 @@
 import type { StackProcess } from '@linebacker/testing';
-import type { FaultKind, PlannedFault } from './schedule';
+import { FAULT_RESOURCE, type FaultKind, type FaultResource, type PlannedFault } from './schedule';
 import { sleep } from './run-command';
 import { SUPERVISED_APPS, type Supervisor } from './supervisor';
 
@@ -65,6 +65,8 @@ const putJobsFault = async (jobServiceUrl: string, fault: Record<string, unknown
 export class Nemesis {
   readonly records: FaultRecord[] = [];
   private readonly active = new Set<Promise<void>>();
+  /** The last fault on each resource: a fault waits for it (a slow restart overruns its plan). */
+  private readonly lastOn = new Map<FaultResource, Promise<void>>();
   private stopped = false;
   /** When the last fault healed (ms since the epoch). */
   lastHealAt = 0;
@@ -78,7 +80,12 @@ export class Nemesis {
       const wait = start + fault.atMs - Date.now();
       if (wait > 0) await this.sleepUnlessStopped(wait);
       if (this.stopped) return;
-      const running = this.inject(fault).finally(() => this.active.delete(running));
+      const resource = FAULT_RESOURCE[fault.kind];
+      const previous = resource === 'process' ? undefined : this.lastOn.get(resource);
+      const running = (previous ?? Promise.resolve())
+        .then(() => (this.stopped ? undefined : this.inject(fault)))
+        .finally(() => this.active.delete(running));
+      if (resource !== 'process') this.lastOn.set(resource, running);
       this.active.add(running);
     }
   }

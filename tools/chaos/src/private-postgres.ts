@@ -62,7 +62,8 @@ export class PrivatePostgres {
 
   /** Creates a database. */
   async createDatabase(name: string): Promise<string> {
-    const admin = new Client({ connectionString: this.url() });
+    const admin = new Client({ connectionString: this.url(), connectionTimeoutMillis: 10_000 });
+    admin.on('error', () => undefined);
     await admin.connect();
     try {
       await admin.query(`CREATE DATABASE ${name}`);
@@ -89,7 +90,8 @@ export class PrivatePostgres {
 
   /** Terminates every backend connected to `database` (the apps see dropped connections). */
   async terminateBackends(database: string): Promise<number> {
-    const admin = new Client({ connectionString: this.url() });
+    const admin = new Client({ connectionString: this.url(), connectionTimeoutMillis: 10_000 });
+    admin.on('error', () => undefined);
     await admin.connect();
     try {
       const { rows } = await admin.query<{ n: number }>(

@@ -42,6 +42,7 @@ export class ReplyCopier {
   async inject(count: number, lateMs: number): Promise<string> {
     // A client per call: the nemesis restarts the database between calls.
     const db = new Client({ connectionString: this.databaseUrl, connectionTimeoutMillis: 3000 });
+    db.on('error', () => undefined);
     await db.connect();
     let rows: { id: string; storage: string; date: string }[];
     try {

@@ -83,6 +83,8 @@ export async function runCleanups(log: (message: string) => void): Promise<void>
 
 async function withDb<T>(url: string, use: (db: Client) => Promise<T>): Promise<T> {
   const db = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  // The nemesis restarts the server under this client; an unheard 'error' would kill the run.
+  db.on('error', () => undefined);
   await db.connect();
   try {
     return await use(db);
