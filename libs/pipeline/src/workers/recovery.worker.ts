@@ -18,7 +18,9 @@ export const recoveryConfigSchema: ConfigSchema<RecoverySettings> = {
   staleAfterMs: {
     env: 'LINEBACKER_RECOVERY_STALE_AFTER_MS',
     doc: 'a Received/Allowed request unchanged this long is re-driven',
-    default: 60000,
+    // Measured (docs/benchmarks.md): at 60 s, a queue backlog longer than a minute had
+    // recovery re-drive requests that were only waiting, adding duplicate work to the backlog.
+    default: 300000,
     parse: parse.integer(0),
   },
   sweepIntervalMs: {
