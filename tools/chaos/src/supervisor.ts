@@ -111,9 +111,9 @@ export class Supervisor {
       return [app, app === 'http-receiver' ? wanted - 1 : wanted] as const;
     });
     await Promise.all(
-      counts.map(([app, count]) =>
-        count > 0 ? stack.startMany(app, count, {}, READY_TIMEOUT_MS) : [],
-      ),
+      counts
+        .filter(([, count]) => count > 0)
+        .map(([app, count]) => stack.startMany(app, count, {}, READY_TIMEOUT_MS)),
     );
     for (const p of stack.processes) this.seen.add(p);
     this.watcher = setInterval(() => this.watch(), 250);
