@@ -35,7 +35,7 @@ describe('npm run bench at a tiny size', () => {
         '--output',
         output,
       ],
-      { encoding: 'utf8', timeout: 150_000 },
+      { encoding: 'utf8', timeout: 240_000 },
     );
     expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr }).toEqual({
       status: 0,
@@ -55,7 +55,7 @@ describe('npm run bench at a tiny size', () => {
       expect(run.database.xactCommit).toBeGreaterThan(0);
     }
     expect(run.stdout).toContain('### End to end');
-  }, 170_000);
+  }, 260_000);
 
   it('rejects a result file without end-to-end figures', () => {
     expect(

@@ -19,6 +19,11 @@ export class Cleanup {
     };
   }
 
+  /** True once the clean-up started: work still starting must undo itself. */
+  get closing(): boolean {
+    return this.running !== undefined;
+  }
+
   /** Runs every registered step, newest first; one failing step does not stop the others. */
   runAll(): Promise<void> {
     this.running ??= (async () => {

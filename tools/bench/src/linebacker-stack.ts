@@ -1,4 +1,5 @@
 import {
+  deleteBrokerNamespace,
   PIPELINE_WORKER_APPS,
   pipelineProcessStack,
   startPipeline,
@@ -45,6 +46,13 @@ export async function startLinebackerStack(
   } catch (error) {
     await stopStack();
     throw error;
+  }
+  if (cleanup.closing) {
+    // Ctrl-C while the stack was starting: the clean-up already removed the namespace, which
+    // the instances started since then declared again.
+    await stack.stopAll(5_000);
+    await deleteBrokerNamespace(environment.amqpUrl, environment.namespace);
+    throw new Error('interrupted while starting');
   }
   const stop = async (): Promise<Record<string, number>> => {
     await stopStack();
