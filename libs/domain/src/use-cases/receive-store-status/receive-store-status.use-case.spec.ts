@@ -1,6 +1,8 @@
 import type { RequestStatus } from '../../backup-request/request-status';
 import {
   BackupJobNotFoundError,
+  DependencyFailedError,
+  DependencyUnavailableError,
   IllegalTransitionError,
   RequestNotFoundError,
 } from '../../errors/domain-errors';
@@ -30,6 +32,27 @@ describe('receiveStoreStatus', () => {
 
   beforeEach(() => {
     p = createInMemoryPipeline();
+  });
+
+  describe('a Succeeded reply while the job service fails', () => {
+    it('is reported unavailable, so it waits for the service instead of spending its attempts', async () => {
+      const id = await requestInStatus(p, 'Sent');
+      p.jobs.failWith(new DependencyFailedError('backup job service', 'answered HTTP 503'));
+      const failure = await reply(id).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(DependencyUnavailableError);
+      expect(failure).toMatchObject({ kind: 'unavailable', code: 'DependencyUnavailable' });
+      expect((failure as Error).message).toContain('answered HTTP 503');
+      expect(await p.requests.findById(id)).toMatchObject({ statusTypeCode: 'Sent' });
+
+      p.jobs.recover();
+      expect(await reply(id)).toMatchObject({ outcome: 'applied', to: 'Succeeded' });
+    });
+
+    it('keeps a permanent answer permanent (a job the service no longer knows)', async () => {
+      const id = await requestInStatus(p, 'Sent');
+      p.jobs.failWith(new BackupJobNotFoundError('job-x'));
+      await expect(reply(id)).rejects.toBeInstanceOf(BackupJobNotFoundError);
+    });
   });
 
   describe('a Succeeded reply', () => {

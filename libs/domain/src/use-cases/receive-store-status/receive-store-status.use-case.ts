@@ -1,7 +1,11 @@
 import { backupFromReply } from '../../backup/backup';
 import { clipText, REQUEST_LIMITS } from '../../backup-request/backup-request';
 import { transition } from '../../backup-request/state-machine';
-import { BackupJobNotFoundError } from '../../errors/domain-errors';
+import {
+  BackupJobNotFoundError,
+  DependencyFailedError,
+  DependencyUnavailableError,
+} from '../../errors/domain-errors';
 import type { Clock, IdGenerator } from '../../ports/clock.port';
 import type { BackupJobService } from '../../ports/external.port';
 import type { BackupRequestRepository } from '../../ports/backup-request.repository';
@@ -42,7 +46,7 @@ export async function receiveStoreStatus(
     if (result.outcome === 'illegal') throw result.error;
     let backup;
     if (result.to === 'Succeeded') {
-      const job = await deps.jobs.findJob(request.backupJobId);
+      const job = await findJobWaitingOutFailures(deps.jobs, request.backupJobId);
       if (job === null) throw new BackupJobNotFoundError(request.backupJobId);
       backup = backupFromReply(deps.ids.newId(), request, job, reply);
     }
@@ -50,4 +54,26 @@ export async function receiveStoreStatus(
     const replyMessageText = clipText(reply.messageText, REQUEST_LIMITS.replyMessageTextMax);
     return moveDecision(request, result, cause, { patch: { replyMessageText }, backup });
   });
+}
+
+/**
+ * Reads the job for a reply. A reply cannot be asked for again, and recovery never re-drives a
+ * `Sent` request (that would send it to the interface twice), so a dead-lettered reply would
+ * leave its request in `Sent` for good. A failing job service (5xx, timeouts) is therefore
+ * reported as unavailable: the reply is retried without using up its attempts, and the
+ * subscription pauses, until the service answers again (SPEC §5.1: given the dependencies
+ * come back, every request ends).
+ */
+async function findJobWaitingOutFailures(jobs: BackupJobService, backupJobId: string) {
+  try {
+    return await jobs.findJob(backupJobId);
+  } catch (error) {
+    if (!(error instanceof DependencyFailedError)) throw error;
+    const dependency = String(error.details['dependency'] ?? 'backup job service');
+    throw new DependencyUnavailableError(
+      dependency,
+      `failing (${error.message}); the reply waits until it answers`,
+      error,
+    );
+  }
 }
