@@ -31,6 +31,21 @@ describe('InterfaceSimulator', () => {
     expect(sim.attemptsByRequest()).toEqual({ a: 2, b: 1 });
   });
 
+  it('answers a request again when its first reply could not be sent (the delivery returns)', async () => {
+    const replies: StoreStatusReply[] = [];
+    let brokerDown = true;
+    const sim = new InterfaceSimulator({ replyDelayMs: 0, failedShare: 0 }, async (r) => {
+      if (brokerDown) throw new Error('reply channel closed');
+      replies.push(r);
+    });
+    await expect(sim.handle(request('a'), 'a')).rejects.toThrow('reply channel closed');
+    brokerDown = false;
+    await sim.handle(request('a'), 'a');
+    await sim.handle(request('a'), 'a');
+    expect(replies.map((r) => r.backupRequestId)).toEqual(['a']);
+    expect(sim.stats()).toMatchObject({ attempts: 3, distinctRequests: 1, duplicateAttempts: 2 });
+  });
+
   it('flags a message id that is not the request id', async () => {
     const sim = new InterfaceSimulator({ replyDelayMs: 0, failedShare: 0 }, async () => undefined);
     await sim.handle(request('a'), 'something-else');

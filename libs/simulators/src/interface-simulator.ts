@@ -43,6 +43,8 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  */
 export class InterfaceSimulator {
   private readonly seen = new Map<string, number>();
+  /** Ids whose reply went out: only these make a later delivery a duplicate to drop. */
+  private readonly answered = new Set<string>();
   private readonly counts: InterfaceSimulatorStats = {
     attempts: 0,
     distinctRequests: 0,
@@ -65,15 +67,15 @@ export class InterfaceSimulator {
     const key = messageId ?? request.backupRequestId;
     const previous = this.seen.get(key) ?? 0;
     this.seen.set(key, previous + 1);
-    if (previous > 0) {
-      this.counts.duplicateAttempts += 1;
-      if (!this.options.replyToDuplicates) return;
-    } else {
-      this.counts.distinctRequests += 1;
-    }
+    if (previous > 0) this.counts.duplicateAttempts += 1;
+    else this.counts.distinctRequests += 1;
+    // Like an interface that deduplicates what it has done: a request whose reply could not
+    // be sent (the delivery comes back) is answered when it returns, not dropped.
+    if (this.answered.has(key) && !this.options.replyToDuplicates) return;
     if (this.options.replyDelayMs > 0) await sleep(this.options.replyDelayMs);
     const reply = this.replyFor(request);
     await this.sendReply(reply);
+    this.answered.add(key);
     this.counts.replies += 1;
     if (reply.resultTypeCode === 'Succeeded') this.counts.succeeded += 1;
     else this.counts.failed += 1;
