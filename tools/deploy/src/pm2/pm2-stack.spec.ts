@@ -186,23 +186,29 @@ describe('the PM2 ecosystem', () => {
 
   it('scales a stage with `pm2 scale`: the new instance takes the next health port', async () => {
     await pm2.run(['scale', 'check-allowed', '3']);
+    let seen = '';
     const scaled = await eventually(
       'a third check-allowed online',
       async () => {
         const instances = (await pm2.list()).filter((p) => p.name === 'check-allowed');
+        seen = instances.map((p) => p.pm2_env.status).join(', ');
         return instances.length === 3 && instances.every((p) => p.pm2_env.status === 'online')
           ? instances
           : undefined;
       },
-      60_000,
-    );
+      // A new instance connects, declares the topology and attaches its consumers before it
+      // reports ready; on a busy CI machine that once took longer than a minute.
+      150_000,
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)} (check-allowed instances: ${seen})`);
+    });
     const ports = scaled
       .map((p) => Number(p.pm2_env.env?.['LINEBACKER_HEALTH_PORT']))
       .sort((a, b) => a - b);
     expect(ports).toEqual([base + 10, base + 11, base + 12]);
     const ready = await fetch(`http://127.0.0.1:${base + 12}/readyz`);
     expect(ready.status).toBe(200);
-  }, 90_000);
+  }, 180_000);
 
   it('stops an app gracefully on `pm2 stop`: each instance logs its stop and exits 0', async () => {
     await pm2.run(['stop', 'notifier']);
