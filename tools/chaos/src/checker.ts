@@ -150,11 +150,15 @@ function duplicateCauses(window: SendWindow | undefined, faults: readonly FaultR
     .map((f) => f.kind);
 }
 
-/** Calls made (start to answer) wholly inside one of `windows`, shifted in by `graceMs`. */
+/**
+ * Calls made (start to answer) wholly inside one of `windows`, its start shifted in by
+ * `graceMs` and its end by `endGraceMs`.
+ */
 function callsInside(
   history: readonly HistoryEntry[],
   windows: readonly FaultRecord[],
   graceMs: number,
+  endGraceMs = 0,
 ): HistoryEntry[] {
   // A call whose connection broke without any answer is indeterminate (Jepsen's :info):
   // it is counted in `calls`, not judged here. A timeout is judged: it is a hang.
@@ -162,12 +166,17 @@ function callsInside(
     (h) =>
       h.valid &&
       h.outcome !== 'error' &&
-      windows.some((w) => h.startedAt >= w.startedAt + graceMs && h.endedAt <= w.healedAt),
+      windows.some(
+        (w) => h.startedAt >= w.startedAt + graceMs && h.endedAt <= w.healedAt - endGraceMs,
+      ),
   );
 }
 
 const overlaps = (a: FaultRecord, h: HistoryEntry, slackMs: number) =>
   a.startedAt <= h.endedAt + slackMs && a.healedAt + slackMs >= h.startedAt;
+
+/** How long before the recorded heal of a database restart PostgreSQL may already answer. */
+const DB_RESTART_END_GRACE_MS = 2000;
 
 /** Intake under outages: 202 while only the broker is down; a quick 503 while the database is. */
 function intakeChecks(o: Observation): ChaosReport['intake'] {
@@ -191,8 +200,9 @@ function intakeChecks(o: Observation): ChaosReport['intake'] {
     if (h.status !== 202)
       violations.push(`op ${h.op}: ${h.outcome} (${h.status}) while only the broker was down`);
   }
-  // The pool needs a moment to notice the server is gone.
-  const duringDb = callsInside(o.history, dbDown, 1000).filter(
+  // The pool needs a moment to notice the server is gone; and the server accepts connections
+  // again a moment before the restart command returns and the harness records the heal.
+  const duringDb = callsInside(o.history, dbDown, 1000, DB_RESTART_END_GRACE_MS).filter(
     (h) =>
       !o.faults.some(
         (f) =>
