@@ -45,6 +45,8 @@ export class InterfaceSimulator {
   private readonly seen = new Map<string, number>();
   /** Ids whose reply went out: only these make a later delivery a duplicate to drop. */
   private readonly answered = new Set<string>();
+  /** Ids being answered now: a copy arriving meanwhile is a duplicate too. */
+  private readonly answering = new Set<string>();
   private readonly counts: InterfaceSimulatorStats = {
     attempts: 0,
     distinctRequests: 0,
@@ -71,10 +73,18 @@ export class InterfaceSimulator {
     else this.counts.distinctRequests += 1;
     // Like an interface that deduplicates what it has done: a request whose reply could not
     // be sent (the delivery comes back) is answered when it returns, not dropped.
-    if (this.answered.has(key) && !this.options.replyToDuplicates) return;
-    if (this.options.replyDelayMs > 0) await sleep(this.options.replyDelayMs);
-    const reply = this.replyFor(request);
-    await this.sendReply(reply);
+    // If the reply being sent fails, that delivery comes back and is answered then.
+    const done = this.answered.has(key) || this.answering.has(key);
+    if (done && !this.options.replyToDuplicates) return;
+    this.answering.add(key);
+    let reply: StoreStatusReply;
+    try {
+      if (this.options.replyDelayMs > 0) await sleep(this.options.replyDelayMs);
+      reply = this.replyFor(request);
+      await this.sendReply(reply);
+    } finally {
+      this.answering.delete(key);
+    }
     this.answered.add(key);
     this.counts.replies += 1;
     if (reply.resultTypeCode === 'Succeeded') this.counts.succeeded += 1;
