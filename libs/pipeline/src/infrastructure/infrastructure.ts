@@ -11,7 +11,6 @@ import {
   type MessageBusObserver,
 } from '@linebacker/messaging';
 import {
-  openDataSource,
   persistenceConfig,
   runMigrations,
   TypeormBackupRepository,
@@ -19,11 +18,12 @@ import {
   TypeormOutboxStore,
   type DataSource,
 } from '@linebacker/persistence';
-import { retryWithBackoff, type Logger, type ServiceMetrics } from '@linebacker/runtime';
+import type { Logger, ServiceMetrics } from '@linebacker/runtime';
 import type { PipelineConfig } from '../config/pipeline.config';
 import { PAYLOAD_SCHEMAS } from '../messages/payload-schemas';
 import { allSubscriptions } from '../workers/subscriptions';
 import { busObserver } from './bus-observer';
+import { openDatabaseWithRetries } from './open-database';
 
 /** The adapters one service instance shares: database, repositories, bus, outbox relay. */
 export interface Infrastructure {
@@ -54,13 +54,7 @@ async function connectDatabase(options: InfrastructureOptions): Promise<DataSour
     connectTimeoutMs: config.dbConnectTimeoutMs,
     statementTimeoutMs: config.dbStatementTimeoutMs,
   });
-  const dataSource = await retryWithBackoff(() => openDataSource(settings), {
-    attempts: config.startupAttempts,
-    initialDelayMs: 250,
-    maxDelayMs: 5000,
-    onRetry: (error, attempt, delayMs) =>
-      logger.warn('database not reachable yet', { attempt, delayMs, error: String(error) }),
-  });
+  const dataSource = await openDatabaseWithRetries(settings, config.startupAttempts, logger);
   if (config.runMigrations) {
     const applied = await runMigrations(dataSource);
     logger.info('migrations applied', { applied });

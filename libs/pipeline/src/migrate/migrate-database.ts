@@ -1,5 +1,6 @@
-import { openDataSource, persistenceConfig, runMigrations } from '@linebacker/persistence';
-import { retryWithBackoff, type Logger } from '@linebacker/runtime';
+import { persistenceConfig, runMigrations } from '@linebacker/persistence';
+import type { Logger } from '@linebacker/runtime';
+import { openDatabaseWithRetries } from '../infrastructure/open-database';
 import type { MigrateConfig } from '../config/app-config-schemas';
 
 /**
@@ -14,13 +15,7 @@ export async function migrateDatabase(config: MigrateConfig, logger: Logger): Pr
     connectTimeoutMs: config.dbConnectTimeoutMs,
     statementTimeoutMs: config.dbStatementTimeoutMs,
   });
-  const dataSource = await retryWithBackoff(() => openDataSource(settings), {
-    attempts: config.startupAttempts,
-    initialDelayMs: 250,
-    maxDelayMs: 5000,
-    onRetry: (error, attempt, delayMs) =>
-      logger.warn('database not reachable yet', { attempt, delayMs, error: String(error) }),
-  });
+  const dataSource = await openDatabaseWithRetries(settings, config.startupAttempts, logger);
   try {
     return await runMigrations(dataSource);
   } finally {
