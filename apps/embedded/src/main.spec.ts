@@ -49,7 +49,9 @@ describe('the embedded mode (npm start)', () => {
     const app = npmStart();
     try {
       const [, api] = await app.waitFor(/API\s+(http:\/\/\S+)\/api\/backup-requests/, 120_000);
-      expect(app.lines.join('\n')).toMatch(/curl -s -X POST/);
+      // The banner's lines arrive one by one: wait for the example line rather than assume it came
+      // in the same chunk as the address.
+      await app.waitFor(/curl -s -X POST/, 10_000);
       const posted = await fetch(`${api}/api/backup-requests`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
