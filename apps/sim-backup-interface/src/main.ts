@@ -23,9 +23,29 @@ void runService({
       (reply) => replies.sendJson(reply, `${reply.backupRequestId}:reply`),
     );
     // Each request is acked only after its reply was confirmed: a crash means redelivery.
+    // One line per request and per failed delivery, so a chaos run can follow every request.
     const requests = new AmqpExternalQueueConsumer(
-      { url: config.amqpUrl, queue: config.requestQueue, prefetch: config.prefetch },
-      (message) => simulator.handle(parseInterfaceRequest(message.body), message.messageId),
+      {
+        url: config.amqpUrl,
+        queue: config.requestQueue,
+        prefetch: config.prefetch,
+        observer: {
+          onMessage: (report) => {
+            if (report.outcome !== 'ok') logger.warn('request not settled', { ...report });
+          },
+          onConnectionChange: (state, reason) => logger.info(`broker ${state}`, { reason }),
+        },
+      },
+      async (message) => {
+        const request = parseInterfaceRequest(message.body);
+        const outcome = await simulator.handle(request, message.messageId);
+        logger.info(outcome === 'answered' ? 'request answered' : 'duplicate dropped', {
+          requestId: request.backupRequestId,
+          messageId: message.messageId,
+          redelivered: message.redelivered,
+        });
+        return { requestId: request.backupRequestId };
+      },
     );
     await requests.start();
     const app = buildInterfaceSimulatorApp(simulator);

@@ -46,6 +46,37 @@ describe('InterfaceSimulator', () => {
     expect(sim.stats()).toMatchObject({ attempts: 3, distinctRequests: 1, duplicateAttempts: 2 });
   });
 
+  it('drops a copy arriving while the same request is answered once that reply went out', async () => {
+    const replies: StoreStatusReply[] = [];
+    const sim = new InterfaceSimulator(
+      { replyDelayMs: 20, failedShare: 0 },
+      async (r) => void replies.push(r),
+    );
+    const outcomes = await Promise.all([
+      sim.handle(request('a'), 'a'),
+      sim.handle(request('a'), 'a'),
+    ]);
+    expect(outcomes).toEqual(['answered', 'duplicate']);
+    expect(replies).toHaveLength(1);
+  });
+
+  it('answers a copy that arrived while the first reply was failing (the first delivery may never return)', async () => {
+    const replies: StoreStatusReply[] = [];
+    let failNext = true;
+    const sim = new InterfaceSimulator({ replyDelayMs: 20, failedShare: 0 }, async (r) => {
+      if (failNext) {
+        failNext = false;
+        throw new Error('reply channel closed');
+      }
+      replies.push(r);
+    });
+    const first = sim.handle(request('a'), 'a');
+    const copy = sim.handle(request('a'), 'a');
+    await expect(first).rejects.toThrow('reply channel closed');
+    await expect(copy).resolves.toBe('answered');
+    expect(replies.map((r) => r.backupRequestId)).toEqual(['a']);
+  });
+
   it('flags a message id that is not the request id', async () => {
     const sim = new InterfaceSimulator({ replyDelayMs: 0, failedShare: 0 }, async () => undefined);
     await sim.handle(request('a'), 'something-else');

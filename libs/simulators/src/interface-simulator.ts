@@ -45,8 +45,8 @@ export class InterfaceSimulator {
   private readonly seen = new Map<string, number>();
   /** Ids whose reply went out: only these make a later delivery a duplicate to drop. */
   private readonly answered = new Set<string>();
-  /** Ids being answered now: a copy arriving meanwhile is a duplicate too. */
-  private readonly answering = new Set<string>();
+  /** Ids being answered now, each with whether its reply went out once that is known. */
+  private readonly answering = new Map<string, Promise<boolean>>();
   private readonly counts: InterfaceSimulatorStats = {
     attempts: 0,
     distinctRequests: 0,
@@ -62,8 +62,14 @@ export class InterfaceSimulator {
     private readonly sendReply: ReplySender,
   ) {}
 
-  /** Takes one request delivered with the given AMQP message id. */
-  async handle(request: InterfaceRequest, messageId: string | undefined): Promise<void> {
+  /**
+   * Takes one request delivered with the given AMQP message id; says whether it was answered
+   * or dropped as a duplicate (the transport logs it, so a run can follow every request).
+   */
+  async handle(
+    request: InterfaceRequest,
+    messageId: string | undefined,
+  ): Promise<'answered' | 'duplicate'> {
     this.counts.attempts += 1;
     if (messageId !== request.backupRequestId) this.counts.mismatchedMessageIds += 1;
     const key = messageId ?? request.backupRequestId;
@@ -71,24 +77,33 @@ export class InterfaceSimulator {
     this.seen.set(key, previous + 1);
     if (previous > 0) this.counts.duplicateAttempts += 1;
     else this.counts.distinctRequests += 1;
-    // Like an interface that deduplicates what it has done: a request whose reply could not
-    // be sent (the delivery comes back) is answered when it returns, not dropped.
-    // If the reply being sent fails, that delivery comes back and is answered then.
-    const done = this.answered.has(key) || this.answering.has(key);
-    if (done && !this.options.replyToDuplicates) return;
-    this.answering.add(key);
+    // Like an interface that deduplicates what it has done: only a request whose reply went
+    // out makes a later copy a duplicate. A copy arriving while the same request is being
+    // answered waits for that answer, then is dropped if the reply went out and answered if
+    // it did not (the failed delivery may never come back: a put-back copy replaced it).
+    if (!this.options.replyToDuplicates) {
+      for (let inFlight = this.answering.get(key); inFlight; inFlight = this.answering.get(key))
+        await inFlight;
+      if (this.answered.has(key)) return 'duplicate';
+    }
+    let settle: (sent: boolean) => void = () => undefined;
+    this.answering.set(key, new Promise<boolean>((resolve) => (settle = resolve)));
     let reply: StoreStatusReply;
+    let sent = false;
     try {
       if (this.options.replyDelayMs > 0) await sleep(this.options.replyDelayMs);
       reply = this.replyFor(request);
       await this.sendReply(reply);
+      sent = true;
     } finally {
       this.answering.delete(key);
+      if (sent) this.answered.add(key);
+      settle(sent);
     }
-    this.answered.add(key);
     this.counts.replies += 1;
     if (reply.resultTypeCode === 'Succeeded') this.counts.succeeded += 1;
     else this.counts.failed += 1;
+    return 'answered';
   }
 
   /** The reply this simulator gives a request (pure apart from the clock). */
