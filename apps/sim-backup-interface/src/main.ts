@@ -38,7 +38,7 @@ void runService({
       },
       async (message) => {
         const request = parseInterfaceRequest(message.body);
-        const outcome = await simulator.handle(request, message.messageId);
+        const outcome = await simulator.handle(request, message.messageId, message.redelivered);
         logger.info(outcome === 'answered' ? 'request answered' : 'duplicate dropped', {
           requestId: request.backupRequestId,
           messageId: message.messageId,

@@ -77,6 +77,20 @@ describe('InterfaceSimulator', () => {
     expect(replies.map((r) => r.backupRequestId)).toEqual(['a']);
   });
 
+  it('counts a delivery its own consumers had before as its own redelivery, not an attempt', async () => {
+    const sim = new InterfaceSimulator({ replyDelayMs: 0, failedShare: 0 }, async () => undefined);
+    await sim.handle(request('a'), 'a');
+    await sim.handle(request('a'), 'a', true);
+    await sim.handle(request('b'), 'b', true); // first seen as a redelivery: still an attempt
+    expect(sim.stats()).toMatchObject({
+      attempts: 2,
+      ownRedeliveries: 1,
+      distinctRequests: 2,
+      duplicateAttempts: 0,
+    });
+    expect(sim.attemptsByRequest()).toEqual({ a: 1, b: 1 });
+  });
+
   it('flags a message id that is not the request id', async () => {
     const sim = new InterfaceSimulator({ replyDelayMs: 0, failedShare: 0 }, async () => undefined);
     await sim.handle(request('a'), 'something-else');

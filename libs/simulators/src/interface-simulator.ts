@@ -14,7 +14,13 @@ export interface InterfaceSimulatorOptions {
 
 /** What the simulator has seen, for tests, the chaos checker and the benchmark. */
 export interface InterfaceSimulatorStats {
+  /** Requests linebacker sent: first deliveries (a copy linebacker sent twice counts twice). */
   attempts: number;
+  /**
+   * Deliveries the simulator's own consumers had before (its reply failed or it was frozen
+   * holding them): the interface's retries, not linebacker's, so not attempts.
+   */
+  ownRedeliveries: number;
   distinctRequests: number;
   /** Attempts whose message id had been seen before. */
   duplicateAttempts: number;
@@ -49,6 +55,7 @@ export class InterfaceSimulator {
   private readonly answering = new Map<string, Promise<boolean>>();
   private readonly counts: InterfaceSimulatorStats = {
     attempts: 0,
+    ownRedeliveries: 0,
     distinctRequests: 0,
     duplicateAttempts: 0,
     mismatchedMessageIds: 0,
@@ -69,14 +76,20 @@ export class InterfaceSimulator {
   async handle(
     request: InterfaceRequest,
     messageId: string | undefined,
+    redelivered = false,
   ): Promise<'answered' | 'duplicate'> {
-    this.counts.attempts += 1;
-    if (messageId !== request.backupRequestId) this.counts.mismatchedMessageIds += 1;
     const key = messageId ?? request.backupRequestId;
     const previous = this.seen.get(key) ?? 0;
-    this.seen.set(key, previous + 1);
-    if (previous > 0) this.counts.duplicateAttempts += 1;
-    else this.counts.distinctRequests += 1;
+    // A redelivery of a request never seen (this process started after its first delivery)
+    // still counts, so no request goes uncounted.
+    if (redelivered && previous > 0) this.counts.ownRedeliveries += 1;
+    else {
+      this.counts.attempts += 1;
+      if (messageId !== request.backupRequestId) this.counts.mismatchedMessageIds += 1;
+      this.seen.set(key, previous + 1);
+      if (previous > 0) this.counts.duplicateAttempts += 1;
+      else this.counts.distinctRequests += 1;
+    }
     // Like an interface that deduplicates what it has done: only a request whose reply went
     // out makes a later copy a duplicate. A copy arriving while the same request is being
     // answered waits for that answer, then is dropped if the reply went out and answered if
@@ -142,7 +155,7 @@ export class InterfaceSimulator {
     return { ...this.counts };
   }
 
-  /** How many attempts each request id got (for checkers). */
+  /** How many attempts (first deliveries) each request id got (for checkers). */
   attemptsByRequest(): Record<string, number> {
     return Object.fromEntries(this.seen);
   }

@@ -46,6 +46,8 @@ export interface Observation {
   interfaceAttempts: Readonly<Record<string, number>>;
   /** Interface attempts whose message id differed from the request id. */
   mismatchedMessageIds: number;
+  /** Deliveries the simulator's own consumer had before (its retries, not linebacker's). */
+  interfaceOwnRedeliveries: number;
   /** Request ids the notifier logged an end state for. */
   notified: ReadonlySet<string>;
   /** Depth of every queue of the run's namespace after the drain. */
@@ -81,6 +83,8 @@ export interface ChaosReport {
     duplicateAttempts: number;
     duplicateRequests: number;
     mismatchedMessageIds: number;
+    /** The simulator's own retries of deliveries (reported, not judged). */
+    ownRedeliveries: number;
     /** Duplicated request ids by the faults that overlapped their send window. */
     explainedBy: Record<string, number>;
     unexplained: string[];
@@ -390,6 +394,7 @@ export function check(o: Observation): ChaosReport {
       duplicateAttempts: attempts - Object.keys(o.interfaceAttempts).length,
       duplicateRequests: duplicated.length,
       mismatchedMessageIds: o.mismatchedMessageIds,
+      ownRedeliveries: o.interfaceOwnRedeliveries,
       explainedBy,
       unexplained,
     },

@@ -13,7 +13,7 @@ export function formatReport(report: ChaosReport, seed: number, durationMs: numb
     `faults: ${json(report.faults)}`,
     `lost: ${report.lost.length}   phantom: ${report.phantom.length}   stuck (unanswered calls): ${report.stuck.length}`,
     `illegal or backwards transitions: ${report.illegalTransitions.length}   duplicate Backups: ${report.duplicateBackups.length}   missing notifications: ${report.missingNotifications.length}`,
-    `interface: ${i.attempts} attempts for ${i.distinctRequests} request ids; ${i.duplicateAttempts} duplicate attempts on ${i.duplicateRequests} ids (faults in their send window: ${json(i.explainedBy)}; unexplained: ${i.unexplained.length}); other message ids: ${i.mismatchedMessageIds}`,
+    `interface: ${i.attempts} attempts for ${i.distinctRequests} request ids; ${i.duplicateAttempts} duplicate attempts on ${i.duplicateRequests} ids (faults in their send window: ${json(i.explainedBy)}; unexplained: ${i.unexplained.length}); other message ids: ${i.mismatchedMessageIds}; the simulator's own redeliveries (not attempts): ${i.ownRedeliveries}`,
     `queues left non-empty: ${json(report.queues.nonEmpty)}; dead letters: ${report.queues.deadLetters.length} (unexplained: ${report.queues.unexplained.length})`,
     ...report.queues.deadLetters
       .slice(0, 10)

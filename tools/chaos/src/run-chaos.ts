@@ -262,7 +262,10 @@ async function observe(
     string,
     number
   >;
-  const stats = (await (await fetch(`${iface}/stats`)).json()) as { mismatchedMessageIds: number };
+  const stats = (await (await fetch(`${iface}/stats`)).json()) as {
+    mismatchedMessageIds: number;
+    ownRedeliveries: number;
+  };
   const queues = Object.fromEntries(
     Object.entries(await rabbit.queueDepths()).filter(([q]) => q.startsWith(`${NAMESPACE}.`)),
   );
@@ -283,6 +286,7 @@ async function observe(
       sendWindows: await readSendWindows(db, duplicated),
       interfaceAttempts: attempts,
       mismatchedMessageIds: stats.mismatchedMessageIds,
+      interfaceOwnRedeliveries: stats.ownRedeliveries,
       notified: notifiedRequestIds(supervisor.stack),
       queues,
       deadLetters,

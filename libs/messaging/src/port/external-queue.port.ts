@@ -4,6 +4,11 @@ export interface RawMessage {
   /** The AMQP `message_id` property, when the sender set one. */
   messageId?: string;
   headers: Record<string, unknown>;
+  /**
+   * This queue's consumers had the message before: the broker redelivered it (a consumer
+   * died holding it) or it is a copy a consumer put back after a failure. False only on a
+   * message's first delivery, so a receiver can tell the sender's repeats from its own.
+   */
   redelivered: boolean;
 }
 

@@ -14,6 +14,7 @@ export const HEADERS = {
   lastErrorCode: 'x-linebacker-last-error-code',
   lastReason: 'x-linebacker-last-reason',
   redeliveries: 'x-linebacker-redeliveries',
+  putBacks: 'x-linebacker-put-backs',
   replayedAt: 'x-linebacker-replayed-at',
   replayCount: 'x-linebacker-replay-count',
   parkedAt: 'x-linebacker-parked-at',

@@ -25,13 +25,15 @@ describe('RawQueueRunner', () => {
   let sent: Sent[];
   let reports: RawMessageReport[];
   let handled: number;
+  let seenRedelivered: boolean[];
   let failPutBack: boolean;
 
   const runner = (handler: () => Promise<void>, redeliveryLimit?: number) =>
     new RawQueueRunner({
       queue: 'replies',
-      handler: async () => {
+      handler: async (message) => {
         handled += 1;
+        seenRedelivered.push(message.redelivered);
         await handler();
       },
       handlerTimeoutMs: 1000,
@@ -56,6 +58,7 @@ describe('RawQueueRunner', () => {
     sent = [];
     reports = [];
     handled = 0;
+    seenRedelivered = [];
     failPutBack = false;
   });
 
@@ -105,10 +108,23 @@ describe('RawQueueRunner', () => {
       throw new TransientError('DatabaseDown', 'no connection');
     }, 2).handle(d, 'm1');
     expect(sent).toEqual([
-      { to: 'queue', headers: { [HEADERS.redeliveries]: 1 }, messageId: 'm1' },
+      {
+        to: 'queue',
+        headers: { [HEADERS.redeliveries]: 1, [HEADERS.putBacks]: 1 },
+        messageId: 'm1',
+      },
     ]);
     expect(d.log).toEqual(['ack']);
     expect(reports[0]).toMatchObject({ outcome: 'requeued', errorCode: 'DatabaseDown' });
+  });
+
+  it('tells the handler a put-back or counted copy is not a first delivery', async () => {
+    const handle = (headers: MessageHeaders) =>
+      runner(async () => undefined, 2).handle(delivery({ headers }), 'm1');
+    await handle({});
+    await handle({ [HEADERS.putBacks]: 1 });
+    await handle({ [HEADERS.redeliveries]: 1 });
+    expect(seenRedelivered).toEqual([false, true, true]);
   });
 
   it('requeues the original when the copy cannot be put back', async () => {

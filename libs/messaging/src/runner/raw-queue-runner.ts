@@ -75,7 +75,7 @@ export class RawQueueRunner {
         body: delivery.body,
         messageId,
         headers: delivery.headers,
-        redelivered: delivery.redelivered,
+        redelivered: delivery.redelivered || handedBack(delivery.headers),
       };
       const result = await withDeadline(
         (signal) => this.options.handler(raw, signal),
@@ -168,8 +168,12 @@ export class RawQueueRunner {
   ): Promise<boolean> {
     this.options.pauser.pause(reason);
     await this.options.pauser.switched();
+    const headers = {
+      ...withoutPublishId(delivery.headers),
+      [HEADERS.putBacks]: numericHeader(delivery.headers, HEADERS.putBacks) + 1,
+    };
     try {
-      await this.options.putBack(delivery.body, withoutPublishId(delivery.headers), messageId);
+      await this.options.putBack(delivery.body, headers, messageId);
     } catch {
       return delivery.requeue();
     }
@@ -193,6 +197,13 @@ export class RawQueueRunner {
       // An observer must never decide a message's fate.
     }
   }
+}
+
+/** A copy a runner put back (after a failure or a broker redelivery), not a first delivery. */
+function handedBack(headers: MessageHeaders): boolean {
+  return (
+    numericHeader(headers, HEADERS.putBacks) > 0 || numericHeader(headers, HEADERS.redeliveries) > 0
+  );
 }
 
 function describe(error: unknown): Pick<RawMessageReport, 'errorCode' | 'reason'> {

@@ -79,6 +79,7 @@ export function observationOf(specs: readonly JourneySpec[]): Observation {
     sendWindows: [],
     interfaceAttempts: attempts,
     mismatchedMessageIds: 0,
+    interfaceOwnRedeliveries: 0,
     notified,
     queues: { 'chaos.check-allowed.backup-request.received': 0 },
     deadLetters: [],
