@@ -89,6 +89,12 @@ export default [
               ],
             },
             {
+              // A micro-benchmark of an infrastructure lib measures that lib beside the raw
+              // client under it, so it may import both; it runs nothing in production.
+              sourceTag: 'type:bench',
+              onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:testing'],
+            },
+            {
               // End-to-end tests drive the built bundles as processes and check the outcome
               // with SQL and the broker directly; they import no production lib.
               sourceTag: 'type:e2e',

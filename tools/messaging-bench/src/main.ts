@@ -6,18 +6,20 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect, type ConfirmChannel } from 'amqplib';
-import { AmqpMessageBus } from '../src/amqp/amqp-message-bus';
-import { EnvelopeCodec } from '../src/envelope/envelope-codec';
-import type { OutgoingMessage } from '../src/port/envelope';
-import type { QueueType } from '../src/topology/topology';
-import { subscriptionQueueNames } from '../src/topology/topology-names';
+import {
+  AmqpMessageBus,
+  EnvelopeCodec,
+  subscriptionQueueNames,
+  type OutgoingMessage,
+  type QueueType,
+} from '@linebacker/messaging';
 
 const URL = process.env['LINEBACKER_AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
 const COUNT = Number(process.env['BENCH_MESSAGES'] ?? 5000);
 const PAYLOAD = {
   blob: randomBytes(Number(process.env['BENCH_PAYLOAD_BYTES'] ?? 700) / 2).toString('hex'),
 };
-const NS = `bench_${randomBytes(3).toString('hex')}`;
+const NS = process.env['BENCH_NAMESPACE'] ?? `bench_${randomBytes(3).toString('hex')}`;
 const codec = new EnvelopeCodec();
 const rows: string[] = [];
 
