@@ -61,12 +61,20 @@ async function rollbackQuietly(runner: QueryRunner): Promise<void> {
 export interface TransactionSettings {
   /** How long a statement may wait for a row or key lock before failing with 55P03. */
   lockTimeoutMs?: number;
+  /**
+   * False: COMMIT returns before the WAL is flushed (`synchronous_commit = off`). Only for
+   * writes that may be lost in a server crash without harm (the relay's DELETE of rows the
+   * broker already holds).
+   */
+  synchronousCommit?: false;
 }
 
 function beginSql(settings: TransactionSettings): string {
-  const { lockTimeoutMs } = settings;
-  if (lockTimeoutMs === undefined) return 'BEGIN';
-  return `BEGIN; SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(lockTimeoutMs))}`;
+  const statements = ['BEGIN'];
+  if (settings.lockTimeoutMs !== undefined)
+    statements.push(`SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(settings.lockTimeoutMs))}`);
+  if (settings.synchronousCommit === false) statements.push('SET LOCAL synchronous_commit = off');
+  return statements.join('; ');
 }
 
 /**

@@ -5,7 +5,6 @@ import { hydrate, inTransaction, passThrough, queryRows, withConnection } from '
 
 const LOCK_BATCH_SQL = 'SELECT * FROM outbox ORDER BY sequence LIMIT $1 FOR UPDATE SKIP LOCKED';
 const DELETE_BATCH_SQL = 'DELETE FROM outbox WHERE sequence = ANY($1::bigint[])';
-const ASYNC_COMMIT_SQL = 'SET LOCAL synchronous_commit = off';
 const BACKLOG_SQL = 'SELECT count(*)::int AS count, min(occurred_at) AS oldest FROM outbox';
 
 const toRecord = ({ createdAt: _, ...record }: OutboxRow): OutboxRecord => record;
@@ -28,19 +27,24 @@ export class TypeormOutboxStore implements OutboxStore {
     publish: (records: OutboxRecord[]) => Promise<void>,
   ): Promise<number> {
     if (limit <= 0) return 0;
-    return inTransaction(this.dataSource, async (runner) => {
-      const rows = await queryRows(runner, LOCK_BATCH_SQL, [limit]);
-      if (rows.length === 0) return 0;
-      const records = rows.map((row) => toRecord(hydrate(this.dataSource, OutboxSchema, row)));
-      // publish's own error reaches the caller unchanged (after the rollback).
-      await passThrough(() => publish(records));
-      await runner.query(DELETE_BATCH_SQL, [records.map((record) => record.sequence)]);
-      // The broker already holds these messages; losing this DELETE in a server crash only
-      // means publishing them again (delivery is at least once anyway), so the commit need
-      // not wait for the WAL flush. It takes an fsync off every relay batch.
-      await runner.query(ASYNC_COMMIT_SQL);
-      return records.length;
-    });
+    // The broker already holds the published messages; losing the DELETE in a server crash
+    // only means publishing them again (delivery is at least once anyway), so the commit need
+    // not wait for the WAL flush. It takes an fsync off every relay batch, and the setting
+    // rides in BEGIN's round trip.
+    const settings = { synchronousCommit: false } as const;
+    return inTransaction(
+      this.dataSource,
+      async (runner) => {
+        const rows = await queryRows(runner, LOCK_BATCH_SQL, [limit]);
+        if (rows.length === 0) return 0;
+        const records = rows.map((row) => toRecord(hydrate(this.dataSource, OutboxSchema, row)));
+        // publish's own error reaches the caller unchanged (after the rollback).
+        await passThrough(() => publish(records));
+        await runner.query(DELETE_BATCH_SQL, [records.map((record) => record.sequence)]);
+        return records.length;
+      },
+      settings,
+    );
   }
 
   /** Unpublished rows and the age of the oldest by its `occurredAt` (0 when empty). */
