@@ -109,7 +109,8 @@ describe('ConfirmPublisher', () => {
         { messageId: 'm-0', persistent: true, mandatory: true },
         { messageId: 'm-1', persistent: true, mandatory: true },
       ]);
-      expect(channel.published[0]?.options.headers).toHaveProperty('x-linebacker-publish-id');
+      expect(channel.published[0]?.options.appId).toMatch(/^linebacker\/\d+\.\d+$/);
+      expect(channel.published[0]?.options.appId).not.toBe(channel.published[1]?.options.appId);
       channel.confirm(1);
       await flush();
       expect(done).toBe(false);

@@ -18,6 +18,7 @@ export const HEADERS = {
   replayedAt: 'x-linebacker-replayed-at',
   replayCount: 'x-linebacker-replay-count',
   parkedAt: 'x-linebacker-parked-at',
+  /** Set by releases before 2026-11-28 (the publish id is now `app_id`); stripped from copies. */
   publishId: 'x-linebacker-publish-id',
 } as const;
 

@@ -79,7 +79,7 @@ export class FakeChannel extends EventEmitter {
       this.emit('return', {
         content: p.content,
         fields: {},
-        properties: { headers: p.options.headers },
+        properties: { headers: p.options.headers, appId: p.options.appId },
       });
   }
   /** Delivers a message to the registered consumer. */
