@@ -73,9 +73,11 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     async (reply) =>
       replyQueue.send(JSON.stringify(reply), { messageId: `${reply.backupRequestId}:reply` }),
   );
-  const simulatorConsumer = requestQueue.consumer((message) =>
-    simulator.handle(parseInterfaceRequest(message.body), message.messageId),
-  );
+  const simulatorConsumer = requestQueue.consumer(async (message) => {
+    const request = parseInterfaceRequest(message.body);
+    await simulator.handle(request, message.messageId, message.redelivered);
+    return { requestId: request.backupRequestId };
+  });
   await simulatorConsumer.start();
   stoppers.push((deadline) => simulatorConsumer.stop(deadline));
 
