@@ -2,7 +2,6 @@
 // tag and the rules below decide which tags may import which, and which I/O libraries a tag
 // may never touch. A violation fails `nx run-many -t lint`, so the layering cannot drift.
 import nx from '@nx/eslint-plugin';
-import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 const ioLibraries = ['amqplib', 'typeorm', 'pg', 'fastify', 'winston', 'prom-client', 'opossum'];
