@@ -30,9 +30,9 @@ const message = (n: number): OutgoingMessage => ({
   payload: PAYLOAD,
 });
 const body = (n: number) => codec.encode(codec.toEnvelope(message(n)));
-const definition = (queueType: QueueType, prefetch: number) => ({
+const definition = (queueType: QueueType, prefetch: number, side = 'adapter') => ({
   app: 'bench',
-  name: `${queueType}-p${prefetch}`,
+  name: `${side}-${queueType}-p${prefetch}`,
   eventTypes: [`bench.${queueType}.p${prefetch}`],
   prefetch,
   handlerTimeoutMs: 30_000,
@@ -131,14 +131,14 @@ async function adapterConsume(queueType: QueueType, prefetch: number, admin: Con
 }
 
 async function benchQueueType(queueType: QueueType, admin: ConfirmChannel, cleanup: string[]) {
-  const raw = `${NS}.raw.${queueType}`;
-  cleanup.push(raw);
-  await admin.assertQueue(raw, { durable: true, arguments: { 'x-queue-type': queueType } });
   // Like with like: raw amqplib publishes through the same topic exchange into the same
-  // queue (same arguments) as the adapter, which routes every event by its type.
+  // queue as the adapter, and consumes from queues the adapter declared (same arguments:
+  // dead-letter routing, and for quorum the delivery limit and overflow policy), one per
+  // prefetch, so the two columns differ only in the client code.
   const bus = new AmqpMessageBus({ url: URL, namespace: NS, queueType });
   const def = definition(queueType, 0 + 1000);
-  await bus.declare([def]);
+  const rawDefs = [1, 10, 100].map((prefetch) => definition(queueType, prefetch, 'raw'));
+  await bus.declare([def, ...rawDefs]);
   await bus.start();
   const target = subscriptionQueueNames(def, NS).main;
   const route = { exchange: `${NS}.linebacker.events`, routingKey: def.eventTypes[0] ?? '' };
@@ -157,6 +157,7 @@ async function benchQueueType(queueType: QueueType, admin: ConfirmChannel, clean
   );
   row(queueType, 'confirmed publish (batches of 1000)', '-', rawPub, adapterPub);
   for (const prefetch of [1, 10, 100]) {
+    const raw = subscriptionQueueNames(definition(queueType, prefetch, 'raw'), NS).main;
     await rawPublish(admin, raw);
     const rawCon = await timed(`raw consume ${queueType} p${prefetch}`, () =>
       rawConsume(raw, prefetch),
