@@ -50,6 +50,22 @@ describe('TypeormBackupRequestRepository', () => {
     expect(wakeUps).toBe(1);
   });
 
+  it('keeps reading and moving requests after a migration adds a column (prepared statements)', async () => {
+    const request = aRequest();
+    await requests.create(request, [receivedEvent(request)]);
+    // Every pooled connection prepares the hot statements before the column appears.
+    const readAll = () =>
+      Promise.all(Array.from({ length: 8 }, () => requests.findById(request.backupRequestId)));
+    await readAll();
+    await db.dataSource.query('ALTER TABLE backup_request ADD COLUMN added_later integer');
+    try {
+      expect(await readAll()).toEqual(Array.from({ length: 8 }, () => request));
+      expect(await requests.applyChange(aChange(request, 'Received', 'Allowed'))).toBe('applied');
+    } finally {
+      await db.dataSource.query('ALTER TABLE backup_request DROP COLUMN added_later');
+    }
+  });
+
   it('records the service given at construction on the first history row', async () => {
     const viaQueue = new TypeormBackupRequestRepository(db.dataSource, { service: 'queue-intake' });
     const request = aRequest(undefined, { transportTypeCode: 'Queue' });

@@ -18,8 +18,20 @@ import { constraintOf, sqlStateOf } from '../pg-errors';
 import { BackupRequestSchema, type BackupRequestRow } from '../schema/backup-request.schema';
 import { IdempotencyKeySchema } from '../schema/idempotency-key.schema';
 import { StatusHistorySchema } from '../schema/status-history.schema';
-import { applyChangeStatement, CLAIM_STALLED_SQL, createStatement } from './backup-request.sql';
-import { hydrate, inTransaction, passThrough, queryRows, withConnection } from './connection';
+import {
+  applyChangeStatement,
+  CLAIM_STALLED_SQL,
+  createStatement,
+  FIND_REQUEST_SQL,
+} from './backup-request.sql';
+import {
+  hydrate,
+  inTransaction,
+  passThrough,
+  preparedRows,
+  queryRows,
+  withConnection,
+} from './connection';
 import { lookupId } from './lookup-id';
 import { insertOutboxSql, outboxJson } from './outbox.sql';
 
@@ -47,14 +59,12 @@ const toHistoryEntry = ({
   ...entry
 }: StatusHistoryEntry & { statusHistoryId: string }): StatusHistoryEntry => entry;
 
-const FIND_REQUEST_SQL = 'SELECT * FROM backup_request WHERE backup_request_id = $1';
-
 /**
  * One request by id, as plain SQL: every pipeline step reads its request first, and
  * TypeORM's `findOne` spends more CPU building and mapping the query than the query costs.
  */
 async function findRequest(runner: QueryRunner, id: string): Promise<BackupRequest | null> {
-  const [row] = await queryRows(runner, FIND_REQUEST_SQL, [id]);
+  const [row] = await preparedRows(runner, FIND_REQUEST_SQL, [id]);
   return row ? toRequest(hydrate(runner.connection, BackupRequestSchema, row)) : null;
 }
 
@@ -86,12 +96,12 @@ export class TypeormBackupRequestRepository implements BackupRequestRepository {
   ): Promise<CreateOutcome> {
     const { sql, params } = createStatement(request, outbox, this.service, idempotency);
     if (!idempotency) {
-      await withConnection(this.dataSource, (runner) => runner.query(sql, params));
+      await withConnection(this.dataSource, (runner) => preparedRows(runner, sql, params));
     } else {
       try {
         // The key insert waits on another uncommitted insert of the same key; the lock
         // timeout turns that wait into a quick, recognisable 55P03.
-        await inTransaction(this.dataSource, (runner) => runner.query(sql, params), {
+        await inTransaction(this.dataSource, (runner) => preparedRows(runner, sql, params), {
           lockTimeoutMs: this.lockTimeoutMs,
         });
       } catch (error) {
@@ -133,7 +143,7 @@ export class TypeormBackupRequestRepository implements BackupRequestRepository {
     let applied: boolean;
     try {
       const rows = await withConnection(this.dataSource, (runner) =>
-        queryRows(runner, sql, params),
+        preparedRows(runner, sql, params),
       );
       applied = rows[0]?.['applied'] === 1;
     } catch (error) {

@@ -142,6 +142,13 @@ const REQUEST_COLUMNS: ReadonlyArray<readonly [keyof BackupRequest, string]> = [
   ['replyMessageText', 'reply_message_text'],
   ['statusTimestamp', 'status_timestamp'],
 ];
+/**
+ * One request by id. The columns are named, not `*`: it runs as a prepared statement, and
+ * PostgreSQL refuses to reuse a prepared `SELECT *` once a migration has added a column.
+ */
+export const FIND_REQUEST_SQL = `SELECT ${REQUEST_COLUMNS.map(([, column]) => column).join(', ')}
+  FROM backup_request WHERE backup_request_id = $1`;
+
 const STATUS_PARAM = `$${REQUEST_COLUMNS.findIndex(([field]) => field === 'statusTypeCode') + 1}`;
 const AT_PARAM = `$${REQUEST_COLUMNS.findIndex(([field]) => field === 'statusTimestamp') + 1}`;
 

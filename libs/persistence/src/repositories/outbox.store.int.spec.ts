@@ -70,6 +70,22 @@ describe('TypeormOutboxStore', () => {
     expect(await outbox.processBatch(10, async () => undefined)).toBe(3);
   });
 
+  it('keeps the rows when the relay session dies after publishing, before its commit', async () => {
+    await write(2);
+    const killRelaySession = () =>
+      db.dataSource.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND state = 'idle in transaction'
+            AND query LIKE '%DELETE FROM outbox%'`,
+      );
+    const taking = outbox.processBatch(10, async (records) => {
+      expect(records).toHaveLength(2);
+      expect(await killRelaySession()).toEqual([{ pg_terminate_backend: true }]);
+    });
+    await expect(taking).rejects.toMatchObject({ kind: 'unavailable' });
+    expect(await remaining()).toBe(2);
+  });
+
   it('gives two concurrent relays disjoint rows', async () => {
     await write(6);
     let releaseFirst!: () => void;

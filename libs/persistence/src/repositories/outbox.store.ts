@@ -1,11 +1,33 @@
 import type { OutboxRecord, OutboxStore } from '@linebacker/domain';
 import type { DataSource } from 'typeorm';
 import { OutboxSchema, type OutboxRow } from '../schema/outbox.schema';
-import { hydrate, inTransaction, passThrough, queryRows, withConnection } from './connection';
+import { hydrate, passThrough, queryRows, withConnection } from './connection';
 
-const LOCK_BATCH_SQL = 'SELECT * FROM outbox ORDER BY sequence LIMIT $1 FOR UPDATE SKIP LOCKED';
-const DELETE_BATCH_SQL = 'DELETE FROM outbox WHERE sequence = ANY($1::bigint[])';
+/**
+ * Opens the relay's transaction and takes a batch in ONE round trip (the simple query
+ * protocol runs several statements; the limit is an integer written into the text): the
+ * oldest unlocked rows are locked and deleted, and come back to be published. COMMIT makes
+ * the deletion stick only after the broker confirmed them; ROLLBACK, or the connection dying
+ * before COMMIT, puts them back. The broker holds the published messages, so losing the
+ * DELETE in a server crash only means publishing them again: the commit need not wait for
+ * the WAL flush (`synchronous_commit = off`, which takes an fsync off every batch).
+ */
+const takeBatchSql = (limit: number): string =>
+  `BEGIN; SET LOCAL synchronous_commit = off;
+   DELETE FROM outbox WHERE sequence IN (
+     SELECT sequence FROM outbox ORDER BY sequence LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+   RETURNING *`;
 const BACKLOG_SQL = 'SELECT count(*)::int AS count, min(occurred_at) AS oldest FROM outbox';
+
+/** The part of node-postgres' client the relay uses: a multi-statement text gives one result each. */
+interface SimpleQueryClient {
+  query(sql: string): Promise<Array<{ rows: Record<string, unknown>[] }>>;
+}
+
+/** Orders bigint sequences given as decimal strings (DELETE … RETURNING has no order). */
+function compareSequences(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}
 
 const toRecord = ({ createdAt: _, ...record }: OutboxRow): OutboxRecord => record;
 
@@ -15,36 +37,40 @@ const toRecord = ({ createdAt: _, ...record }: OutboxRow): OutboxRecord => recor
  * unsent rows needs no clean-up job and no partial index for the relay's scan.
  *
  * The row locks are held while `publish` runs, so `publish` must be bounded well below the
- * pool's idle-in-transaction timeout. If the server ends the session anyway, the DELETE
+ * pool's idle-in-transaction timeout. If the server ends the session anyway, the COMMIT
  * fails, the rows stay and are published again: delivery is at least once, by message id.
  */
 export class TypeormOutboxStore implements OutboxStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Locks, publishes and deletes up to `limit` rows in sequence order; returns how many. */
+  /**
+   * Takes, publishes and deletes up to `limit` rows in sequence order; returns how many.
+   * Two round trips per batch: the take (see takeBatchSql) and COMMIT (or ROLLBACK).
+   */
   async processBatch(
     limit: number,
     publish: (records: OutboxRecord[]) => Promise<void>,
   ): Promise<number> {
     if (limit <= 0) return 0;
-    // The broker already holds the published messages; losing the DELETE in a server crash
-    // only means publishing them again (delivery is at least once anyway), so the commit need
-    // not wait for the WAL flush. It takes an fsync off every relay batch, and the setting
-    // rides in BEGIN's round trip.
-    const settings = { synchronousCommit: false } as const;
-    return inTransaction(
-      this.dataSource,
-      async (runner) => {
-        const rows = await queryRows(runner, LOCK_BATCH_SQL, [limit]);
-        if (rows.length === 0) return 0;
-        const records = rows.map((row) => toRecord(hydrate(this.dataSource, OutboxSchema, row)));
+    return withConnection(this.dataSource, async (runner) => {
+      // The pg client itself: TypeORM's query() drops the results of a multi-statement
+      // text, and its runner refuses every query once the session has died.
+      const client = (await runner.connect()) as SimpleQueryClient;
+      try {
+        const results = await client.query(takeBatchSql(Math.trunc(limit)));
+        const rows = results[results.length - 1]?.rows ?? [];
+        const records = rows
+          .map((row) => toRecord(hydrate(this.dataSource, OutboxSchema, row)))
+          .sort((a, b) => compareSequences(a.sequence, b.sequence));
         // publish's own error reaches the caller unchanged (after the rollback).
-        await passThrough(() => publish(records));
-        await runner.query(DELETE_BATCH_SQL, [records.map((record) => record.sequence)]);
+        if (records.length > 0) await passThrough(() => publish(records));
+        await client.query('COMMIT');
         return records.length;
-      },
-      settings,
-    );
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
   }
 
   /** Unpublished rows and the age of the oldest by its `occurredAt` (0 when empty). */
