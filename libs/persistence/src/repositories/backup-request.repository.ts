@@ -19,11 +19,15 @@ import { BackupRequestSchema, type BackupRequestRow } from '../schema/backup-req
 import { IdempotencyKeySchema } from '../schema/idempotency-key.schema';
 import { StatusHistorySchema } from '../schema/status-history.schema';
 import {
+  APPLY_CHANGES_SQL,
+  applyChangesParams,
   applyChangeStatement,
   CLAIM_STALLED_SQL,
   createStatement,
   FIND_REQUEST_SQL,
+  FIND_REQUESTS_SQL,
 } from './backup-request.sql';
+import { Coalescer, type CoalescerOptions, type Settled } from './coalescer';
 import {
   hydrate,
   inTransaction,
@@ -46,7 +50,22 @@ export interface BackupRequestRepositoryOptions {
    * in-process relay can publish at once instead of waiting for its next poll.
    */
   onOutboxWritten?: () => void;
+  /**
+   * Group commit: while `maxInFlight` reads (or status changes) are running, further ones
+   * wait and then go together, up to `maxBatch` in one statement. Default 2 and 50; `false`
+   * runs every call on its own.
+   */
+  batching?: CoalescerOptions | false;
 }
+
+/** Batches of each kind running at once, and their largest size, unless configured. */
+export const DEFAULT_BATCHING: CoalescerOptions = { maxInFlight: 2, maxBatch: 50 };
+
+const settle = <T>(work: Promise<T>): Promise<Settled<T>> =>
+  work.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
 
 const COUNT_BY_STATUS_SQL =
   'SELECT status_type_code AS status, count(*)::int AS count FROM backup_request GROUP BY 1';
@@ -68,10 +87,26 @@ async function findRequest(runner: QueryRunner, id: string): Promise<BackupReque
   return row ? toRequest(hydrate(runner.connection, BackupRequestSchema, row)) : null;
 }
 
+/** Several requests by id in one statement, each id's request or null. */
+async function findRequests(
+  runner: QueryRunner,
+  ids: readonly string[],
+): Promise<Array<BackupRequest | null>> {
+  const rows = await preparedRows(runner, FIND_REQUESTS_SQL, [ids]);
+  const byId = new Map<string, BackupRequest>();
+  for (const row of rows) {
+    const request = toRequest(hydrate(runner.connection, BackupRequestSchema, row));
+    byId.set(request.backupRequestId, request);
+  }
+  return ids.map((id) => byId.get(id) ?? null);
+}
+
 /** BackupRequestRepository on PostgreSQL; see the port for the contract of each method. */
 export class TypeormBackupRequestRepository implements BackupRequestRepository {
   private readonly service: string;
   private readonly lockTimeoutMs: number;
+  private readonly reads: Coalescer<string, BackupRequest | null> | null;
+  private readonly changes: Coalescer<StatusChange, 'applied' | 'conflict'> | null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -79,13 +114,38 @@ export class TypeormBackupRequestRepository implements BackupRequestRepository {
   ) {
     this.service = options.service ?? 'http-receiver';
     this.lockTimeoutMs = options.idempotencyLockTimeoutMs ?? 2000;
+    const batching = options.batching ?? DEFAULT_BATCHING;
+    this.reads = batching
+      ? new Coalescer(
+          (ids) => this.findBatch(ids),
+          (id) => id,
+          batching,
+        )
+      : null;
+    this.changes = batching
+      ? new Coalescer(
+          (batch) => this.applyBatch(batch),
+          (c) => c.backupRequestId,
+          batching,
+        )
+      : null;
   }
 
   /** The request, or null; an empty or missing id throws ValidationError. */
   async findById(backupRequestId: string): Promise<BackupRequest | null> {
     const id = lookupId(backupRequestId, 'backupRequestId');
     if (id === null) return null;
+    if (this.reads) return this.reads.run(id);
     return withConnection(this.dataSource, (runner) => findRequest(runner, id));
+  }
+
+  private async findBatch(ids: string[]): Promise<Settled<BackupRequest | null>[]> {
+    if (ids.length === 1) {
+      const id = ids[0] as string;
+      return [await settle(withConnection(this.dataSource, (runner) => findRequest(runner, id)))];
+    }
+    const found = await withConnection(this.dataSource, (runner) => findRequests(runner, ids));
+    return found.map((value) => ({ ok: true, value }));
   }
 
   /** Stores the request, its history row, outbox rows and key in one statement. */
@@ -133,12 +193,40 @@ export class TypeormBackupRequestRepository implements BackupRequestRepository {
   }
 
   /**
-   * The whole change is one statement (see applyChangeStatement). 'conflict' when the status
-   * is no longer `from`, and also when the request already has a Backup: the unique
-   * constraint aborted the statement, so nothing of the change was written.
+   * The whole change is one statement, alone or with the changes that arrived with it (see
+   * applyBatch). 'conflict' when the status is no longer `from`, and also when the request
+   * already has a Backup: the unique constraint aborted the statement, so nothing of the
+   * change was written.
    */
   async applyChange(change: StatusChange): Promise<'applied' | 'conflict'> {
     lookupId(change.backupRequestId, 'backupRequestId');
+    return this.changes ? this.changes.run(change) : this.applyOne(change);
+  }
+
+  /**
+   * Changes that arrived together: one statement for all (see APPLY_CHANGES_SQL). If it
+   * fails, each change runs on its own, so an error (a second Backup, a bad patch, an outage)
+   * is reported for the change it belongs to and the others still apply.
+   */
+  private async applyBatch(batch: StatusChange[]): Promise<Settled<'applied' | 'conflict'>[]> {
+    if (batch.length > 1) {
+      try {
+        const rows = await withConnection(this.dataSource, (runner) =>
+          preparedRows(runner, APPLY_CHANGES_SQL, applyChangesParams(batch)),
+        );
+        const applied = new Set(rows.map((row) => Number(row['n'])));
+        const written = batch.filter((_, n) => applied.has(n));
+        this.outboxWritten(written.reduce((sum, change) => sum + change.outbox.length, 0));
+        return batch.map((_, n) => ({ ok: true, value: applied.has(n) ? 'applied' : 'conflict' }));
+      } catch {
+        // Fall through: one by one.
+      }
+    }
+    return Promise.all(batch.map((change) => settle(this.applyOne(change))));
+  }
+
+  /** One change as one statement (see applyChangeStatement). */
+  private async applyOne(change: StatusChange): Promise<'applied' | 'conflict'> {
     const { sql, params } = applyChangeStatement(change);
     let applied: boolean;
     try {

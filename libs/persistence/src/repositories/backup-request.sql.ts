@@ -7,7 +7,7 @@ import {
   type RequestPatch,
   type StatusChange,
 } from '@linebacker/domain';
-import { insertOutboxSql, outboxJson } from './outbox.sql';
+import { insertOutboxSql, outboxJson, outboxRow } from './outbox.sql';
 
 /** A statement and its parameters. */
 export interface Statement {
@@ -36,27 +36,29 @@ function patchAssignments(patch: RequestPatch, params: unknown[]): string[] {
     });
 }
 
+function backupRow(backup: Backup): Record<string, unknown> {
+  return {
+    backup_id: backup.backupId,
+    backup_request_id: backup.backupRequestId,
+    backup_job_id: backup.backupJobId,
+    data_date: backup.dataDate,
+    backup_provider_code: backup.backupProviderCode,
+    days_to_keep_count: backup.daysToKeepCount,
+    hold_flag: backup.holdFlag,
+    storage_path_name: backup.storagePathName,
+    backup_byte_count: backup.backupByteCount,
+    copy_start_timestamp: backup.copyStartTimestamp,
+    copy_end_timestamp: backup.copyEndTimestamp,
+    verify_start_timestamp: backup.verifyStartTimestamp,
+    verify_end_timestamp: backup.verifyEndTimestamp,
+    verify_hash_text: backup.verifyHashText,
+    due_to_delete_date: backup.dueToDeleteDate,
+    deleted_timestamp: backup.deletedTimestamp,
+  };
+}
+
 function backupJson(backup: Backup): string {
-  return JSON.stringify([
-    {
-      backup_id: backup.backupId,
-      backup_request_id: backup.backupRequestId,
-      backup_job_id: backup.backupJobId,
-      data_date: backup.dataDate,
-      backup_provider_code: backup.backupProviderCode,
-      days_to_keep_count: backup.daysToKeepCount,
-      hold_flag: backup.holdFlag,
-      storage_path_name: backup.storagePathName,
-      backup_byte_count: backup.backupByteCount,
-      copy_start_timestamp: backup.copyStartTimestamp,
-      copy_end_timestamp: backup.copyEndTimestamp,
-      verify_start_timestamp: backup.verifyStartTimestamp,
-      verify_end_timestamp: backup.verifyEndTimestamp,
-      verify_hash_text: backup.verifyHashText,
-      due_to_delete_date: backup.dueToDeleteDate,
-      deleted_timestamp: backup.deletedTimestamp,
-    },
-  ]);
+  return JSON.stringify([backupRow(backup)]);
 }
 
 /** The backup table's columns and types, as unpacked from the JSON parameter. */
@@ -123,6 +125,97 @@ export function applyChangeStatement(change: StatusChange): Statement {
   return { sql, params };
 }
 
+/** The SQL type of each column a patch may set, for unpacking patches from JSON. */
+const PATCH_COLUMN_TYPES: Readonly<Record<string, string>> = {
+  backup_provider_code: 'varchar',
+  storage_path_name: 'varchar',
+  checked_timestamp: 'timestamptz',
+  sent_to_interface_timestamp: 'timestamptz',
+  reply_timestamp: 'timestamptz',
+  reply_message_text: 'varchar',
+};
+
+/** `column = patch value if the patch sets it, else the current value`, per patch column. */
+const PATCH_FROM_JSON = Object.values(PATCH_COLUMNS)
+  .map(
+    (column) =>
+      `${column} = CASE WHEN c.patch ? '${column}'
+        THEN (c.patch->>'${column}')::${PATCH_COLUMN_TYPES[column]} ELSE r.${column} END`,
+  )
+  .join(',\n         ');
+
+/**
+ * Several status changes (to distinct requests) as ONE statement with a fixed text, so it
+ * runs prepared: the same compare-and-set, history, Backup and outbox writes as
+ * {@link applyChangeStatement}, row by row, for the changes whose `from` still holds. The
+ * changes travel as three JSON parameters; `n` ties each change to its Backup and messages,
+ * and orders the history and outbox rows as the changes were listed. The result lists the
+ * `n` of every change applied. One failing row (a second Backup) aborts them all.
+ */
+export const APPLY_CHANGES_SQL = `WITH input AS (
+      SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(n integer, backup_request_id uuid,
+          from_status varchar, to_status varchar, at timestamptz, by varchar,
+          message_id varchar, patch jsonb)
+    ), moved AS (
+      UPDATE backup_request r
+         SET status_type_code = c.to_status, status_timestamp = c.at,
+         ${PATCH_FROM_JSON}
+        FROM input c
+       WHERE r.backup_request_id = c.backup_request_id AND r.status_type_code = c.from_status
+   RETURNING c.n, r.backup_request_id, c.from_status, c.to_status, c.at, c.by, c.message_id
+    ), history_row AS (
+      INSERT INTO backup_request_status_history (backup_request_id, from_status_type_code,
+          to_status_type_code, status_timestamp, changed_by_service_name, message_id)
+      SELECT backup_request_id, from_status, to_status, at, by, message_id FROM moved ORDER BY n
+    ), backup_row AS (
+      INSERT INTO backup (${BACKUP_COLUMNS.map(([name]) => name).join(', ')})
+      SELECT ${BACKUP_COLUMNS.map(([name]) => `b.${name}`).join(', ')}
+        FROM moved JOIN jsonb_to_recordset($2::jsonb)
+          AS b(change_n integer, ${BACKUP_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ')})
+          ON b.change_n = moved.n
+    ), outbox_rows AS (
+      INSERT INTO outbox (message_id, type, correlation_id, causation_id, occurred_at, payload)
+      SELECT o.message_id, o.type, o.correlation_id, o.causation_id, o.occurred_at, o.payload
+        FROM moved JOIN ROWS FROM (jsonb_to_recordset($3::jsonb) AS (change_n integer,
+            message_id varchar, type varchar, correlation_id varchar, causation_id varchar,
+            occurred_at timestamptz, payload jsonb))
+          WITH ORDINALITY AS o(change_n, message_id, type, correlation_id, causation_id,
+            occurred_at, payload, position)
+          ON o.change_n = moved.n
+       ORDER BY o.position
+    )
+    SELECT n FROM moved`;
+
+/** The three parameters of {@link APPLY_CHANGES_SQL} for these changes, numbered from 0. */
+export function applyChangesParams(changes: readonly StatusChange[]): unknown[] {
+  const rows = changes.map((change, n) => {
+    const patch: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(change.patch)) {
+      if (value === undefined) continue;
+      const column = (PATCH_COLUMNS as Record<string, string | undefined>)[key];
+      if (!column) throw new ValidationError(`a status change cannot set ${key}`, key);
+      patch[column] = value;
+    }
+    return {
+      n,
+      backup_request_id: change.backupRequestId,
+      from_status: change.from,
+      to_status: change.to,
+      at: change.at,
+      by: change.by,
+      message_id: change.messageId,
+      patch,
+    };
+  });
+  const backups = changes.flatMap((change, n) =>
+    change.backup ? [{ change_n: n, ...backupRow(change.backup) }] : [],
+  );
+  const messages = changes.flatMap((change, n) =>
+    change.outbox.map((message) => ({ change_n: n, ...outboxRow(message) })),
+  );
+  return [JSON.stringify(rows), JSON.stringify(backups), JSON.stringify(messages)];
+}
+
 /** The request's columns, in the order of `createStatement`'s first parameters. */
 const REQUEST_COLUMNS: ReadonlyArray<readonly [keyof BackupRequest, string]> = [
   ['backupRequestId', 'backup_request_id'],
@@ -148,6 +241,10 @@ const REQUEST_COLUMNS: ReadonlyArray<readonly [keyof BackupRequest, string]> = [
  */
 export const FIND_REQUEST_SQL = `SELECT ${REQUEST_COLUMNS.map(([, column]) => column).join(', ')}
   FROM backup_request WHERE backup_request_id = $1`;
+
+/** Several requests by id (`$1` a uuid array), for reads that arrived together. */
+export const FIND_REQUESTS_SQL = `SELECT ${REQUEST_COLUMNS.map(([, column]) => column).join(', ')}
+  FROM backup_request WHERE backup_request_id = ANY($1::uuid[])`;
 
 const STATUS_PARAM = `$${REQUEST_COLUMNS.findIndex(([field]) => field === 'statusTypeCode') + 1}`;
 const AT_PARAM = `$${REQUEST_COLUMNS.findIndex(([field]) => field === 'statusTimestamp') + 1}`;

@@ -6,16 +6,19 @@ import type { OutboxMessage } from '@linebacker/domain';
  * the sequence in the order the caller listed the messages.
  */
 export function outboxJson(messages: readonly OutboxMessage[]): string {
-  return JSON.stringify(
-    messages.map((message) => ({
-      message_id: message.messageId,
-      type: message.type,
-      correlation_id: message.correlationId,
-      causation_id: message.causationId,
-      occurred_at: message.occurredAt.toISOString(),
-      payload: message.payload,
-    })),
-  );
+  return JSON.stringify(messages.map(outboxRow));
+}
+
+/** One message as the JSON object the outbox inserts unpack (column names as keys). */
+export function outboxRow(message: OutboxMessage): Record<string, unknown> {
+  return {
+    message_id: message.messageId,
+    type: message.type,
+    correlation_id: message.correlationId,
+    causation_id: message.causationId,
+    occurred_at: message.occurredAt.toISOString(),
+    payload: message.payload,
+  };
 }
 
 /**

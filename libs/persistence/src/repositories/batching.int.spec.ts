@@ -1,0 +1,199 @@
+import { ValidationError, type BackupRequest, type StatusChange } from '@linebacker/domain';
+import { aBackup, aChange, aRequest, receivedEvent } from '../testing/fixtures';
+import { openTestPersistence, type TestPersistence } from '../testing/test-database';
+import { TypeormBackupRepository } from './backup.repository';
+import { TypeormBackupRequestRepository } from './backup-request.repository';
+import { APPLY_CHANGES_SQL, applyChangesParams } from './backup-request.sql';
+import * as connection from './connection';
+
+describe('status changes and reads that arrive together', () => {
+  let db: TestPersistence;
+  let oneByOne: TypeormBackupRequestRepository;
+  let backups: TypeormBackupRepository;
+
+  beforeAll(async () => {
+    db = await openTestPersistence('batching', { poolSize: 6 });
+    oneByOne = new TypeormBackupRequestRepository(db.dataSource, { batching: false });
+    backups = new TypeormBackupRepository(db.dataSource);
+  });
+  afterAll(async () => db.stop());
+  afterEach(() => jest.restoreAllMocks());
+
+  /** A stored request, moved one change at a time through `path` (e.g. Received → Sent). */
+  async function stored(...path: BackupRequest['statusTypeCode'][]): Promise<BackupRequest> {
+    let request = aRequest();
+    await oneByOne.create(request, [receivedEvent(request)]);
+    for (const to of path.slice(1)) {
+      await oneByOne.applyChange(aChange(request, request.statusTypeCode, to));
+      request = (await oneByOne.findById(request.backupRequestId)) as BackupRequest;
+    }
+    return request;
+  }
+
+  const outboxMark = async (): Promise<string> =>
+    (await db.dataSource.query('SELECT coalesce(max(sequence), 0) AS mark FROM outbox'))[0].mark;
+  const outboxSince = async (mark: string): Promise<Array<[string, string]>> =>
+    (
+      await db.dataSource.query(
+        `SELECT payload->>'backupRequestId' AS id, type FROM outbox
+          WHERE sequence > $1 ORDER BY sequence`,
+        [mark],
+      )
+    ).map((row: { id: string; type: string }) => [row.id, row.type]);
+
+  it('applies several changes in one statement exactly as each would apply alone', async () => {
+    const [toAllow, toRefuse, stale, toSucceed] = [
+      await stored('Received'),
+      await stored('Received'),
+      await stored('Received'),
+      await stored('Received', 'Allowed', 'Sent'),
+    ] as [BackupRequest, BackupRequest, BackupRequest, BackupRequest];
+    const backup = aBackup(toSucceed);
+    const changes: StatusChange[] = [
+      aChange(toAllow, 'Received', 'Allowed', {
+        patch: { backupProviderCode: 'CloudB', storagePathName: '/store/b' },
+      }),
+      aChange(toRefuse, 'Received', 'NotAllowed'),
+      aChange(stale, 'Allowed', 'Sent'),
+      aChange(toSucceed, 'Sent', 'Succeeded', { backup, patch: { replyMessageText: null } }),
+    ];
+
+    const mark = await outboxMark();
+    const rows = await db.dataSource.query(APPLY_CHANGES_SQL, applyChangesParams(changes));
+
+    expect(rows.map((row: { n: number }) => row.n).sort()).toEqual([0, 1, 3]);
+    const [allow, refuse, , succeed] = changes as [
+      StatusChange,
+      StatusChange,
+      StatusChange,
+      StatusChange,
+    ];
+    expect(await oneByOne.findById(toAllow.backupRequestId)).toEqual({
+      ...toAllow,
+      statusTypeCode: 'Allowed',
+      statusTimestamp: allow.at,
+      checkedTimestamp: allow.at,
+      backupProviderCode: 'CloudB',
+      storagePathName: '/store/b',
+    });
+    expect(await oneByOne.findById(toRefuse.backupRequestId)).toEqual({
+      ...toRefuse,
+      statusTypeCode: 'NotAllowed',
+      statusTimestamp: refuse.at,
+      checkedTimestamp: refuse.at,
+    });
+    expect(await oneByOne.findById(stale.backupRequestId)).toEqual(stale);
+    expect(await oneByOne.findById(toSucceed.backupRequestId)).toEqual({
+      ...toSucceed,
+      statusTypeCode: 'Succeeded',
+      statusTimestamp: succeed.at,
+      replyTimestamp: succeed.at,
+      replyMessageText: null,
+    });
+    expect(await backups.findByRequestId(toSucceed.backupRequestId)).toEqual(backup);
+    expect(await backups.findByRequestId(toAllow.backupRequestId)).toBeNull();
+    for (const [request, change] of [
+      [toAllow, allow],
+      [toSucceed, succeed],
+    ] as const) {
+      const last = (await oneByOne.history(request.backupRequestId)).at(-1);
+      expect(last).toEqual({
+        backupRequestId: request.backupRequestId,
+        fromStatus: change.from,
+        toStatus: change.to,
+        at: change.at,
+        by: 'test-service',
+        messageId: change.messageId,
+      });
+    }
+    expect(await oneByOne.history(stale.backupRequestId)).toHaveLength(1);
+    // The new messages follow the order of the changes; the stale change wrote none.
+    expect(await outboxSince(mark)).toEqual([
+      [toAllow.backupRequestId, 'backup-request.allowed'],
+      [toRefuse.backupRequestId, 'backup-request.not-allowed'],
+      [toSucceed.backupRequestId, 'backup-request.succeeded'],
+    ]);
+  });
+
+  it('gathers concurrent changes into one statement and reports each outcome', async () => {
+    let wakeUps = 0;
+    const batched = new TypeormBackupRequestRepository(db.dataSource, {
+      batching: { maxInFlight: 1, maxBatch: 50 },
+      onOutboxWritten: () => void wakeUps++,
+    });
+    const requests = await Promise.all(Array.from({ length: 9 }, () => stored('Received')));
+    const statements = jest.spyOn(connection, 'preparedRows');
+    const changes = requests.map((request, i) =>
+      aChange(request, i === 4 ? 'Allowed' : 'Received', 'Allowed'),
+    );
+
+    const results = await Promise.all(changes.map((change) => batched.applyChange(change)));
+
+    expect(results).toEqual(requests.map((_, i) => (i === 4 ? 'conflict' : 'applied')));
+    // The first change found the slot free and ran alone; the other eight went together.
+    const sqls = statements.mock.calls.map(([, sql]) => sql);
+    expect(sqls.filter((sql) => sql === APPLY_CHANGES_SQL)).toHaveLength(1);
+    expect(sqls).toHaveLength(2);
+    expect(wakeUps).toBe(2);
+    const statuses = await Promise.all(requests.map((r) => batched.findById(r.backupRequestId)));
+    expect(statuses.map((r) => r?.statusTypeCode)).toEqual(
+      requests.map((_, i) => (i === 4 ? 'Received' : 'Allowed')),
+    );
+  });
+
+  it('gives an error only to the change it belongs to when a batch fails', async () => {
+    const batched = new TypeormBackupRequestRepository(db.dataSource, {
+      batching: { maxInFlight: 1, maxBatch: 50 },
+    });
+    const [first, good, twice, sneaky, alsoGood] = [
+      await stored('Received'),
+      await stored('Received'),
+      await stored('Received', 'Allowed', 'Sent'),
+      await stored('Received'),
+      await stored('Received'),
+    ] as [BackupRequest, BackupRequest, BackupRequest, BackupRequest, BackupRequest];
+    // `twice` already has a Backup: its change violates the unique constraint.
+    await db.dataSource.query(
+      `INSERT INTO backup (backup_id, backup_request_id, backup_job_id, data_date,
+         backup_provider_code, days_to_keep_count, hold_flag, storage_path_name,
+         backup_byte_count, copy_start_timestamp, copy_end_timestamp, due_to_delete_date)
+       VALUES (gen_random_uuid(), $1, 'job-1', '2024-02-29', 'Local', 1, false, '/x', 1,
+         now(), now(), '2024-03-01')`,
+      [twice.backupRequestId],
+    );
+    const bad = aChange(sneaky, 'Received', 'Allowed');
+
+    const outcomes = await Promise.all(
+      [
+        aChange(first, 'Received', 'Allowed'),
+        aChange(good, 'Received', 'Allowed'),
+        aChange(twice, 'Sent', 'Succeeded', { backup: aBackup(twice) }),
+        { ...bad, patch: { ...bad.patch, requesterId: 'someone-else' } } as never,
+        aChange(alsoGood, 'Received', 'NotAllowed'),
+      ].map((change) => batched.applyChange(change).catch((error: unknown) => error)),
+    );
+
+    expect(outcomes.slice(0, 3)).toEqual(['applied', 'applied', 'conflict']);
+    expect(outcomes[3]).toBeInstanceOf(ValidationError);
+    expect(outcomes[4]).toBe('applied');
+    expect((await oneByOne.findById(twice.backupRequestId))?.statusTypeCode).toBe('Sent');
+    expect((await oneByOne.findById(sneaky.backupRequestId))?.statusTypeCode).toBe('Received');
+    expect((await oneByOne.findById(alsoGood.backupRequestId))?.statusTypeCode).toBe('NotAllowed');
+  });
+
+  it('reads requests that are asked for together in one statement', async () => {
+    const batched = new TypeormBackupRequestRepository(db.dataSource, {
+      batching: { maxInFlight: 1, maxBatch: 50 },
+    });
+    const requests = await Promise.all(Array.from({ length: 5 }, () => stored('Received')));
+    const unknown = aRequest().backupRequestId;
+    const statements = jest.spyOn(connection, 'preparedRows');
+
+    const found = await Promise.all(
+      [...requests.map((r) => r.backupRequestId), unknown].map((id) => batched.findById(id)),
+    );
+
+    expect(found).toEqual([...requests, null]);
+    expect(statements).toHaveBeenCalledTimes(2);
+  });
+});

@@ -1,0 +1,94 @@
+import { Coalescer, type Settled } from './coalescer';
+
+/** A batch runner whose batches finish only when the test says so. */
+function heldBatches() {
+  const batches: string[][] = [];
+  const releases: Array<() => void> = [];
+  const runBatch = async (items: string[]): Promise<Settled<string>[]> => {
+    batches.push(items);
+    await new Promise<void>((resolve) => releases.push(resolve));
+    return items.map((item) =>
+      item.startsWith('bad')
+        ? { ok: false, error: new Error(item) }
+        : { ok: true, value: `<${item}>` },
+    );
+  };
+  const releaseNext = async (): Promise<void> => {
+    releases.shift()?.();
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  return { batches, runBatch, releaseNext };
+}
+
+const keyOf = (item: string): string => item.split('#')[0] ?? item;
+
+describe('Coalescer', () => {
+  it('runs an item at once when a batch slot is free, and gathers the rest meanwhile', async () => {
+    const held = heldBatches();
+    const coalescer = new Coalescer(held.runBatch, keyOf, { maxInFlight: 1, maxBatch: 10 });
+    const first = coalescer.run('a');
+    const later = ['b', 'c', 'd'].map((item) => coalescer.run(item));
+    expect(held.batches).toEqual([['a']]);
+    await held.releaseNext();
+    expect(await first).toBe('<a>');
+    expect(held.batches).toEqual([['a'], ['b', 'c', 'd']]);
+    await held.releaseNext();
+    expect(await Promise.all(later)).toEqual(['<b>', '<c>', '<d>']);
+  });
+
+  it('keeps up to maxInFlight batches running and caps their size', async () => {
+    const held = heldBatches();
+    const coalescer = new Coalescer(held.runBatch, keyOf, { maxInFlight: 2, maxBatch: 2 });
+    const all = ['a', 'b', 'c', 'd', 'e', 'f'].map((item) => coalescer.run(item));
+    expect(held.batches).toEqual([['a'], ['b']]);
+    await held.releaseNext();
+    expect(held.batches).toEqual([['a'], ['b'], ['c', 'd']]);
+    await held.releaseNext();
+    await held.releaseNext();
+    await held.releaseNext();
+    expect(held.batches).toEqual([['a'], ['b'], ['c', 'd'], ['e', 'f']]);
+    expect(await Promise.all(all)).toEqual(['<a>', '<b>', '<c>', '<d>', '<e>', '<f>']);
+  });
+
+  it('never puts two items with the same key in one batch, and keeps their order', async () => {
+    const held = heldBatches();
+    const coalescer = new Coalescer(held.runBatch, keyOf, { maxInFlight: 1, maxBatch: 10 });
+    const all = ['x', 'a#1', 'b', 'a#2', 'c', 'a#3'].map((item) => coalescer.run(item));
+    await held.releaseNext();
+    expect(held.batches[1]).toEqual(['a#1', 'b', 'c']);
+    await held.releaseNext();
+    expect(held.batches[2]).toEqual(['a#2']);
+    await held.releaseNext();
+    expect(held.batches[3]).toEqual(['a#3']);
+    await held.releaseNext();
+    expect(await Promise.all(all)).toHaveLength(6);
+  });
+
+  it('rejects only the item whose result is an error', async () => {
+    const held = heldBatches();
+    const coalescer = new Coalescer(held.runBatch, keyOf, { maxInFlight: 1, maxBatch: 10 });
+    const first = coalescer.run('a');
+    const good = coalescer.run('b');
+    const bad = coalescer.run('bad-c').catch((error: unknown) => error);
+    await held.releaseNext();
+    await held.releaseNext();
+    await expect(first).resolves.toBe('<a>');
+    await expect(good).resolves.toBe('<b>');
+    expect(await bad).toEqual(new Error('bad-c'));
+  });
+
+  it('rejects every item of a batch whose runner throws, and goes on with the next batch', async () => {
+    let calls = 0;
+    const coalescer = new Coalescer<string, string>(
+      async (items) => {
+        calls += 1;
+        if (calls === 1) throw new Error('database down');
+        return items.map((item) => ({ ok: true, value: item }));
+      },
+      keyOf,
+      { maxInFlight: 1, maxBatch: 10 },
+    );
+    await expect(coalescer.run('a')).rejects.toThrow('database down');
+    await expect(coalescer.run('b')).resolves.toBe('b');
+  });
+});

@@ -1,0 +1,89 @@
+/** One item's result within a batch: its value, or the error that is its own. */
+export type Settled<O> = { ok: true; value: O } | { ok: false; error: unknown };
+
+/** Bounds of a {@link Coalescer}. */
+export interface CoalescerOptions {
+  /** Batches running at once; further items wait and go together in the next batch. */
+  maxInFlight: number;
+  /** Items per batch at most. */
+  maxBatch: number;
+}
+
+interface Waiting<I, O> {
+  item: I;
+  key: string;
+  resolve(value: O): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Group commit without a timer. An item submitted while fewer than `maxInFlight` batches run
+ * goes at once (alone, so an idle service adds no latency); items submitted while the limit
+ * is reached wait, and go together as the next batch when one finishes. Under load, the
+ * batches grow to the number of callers that arrived during one batch's round trip.
+ *
+ * Two items with the same key never share a batch (the second waits for the next one), so
+ * a batch never holds two changes to the same row. `runBatch` settles every item itself: an
+ * item's error belongs to that item only.
+ */
+export class Coalescer<I, O> {
+  private readonly waiting: Waiting<I, O>[] = [];
+  private inFlight = 0;
+
+  constructor(
+    private readonly runBatch: (items: I[]) => Promise<Settled<O>[]>,
+    private readonly keyOf: (item: I) => string,
+    private readonly options: CoalescerOptions,
+  ) {}
+
+  /** Runs `item` in the next batch that has room for it. */
+  run(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.waiting.push({ item, key: this.keyOf(item), resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.options.maxInFlight && this.waiting.length > 0) {
+      const batch = this.takeBatch();
+      this.inFlight += 1;
+      void this.execute(batch).finally(() => {
+        this.inFlight -= 1;
+        this.pump();
+      });
+    }
+  }
+
+  /** The oldest waiting items, up to `maxBatch`, at most one per key; the rest keep waiting. */
+  private takeBatch(): Waiting<I, O>[] {
+    const keys = new Set<string>();
+    const batch: Waiting<I, O>[] = [];
+    for (let i = 0; i < this.waiting.length && batch.length < this.options.maxBatch;) {
+      const entry = this.waiting[i] as Waiting<I, O>;
+      if (keys.has(entry.key)) {
+        i += 1;
+        continue;
+      }
+      keys.add(entry.key);
+      batch.push(entry);
+      this.waiting.splice(i, 1);
+    }
+    return batch;
+  }
+
+  private async execute(batch: Waiting<I, O>[]): Promise<void> {
+    let results: Settled<O>[];
+    try {
+      results = await this.runBatch(batch.map((entry) => entry.item));
+    } catch (error) {
+      results = batch.map(() => ({ ok: false, error }));
+    }
+    batch.forEach((entry, i) => {
+      const result = results[i];
+      if (result === undefined) entry.reject(new Error('batch returned no result for an item'));
+      else if (result.ok) entry.resolve(result.value);
+      else entry.reject(result.error);
+    });
+  }
+}
