@@ -161,7 +161,7 @@ export class TypeormBackupRequestRepository implements BackupRequestRepository {
       try {
         // The key insert waits on another uncommitted insert of the same key; the lock
         // timeout turns that wait into a quick, recognisable 55P03.
-        await inTransaction(this.dataSource, (runner) => preparedRows(runner, sql, params), {
+        await inTransaction(this.dataSource, (runner) => runner.query(sql, params), {
           lockTimeoutMs: this.lockTimeoutMs,
         });
       } catch (error) {

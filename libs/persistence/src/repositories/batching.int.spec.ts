@@ -3,7 +3,7 @@ import { aBackup, aChange, aRequest, receivedEvent } from '../testing/fixtures';
 import { openTestPersistence, type TestPersistence } from '../testing/test-database';
 import { TypeormBackupRepository } from './backup.repository';
 import { TypeormBackupRequestRepository } from './backup-request.repository';
-import { APPLY_CHANGES_SQL, applyChangesParams } from './backup-request.sql';
+import { APPLY_CHANGES_SQL, applyChangesParams, FIND_REQUEST_SQL } from './backup-request.sql';
 import * as connection from './connection';
 
 describe('status changes and reads that arrive together', () => {
@@ -195,5 +195,28 @@ describe('status changes and reads that arrive together', () => {
 
     expect(found).toEqual([...requests, null]);
     expect(statements).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('prepared statements where connections share a server session', () => {
+  let db: TestPersistence;
+
+  beforeAll(async () => {
+    db = await openTestPersistence('shared_session', { poolSize: 1 });
+  });
+  afterAll(async () => db.stop());
+
+  it('falls back to unnamed statements when the server already knows the name', async () => {
+    const requests = new TypeormBackupRequestRepository(db.dataSource, { batching: false });
+    const request = aRequest();
+    await requests.create(request, [receivedEvent(request)]);
+    // Another client of the same session (as behind PGlite's socket server or a pooler)
+    // prepared the statement under our name; our pg client does not know it.
+    const name = connection.statementName(FIND_REQUEST_SQL);
+    await db.dataSource.query(`PREPARE ${name} AS SELECT 1`);
+
+    expect(await requests.findById(request.backupRequestId)).toEqual(request);
+    expect(await requests.findById(request.backupRequestId)).toEqual(request);
+    expect(await requests.applyChange(aChange(request, 'Received', 'Allowed'))).toBe('applied');
   });
 });

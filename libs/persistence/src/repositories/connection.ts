@@ -133,7 +133,8 @@ interface PreparingClient {
 const statementNames = new Map<string, string>();
 const MAX_NAMED_STATEMENTS = 64;
 
-function statementName(sql: string): string | undefined {
+/** The name a statement text is prepared under (undefined once the bound is reached). */
+export function statementName(sql: string): string | undefined {
   const known = statementNames.get(sql);
   if (known !== undefined || statementNames.size >= MAX_NAMED_STATEMENTS) return known;
   const name = `lb_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
@@ -146,15 +147,29 @@ function statementName(sql: string): string | undefined {
  * parses it once and can reuse its plan, where an unnamed statement is parsed and planned on
  * every call (measured with pg_stat_statements: planning took 40-200 % of the execution time
  * of the pipeline's statements). Only for statements whose texts form a small fixed set; past
- * {@link MAX_NAMED_STATEMENTS} distinct texts a statement runs unnamed.
+ * {@link MAX_NAMED_STATEMENTS} distinct texts a statement runs unnamed. Where connections
+ * turn out to share server sessions, every statement runs unnamed (see below).
  */
 export async function preparedRows(
   runner: QueryRunner,
   sql: string,
   params: unknown[],
 ): Promise<Record<string, unknown>[]> {
-  const name = statementName(sql);
+  const name = sharedSessions.has(runner.connection) ? undefined : statementName(sql);
   if (name === undefined) return queryRows(runner, sql, params);
   const client = (await runner.connect()) as PreparingClient;
-  return (await client.query({ name, text: sql, values: params })).rows;
+  try {
+    return (await client.query({ name, text: sql, values: params })).rows;
+  } catch (error) {
+    const sqlState = (error as { code?: unknown }).code;
+    if (sqlState !== '42P05' && sqlState !== '26000') throw error;
+    // The statement was refused before it ran: our connections do not each have a server
+    // session of their own (PGlite's socket server, a pooler in transaction mode), so one
+    // saw another's statement or lost its own. Unnamed from now on for this DataSource.
+    sharedSessions.add(runner.connection);
+    return queryRows(runner, sql, params);
+  }
 }
+
+/** DataSources whose connections share server sessions: no prepared statements there. */
+const sharedSessions = new WeakSet<object>();

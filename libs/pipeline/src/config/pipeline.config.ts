@@ -4,6 +4,7 @@ import { parse, type ConfigSchema } from '@linebacker/runtime';
 export interface PipelineConfig {
   databaseUrl: string;
   dbPoolSize: number;
+  dbBatchMax: number;
   dbConnectTimeoutMs: number;
   dbStatementTimeoutMs: number;
   runMigrations: boolean;
@@ -42,6 +43,12 @@ export function pipelineConfigSchema(defaultHealthPort: number): ConfigSchema<Pi
       doc: 'connections in the pool (instances x pool must stay under max_connections)',
       default: 5,
       parse: int(1, 200),
+    },
+    dbBatchMax: {
+      env: 'LINEBACKER_DB_BATCH_MAX',
+      doc: 'status changes (and reads) that arrive together go as one statement, up to this many; 1 = each alone',
+      default: 50,
+      parse: int(1, 1000),
     },
     dbConnectTimeoutMs: {
       env: 'LINEBACKER_DB_CONNECT_TIMEOUT_MS',

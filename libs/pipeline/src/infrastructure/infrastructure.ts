@@ -102,6 +102,14 @@ export async function openInfrastructure(options: InfrastructureOptions): Promis
   const requests = new TypeormBackupRequestRepository(dataSource, {
     service: options.service,
     onOutboxWritten: () => relay.wake(),
+    // Group commit: half the pool for batches of each kind, the rest for the relay and intake.
+    batching:
+      config.dbBatchMax > 1
+        ? {
+            maxBatch: config.dbBatchMax,
+            maxInFlight: Math.max(1, Math.floor(config.dbPoolSize / 2)),
+          }
+        : false,
   });
   try {
     await bus.start();
