@@ -220,3 +220,33 @@ describe('prepared statements where connections share a server session', () => {
     expect(await requests.applyChange(aChange(request, 'Received', 'Allowed'))).toBe('applied');
   });
 });
+
+describe('the plan of a batched status change', () => {
+  let db: TestPersistence;
+
+  beforeAll(async () => {
+    db = await openTestPersistence('batch_plan');
+  });
+  afterAll(async () => db.stop());
+
+  it('finds its rows through the primary key, also as a generic plan on a large table', async () => {
+    await db.dataSource.query(`INSERT INTO backup_request (backup_request_id, backup_job_id,
+        data_date, prepared_data_path_name, transport_type_code, status_type_code, requester_id,
+        correlation_id, received_timestamp, status_timestamp)
+      SELECT gen_random_uuid(), 'job-1', '2024-02-29', '/p', 'HTTP', 'Succeeded', 'client-a',
+        'c', now(), now() FROM generate_series(1, 20000)`);
+    await db.dataSource.query('ANALYZE backup_request');
+    const runner = db.dataSource.createQueryRunner();
+    try {
+      await runner.query('SET plan_cache_mode = force_generic_plan');
+      await runner.query(`PREPARE plan_check(jsonb, jsonb, jsonb, uuid[]) AS ${APPLY_CHANGES_SQL}`);
+      const plan = (await runner.query(`EXPLAIN EXECUTE plan_check('[]', '[]', '[]', '{}')`))
+        .map((row: { 'QUERY PLAN': string }) => row['QUERY PLAN'])
+        .join('\n');
+      expect(plan).toContain('Index Cond: (backup_request_id = ANY ($4))');
+      expect(plan).not.toContain('Seq Scan on backup_request');
+    } finally {
+      await runner.release();
+    }
+  });
+});
