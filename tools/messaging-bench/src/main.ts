@@ -1,7 +1,8 @@
 // Throughput of the AMQP adapter beside raw amqplib, in one run on the same broker:
 // confirmed publishing and consume+ack at prefetch 1/10/100, on classic and quorum queues.
-// Prints a markdown table. Not a test: numbers swing ±25% on a shared machine, so compare
-// the two columns of one run, and read the CPU columns before trusting a difference.
+// Prints a markdown table. Not a test: single runs swing ±25% on a shared machine, so each
+// row is the median of BENCH_ROUNDS rounds (3) alternating which side goes first; read the
+// CPU columns before trusting a difference.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ const PAYLOAD = {
   blob: randomBytes(Number(process.env['BENCH_PAYLOAD_BYTES'] ?? 700) / 2).toString('hex'),
 };
 const NS = process.env['BENCH_NAMESPACE'] ?? `bench_${randomBytes(3).toString('hex')}`;
+const ROUNDS = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 3));
 const codec = new EnvelopeCodec();
 const rows: string[] = [];
 
@@ -54,7 +56,8 @@ function cpuMeter(): () => { node: number; broker: number } {
 
 function brokerTicks(): number | null {
   try {
-    const pid = execFileSync('pidof', ['beam.smp']).toString().trim().split(' ')[0];
+    // The oldest beam.smp is the broker; rabbitmqctl and friends run short-lived ones too.
+    const pid = execFileSync('pgrep', ['-o', '-x', 'beam.smp']).toString().trim();
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
     return Number(fields[11]) + Number(fields[12]); // utime + stime, in 10 ms ticks
   } catch {
@@ -130,6 +133,35 @@ async function adapterConsume(queueType: QueueType, prefetch: number, admin: Con
   return { result, queues: (bus.exportDefinitions()['queues'] ?? []) as Array<{ name: string }> };
 }
 
+type Measured = { rate: number; cpu: string };
+
+/** The run with the median rate (the lower middle one for an even count). */
+const median = (runs: Measured[]): Measured =>
+  [...runs].sort((a, b) => a.rate - b.rate)[Math.floor((runs.length - 1) / 2)] as Measured;
+
+/**
+ * Measures both sides ROUNDS times, alternating which goes first, and keeps each side's
+ * median run: the broker's state after one side's run (queue files, memory) then weighs on
+ * both sides alike, and one noisy run does not decide a row.
+ */
+async function alternate(
+  rawRun: () => Promise<Measured>,
+  adapterRun: () => Promise<Measured>,
+): Promise<{ raw: Measured; adapter: Measured }> {
+  const raws: Measured[] = [];
+  const adapters: Measured[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    if (round % 2 === 0) {
+      raws.push(await rawRun());
+      adapters.push(await adapterRun());
+    } else {
+      adapters.push(await adapterRun());
+      raws.push(await rawRun());
+    }
+  }
+  return { raw: median(raws), adapter: median(adapters) };
+}
+
 async function benchQueueType(queueType: QueueType, admin: ConfirmChannel, cleanup: string[]) {
   // Like with like: raw amqplib publishes through the same topic exchange into the same
   // queue as the adapter, and consumes from queues the adapter declared (same arguments:
@@ -142,29 +174,45 @@ async function benchQueueType(queueType: QueueType, admin: ConfirmChannel, clean
   await bus.start();
   const target = subscriptionQueueNames(def, NS).main;
   const route = { exchange: `${NS}.linebacker.events`, routingKey: def.eventTypes[0] ?? '' };
-  const rawPub = await timed(`raw publish ${queueType}`, () => rawPublish(admin, target, route));
-  await admin.purgeQueue(target);
   const all = Array.from({ length: COUNT }, (_, n) => ({
     ...message(n),
     type: def.eventTypes[0] ?? '',
   }));
-  const adapterPub = await timed(`adapter publishBatch ${queueType}`, async () => {
-    for (let i = 0; i < all.length; i += 1000) await bus.publishBatch(all.slice(i, i + 1000));
-  });
+  const publish = await alternate(
+    async () => {
+      const measured = await timed(`raw publish ${queueType}`, () =>
+        rawPublish(admin, target, route),
+      );
+      await admin.purgeQueue(target);
+      return measured;
+    },
+    async () => {
+      const measured = await timed(`adapter publishBatch ${queueType}`, async () => {
+        for (let i = 0; i < all.length; i += 1000) await bus.publishBatch(all.slice(i, i + 1000));
+      });
+      await admin.purgeQueue(target);
+      return measured;
+    },
+  );
   await bus.stop(1000);
   cleanup.push(
     ...((bus.exportDefinitions()['queues'] ?? []) as Array<{ name: string }>).map((q) => q.name),
   );
-  row(queueType, 'confirmed publish (batches of 1000)', '-', rawPub, adapterPub);
+  row(queueType, 'confirmed publish (batches of 1000)', '-', publish.raw, publish.adapter);
   for (const prefetch of [1, 10, 100]) {
     const raw = subscriptionQueueNames(definition(queueType, prefetch, 'raw'), NS).main;
-    await rawPublish(admin, raw);
-    const rawCon = await timed(`raw consume ${queueType} p${prefetch}`, () =>
-      rawConsume(raw, prefetch),
+    const consume = await alternate(
+      async () => {
+        await rawPublish(admin, raw);
+        return timed(`raw consume ${queueType} p${prefetch}`, () => rawConsume(raw, prefetch));
+      },
+      async () => {
+        const adapter = await adapterConsume(queueType, prefetch, admin);
+        cleanup.push(...adapter.queues.map((q) => q.name));
+        return adapter.result;
+      },
     );
-    const adapter = await adapterConsume(queueType, prefetch, admin);
-    cleanup.push(...adapter.queues.map((q) => q.name));
-    row(queueType, 'consume + ack', String(prefetch), rawCon, adapter.result);
+    row(queueType, 'consume + ack', String(prefetch), consume.raw, consume.adapter);
   }
 }
 
@@ -194,7 +242,7 @@ async function main(): Promise<void> {
     await connection.close();
   }
   process.stdout.write(
-    `\n${COUNT} messages of ~${JSON.stringify(PAYLOAD).length + 200} bytes, ${new Date().toISOString()}\n\n`,
+    `\n${COUNT} messages of ~${JSON.stringify(PAYLOAD).length + 200} bytes, median of ${ROUNDS} rounds (alternating which side goes first), ${new Date().toISOString()}\n\n`,
   );
   process.stdout.write(
     '| queue | scenario | prefetch | raw amqplib msg/s | raw CPU node/broker | adapter msg/s | adapter CPU node/broker | adapter/raw |\n',
