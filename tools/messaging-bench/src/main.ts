@@ -178,21 +178,17 @@ async function benchQueueType(queueType: QueueType, admin: ConfirmChannel, clean
     ...message(n),
     type: def.eventTypes[0] ?? '',
   }));
+  /** Times one side's publishing, then empties the queue for the next round. */
+  const publishing = (label: string, run: () => Promise<void>) => async () => {
+    const measured = await timed(label, run);
+    await admin.purgeQueue(target);
+    return measured;
+  };
   const publish = await alternate(
-    async () => {
-      const measured = await timed(`raw publish ${queueType}`, () =>
-        rawPublish(admin, target, route),
-      );
-      await admin.purgeQueue(target);
-      return measured;
-    },
-    async () => {
-      const measured = await timed(`adapter publishBatch ${queueType}`, async () => {
-        for (let i = 0; i < all.length; i += 1000) await bus.publishBatch(all.slice(i, i + 1000));
-      });
-      await admin.purgeQueue(target);
-      return measured;
-    },
+    publishing(`raw publish ${queueType}`, () => rawPublish(admin, target, route)),
+    publishing(`adapter publishBatch ${queueType}`, async () => {
+      for (let i = 0; i < all.length; i += 1000) await bus.publishBatch(all.slice(i, i + 1000));
+    }),
   );
   await bus.stop(1000);
   cleanup.push(
