@@ -9,7 +9,7 @@ import type {
 } from '../port/message-bus.port';
 import { retryDelayForStep } from '../retry/retry-levels';
 import { runWithDeadline } from './handler-deadline';
-import { InFlightTracker } from './in-flight-tracker';
+import { InFlightTracker, type HandlerRun } from './in-flight-tracker';
 import { deadLetterHeaders, retryHeaders, withoutPublishId } from './forward-headers';
 import type { InboundDelivery, SubscriptionTransport } from './inbound-delivery';
 import { HEADERS, numericHeader } from './message-headers';
@@ -57,21 +57,21 @@ export class ConsumerRunner {
   /** Handles one delivery to the end; never rejects. */
   async handle(delivery: InboundDelivery): Promise<void> {
     const started = Date.now();
-    const controller = this.inFlight.begin();
+    const run = this.inFlight.begin();
     try {
-      await this.process(delivery, controller, started);
+      await this.process(delivery, run, started);
     } catch (error) {
       // A fault in the runner itself: hand the delivery back rather than lose it.
       const requeued = await this.requeuePaused(delivery, `runner fault: ${describeError(error)}`);
       this.report(delivery, null, started, failureReport(requeued ? 'requeued' : 'dropped', error));
     } finally {
-      this.inFlight.end(controller);
+      this.inFlight.end(run);
     }
   }
 
   private async process(
     delivery: InboundDelivery,
-    controller: AbortController,
+    run: HandlerRun,
     started: number,
   ): Promise<void> {
     if (this.options.redeliveryLimit !== undefined && delivery.redelivered)
@@ -88,7 +88,7 @@ export class ConsumerRunner {
       envelope,
       context,
       this.options.definition.handlerTimeoutMs,
-      controller,
+      run,
     );
     if (!result.ok) return this.fail(delivery, envelope, result.error, started);
     this.options.pauser.noteSuccess();

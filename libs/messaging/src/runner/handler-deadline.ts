@@ -1,6 +1,7 @@
 import { TransientError } from '@linebacker/domain';
 import type { Envelope } from '../port/envelope';
 import type { DeliveryContext, HandlerOutcome, MessageHandler } from '../port/message-bus.port';
+import type { HandlerRun } from './in-flight-tracker';
 
 /** A handler did not settle within its deadline (`handlerTimeoutMs`). */
 export class HandlerTimeoutError extends TransientError {
@@ -14,34 +15,42 @@ export class HandlerTimeoutError extends TransientError {
 export type DeadlineResult<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 /**
- * Runs `work` against a deadline. When the deadline passes first, the signal is aborted and
+ * Runs `work` against a deadline. When the deadline passes first, the run is aborted and
  * the result is a HandlerTimeoutError; whatever `work` does later is ignored (its rejection
- * is swallowed here), so a late success can never ack a second time.
+ * is swallowed here), so a late success can never ack a second time. `work` starts at once
+ * (a synchronous throw is its failure), and the result settles in the same microtask as the
+ * work: one timer and one promise per run, since this is on every delivery's path.
  */
-export async function withDeadline<T>(
-  work: (signal: AbortSignal) => Promise<T>,
+export function withDeadline<T>(
+  work: (run: HandlerRun) => Promise<T>,
   timeoutMs: number,
-  controller: AbortController,
+  run: HandlerRun,
 ): Promise<DeadlineResult<T>> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<DeadlineResult<T>>((resolve) => {
-    timer = setTimeout(() => {
+  return new Promise<DeadlineResult<T>>((resolve) => {
+    let settled = false;
+    const settle = (result: DeadlineResult<T>) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(result);
+    };
+    const timer = setTimeout(() => {
       const error = new HandlerTimeoutError(timeoutMs);
-      controller.abort(error);
-      resolve({ ok: false, error });
+      run.abort(error);
+      settle({ ok: false, error });
     }, timeoutMs);
-  });
-  const run = Promise.resolve()
-    .then(() => work(controller.signal))
-    .then(
-      (value): DeadlineResult<T> => ({ ok: true, value }),
-      (error: unknown): DeadlineResult<T> => ({ ok: false, error }),
+    let pending: Promise<T>;
+    try {
+      pending = work(run);
+    } catch (error) {
+      settle({ ok: false, error });
+      return;
+    }
+    Promise.resolve(pending).then(
+      (value) => settle({ ok: true, value }),
+      (error: unknown) => settle({ ok: false, error }),
     );
-  try {
-    return await Promise.race([run, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
+  });
 }
 
 const OUTCOMES: readonly unknown[] = ['ok', 'already-done'];
@@ -52,12 +61,19 @@ export async function runWithDeadline(
   envelope: Envelope,
   context: Omit<DeliveryContext, 'signal'>,
   timeoutMs: number,
-  controller: AbortController,
+  run: HandlerRun,
 ): Promise<DeadlineResult<HandlerOutcome>> {
   const result = await withDeadline(
-    (signal) => handler(envelope, { ...context, signal }),
+    () =>
+      handler(envelope, {
+        queue: context.queue,
+        redelivered: context.redelivered,
+        get signal() {
+          return run.signal;
+        },
+      }),
     timeoutMs,
-    controller,
+    run,
   );
   if (!result.ok || OUTCOMES.includes(result.value)) return result;
   const error = new TransientError(

@@ -56,7 +56,7 @@ export class RawQueueRunner {
     const limit = this.options.redeliveryLimit;
     if (limit !== undefined && delivery.redelivered)
       return this.countRedelivery(delivery, limit, messageId, started);
-    const controller = this.inFlight.begin();
+    const run = this.inFlight.begin();
     const report = (
       outcome: RawMessageReport['outcome'],
       error?: unknown,
@@ -78,9 +78,9 @@ export class RawQueueRunner {
         redelivered: delivery.redelivered || handedBack(delivery.headers),
       };
       const result = await withDeadline(
-        (signal) => this.options.handler(raw, signal),
+        () => this.options.handler(raw, run.signal),
         this.options.handlerTimeoutMs,
-        controller,
+        run,
       );
       if (result.ok) {
         this.options.pauser.noteSuccess();
@@ -91,7 +91,7 @@ export class RawQueueRunner {
       const kept = await this.putBackPaused(delivery, messageId, describeError(result.error));
       report(kept ? 'requeued' : 'dropped', result.error);
     } finally {
-      this.inFlight.end(controller);
+      this.inFlight.end(run);
     }
   }
 
