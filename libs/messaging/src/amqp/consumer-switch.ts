@@ -1,11 +1,14 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { InboundDelivery } from '../runner/inbound-delivery';
+import { ChannelAcks } from './channel-acks';
 
 /** A consumer channel of one connection generation; `open` turns false the moment it closes. */
 export interface ChannelHandle {
   channel: Channel;
   generation: number;
   open: boolean;
+  /** Settles this channel's deliveries (acks coalesced per event-loop turn). */
+  acks: ChannelAcks;
 }
 
 /**
@@ -29,9 +32,15 @@ export class ConsumerSwitch {
 
   /** Adopts the channel of a new connection; `onUnexpectedClose` fires if it dies on its own. */
   bind(channel: Channel, generation: number, onUnexpectedClose: () => void): ChannelHandle {
-    const handle: ChannelHandle = { channel, generation, open: true };
+    const handle: ChannelHandle = {
+      channel,
+      generation,
+      open: true,
+      acks: new ChannelAcks(channel, () => handle.open),
+    };
     channel.on('close', () => {
       handle.open = false;
+      handle.acks.forget();
       if (this.handle !== handle) return;
       this.handle = null;
       this.tag = null;
@@ -46,6 +55,7 @@ export class ConsumerSwitch {
   unbind(generation: number): void {
     if (!this.handle || this.handle.generation !== generation) return;
     this.handle.open = false;
+    this.handle.acks.forget();
     this.handle = null;
     this.tag = null;
   }
@@ -68,7 +78,9 @@ export class ConsumerSwitch {
   async closeChannel(): Promise<void> {
     const handle = this.handle;
     this.stopped = true;
-    if (handle?.open) await handle.channel.close().catch(() => undefined);
+    if (!handle?.open) return;
+    handle.acks.flush(); // acks still waiting for the end of this turn go out before the close
+    await handle.channel.close().catch(() => undefined);
   }
 
   /** True while a consumer is attached on an open channel. */
@@ -107,26 +119,27 @@ export class ConsumerSwitch {
  * A delivery whose ack or requeue is sent at most once, and only on the channel that
  * delivered it while that channel is open. Anything else is a stale delivery: dropped
  * unsettled, because the broker requeued it when the channel closed (and an ack on a newer
- * channel would name an unknown delivery tag and kill that channel with a 406).
+ * channel would name an unknown delivery tag and kill that channel with a 406). An ack goes
+ * out with the channel's next coalesced flush, at the end of the current event-loop turn.
  */
 export function guardedDelivery(handle: ChannelHandle, message: ConsumeMessage): InboundDelivery {
+  handle.acks.received(message);
   let settled = false;
-  const settle = (operation: (channel: Channel) => void): boolean => {
+  const claim = (): boolean => {
     if (settled || !handle.open) return false;
     settled = true;
-    try {
-      operation(handle.channel);
-      return true;
-    } catch {
-      return false; // closing between the check and the call: amqplib throws, broker requeues
-    }
+    return true;
   };
   return {
     body: message.content,
     routingKey: message.fields.routingKey,
     redelivered: message.fields.redelivered,
     headers: message.properties.headers ?? {},
-    ack: () => settle((channel) => channel.ack(message)),
-    requeue: () => settle((channel) => channel.nack(message, false, true)),
+    ack: () => {
+      if (!claim()) return false;
+      handle.acks.ack(message);
+      return true;
+    },
+    requeue: () => claim() && handle.acks.requeue(message),
   };
 }

@@ -70,6 +70,7 @@ export function contractMessage(
 export class ReportLog implements MessageBusObserver {
   readonly reports: DeliveryReport[] = [];
   readonly pauses: Array<{ subscription: string; paused: boolean }> = [];
+  readonly channelErrors: string[] = [];
 
   /** Records a delivery outcome. */
   onDelivery(report: DeliveryReport): void {
@@ -79,6 +80,11 @@ export class ReportLog implements MessageBusObserver {
   /** Records a pause or resume. */
   onPause(subscription: string, paused: boolean): void {
     this.pauses.push({ subscription, paused });
+  }
+
+  /** Records a channel closed by the broker (a 406 on a bad ack would land here). */
+  onChannelError(channel: string, message: string): void {
+    this.channelErrors.push(`${channel}: ${message}`);
   }
 
   /** Reports with this outcome. */
