@@ -22,6 +22,9 @@ const PAYLOAD = {
 };
 const NS = process.env['BENCH_NAMESPACE'] ?? `bench_${randomBytes(3).toString('hex')}`;
 const ROUNDS = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 3));
+/** Runs only the rows whose label (`classic publish`, `quorum consume p10`, ...) it matches. */
+const ONLY = new RegExp(process.env['BENCH_ONLY'] ?? '');
+const selected = (label: string) => ONLY.test(label);
 const codec = new EnvelopeCodec();
 const rows: string[] = [];
 
@@ -184,18 +187,21 @@ async function benchQueueType(queueType: QueueType, admin: ConfirmChannel, clean
     await admin.purgeQueue(target);
     return measured;
   };
-  const publish = await alternate(
-    publishing(`raw publish ${queueType}`, () => rawPublish(admin, target, route)),
-    publishing(`adapter publishBatch ${queueType}`, async () => {
-      for (let i = 0; i < all.length; i += 1000) await bus.publishBatch(all.slice(i, i + 1000));
-    }),
-  );
+  if (selected(`${queueType} publish`)) {
+    const publish = await alternate(
+      publishing(`raw publish ${queueType}`, () => rawPublish(admin, target, route)),
+      publishing(`adapter publishBatch ${queueType}`, async () => {
+        for (let i = 0; i < all.length; i += 1000) await bus.publishBatch(all.slice(i, i + 1000));
+      }),
+    );
+    row(queueType, 'confirmed publish (batches of 1000)', '-', publish.raw, publish.adapter);
+  }
   await bus.stop(1000);
   cleanup.push(
     ...((bus.exportDefinitions()['queues'] ?? []) as Array<{ name: string }>).map((q) => q.name),
   );
-  row(queueType, 'confirmed publish (batches of 1000)', '-', publish.raw, publish.adapter);
   for (const prefetch of [1, 10, 100]) {
+    if (!selected(`${queueType} consume p${prefetch}`)) continue;
     const raw = subscriptionQueueNames(definition(queueType, prefetch, 'raw'), NS).main;
     const consume = await alternate(
       async () => {
