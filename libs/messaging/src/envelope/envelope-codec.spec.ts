@@ -43,6 +43,36 @@ describe('EnvelopeCodec', () => {
     expect(() => codec.decode(Buffer.from('{'))).toThrow(/not JSON/);
   });
 
+  it('takes an RFC 3339 occurredAt with any offset and rejects out-of-range fields', () => {
+    const envelope = codec.toEnvelope(outgoing);
+    const decodes = (occurredAt: string) => {
+      try {
+        codec.decode(Buffer.from(JSON.stringify({ ...envelope, occurredAt })));
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (const good of [
+      '2024-02-29T12:00:00Z',
+      '2024-02-29T12:00:00.123456+01:00',
+      '2024-12-31t23:59:60-0930',
+      '2024-01-01 00:00:00z',
+    ])
+      expect([good, decodes(good)]).toEqual([good, true]);
+    for (const bad of [
+      '2024-13-01T00:00:00Z',
+      '2024-00-10T00:00:00Z',
+      '2024-01-32T00:00:00Z',
+      '2024-01-01T24:00:00Z',
+      '2024-01-01T00:60:00Z',
+      '2024-01-01T00:00:00',
+      '2024-01-01',
+      '2024-01-01T00:00:00Z\n',
+    ])
+      expect([bad, decodes(bad)]).toEqual([bad, false]);
+  });
+
   it('checks a registered payload schema, the versioned key winning over the plain one', () => {
     expect(() => codec.toEnvelope({ ...outgoing, payload: {} })).toThrow(/backupRequestId/);
     expect(() => codec.toEnvelope({ ...outgoing, typeVersion: 2 })).toThrow(/v2/);

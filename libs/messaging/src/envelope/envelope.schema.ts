@@ -4,6 +4,15 @@ import { ENVELOPE_VERSION } from '../port/envelope';
 export const EVENT_TYPE_PATTERN = '^[a-z0-9]+(?:-[a-z0-9]+)*(?:\\.[a-z0-9]+(?:-[a-z0-9]+)*)*$';
 
 /**
+ * An RFC 3339 date-time (`toISOString()` writes one): ranges checked per field, not the
+ * calendar (Feb 30 passes). A pattern, not ajv's `date-time` format, because the envelope is
+ * checked on every publish and every delivery and the format's calendar check cost about as
+ * much as parsing the JSON (`occurredAt` is informational; payload timestamps keep the format).
+ */
+export const TIMESTAMP_PATTERN =
+  '^\\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])[Tt ](?:[01]\\d|2[0-3]):[0-5]\\d:(?:[0-5]\\d|60)(?:\\.\\d+)?(?:[Zz]|[+-](?:[01]\\d|2[0-3]):?[0-5]\\d)$';
+
+/**
  * JSON Schema of envelope version 1. Unknown top-level fields are rejected: a newer layout
  * must bump `envelopeVersion`, so an old consumer dead-letters it with a clear reason instead
  * of silently ignoring fields it does not understand.
@@ -30,7 +39,7 @@ export const ENVELOPE_SCHEMA = {
     typeVersion: { type: 'integer', minimum: 1 },
     correlationId: { type: 'string', minLength: 1, maxLength: 200 },
     causationId: { type: ['string', 'null'], maxLength: 200 },
-    occurredAt: { type: 'string', format: 'date-time' },
+    occurredAt: { type: 'string', maxLength: 64, pattern: TIMESTAMP_PATTERN },
     attempt: { type: 'integer', minimum: 1 },
     payload: { type: 'object' },
   },
