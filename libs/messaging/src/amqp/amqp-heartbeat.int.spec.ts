@@ -18,7 +18,10 @@ describe('AmqpMessageBus on a connection that silently stops carrying bytes (Rab
   beforeEach(async () => {
     broker = await AmqpTestBroker.open('heartbeat');
     const target = new URL(broker.url);
-    proxy = await FreezableProxy.start({ host: target.hostname, port: Number(target.port || 5672) });
+    proxy = await FreezableProxy.start({
+      host: target.hostname,
+      port: Number(target.port || 5672),
+    });
     const viaProxy = new URL(broker.url);
     viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String(proxy.port);
