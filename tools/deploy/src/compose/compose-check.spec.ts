@@ -155,7 +155,7 @@ describe('a broken compose file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'compose-check-'));
     try {
       const file = join(dir, 'compose.yaml');
-      writeFileSync(file, variant('    restart: "no"', '    restart: "no"\n    restrat: always'));
+      writeFileSync(file, variant("    restart: 'no'", "    restart: 'no'\n    restrat: always"));
       const result = runDclint(file, DCLINT_CONFIG);
       expect(result.ok).toBe(false);
       // dclint stops at its first schema error and does not name the key; checkComposeText does.
