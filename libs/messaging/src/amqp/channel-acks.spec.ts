@@ -29,12 +29,11 @@ const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 function setUp(tags: number[]) {
   const channel = new RecordingChannel();
-  const state = { open: true };
-  const acks = new ChannelAcks(channel, () => state.open);
+  const acks = new ChannelAcks(channel);
   const messages = new Map(tags.map((tag) => [tag, message(tag)]));
   for (const m of messages.values()) acks.received(m);
   const get = (tag: number) => messages.get(tag) as Message;
-  return { channel, state, acks, get };
+  return { channel, acks, get };
 }
 
 describe('ChannelAcks', () => {
@@ -75,10 +74,10 @@ describe('ChannelAcks', () => {
     expect(channel.frames).toEqual(['requeue 1', 'ack ..3']);
   });
 
-  it('sends nothing once the channel has closed (the broker requeued everything)', async () => {
-    const { channel, state, acks, get } = setUp([1, 2]);
+  it('sends nothing once the channel is forgotten (closed: the broker requeued everything)', async () => {
+    const { channel, acks, get } = setUp([1, 2]);
     acks.ack(get(1));
-    state.open = false;
+    acks.forget();
     await nextTurn();
     expect(channel.frames).toEqual([]);
   });
@@ -107,7 +106,7 @@ describe('guardedDelivery', () => {
     const h = { generation: 1, open: true, recorder } as ChannelHandle & {
       recorder: RecordingChannel;
     };
-    h.acks = new ChannelAcks(recorder, () => h.open);
+    h.acks = new ChannelAcks(recorder);
     return h;
   }
   const consumed = (tag: number) => message(tag) as Parameters<typeof guardedDelivery>[1];

@@ -15,9 +15,8 @@ export interface AckChannel {
  * neighbour, and at prefetch 100 a burst of fast handlers costs the broker one frame instead
  * of a hundred (the write per frame was the adapter's largest cost, ADR 0104).
  *
- * A requeue is sent at once. Nothing is sent once the channel has closed: the broker has
- * requeued every unsettled delivery by then, and an ack on a newer channel would name an
- * unknown delivery tag.
+ * A requeue is sent at once. When the channel closes, its owner calls `forget`: the broker
+ * has requeued every unsettled delivery by then, so nothing of it may be sent any more.
  */
 export class ChannelAcks {
   /** Delivery tags not yet settled on the wire, oldest first (tags grow per channel). */
@@ -26,10 +25,7 @@ export class ChannelAcks {
   private readonly pending = new Map<number, Message>();
   private scheduled = false;
 
-  constructor(
-    private readonly channel: AckChannel,
-    private readonly isOpen: () => boolean,
-  ) {}
+  constructor(private readonly channel: AckChannel) {}
 
   /** Registers a delivery as it arrives (before any handler runs). */
   received(message: Message): void {
@@ -59,7 +55,6 @@ export class ChannelAcks {
   flush(): void {
     this.scheduled = false;
     if (this.pending.size === 0) return;
-    if (!this.isOpen()) return this.forget();
     let upTo: Message | undefined;
     let run = 0;
     for (const tag of this.unsettled) {

@@ -36,7 +36,7 @@ export class ConsumerSwitch {
       channel,
       generation,
       open: true,
-      acks: new ChannelAcks(channel, () => handle.open),
+      acks: new ChannelAcks(channel),
     };
     channel.on('close', () => {
       handle.open = false;

@@ -28,19 +28,13 @@ describe('withDeadline', () => {
     ).resolves.toEqual({ ok: false, error: boom });
   });
 
-  it('times out, aborts the run and ignores what the work does later', async () => {
+  it('times out and aborts the run of work that never settles', async () => {
     const run = new HandlerRun();
-    let finish: (value: string) => void = () => undefined;
-    const result = await withDeadline(
-      () => new Promise<string>((resolve) => (finish = resolve)),
-      20,
-      run,
-    );
+    const result = await withDeadline(() => new Promise<string>(() => undefined), 20, run);
     expect(result.ok).toBe(false);
     expect(!result.ok && result.error).toBeInstanceOf(HandlerTimeoutError);
     expect(run.signal.aborted).toBe(true);
     expect(run.signal.reason).toBeInstanceOf(HandlerTimeoutError);
-    finish('late'); // settles nothing: the result is already given
   });
 });
 

@@ -18,11 +18,11 @@ export type DeadlineResult<T> = { ok: true; value: T } | { ok: false; error: unk
  * Runs `work` against a deadline. When the deadline passes first, the run is aborted and
  * the result is a HandlerTimeoutError; whatever `work` does later is ignored (its rejection
  * is swallowed here), so a late success can never ack a second time. `work` starts at once
- * (a synchronous throw is its failure), and the result settles in the same microtask as the
- * work: one timer and one promise per run, since this is on every delivery's path.
+ * (a synchronous throw is its failure); one timer and one promise per run, since this is on
+ * every delivery's path. `work` reads the run's signal itself if it wants one.
  */
 export function withDeadline<T>(
-  work: (run: HandlerRun) => Promise<T>,
+  work: () => Promise<T>,
   timeoutMs: number,
   run: HandlerRun,
 ): Promise<DeadlineResult<T>> {
@@ -41,7 +41,7 @@ export function withDeadline<T>(
     }, timeoutMs);
     let pending: Promise<T>;
     try {
-      pending = work(run);
+      pending = work();
     } catch (error) {
       settle({ ok: false, error });
       return;
