@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** True when nothing listens on 127.0.0.1:`port` right now. */
@@ -9,14 +10,32 @@ function isFree(port: number): Promise<boolean> {
   });
 }
 
+/** The lowest port the kernel hands to outgoing connections (Linux; 32768 elsewhere). */
+export function ephemeralPortFloor(): number {
+  try {
+    const low = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0],
+    );
+    return Number.isInteger(low) && low > 1024 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
 /**
  * `size` consecutive ports that are free now (the PM2 layout derives ports from a base, so
- * port 0 will not do). Another process could still take one before the stack binds it; the
- * range is drawn at random from a high band to make that unlikely.
+ * port 0 will not do), drawn at random below the kernel's ephemeral range. Inside that range
+ * any outgoing connection the stack opens after this check (to PostgreSQL, to RabbitMQ) can
+ * take one of them as its local port, and an app then fails to listen on it (EADDRINUSE);
+ * measured on 3 December, that left one PM2 instance unable to start. Below it, only another
+ * listener could.
  */
 export async function freePortRange(size: number): Promise<number> {
+  const low = 10_000;
+  const span = ephemeralPortFloor() - size - low;
+  if (span <= 0) throw new Error(`no room for ${size} ports below the ephemeral range`);
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const base = low + Math.floor(Math.random() * span);
     const checks = await Promise.all(Array.from({ length: size }, (_, i) => isFree(base + i)));
     if (checks.every(Boolean)) return base;
   }
