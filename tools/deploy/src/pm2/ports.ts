@@ -26,8 +26,9 @@ export function ephemeralPortFloor(): number {
  * `size` consecutive ports that are free now (the PM2 layout derives ports from a base, so
  * port 0 will not do), drawn at random below the kernel's ephemeral range. Inside that range
  * any outgoing connection the stack opens after this check (to PostgreSQL, to RabbitMQ) can
- * take one of them as its local port, and an app then fails to listen on it (EADDRINUSE);
- * measured on 3 December, that left one PM2 instance unable to start. Below it, only another
+ * take one of them as its local port, and an app then fails to listen on it (EADDRINUSE,
+ * checked on this machine). A CI run on 3 December had one PM2 instance never come online,
+ * which this explains (its logs were gone, so not proven). Below that range, only another
  * listener could.
  */
 export async function freePortRange(size: number): Promise<number> {
