@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure PostgreSQL and RabbitMQ answer on 127.0.0.1: starts them if installed but
-# stopped, installs them from Debian's packages if absent. Must run as root.
+# stopped, installs them from Debian's packages if absent; installs PgBouncer for the tests
+# that start one. Must run as root.
 set -euo pipefail
 
 log() { echo "[ensure-services] $*"; }
@@ -52,8 +53,16 @@ ensure_rabbitmq() {
   log "RabbitMQ did not come up"; exit 1
 }
 
+# PgBouncer is only a binary the tests start themselves (a pooler in each pool mode).
+ensure_pgbouncer() {
+  if [ -x /usr/sbin/pgbouncer ]; then log "PgBouncer is installed"; return; fi
+  log "installing PgBouncer from Debian's packages"
+  apt_install pgbouncer
+}
+
 ensure_postgres
 ensure_rabbitmq
+ensure_pgbouncer
 
 db=${LINEBACKER_TEST_DATABASE:-linebacker_test}
 if ! psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then

@@ -1,6 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { ALL_MIGRATIONS } from '@linebacker/persistence';
-import { createTestDatabase, startBundle, type LogLine } from '@linebacker/testing';
+import {
+  createTestDatabase,
+  startBundle,
+  startPgBouncer,
+  type LogLine,
+} from '@linebacker/testing';
 
 const migrated = (line: LogLine) => line['outcome'] === 'migrated';
 
@@ -35,5 +40,26 @@ describe('migrate process', () => {
     expect(await child.exited).toBe(1);
     const failure = await child.waitForLine((line) => line['outcome'] === 'migrate-failed');
     expect(String(failure['message'])).toMatch(/migrate failed: .*postgresql/i);
+  }, 30_000);
+
+  it('refuses at once a pooler that shares sessions, naming the setting', async () => {
+    const database = await createTestDatabase('migrate-bouncer');
+    const bouncer = await startPgBouncer(database.url, 'transaction');
+    try {
+      const child = startBundle('migrate', {
+        LINEBACKER_DATABASE_URL: bouncer.url,
+        LINEBACKER_STARTUP_ATTEMPTS: '10',
+      });
+      expect(await child.exited).toBe(1);
+      const failure = await child.waitForLine((line) => line['outcome'] === 'migrate-failed');
+      expect(String(failure['message'])).toMatch(/share server sessions.*pool_mode = session/);
+      // A permanent refusal is not retried: no 'database not reachable yet' lines.
+      expect(child.lines.filter((line) => /not reachable/.test(String(line['message'])))).toEqual(
+        [],
+      );
+    } finally {
+      await bouncer.stop();
+      await database.stop();
+    }
   }, 30_000);
 });

@@ -3,7 +3,9 @@ import { DataSource } from 'typeorm';
 import type { PersistenceConfig } from './config/persistence.config';
 import { ALL_MIGRATIONS, MIGRATIONS_TABLE_NAME } from './migrations/migrations';
 import { toPersistenceError } from './pg-errors';
+import { runStatementsUnnamed } from './repositories/connection';
 import { ALL_ENTITY_SCHEMAS } from './schema/entity-schemas';
+import { assertSessionPerConnection } from './session-probe';
 
 /** PostgreSQL's type oid for `date`. */
 const DATE_OID = 1082;
@@ -55,7 +57,7 @@ export function createDataSource(
   config: PersistenceConfig,
   hooks: DataSourceHooks = {},
 ): DataSource {
-  return new DataSource({
+  const dataSource = new DataSource({
     type: 'postgres',
     driver: pg,
     url: config.url,
@@ -81,13 +83,20 @@ export function createDataSource(
       Client: clientClassFor(hooks),
     },
   });
+  if (!config.sessionPerConnection) runStatementsUnnamed(dataSource);
+  return dataSource;
 }
 
-/** Creates and connects a DataSource; a failure to connect is a mapped linebacker error. */
+/**
+ * Creates and connects a DataSource; a failure to connect is a mapped linebacker error. Unless
+ * the config says the server shares one session by design, it first checks that connections
+ * are sessions of their own ({@link assertSessionPerConnection}).
+ */
 export async function openDataSource(
   config: PersistenceConfig,
   hooks: DataSourceHooks = {},
 ): Promise<DataSource> {
+  if (config.sessionPerConnection) await assertSessionPerConnection(config);
   const dataSource = createDataSource(config, hooks);
   try {
     return await dataSource.initialize();

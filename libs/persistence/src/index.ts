@@ -17,6 +17,9 @@ export {
   type DataSourceHooks,
 } from './data-source';
 
+/** The start-up check that each connection is a server session of its own. */
+export { assertSessionPerConnection, SharedDatabaseSessionsError } from './session-probe';
+
 /** The migrations and the functions that apply or revert them under an advisory lock. */
 export {
   ALL_MIGRATIONS,

@@ -25,6 +25,8 @@ export interface PipelineServiceOptions {
   worker(ctx: WorkerContext, infrastructure: Infrastructure): Worker | Promise<Worker>;
   /** Replaces RabbitMQ (embedded mode). */
   bus?: InfrastructureOptions['bus'];
+  /** The database is one session shared by every connection (embedded mode). */
+  sharedDatabaseSession?: boolean;
   /** Serve livez/readyz/metrics on the health port (off when the host app serves them). */
   healthServer?: boolean;
 }
@@ -52,6 +54,7 @@ export async function startPipelineService(
     logger,
     metrics,
     bus: options.bus,
+    sharedDatabaseSession: options.sharedDatabaseSession,
   });
   const ctx: WorkerContext = {
     service,

@@ -44,4 +44,24 @@ describe('retryWithBackoff', () => {
     ).rejects.toThrow('failure 3');
     expect(calls).toBe(3);
   });
+
+  it('stops at once on an error the caller says is not retryable', async () => {
+    let calls = 0;
+    await expect(
+      retryWithBackoff(
+        async () => {
+          calls += 1;
+          throw new Error(calls === 1 ? 'transient' : 'permanent');
+        },
+        {
+          attempts: 5,
+          initialDelayMs: 1,
+          maxDelayMs: 1,
+          sleep: async () => undefined,
+          retryable: (error) => !String(error).includes('permanent'),
+        },
+      ),
+    ).rejects.toThrow('permanent');
+    expect(calls).toBe(2);
+  });
 });

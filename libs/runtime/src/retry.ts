@@ -4,6 +4,8 @@ export interface RetryOptions {
   initialDelayMs: number;
   maxDelayMs: number;
   onRetry?(error: unknown, attempt: number, delayMs: number): void;
+  /** Whether an error is worth another attempt (default: every error is). */
+  retryable?(error: unknown): boolean;
   sleep?(ms: number): Promise<void>;
 }
 
@@ -27,7 +29,7 @@ export async function retryWithBackoff<T>(fn: () => Promise<T>, options: RetryOp
     try {
       return await fn();
     } catch (error) {
-      if (attempt >= options.attempts) throw error;
+      if (attempt >= options.attempts || options.retryable?.(error) === false) throw error;
       const delayMs = backoffDelayMs(attempt, options.initialDelayMs, options.maxDelayMs);
       options.onRetry?.(error, attempt, delayMs);
       await sleep(delayMs);

@@ -4,3 +4,4 @@ export * from './broker-cleanup';
 export * from './stack';
 export * from './pipeline-stack';
 export * from './outcome-checks';
+export * from './pgbouncer';

@@ -24,6 +24,13 @@ export interface PersistenceConfig {
   idleTimeoutMs: number;
   /** TCP keepalive delay, so a half-open connection to a vanished server is noticed. */
   keepAliveInitialDelayMs: number;
+  /**
+   * `true` (PostgreSQL, or a pooler in session mode): each connection is a server session of
+   * its own; checked when the DataSource opens, which refuses a server whose connections share
+   * sessions. `false` only for a server that runs one session but gives it to one connection's
+   * transaction at a time (the embedded mode's PGlite server): statements then run unnamed.
+   */
+  sessionPerConnection: boolean;
 }
 
 /** Defaults for everything but the URL: short enough to fail fast, long enough for real work. */
@@ -36,6 +43,7 @@ export const DEFAULT_PERSISTENCE_CONFIG: Omit<PersistenceConfig, 'url'> = {
   idleInTransactionTimeoutMs: 30_000,
   idleTimeoutMs: 30_000,
   keepAliveInitialDelayMs: 10_000,
+  sessionPerConnection: true,
 };
 
 /** A full config from a URL and any overrides of the defaults. */

@@ -3,7 +3,7 @@ import { aBackup, aChange, aRequest, receivedEvent } from '../testing/fixtures';
 import { openTestPersistence, type TestPersistence } from '../testing/test-database';
 import { TypeormBackupRepository } from './backup.repository';
 import { TypeormBackupRequestRepository } from './backup-request.repository';
-import { APPLY_CHANGES_SQL, applyChangesParams, FIND_REQUEST_SQL } from './backup-request.sql';
+import { APPLY_CHANGES_SQL, applyChangesParams } from './backup-request.sql';
 import * as connection from './connection';
 
 describe('status changes and reads that arrive together', () => {
@@ -198,7 +198,7 @@ describe('status changes and reads that arrive together', () => {
   });
 });
 
-describe('prepared statements where connections share a server session', () => {
+describe('prepared statements and the server session', () => {
   let db: TestPersistence;
 
   beforeAll(async () => {
@@ -206,18 +206,26 @@ describe('prepared statements where connections share a server session', () => {
   });
   afterAll(async () => db.stop());
 
-  it('falls back to unnamed statements when the server already knows the name', async () => {
-    const requests = new TypeormBackupRequestRepository(db.dataSource, { batching: false });
+  /** Runs the hot statements on a one-connection pool, then counts that session's prepared ones. */
+  async function namedStatementsAfterWork(sessionPerConnection: boolean): Promise<number> {
+    const pool = await db.openPool({ poolSize: 1, sessionPerConnection });
+    const requests = new TypeormBackupRequestRepository(pool, { batching: false });
     const request = aRequest();
     await requests.create(request, [receivedEvent(request)]);
-    // Another client of the same session (as behind PGlite's socket server or a pooler)
-    // prepared the statement under our name; our pg client does not know it.
-    const name = connection.statementName(FIND_REQUEST_SQL);
-    await db.dataSource.query(`PREPARE ${name} AS SELECT 1`);
-
-    expect(await requests.findById(request.backupRequestId)).toEqual(request);
     expect(await requests.findById(request.backupRequestId)).toEqual(request);
     expect(await requests.applyChange(aChange(request, 'Received', 'Allowed'))).toBe('applied');
+    const [{ count }] = await pool.query(
+      'SELECT count(*)::int AS count FROM pg_prepared_statements WHERE from_sql = false',
+    );
+    return count as number;
+  }
+
+  it('prepares the hot statements where each connection is a session of its own', async () => {
+    expect(await namedStatementsAfterWork(true)).toBeGreaterThanOrEqual(3);
+  });
+
+  it('prepares none where connections share one session (the embedded server)', async () => {
+    expect(await namedStatementsAfterWork(false)).toBe(0);
   });
 });
 

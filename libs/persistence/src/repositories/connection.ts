@@ -147,8 +147,9 @@ export function statementName(sql: string): string | undefined {
  * parses it once and can reuse its plan, where an unnamed statement is parsed and planned on
  * every call (measured with pg_stat_statements: planning took 40-200 % of the execution time
  * of the pipeline's statements). Only for statements whose texts form a small fixed set; past
- * {@link MAX_NAMED_STATEMENTS} distinct texts a statement runs unnamed. Where connections
- * turn out to share server sessions, every statement runs unnamed (see below).
+ * {@link MAX_NAMED_STATEMENTS} distinct texts a statement runs unnamed. A DataSource whose
+ * connections share one server session ({@link runStatementsUnnamed}) runs every statement
+ * unnamed: there one connection's name would clash with another's.
  */
 export async function preparedRows(
   runner: QueryRunner,
@@ -158,18 +159,13 @@ export async function preparedRows(
   const name = sharedSessions.has(runner.connection) ? undefined : statementName(sql);
   if (name === undefined) return queryRows(runner, sql, params);
   const client = (await runner.connect()) as PreparingClient;
-  try {
-    return (await client.query({ name, text: sql, values: params })).rows;
-  } catch (error) {
-    const sqlState = (error as { code?: unknown }).code;
-    if (sqlState !== '42P05' && sqlState !== '26000') throw error;
-    // The statement was refused before it ran: our connections do not each have a server
-    // session of their own (PGlite's socket server, a pooler in transaction mode), so one
-    // saw another's statement or lost its own. Unnamed from now on for this DataSource.
-    sharedSessions.add(runner.connection);
-    return queryRows(runner, sql, params);
-  }
+  return (await client.query({ name, text: sql, values: params })).rows;
 }
 
-/** DataSources whose connections share server sessions: no prepared statements there. */
+/** DataSources whose connections share one server session: no named statements there. */
 const sharedSessions = new WeakSet<object>();
+
+/** Makes every statement of `dataSource` run unnamed (its connections share one session). */
+export function runStatementsUnnamed(dataSource: DataSource): void {
+  sharedSessions.add(dataSource);
+}

@@ -44,6 +44,11 @@ export interface InfrastructureOptions {
   logger: Logger;
   metrics: ServiceMetrics;
   bus?(observer: MessageBusObserver): MessageBus;
+  /**
+   * The database serves every connection from one session, one transaction at a time (the
+   * embedded mode's PGlite server): no named prepared statements, no session check.
+   */
+  sharedDatabaseSession?: boolean;
 }
 
 async function connectDatabase(options: InfrastructureOptions): Promise<DataSource> {
@@ -53,6 +58,7 @@ async function connectDatabase(options: InfrastructureOptions): Promise<DataSour
     poolSize: config.dbPoolSize,
     connectTimeoutMs: config.dbConnectTimeoutMs,
     statementTimeoutMs: config.dbStatementTimeoutMs,
+    sessionPerConnection: options.sharedDatabaseSession !== true,
   });
   const dataSource = await openDatabaseWithRetries(settings, config.startupAttempts, logger);
   if (config.runMigrations) {

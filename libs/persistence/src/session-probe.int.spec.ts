@@ -1,0 +1,58 @@
+import { createTestDatabase, startPgBouncer, type TestService } from '@linebacker/testing';
+import { persistenceConfig } from './config/persistence.config';
+import { openDataSource } from './data-source';
+import { assertSessionPerConnection, SharedDatabaseSessionsError } from './session-probe';
+
+describe('the session check at start-up', () => {
+  let database: TestService;
+  const bouncers: TestService[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase('probe');
+  });
+
+  afterAll(async () => {
+    await Promise.all(bouncers.map((bouncer) => bouncer.stop()));
+    await database.stop();
+  });
+
+  async function through(poolMode: 'session' | 'transaction' | 'statement'): Promise<string> {
+    const bouncer = await startPgBouncer(database.url, poolMode);
+    bouncers.push(bouncer);
+    return bouncer.url;
+  }
+
+  it('accepts PostgreSQL itself', async () => {
+    await expect(assertSessionPerConnection(persistenceConfig(database.url))).resolves.toBe(
+      undefined,
+    );
+  });
+
+  it('accepts PgBouncer in session mode, and the DataSource opens through it', async () => {
+    const url = await through('session');
+    const dataSource = await openDataSource(persistenceConfig(url, { poolSize: 2 }));
+    try {
+      expect(await dataSource.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      await dataSource.destroy();
+    }
+  }, 30_000);
+
+  it.each(['transaction', 'statement'] as const)(
+    'refuses PgBouncer in %s mode with an error naming pool_mode',
+    async (poolMode) => {
+      const url = await through(poolMode);
+      // Several rounds: the verdict must not depend on which server connection came first.
+      for (let round = 0; round < 5; round++) {
+        const refused = openDataSource(persistenceConfig(url, { poolSize: 2 }));
+        await expect(refused).rejects.toBeInstanceOf(SharedDatabaseSessionsError);
+        await expect(refused).rejects.toMatchObject({
+          code: 'SharedDatabaseSessions',
+          kind: 'permanent',
+          message: expect.stringMatching(/share server sessions.*pool_mode = session/),
+        });
+      }
+    },
+    30_000,
+  );
+});
