@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { PgliteSessionServer } from './pglite-session-server';
 
 /** PostgreSQL in this process: PGlite served over the wire protocol on loopback. */
 export interface EmbeddedDatabase {
@@ -8,16 +8,16 @@ export interface EmbeddedDatabase {
 }
 
 /**
- * Starts PGlite (in memory, or in `dataDir` to keep data across runs) behind a socket server,
- * so the production `pg` driver, schema, migrations and repositories run unchanged. PGlite is
- * one session: the socket server runs the connections' transactions one after another.
+ * Starts PGlite (in memory, or in `dataDir` to keep data across runs) behind a session
+ * server, so the production `pg` driver, schema, migrations and repositories run unchanged.
+ * PGlite is one session: the server gives it to one connection's transaction at a time.
  */
 export async function startEmbeddedDatabase(dataDir?: string): Promise<EmbeddedDatabase> {
   const db = await PGlite.create(dataDir ? { dataDir } : {});
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 100 });
-  await server.start();
+  const server = new PgliteSessionServer({ db });
+  const address = await server.start();
   return {
-    url: `postgres://postgres@${server.getServerConn()}/postgres`,
+    url: `postgres://postgres@${address}/postgres`,
     stop: async () => {
       await server.stop();
       await db.close();

@@ -46,6 +46,9 @@ export interface EmbeddedStack extends RunningService {
 
 type WorkerFactory = PipelineServiceOptions['worker'];
 
+/** Requests the simulated interface holds at once (the standalone simulator's default). */
+const SIMULATOR_PREFETCH = 500;
+
 /**
  * Every service of the pipeline in this process, each with its own pool, relay and bus
  * endpoint on one in-memory broker: the same use cases, repositories, workers and runner as
@@ -73,11 +76,16 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     async (reply) =>
       replyQueue.send(JSON.stringify(reply), { messageId: `${reply.backupRequestId}:reply` }),
   );
-  const simulatorConsumer = requestQueue.consumer(async (message) => {
-    const request = parseInterfaceRequest(message.body);
-    await simulator.handle(request, message.messageId, message.redelivered);
-    return { requestId: request.backupRequestId };
-  });
+  // The simulated interface works on many requests at once, as the standalone simulator does
+  // (LINEBACKER_SIM_PREFETCH): each one waits out the reply delay without holding the others.
+  const simulatorConsumer = requestQueue.consumer(
+    async (message) => {
+      const request = parseInterfaceRequest(message.body);
+      await simulator.handle(request, message.messageId, message.redelivered);
+      return { requestId: request.backupRequestId };
+    },
+    { prefetch: SIMULATOR_PREFETCH },
+  );
   await simulatorConsumer.start();
   stoppers.push((deadline) => simulatorConsumer.stop(deadline));
 
@@ -114,6 +122,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
         logger: createLogger({ service, instance: config.instanceId, level: config.logLevel }),
         metrics: createServiceMetrics(service),
         healthServer: false,
+        sharedDatabaseSession: true,
         bus: (observer) =>
           new InMemoryMessageBus({
             broker,
