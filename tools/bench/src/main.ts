@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { Cleanup } from './cleanup';
+import { runEmbeddedBench } from './embedded-bench';
 import { runLeanRole } from './lean/lean-role';
 import { LEAN_ROLES, type LeanRole } from './lean/lean-topology';
 import { renderSummary } from './report';
@@ -161,8 +162,42 @@ async function main(): Promise<number> {
   }
 }
 
+const embedded = new Command('bench embedded')
+  .description(
+    "Measures the README's first command: the embedded mode (one process, PGlite, in-memory " +
+      'bus, simulators) takes a batch from concurrent clients; reports intake and completed ' +
+      'requests per second, CPU per request and peak RSS.',
+  )
+  .option('--batch <n>', 'requests posted', positive, 2000)
+  .option('--clients <n>', 'concurrent clients', positive, 32)
+  .option('--reply-delay-ms <n>', "the simulated interface's reply delay", positive, 300)
+  .option('--output <path>', 'result file (JSON)', 'tools/bench/results/embedded-latest.json');
+
+async function mainEmbedded(): Promise<number> {
+  embedded.parse(process.argv.slice(1));
+  const cli = embedded.opts<{
+    batch: number;
+    clients: number;
+    replyDelayMs: number;
+    output: string;
+  }>();
+  const log = (text: string): void =>
+    void process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
+  const result = await runEmbeddedBench({ ...cli, log });
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  return result.errors === 0 ? 0 : 1;
+}
+
 const role = process.argv[2] === 'lean-stage' ? process.argv[3] : undefined;
-if (role !== undefined) {
+if (process.argv[2] === 'embedded') {
+  mainEmbedded().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`bench embedded failed: ${String(error)}\n`);
+      process.exit(1);
+    },
+  );
+} else if (role !== undefined) {
   if (!(LEAN_ROLES as readonly string[]).includes(role))
     throw new Error(`unknown lean role ${role}`);
   runLeanRole(role as LeanRole).catch((error: unknown) => {
