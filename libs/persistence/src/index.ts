@@ -18,7 +18,11 @@ export {
 } from './data-source';
 
 /** The start-up check that each connection is a server session of its own. */
-export { assertSessionPerConnection, SharedDatabaseSessionsError } from './session-probe';
+export {
+  assertSessionPerConnection,
+  SharedDatabaseSessionsError,
+  StartupParameterRefusedError,
+} from './session-probe';
 
 /** The migrations and the functions that apply or revert them under an advisory lock. */
 export {

@@ -1,7 +1,11 @@
 import { createTestDatabase, startPgBouncer, type TestService } from '@linebacker/testing';
 import { persistenceConfig } from './config/persistence.config';
 import { openDataSource } from './data-source';
-import { assertSessionPerConnection, SharedDatabaseSessionsError } from './session-probe';
+import {
+  assertSessionPerConnection,
+  SharedDatabaseSessionsError,
+  StartupParameterRefusedError,
+} from './session-probe';
 
 describe('the session check at start-up', () => {
   let database: TestService;
@@ -16,8 +20,11 @@ describe('the session check at start-up', () => {
     await database.stop();
   });
 
-  async function through(poolMode: 'session' | 'transaction' | 'statement'): Promise<string> {
-    const bouncer = await startPgBouncer(database.url, poolMode);
+  async function through(
+    poolMode: 'session' | 'transaction' | 'statement',
+    ignoreStartupParameters = true,
+  ): Promise<string> {
+    const bouncer = await startPgBouncer(database.url, poolMode, { ignoreStartupParameters });
     bouncers.push(bouncer);
     return bouncer.url;
   }
@@ -55,4 +62,14 @@ describe('the session check at start-up', () => {
     },
     30_000,
   );
+
+  it('says which pooler setting to change when PgBouncer refuses the timeouts', async () => {
+    const url = await through('session', false);
+    const refused = openDataSource(persistenceConfig(url, { poolSize: 2 }));
+    await expect(refused).rejects.toBeInstanceOf(StartupParameterRefusedError);
+    await expect(refused).rejects.toMatchObject({
+      kind: 'permanent',
+      message: expect.stringMatching(/statement_timeout.*ignore_startup_parameters/),
+    });
+  }, 30_000);
 });

@@ -20,6 +20,22 @@ export class SharedDatabaseSessionsError extends PermanentError {
   }
 }
 
+/**
+ * A pooler refused one of the parameters pg sends at connect time (PgBouncer passes only a
+ * few). Retrying cannot help, so it is permanent, and the message says what to configure.
+ */
+export class StartupParameterRefusedError extends PermanentError {
+  constructor(detail: string) {
+    super(
+      'StartupParameterRefused',
+      `postgresql: ${detail}. A pooler between linebacker and PostgreSQL refuses the ` +
+        'per-connection timeouts: set ignore_startup_parameters = statement_timeout,' +
+        'idle_in_transaction_session_timeout (PgBouncer) and set both on the role instead.',
+    );
+    this.name = 'StartupParameterRefusedError';
+  }
+}
+
 const BACKEND_PID_SQL = 'SELECT pg_backend_pid() AS pid';
 
 async function backendPid(client: pg.Client): Promise<number> {
@@ -33,7 +49,8 @@ async function backendPid(client: pg.Client): Promise<number> {
  * two pids, A's the same both times. A pooler in transaction mode hands B the server session
  * A just left (PgBouncer reuses the most recent one) and A a different one afterwards; in
  * statement mode B's transaction is refused. Either is reported as a
- * {@link SharedDatabaseSessionsError}; a failure to connect is mapped as any database error.
+ * {@link SharedDatabaseSessionsError}, a refused connect-time parameter as a
+ * {@link StartupParameterRefusedError}; other failures are mapped as any database error.
  */
 export async function assertSessionPerConnection(config: PersistenceConfig): Promise<void> {
   const options: pg.ClientConfig = {
@@ -64,7 +81,11 @@ export async function assertSessionPerConnection(config: PersistenceConfig): Pro
     if (before === other) verdict = `backend ${other} served both connections`;
     else if (before !== after) verdict = `one connection moved from backend ${before} to ${after}`;
   } catch (error) {
-    throw error instanceof SharedDatabaseSessionsError ? error : toPersistenceError(error);
+    if (error instanceof SharedDatabaseSessionsError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    if (/unsupported startup parameter/i.test(message))
+      throw new StartupParameterRefusedError(message);
+    throw toPersistenceError(error);
   } finally {
     await Promise.all([a.end().catch(() => undefined), b.end().catch(() => undefined)]);
   }

@@ -28,6 +28,7 @@ async function freePort(): Promise<number> {
 export async function startPgBouncer(
   databaseUrl: string,
   poolMode: 'session' | 'transaction' | 'statement',
+  options: { ignoreStartupParameters?: boolean } = {},
 ): Promise<TestService> {
   if (!existsSync(PGBOUNCER))
     throw new Error(`${PGBOUNCER} is missing: install Debian's pgbouncer (.ci/run does)`);
@@ -51,7 +52,9 @@ export async function startPgBouncer(
       `pool_mode = ${poolMode}`,
       'default_pool_size = 4',
       // pg sends these at connect time; PgBouncer refuses unknown ones unless told to ignore.
-      'ignore_startup_parameters = statement_timeout,idle_in_transaction_session_timeout',
+      options.ignoreStartupParameters === false
+        ? ''
+        : 'ignore_startup_parameters = statement_timeout,idle_in_transaction_session_timeout',
       `logfile = ${join(dir, 'pgbouncer.log')}`,
       '',
     ].join('\n'),
