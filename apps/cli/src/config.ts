@@ -16,12 +16,14 @@ export const cliConfigSchema: ConfigSchema<CliConfig> = {
     env: 'LINEBACKER_DATABASE_URL',
     doc: 'PostgreSQL URL (request show, stats)',
     default: '',
+    secret: true,
     parse: parse.url('postgres', 'postgresql'),
   },
   amqpUrl: {
     env: 'LINEBACKER_AMQP_URL',
     doc: "RabbitMQ URL for linebacker's own events (dlq, recovery, stats)",
     default: '',
+    secret: true,
     parse: parse.url('amqp', 'amqps'),
   },
 };

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, describeConfig, loadConfig, parse, type ConfigSchema } from './config';
 
 interface Sample {
@@ -48,5 +51,79 @@ describe('loadConfig', () => {
   it('documents the schema as a table', () => {
     expect(describeConfig(schema)).toContain('| `LINEBACKER_PORT` | `8080` | port |');
     expect(describeConfig(schema)).toContain('| `LINEBACKER_URL` | (required) | where |');
+  });
+});
+
+describe('secret keys', () => {
+  interface Secrets {
+    databaseUrl: string;
+    tokens: string;
+  }
+  const secrets: ConfigSchema<Secrets> = {
+    databaseUrl: {
+      env: 'LINEBACKER_DATABASE_URL',
+      doc: 'db',
+      secret: true,
+      parse: parse.url('postgres'),
+    },
+    tokens: {
+      env: 'LINEBACKER_TOKENS',
+      doc: 'tokens',
+      secret: true,
+      parse: (raw) => {
+        throw new Error(`malformed entry '${raw}'`);
+      },
+    },
+  };
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'lb-config-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const problemsOf = (env: Record<string, string>): string => {
+    try {
+      loadConfig(secrets, env);
+    } catch (error) {
+      return (error as ConfigError).problems.join('\n');
+    }
+    throw new Error('no problems');
+  };
+
+  it('never shows a secret value or a URL password in a problem', () => {
+    const text = problemsOf({
+      LINEBACKER_DATABASE_URL: 'amqp://user:pa55word-planted@host/db',
+      LINEBACKER_TOKENS: 'planted-token-123=client:scope',
+    });
+    expect(text).toMatch(
+      /LINEBACKER_DATABASE_URL=\(value hidden\): protocol must be one of postgres/,
+    );
+    expect(text).toMatch(/LINEBACKER_TOKENS=\(value hidden\): malformed entry '\*\*\*'/);
+    expect(text).not.toMatch(/pa55word-planted|planted-token-123/);
+  });
+
+  it('reads a secret from the file named by <env>_FILE, without its final newline', () => {
+    const file = join(dir, 'url');
+    writeFileSync(file, 'postgres://app:s3cret@db:5432/linebacker\n');
+    const config = loadConfig(
+      { databaseUrl: secrets.databaseUrl },
+      { LINEBACKER_DATABASE_URL_FILE: file },
+    );
+    expect(config.databaseUrl).toBe('postgres://app:s3cret@db:5432/linebacker');
+  });
+
+  it('refuses both the variable and its file, and names a file it cannot read', () => {
+    const text = problemsOf({
+      LINEBACKER_DATABASE_URL: 'postgres://h/db',
+      LINEBACKER_DATABASE_URL_FILE: join(dir, 'url'),
+      LINEBACKER_TOKENS_FILE: join(dir, 'missing'),
+    });
+    expect(text).toMatch(/set LINEBACKER_DATABASE_URL or LINEBACKER_DATABASE_URL_FILE, not both/);
+    expect(text).toMatch(/LINEBACKER_TOKENS_FILE=".*missing": ENOENT/);
+  });
+
+  it('scrubs a URL password from a plain key too', () => {
+    const plain = { url: { env: 'LINEBACKER_URL', doc: 'u', parse: parse.url('http') } };
+    expect(() => loadConfig(plain, { LINEBACKER_URL: 'ftp://u:hunter2@h/' })).toThrow(
+      'LINEBACKER_URL="ftp://u:***@h/": protocol must be one of http',
+    );
   });
 });

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /** How to read one configuration key from the environment. */
 export interface ConfigKey<T> {
   /** The environment variable (always `LINEBACKER_*`). */
@@ -6,6 +8,11 @@ export interface ConfigKey<T> {
   doc: string;
   /** Used when the variable is unset; a key without a default is required. */
   default?: T;
+  /**
+   * The value is a credential (a token list, a URL that may hold a password): it may come from
+   * the file named by `<env>_FILE` instead, and no error message ever shows it.
+   */
+  secret?: boolean;
   parse(raw: string): T;
 }
 
@@ -20,9 +27,49 @@ export class ConfigError extends Error {
   }
 }
 
+/** The URL with its password (and any query string, which may hold one) replaced by `***`. */
+export function redactUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (url.password) url.password = '***';
+    if (url.search) url.search = '?***';
+    return url.toString();
+  } catch {
+    return '***';
+  }
+}
+
+/**
+ * Scrubs a secret value out of a message (a parser may quote what it could not read), and any
+ * URL password in it.
+ */
+export function scrubSecret(message: string, secret: string): string {
+  const withoutValue = secret.length > 0 ? message.split(secret).join('***') : message;
+  return withoutValue.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/\s@]*:)[^@\s]*@/gi, '$1***@');
+}
+
+/** The raw value of a key: the variable itself, or the contents of the file `<env>_FILE` names. */
+function rawValue(
+  key: ConfigKey<unknown>,
+  env: Readonly<Record<string, string | undefined>>,
+): { raw?: string; problem?: string } {
+  const direct = env[key.env];
+  const file = key.secret ? env[`${key.env}_FILE`] : undefined;
+  if (file === undefined || file === '') return { raw: direct };
+  if (direct !== undefined && direct !== '')
+    return { problem: `set ${key.env} or ${key.env}_FILE, not both` };
+  try {
+    // Files written by editors and secret stores end with a newline that is not part of it.
+    return { raw: readFileSync(file, 'utf8').replace(/\r?\n$/, '') };
+  } catch (error) {
+    return { problem: `${key.env}_FILE=${JSON.stringify(file)}: ${(error as Error).message}` };
+  }
+}
+
 /**
  * Validates every key against the environment and returns a frozen config. Collects every
- * problem before throwing, so an operator fixes them in one go.
+ * problem before throwing, so an operator fixes them in one go. A secret key's value never
+ * appears in a problem, and a URL's password never does either.
  */
 export function loadConfig<C>(
   schema: ConfigSchema<C>,
@@ -32,7 +79,11 @@ export function loadConfig<C>(
   const result = {} as C;
   for (const field of Object.keys(schema) as (keyof C)[]) {
     const key = schema[field];
-    const raw = env[key.env];
+    const { raw, problem } = rawValue(key, env);
+    if (problem !== undefined) {
+      problems.push(problem);
+      continue;
+    }
     if (raw === undefined || raw === '') {
       if (key.default === undefined) problems.push(`${key.env} is required (${key.doc})`);
       else result[field] = key.default;
@@ -41,7 +92,9 @@ export function loadConfig<C>(
     try {
       result[field] = key.parse(raw);
     } catch (error) {
-      problems.push(`${key.env}=${JSON.stringify(raw)}: ${(error as Error).message}`);
+      const reason = scrubSecret((error as Error).message, raw);
+      const shown = key.secret ? '(value hidden)' : JSON.stringify(scrubSecret(raw, ''));
+      problems.push(`${key.env}=${shown}: ${reason}`);
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -52,7 +105,7 @@ export function loadConfig<C>(
 export function describeConfig<C>(schema: ConfigSchema<C>): string {
   const rows = Object.values<ConfigKey<unknown>>(schema).map(
     (key) =>
-      `| \`${key.env}\` | ${key.default === undefined ? '(required)' : `\`${String(key.default)}\``} | ${key.doc} |`,
+      `| \`${key.env}\` | ${key.default === undefined ? '(required)' : `\`${String(key.default)}\``} | ${key.doc}${key.secret ? ` (secret: or a file named by \`${key.env}_FILE\`)` : ''} |`,
   );
   return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
 }

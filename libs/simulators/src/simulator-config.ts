@@ -18,6 +18,7 @@ export const interfaceSimulatorConfigSchema: ConfigSchema<InterfaceSimulatorConf
     env: 'LINEBACKER_INTERFACE_AMQP_URL',
     doc: "the interface's RabbitMQ",
     default: 'amqp://guest:guest@127.0.0.1:5672',
+    secret: true,
     parse: parse.url('amqp', 'amqps'),
   },
   requestQueue: {

@@ -35,6 +35,7 @@ export function pipelineConfigSchema(defaultHealthPort: number): ConfigSchema<Pi
     databaseUrl: {
       env: 'LINEBACKER_DATABASE_URL',
       doc: 'PostgreSQL URL',
+      secret: true,
       parse: parse.url('postgres', 'postgresql'),
     },
     dbPoolSize: {
@@ -71,6 +72,7 @@ export function pipelineConfigSchema(defaultHealthPort: number): ConfigSchema<Pi
     amqpUrl: {
       env: 'LINEBACKER_AMQP_URL',
       doc: "RabbitMQ URL for linebacker's own events",
+      secret: true,
       parse: parse.url('amqp', 'amqps'),
     },
     namespace: {
@@ -183,6 +185,7 @@ export const jobServiceConfigSchema: ConfigSchema<JobServiceConfig> = {
   jobServiceUrl: {
     env: 'LINEBACKER_JOB_SERVICE_URL',
     doc: 'base URL of the backup job service',
+    secret: true,
     parse: parse.url('http', 'https'),
   },
   jobServiceTimeoutMs: {
@@ -205,6 +208,7 @@ export const interfaceConfigSchema: ConfigSchema<InterfaceConfig> = {
   interfaceAmqpUrl: {
     env: 'LINEBACKER_INTERFACE_AMQP_URL',
     doc: "the backup interface's RabbitMQ URL",
+    secret: true,
     parse: parse.url('amqp', 'amqps'),
   },
   interfaceRequestQueue: {

@@ -48,6 +48,7 @@ export const receiverConfigSchema: ConfigSchema<ReceiverConfig> = {
     env: 'LINEBACKER_AUTH_TOKENS',
     doc: 'static-tokens mode: `token=requesterId:scope+scope;…`',
     default: '',
+    secret: true,
     parse: parse.string,
   },
   bodyLimitBytes: {

@@ -55,7 +55,10 @@ export function environmentTable(
     }
   }
   const rows = [...readers].map(([variable, list]) => {
-    const doc = (list.find((r) => pipelineApps.includes(r.app)) ?? (list[0] as Reader)).key.doc;
+    const { key } = list.find((r) => pipelineApps.includes(r.app)) ?? (list[0] as Reader);
+    const doc = key.secret
+      ? `${key.doc} (secret: or a file named by \`${variable}_FILE\`)`
+      : key.doc;
     return `| \`${variable}\` | ${readBy(list, pipelineApps)} | ${cell(defaults(list))} | ${cell(doc)} |`;
   });
   return ['| variable | read by | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
