@@ -31,6 +31,7 @@ export class ConfigError extends Error {
 export function redactUrl(raw: string): string {
   try {
     const url = new URL(raw);
+    if (!url.password && !url.search) return raw;
     if (url.password) url.password = '***';
     if (url.search) url.search = '?***';
     return url.toString();
@@ -46,6 +47,15 @@ export function redactUrl(raw: string): string {
 export function scrubSecret(message: string, secret: string): string {
   const withoutValue = secret.length > 0 ? message.split(secret).join('***') : message;
   return withoutValue.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/\s@]*:)[^@\s]*@/gi, '$1***@');
+}
+
+/**
+ * A value as a problem may show it: a secret URL without its password (the rest helps to
+ * spot a wrong host), any other secret not at all, a plain value with URL passwords scrubbed.
+ */
+function shownValue(key: ConfigKey<unknown>, raw: string): string {
+  if (!key.secret) return JSON.stringify(scrubSecret(raw, ''));
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? JSON.stringify(redactUrl(raw)) : '(value hidden)';
 }
 
 /** The raw value of a key: the variable itself, or the contents of the file `<env>_FILE` names. */
@@ -92,9 +102,8 @@ export function loadConfig<C>(
     try {
       result[field] = key.parse(raw);
     } catch (error) {
-      const reason = scrubSecret((error as Error).message, raw);
-      const shown = key.secret ? '(value hidden)' : JSON.stringify(scrubSecret(raw, ''));
-      problems.push(`${key.env}=${shown}: ${reason}`);
+      const reason = scrubSecret((error as Error).message, key.secret ? raw : '');
+      problems.push(`${key.env}=${shownValue(key, raw)}: ${reason}`);
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -158,16 +167,20 @@ export const parse = {
 };
 
 /**
- * `loadConfig` for an app's `main.ts`: on a bad configuration it prints one JSON error line
- * naming every problem and exits 1, before any dependency is touched.
+ * `loadConfig` for an app's `main.ts` (plus `validate`, checks of keys taken together): on a
+ * bad configuration it prints one JSON error line naming every problem and exits 1, before
+ * any dependency is touched.
  */
 export function loadConfigOrExit<C>(
   service: string,
   schema: ConfigSchema<C>,
   env: Readonly<Record<string, string | undefined>>,
+  validate?: (config: Readonly<C>) => void,
 ): Readonly<C> {
   try {
-    return loadConfig(schema, env);
+    const config = loadConfig(schema, env);
+    validate?.(config);
+    return config;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(

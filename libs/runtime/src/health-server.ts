@@ -9,6 +9,8 @@ export interface HealthChecks {
   /** Optional details for `/healthz`. */
   details?(): Promise<Record<string, unknown>>;
   registry: Registry;
+  /** More JSON documents by exact path (the receiver's OpenAPI document). */
+  documents?: Readonly<Record<string, () => unknown>>;
 }
 
 /** A running health server. */
@@ -18,8 +20,10 @@ export interface HealthServer {
 }
 
 /**
- * Serves `/livez` (process up), `/readyz`, `/healthz` and `/metrics` on a small port, with
- * node:http rather than a framework: workers need nothing more, and it keeps them light.
+ * Serves `/livez` (process up), `/readyz`, `/healthz` and `/metrics` (also under
+ * `/api/zpages`) on a small port, with node:http rather than a framework: workers need
+ * nothing more, and it keeps them light. It is the operator listener: bind it to loopback or
+ * an operations network, never to where clients come from.
  */
 export async function startHealthServer(
   port: number,
@@ -47,8 +51,11 @@ export async function startHealthServer(
         }
         case '/metrics':
           return send(200, await checks.registry.metrics(), checks.registry.contentType);
-        default:
+        default: {
+          const document = checks.documents?.[path];
+          if (document) return send(200, JSON.stringify(await document()));
           return send(404, JSON.stringify({ code: 'NotFound', message: 'no such endpoint' }));
+        }
       }
     };
     answer().catch((error: unknown) =>

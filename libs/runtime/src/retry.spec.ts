@@ -1,4 +1,4 @@
-import { backoffDelayMs, retryWithBackoff } from './retry';
+import { backoffDelayMs, cachedSingleFlight, retryWithBackoff } from './retry';
 
 describe('backoffDelayMs', () => {
   it('grows exponentially and is capped', () => {
@@ -63,5 +63,37 @@ describe('retryWithBackoff', () => {
       ),
     ).rejects.toThrow('permanent');
     expect(calls).toBe(2);
+  });
+});
+
+describe('cachedSingleFlight', () => {
+  it('shares one run among concurrent callers and reuses it within the ttl', async () => {
+    let runs = 0;
+    let time = 0;
+    const cached = cachedSingleFlight(
+      async () => {
+        runs += 1;
+        return runs;
+      },
+      1000,
+      () => time,
+    );
+    expect(await Promise.all([cached(), cached(), cached()])).toEqual([1, 1, 1]);
+    time = 999;
+    expect(await cached()).toBe(1);
+    time = 2000;
+    expect(await cached()).toBe(2);
+    expect(runs).toBe(2);
+  });
+
+  it('does not keep a failure', async () => {
+    let runs = 0;
+    const cached = cachedSingleFlight(async () => {
+      runs += 1;
+      if (runs === 1) throw new Error('first fails');
+      return runs;
+    }, 60_000);
+    await expect(cached()).rejects.toThrow('first fails');
+    expect(await cached()).toBe(2);
   });
 });

@@ -36,3 +36,31 @@ export async function retryWithBackoff<T>(fn: () => Promise<T>, options: RetryOp
     }
   }
 }
+
+/**
+ * Wraps `work` so that concurrent callers share one run (single flight) and a result is
+ * reused for `ttlMs` after it settled: a flood of callers costs one run per period. A failed
+ * run is not cached.
+ */
+export function cachedSingleFlight<T>(
+  work: () => Promise<T>,
+  ttlMs: number,
+  now: () => number = Date.now,
+): () => Promise<T> {
+  let current: { value: Promise<T>; settledAt?: number } | undefined;
+  return () => {
+    if (current) {
+      const { settledAt } = current;
+      if (settledAt === undefined || now() - settledAt < ttlMs) return current.value;
+    }
+    const entry: { value: Promise<T>; settledAt?: number } = { value: work() };
+    current = entry;
+    entry.value.then(
+      () => (entry.settledAt = now()),
+      () => {
+        if (current === entry) current = undefined;
+      },
+    );
+    return entry.value;
+  };
+}
