@@ -90,7 +90,7 @@ describe('metrics and healthz of running services after real traffic', () => {
       running.linesOf('receive-status', (l) => l['outcome'] === 'dead-lettered').length === 1;
     expect(await pollUntil(async () => settled(), 30_000)).toBe(true);
 
-    const receiver = await (await fetch(`${endpoints.receiverUrl}/metrics`)).text();
+    const receiver = await (await fetch(`${endpoints.receiverOperatorUrl}/metrics`)).text();
     const route = '/api/backup-requests';
     expect(metric(receiver, 'linebacker_http_requests_total', { route, status: '202' })).toBe(1);
     expect(metric(receiver, 'linebacker_http_requests_total', { route, status: '400' })).toBe(1);
@@ -129,7 +129,7 @@ describe('metrics and healthz of running services after real traffic', () => {
     expect(metric(await scrape('recovery'), 'linebacker_recovery_redriven_total')).toBe(0);
     expect(metric(checkAllowed, 'linebacker_broker_reconnects_total')).toBeNaN();
 
-    const health = await fetch(`${endpoints.receiverUrl}/api/zpages/healthz`);
+    const health = await fetch(`${endpoints.receiverOperatorUrl}/api/zpages/healthz`);
     expect(health.status).toBe(200);
     const body = (await health.json()) as Record<string, unknown>;
     expect(body).toMatchObject({
@@ -159,10 +159,14 @@ describe('metrics and healthz of running services after real traffic', () => {
       LINEBACKER_DATABASE_URL: viaProxy(env.database.url, await database.start()),
       LINEBACKER_AMQP_URL: viaProxy(env.broker.url, await broker.start()),
       LINEBACKER_HEALTH_TIMEOUT_MS: '500',
+      // Every call probes afresh: this test watches the answer change within a second.
+      LINEBACKER_HEALTH_CACHE_MS: '0',
     });
     const healthz = async () => {
       const started = Date.now();
-      const response = await fetch(`${listeningAddress(receiver)}/api/zpages/healthz`);
+      const response = await fetch(
+        `${listeningAddress(receiver, 'operatorAddress')}/api/zpages/healthz`,
+      );
       const body = (await response.json()) as { dependencies: Record<string, string> };
       return { status: response.status, ms: Date.now() - started, ...body.dependencies };
     };

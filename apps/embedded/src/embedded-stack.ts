@@ -19,6 +19,7 @@ import {
   sendToInterfaceWorker,
   startPipelineService,
   type PipelineServiceOptions,
+  type ReceiverAddresses,
   type ReceiverConfig,
   type RecoverySettings,
 } from '@linebacker/pipeline';
@@ -41,7 +42,7 @@ export interface EmbeddedStackOptions {
 
 /** The running stack: where the API listens, and how to stop it. */
 export interface EmbeddedStack extends RunningService {
-  apiAddress: string;
+  addresses: ReceiverAddresses;
 }
 
 type WorkerFactory = PipelineServiceOptions['worker'];
@@ -94,7 +95,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     [
       SERVICES.httpReceiver,
       (ctx, infrastructure) =>
-        receiverWorker(ctx, infrastructure, config, (address) => (apiAddress = address)),
+        receiverWorker(ctx, infrastructure, config, (listening) => (addresses = listening)),
     ],
     [SERVICES.checkAllowed, (ctx) => checkAllowedWorker(ctx, jobs())],
     [
@@ -112,7 +113,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     [SERVICES.notifier, (ctx) => notifierWorker(ctx, options.notifier)],
     [SERVICES.recovery, (ctx) => recoveryWorker(ctx, config)],
   ];
-  let apiAddress = '';
+  let addresses: ReceiverAddresses = { api: '', operator: '' };
   try {
     for (const [service, worker] of services) {
       const started = await startPipelineService({
@@ -139,7 +140,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     throw error;
   }
   return {
-    apiAddress,
+    addresses,
     async stop(deadlineMs) {
       for (const stop of stoppers) await stop(deadlineMs);
     },

@@ -10,6 +10,10 @@ describe('the embedded mode (npm start)', () => {
       const [, api] = await app.waitFor(/API\s+(http:\/\/\S+)\/api\/backup-requests/, 120_000);
       // The banner's lines arrive one by one: wait for the example line rather than assume it came
       // in the same chunk as the address.
+      const [, operator] = await app.waitFor(
+        /health\s+(http:\/\/\S+)\/api\/zpages\/healthz/,
+        10_000,
+      );
       await app.waitFor(/curl -s -X POST/, 10_000);
       const posted = await fetch(`${api}/api/backup-requests`, {
         method: 'POST',
@@ -40,7 +44,7 @@ describe('the embedded mode (npm start)', () => {
       ]);
       expect(read.backup?.backupRequestId).toBe(backupRequestId);
       // healthz reads the in-memory bus's queues and the embedded database like the real ones.
-      const health = await fetch(`${api}/api/zpages/healthz`);
+      const health = await fetch(`${operator}/api/zpages/healthz`);
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({
         dependencies: { database: 'up', broker: 'up' },
@@ -131,6 +135,10 @@ describe('the embedded mode under concurrent clients', () => {
     });
     try {
       const [, api] = await app.waitFor(/API\s+(http:\/\/\S+)\/api\/backup-requests/, 120_000);
+      const [, operator] = await app.waitFor(
+        /health\s+(http:\/\/\S+)\/api\/zpages\/healthz/,
+        10_000,
+      );
       const { statuses, readBack, accepted } = await postConcurrently(api, REQUESTS, CLIENTS);
       expect(tally(statuses)).toEqual({ 202: REQUESTS });
       expect(tally(readBack)).toEqual({ 200: REQUESTS });
@@ -177,7 +185,7 @@ describe('the embedded mode under concurrent clients', () => {
       expect(byStatus['Succeeded']).toBeGreaterThan(0);
       expect(byStatus['Failed']).toBeGreaterThan(0);
 
-      const health = (await (await fetch(`${api}/api/zpages/healthz`)).json()) as {
+      const health = (await (await fetch(`${operator}/api/zpages/healthz`)).json()) as {
         requests: Record<string, number>;
         outbox: { count: number };
         queues: Record<string, { deadLetters: number }>;

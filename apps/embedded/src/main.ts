@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import type { BackupRequest } from '@linebacker/domain';
-import { receiverConfigSchema, recoveryConfigSchema } from '@linebacker/pipeline';
+import {
+  authenticatorFor,
+  receiverConfigSchema,
+  recoveryConfigSchema,
+  type ReceiverAddresses,
+} from '@linebacker/pipeline';
 import {
   createLogger,
   defaultInstanceId,
@@ -48,15 +53,18 @@ function announce(request: BackupRequest): Promise<void> {
   return Promise.resolve();
 }
 
-function banner(api: string): void {
+function banner({ api, operator }: ReceiverAddresses, anonymous: boolean): void {
   const body =
     '{"apiVersion":"2022-05-22","backupJobId":"job-active-local","dataDate":"2024-02-29","backupDataLocation":"/data/prepared/2024-02-29"}';
   [
     'linebacker embedded: every service in one process, on PGlite (PostgreSQL over the wire),',
     'an in-memory bus and simulated backup job service and backup interface.',
     `  API      ${api}/api/backup-requests`,
-    `  OpenAPI  ${api}/api/openapi.json`,
-    `  health   ${api}/api/zpages/healthz`,
+    `  OpenAPI  ${operator}/api/openapi.json`,
+    `  health   ${operator}/api/zpages/healthz   (operator listener; also /metrics)`,
+    ...(anonymous
+      ? ['  Auth     none: every caller is "anonymous" and may submit any job (a trial setup).']
+      : []),
     'Try:',
     `  curl -s -X POST ${api}/api/backup-requests -H 'content-type: application/json' -d '${body}'`,
     `  curl -s ${api}/api/backup-requests/<backupRequestId from the answer>`,
@@ -81,11 +89,15 @@ void runService({
       {
         LINEBACKER_LOG_LEVEL: 'warn',
         LINEBACKER_DB_POOL_SIZE: '2',
+        // A trial on one machine: open unless the user sets a mode, and the banner says so.
+        LINEBACKER_AUTH_ALLOW_ANONYMOUS: 'true',
+        LINEBACKER_HEALTH_PORT: '0',
         LINEBACKER_RECOVERY_STALE_AFTER_MS: '30000',
         ...process.env,
         LINEBACKER_DATABASE_URL: database.url,
         LINEBACKER_AMQP_URL: 'amqp://in-memory.invalid',
       },
+      (loaded) => void authenticatorFor(loaded),
     );
     const stack = await startEmbeddedStack({
       config: { ...config, instanceId: config.instanceId || defaultInstanceId() },
@@ -97,7 +109,7 @@ void runService({
       await database.stop();
       throw error;
     });
-    banner(stack.apiAddress);
+    banner(stack.addresses, config.authMode === 'none');
     return {
       stop: async (deadlineMs) => {
         await stack.stop(deadlineMs);

@@ -1,3 +1,117 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  createTestDatabase,
+  deleteBrokerNamespace,
+  rabbitmqForTests,
+  startBundle,
+  testNamespace,
+} from '@linebacker/testing';
 import { describeAppWiring } from '@linebacker/testing/jest';
 
-describeAppWiring('http-receiver');
+const TOKEN = 'wiring-test-token-0123456789abcdefghij';
+const tokensFile = join(mkdtempSync(join(tmpdir(), 'lb-receiver-')), 'clients.json');
+writeFileSync(
+  tokensFile,
+  `${JSON.stringify([
+    {
+      requesterId: 'ops',
+      token: TOKEN,
+      scopes: ['post-backup-request'],
+      jobs: '*',
+      locations: '*',
+    },
+  ])}\n`,
+);
+
+describeAppWiring('http-receiver', () => ({
+  LINEBACKER_AUTH_MODE: 'static-tokens',
+  LINEBACKER_AUTH_TOKENS_FILE: tokensFile,
+}));
+
+describe('http-receiver start-up refusals', () => {
+  it('refuses to start open unless anonymous access is allowed', async () => {
+    const child = startBundle('http-receiver', {
+      LINEBACKER_DATABASE_URL: 'postgres://postgres@127.0.0.1:9/none',
+      LINEBACKER_AMQP_URL: 'amqp://guest:guest@127.0.0.1:9',
+      LINEBACKER_AUTH_MODE: 'none',
+      LINEBACKER_AUTH_ALLOW_ANONYMOUS: '',
+    });
+    expect(await child.exited).toBe(1);
+    const failure = await child.waitForLine((line) => line['outcome'] === 'bad-config');
+    expect(String(failure['message'])).toMatch(/LINEBACKER_AUTH_ALLOW_ANONYMOUS=true/);
+  }, 30_000);
+
+  it('never prints a planted token or URL password, whatever is wrong', async () => {
+    const secrets = [
+      'planted-token-zzz-0123456789abcdefghij',
+      'planted-db-pa55',
+      'planted-mq-pa55',
+    ];
+    const child = startBundle('http-receiver', {
+      LINEBACKER_DATABASE_URL: `mysql://app:${secrets[1]}@127.0.0.1:5432/db`,
+      LINEBACKER_AMQP_URL: `amqp://app:${secrets[2]}@127.0.0.1:9`,
+      LINEBACKER_AUTH_MODE: 'static-tokens',
+      LINEBACKER_AUTH_TOKENS: `[{"requesterId":"a","token":"${secrets[0]}","scopes":"x"}]`,
+      LINEBACKER_HTTP_PORT: 'not-a-port',
+    });
+    expect(await child.exited).toBe(1);
+    const output = child.lines.map((line) => JSON.stringify(line)).join('\n');
+    expect(output).toMatch(/LINEBACKER_DATABASE_URL/);
+    for (const secret of secrets) expect(output).not.toContain(secret);
+  }, 30_000);
+});
+
+describe('http-receiver listeners', () => {
+  it('serves healthz, metrics and OpenAPI on the operator listener only', async () => {
+    const database = await createTestDatabase('receiver-listeners');
+    const broker = await rabbitmqForTests();
+    const namespace = testNamespace('receiver-listeners');
+    const child = startBundle('http-receiver', {
+      LINEBACKER_DATABASE_URL: database.url,
+      LINEBACKER_AMQP_URL: broker.url,
+      LINEBACKER_NAMESPACE: namespace,
+      LINEBACKER_QUEUE_TYPE: 'classic',
+      LINEBACKER_RUN_MIGRATIONS: 'true',
+      LINEBACKER_HTTP_PORT: '0',
+      LINEBACKER_HEALTH_PORT: '0',
+      LINEBACKER_AUTH_MODE: 'static-tokens',
+      LINEBACKER_AUTH_TOKENS_FILE: tokensFile,
+    });
+    try {
+      const listening = await child.waitForLine((line) => line['message'] === 'listening', 30_000);
+      const api = String(listening['address']);
+      const operator = String(listening['operatorAddress']);
+      expect(operator).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      for (const path of ['/api/zpages/healthz', '/metrics', '/api/openapi.json']) {
+        expect({ path, status: (await fetch(`${operator}${path}`)).status }).toEqual({
+          path,
+          status: 200,
+        });
+        expect({ path, status: (await fetch(`${api}${path}`)).status }).toEqual({
+          path,
+          status: 404,
+        });
+      }
+      expect(await (await fetch(`${api}/api/zpages/readyz`)).json()).toEqual({ status: 'ready' });
+      const posted = await fetch(`${api}/api/backup-requests`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify({
+          apiVersion: '2022-05-22',
+          backupJobId: 'job-1',
+          dataDate: new Date().toISOString().slice(0, 10),
+          backupDataLocation: '/data/x',
+        }),
+      });
+      expect(posted.status).toBe(202);
+      expect(((await posted.json()) as { requesterId: string }).requesterId).toBe('ops');
+    } finally {
+      await child.stop();
+      await deleteBrokerNamespace(broker.url, namespace);
+      await database.stop();
+      await broker.stop();
+    }
+  }, 60_000);
+});

@@ -1,4 +1,5 @@
 import {
+  authenticatorFor,
   receiverConfigSchema,
   receiverWorker,
   runPipelineApp,
@@ -9,5 +10,7 @@ void runPipelineApp({
   service: SERVICES.httpReceiver,
   schema: receiverConfigSchema,
   healthServer: false,
+  // A receiver that would be open by accident (or half-configured) does not start.
+  validate: (config) => void authenticatorFor(config),
   worker: (ctx, infrastructure, config) => receiverWorker(ctx, infrastructure, config),
 });

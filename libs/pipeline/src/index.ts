@@ -12,6 +12,7 @@ export * from './workers/recovery.worker';
 export * from './run-pipeline-service';
 export * from './http/auth';
 export * from './http/app';
+export * from './http/receiver-config';
 export * from './http/receiver-service';
 export * from './run-pipeline-app';
 export * from './messages/interface-reply';

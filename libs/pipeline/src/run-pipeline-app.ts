@@ -18,6 +18,11 @@ export interface PipelineAppDefinition<C extends PipelineConfig> {
   worker(ctx: WorkerContext, infrastructure: Infrastructure, config: C): Worker | Promise<Worker>;
   /** False when the worker serves its own zpages (the HTTP receiver). */
   healthServer?: boolean;
+  /**
+   * Checks of the keys taken together, before anything is connected; throws a ConfigError
+   * (the app exits 1 naming every problem, as for a bad key).
+   */
+  validate?(config: C): void;
 }
 
 /**
@@ -28,7 +33,7 @@ export function runPipelineApp<C extends PipelineConfig>(
   definition: PipelineAppDefinition<C>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
-  const loaded = loadConfigOrExit(definition.service, definition.schema, env);
+  const loaded = loadConfigOrExit(definition.service, definition.schema, env, definition.validate);
   const config = { ...loaded, instanceId: loaded.instanceId || defaultInstanceId() };
   const logger = createLogger({
     service: definition.service,

@@ -29,8 +29,10 @@ export interface PipelineStackOptions {
 
 /** The HTTP addresses of a started pipeline stack. */
 export interface PipelineEndpoints {
-  /** The HTTP receiver, e.g. `http://127.0.0.1:41234`. */
+  /** The HTTP receiver's API, e.g. `http://127.0.0.1:41234`. */
   receiverUrl: string;
+  /** The HTTP receiver's operator listener (healthz, metrics, OpenAPI). */
+  receiverOperatorUrl: string;
   /** The backup job service simulator. */
   jobServiceUrl: string;
   /** The backup interface simulator's `/stats` side. */
@@ -62,17 +64,23 @@ export function pipelineProcessStack(options: PipelineStackOptions): ProcessStac
       // A dozen processes at the default 10 connections each would exhaust PostgreSQL's
       // default 100, shared with whatever else runs on the server.
       LINEBACKER_DB_POOL_SIZE: '4',
+      // A closed test setup: anonymous callers, and no per-client limit on its load.
+      LINEBACKER_AUTH_ALLOW_ANONYMOUS: 'true',
+      LINEBACKER_HTTP_RATE_LIMIT_PER_MINUTE: '0',
       ...options.env,
     },
     options.bundleRoot,
   );
 }
 
-/** The address a started process logged on its `listening` line. */
-export function listeningAddress(started: StackProcess): string {
+/** The address a started process logged on its `listening` line (`operatorAddress` too). */
+export function listeningAddress(
+  started: StackProcess,
+  field: 'address' | 'operatorAddress' = 'address',
+): string {
   const line = started.handle.lines.find((l) => l['message'] === 'listening');
-  if (typeof line?.['address'] !== 'string') throw new Error(`${started.name} logged no address`);
-  return line['address'];
+  if (typeof line?.[field] !== 'string') throw new Error(`${started.name} logged no ${field}`);
+  return line[field];
 }
 
 /**
@@ -92,6 +100,7 @@ export async function startPipeline(
   ]);
   const endpoints: PipelineEndpoints = {
     receiverUrl: listeningAddress(receiver),
+    receiverOperatorUrl: listeningAddress(receiver, 'operatorAddress'),
     jobServiceUrl: listeningAddress(jobs),
     interfaceUrl: listeningAddress(backupInterface),
   };

@@ -50,16 +50,22 @@ export async function runEmbeddedBench(options: {
       ...process.env,
       LINEBACKER_HTTP_PORT: '0',
       LINEBACKER_SIM_REPLY_DELAY_MS: String(options.replyDelayMs),
+      // healthz is polled to see the last request end: every call must probe afresh.
+      LINEBACKER_HEALTH_CACHE_MS: '0',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   try {
-    const api = await new Promise<string>((resolve, reject) => {
+    // The banner names the API first, then the operator listener (healthz).
+    const [api, operator] = await new Promise<[string, string]>((resolve, reject) => {
       if (!child.stdout) return reject(new Error('no stdout'));
+      let apiAddress = '';
       createInterface({ input: child.stdout }).on('line', (line) => {
-        const match = /API\s+(http:\/\/\S+)\/api\/backup-requests/.exec(line);
-        if (match?.[1]) resolve(match[1]);
+        const found = /API\s+(http:\/\/\S+)\/api\/backup-requests/.exec(line);
+        if (found?.[1]) apiAddress = found[1];
+        const health = /health\s+(http:\/\/\S+)\/api\/zpages\/healthz/.exec(line);
+        if (health?.[1]) resolve([apiAddress, health[1]]);
       });
       child.once('exit', (code) => reject(new Error(`embedded exited ${String(code)}`)));
     });
@@ -83,7 +89,7 @@ export async function runEmbeddedBench(options: {
     options.log(`posted ${options.batch} in ${intakeSeconds.toFixed(1)} s, ${errors} errors`);
     poster.close();
     for (;;) {
-      const health = (await (await fetch(`${api}/api/zpages/healthz`)).json()) as HealthCounts;
+      const health = (await (await fetch(`${operator}/api/zpages/healthz`)).json()) as HealthCounts;
       const terminal = TERMINAL.reduce((sum, s) => sum + (health.requests?.[s] ?? 0), 0);
       if (terminal >= latencies.length) break;
       await sleep(100);

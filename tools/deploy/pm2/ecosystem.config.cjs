@@ -18,7 +18,10 @@ const dist = path.resolve(
 );
 const workerInstances = number('LINEBACKER_PM2_WORKER_INSTANCES', 2);
 const receiverInstances = number('LINEBACKER_PM2_RECEIVER_INSTANCES', 2);
-/** Worker k (1-based, pipeline order) serves health/metrics on base + 10k + instance index. */
+/**
+ * The receiver's operator listener is on the base port; worker k (1-based, pipeline order)
+ * serves health/metrics on base + 10k + instance index.
+ */
 const healthPortBase = number('LINEBACKER_PM2_HEALTH_PORT_BASE', 9100);
 const withSimulators = /^(1|true|yes|on)$/i.test(env.LINEBACKER_PM2_SIMULATORS || '');
 // PM2 stops a process with SIGINT (its daemon-wide PM2_KILL_SIGNAL), which the apps treat
@@ -70,7 +73,13 @@ module.exports = {
   apps: [
     // Cluster mode: the instances share one HTTP port, and `pm2 reload http-receiver`
     // replaces them one at a time (each new one ready before the old one stops).
-    app('http-receiver', { exec_mode: 'cluster', instances: receiverInstances }),
+    // Its operator listener (healthz, metrics, OpenAPI) is on the base port itself; in cluster
+    // mode the instances share it as they share the API port.
+    app('http-receiver', {
+      exec_mode: 'cluster',
+      instances: receiverInstances,
+      env: { LINEBACKER_HEALTH_PORT: String(healthPortBase) },
+    }),
     ...workers.map((name, index) =>
       app(name, {
         instances: workerInstances,

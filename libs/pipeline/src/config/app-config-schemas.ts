@@ -1,5 +1,5 @@
 import type { ConfigKey, ConfigSchema } from '@linebacker/runtime';
-import { receiverConfigSchema } from '../http/receiver-service';
+import { receiverConfigSchema } from '../http/receiver-config';
 import { recoveryConfigSchema } from '../workers/recovery.worker';
 import {
   interfaceConfigSchema,

@@ -8,7 +8,8 @@ import {
   SequentialIdGenerator,
 } from '@linebacker/domain/testing';
 import { createLogger, createServiceMetrics, type ServiceMetrics } from '@linebacker/runtime';
-import { anonymousAuthenticator, staticTokenAuthenticator, type Authenticator } from './auth';
+import { anonymousAuthenticator, type Authenticator } from './auth/principal';
+import { staticTokenAuthenticator } from './auth/static-tokens';
 import { buildReceiverApp, type HttpLimits } from './app';
 
 const validBody = {
@@ -49,15 +50,18 @@ async function harness(
     ids: new SequentialIdGenerator(),
     clock: new FakeClock(new Date('2024-03-01T10:00:00Z')),
     authenticate: options.authenticate ?? anonymousAuthenticator,
-    zpages: { ready: async () => ready, health: async () => ({ ready, version: 'test' }) },
+    dataDateWindow: { maxAgeDays: 3650, maxAheadDays: 1 },
+    ready: async () => ready,
     metrics,
     logger: quietLogger(),
     limits: {
       bodyLimitBytes: 4096,
       requestTimeoutMs: 5000,
-      connectionTimeoutMs: 5000,
+      headersTimeoutMs: 5000,
       keepAliveTimeoutMs: 5000,
+      maxConnections: 100,
       rateLimitPerMinute: 0,
+      trustProxy: 'false',
       ...options.limits,
     },
   });
@@ -172,46 +176,98 @@ describe('POST /api/backup-requests', () => {
 });
 
 describe('authentication', () => {
-  const tokens = 'good=team-a:post-backup-request;readonly=team-b:';
+  const good = 'good-token-of-team-a-0123456789abcdef';
+  const readonly = 'read-only-token-of-team-b-0123456789ab';
+  const tokens = JSON.stringify([
+    {
+      requesterId: 'team-a',
+      token: good,
+      scopes: ['post-backup-request'],
+      jobs: '*',
+      locations: '*',
+    },
+    { requesterId: 'team-b', token: readonly, scopes: [], jobs: '*', locations: '*' },
+  ]);
   let h: Harness;
   beforeEach(async () => (h = await harness({ authenticate: staticTokenAuthenticator(tokens) })));
   afterEach(async () => h.app.close());
 
-  it('answers 401 without a token and with an unknown token', async () => {
-    expect((await post(h.app, validBody)).statusCode).toBe(401);
-    expect((await post(h.app, validBody, { authorization: 'Bearer nope' })).statusCode).toBe(401);
+  it('answers 401 with a Bearer challenge without a token and with an unknown token', async () => {
+    const missing = await post(h.app, validBody);
+    expect(missing.statusCode).toBe(401);
+    expect(missing.headers['www-authenticate']).toBe('Bearer realm="linebacker"');
+    const unknown = await post(h.app, validBody, { authorization: `Bearer ${good}x` });
+    expect(unknown.statusCode).toBe(401);
+    expect(unknown.headers['www-authenticate']).toMatch(/error="invalid_token"/);
+    expect(unknown.json()).toEqual({ code: 'InvalidToken', message: expect.any(String) });
     expect(h.requests.allRequests()).toHaveLength(0);
   });
 
+  it('authenticates before reading the body: a bad body without a token is 401', async () => {
+    const response = await h.app.inject({
+      method: 'POST',
+      url: '/api/backup-requests',
+      payload: '{"apiVersion":',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(response.statusCode).toBe(401);
+  });
+
   it('answers 403 for a token without the post-backup-request scope', async () => {
-    const response = await post(h.app, validBody, { authorization: 'Bearer readonly' });
+    const response = await post(h.app, validBody, { authorization: `Bearer ${readonly}` });
     expect(response.statusCode).toBe(403);
     expect(h.requests.allRequests()).toHaveLength(0);
   });
 
   it('records the token holder as requester and hides the request from others', async () => {
-    const created = await post(h.app, validBody, { authorization: 'Bearer good' });
+    const created = await post(h.app, validBody, { authorization: `Bearer ${good}` });
     expect(created.json().requesterId).toBe('team-a');
     const id = created.json().backupRequestId;
     const own = await h.app.inject({
       url: `/api/backup-requests/${id}`,
-      headers: { authorization: 'Bearer good' },
+      headers: { authorization: `Bearer ${good}` },
     });
     expect(own.statusCode).toBe(200);
     const other = await h.app.inject({
       url: `/api/backup-requests/${id}`,
-      headers: { authorization: 'Bearer readonly' },
+      headers: { authorization: `Bearer ${readonly}` },
     });
     expect(other.statusCode).toBe(404);
   });
 });
 
 describe('rate limiting', () => {
-  it('answers 429 past the per-minute limit', async () => {
+  it('answers 429 with Retry-After past the per-minute limit, and never limits zpages', async () => {
     const h = await harness({ limits: { rateLimitPerMinute: 2 } });
     const statuses = [];
     for (let i = 0; i < 3; i++) statuses.push((await post(h.app, validBody)).statusCode);
     expect(statuses).toEqual([202, 202, 429]);
+    const limited = await post(h.app, validBody);
+    expect(limited.headers['retry-after']).toBeDefined();
+    for (let i = 0; i < 5; i++)
+      expect((await h.app.inject({ url: '/api/zpages/readyz' })).statusCode).toBe(200);
+    await h.app.close();
+  });
+
+  it('counts per principal, so one client cannot use up another’s allowance', async () => {
+    const clients = ['a', 'b'].map((name) => ({
+      requesterId: `client-${name}`,
+      token: `token-of-client-${name}-0123456789abcdef0123`,
+      scopes: ['post-backup-request'],
+      jobs: '*',
+      locations: '*',
+    }));
+    const h = await harness({
+      authenticate: staticTokenAuthenticator(JSON.stringify(clients)),
+      limits: { rateLimitPerMinute: 2 },
+    });
+    const as = (client: (typeof clients)[number]) =>
+      post(h.app, validBody, { authorization: `Bearer ${client.token}` });
+    const [a, b] = clients as [(typeof clients)[0], (typeof clients)[0]];
+    expect([(await as(a)).statusCode, (await as(a)).statusCode, (await as(a)).statusCode]).toEqual([
+      202, 202, 429,
+    ]);
+    expect((await as(b)).statusCode).toBe(202);
     await h.app.close();
   });
 });
@@ -241,26 +297,36 @@ describe('GET /api/backup-requests/:id', () => {
   });
 });
 
-describe('zpages, metrics and OpenAPI', () => {
-  it('reports liveness, readiness, health and metrics', async () => {
+describe('the public port', () => {
+  it('reports liveness and readiness as a verdict only', async () => {
     const h = await harness();
     expect((await h.app.inject({ url: '/api/zpages/livez' })).statusCode).toBe(200);
-    expect((await h.app.inject({ url: '/api/zpages/readyz' })).statusCode).toBe(200);
+    expect((await h.app.inject({ url: '/api/zpages/readyz' })).json()).toEqual({ status: 'ready' });
     h.setReady(false);
     expect((await h.app.inject({ url: '/api/zpages/readyz' })).statusCode).toBe(503);
-    const health = await h.app.inject({ url: '/api/zpages/healthz' });
-    expect(health.json()).toEqual({ ready: false, version: 'test' });
-    await post(h.app, validBody);
-    const metrics = await h.app.inject({ url: '/metrics' });
-    expect(metrics.body).toMatch(
-      /linebacker_http_requests_total\{method="POST",route="\/api\/backup-requests",status="202"/,
-    );
     await h.app.close();
   });
 
-  it('serves the OpenAPI document generated from the route schemas', async () => {
+  it('serves no operator page: healthz, metrics and OpenAPI live on the operator listener', async () => {
     const h = await harness();
-    const doc = (await h.app.inject({ url: '/api/openapi.json' })).json();
+    for (const url of ['/api/zpages/healthz', '/metrics', '/api/openapi.json'])
+      expect((await h.app.inject({ url })).statusCode).toBe(404);
+    await h.app.close();
+  });
+
+  it('marks API answers no-store and nosniff', async () => {
+    const h = await harness();
+    const response = await post(h.app, validBody);
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['content-security-policy']).toMatch(/default-src 'none'/);
+    await h.app.close();
+  });
+
+  it('generates the OpenAPI document from the route schemas', async () => {
+    const h = await harness();
+    await h.app.ready();
+    const doc = h.app.swagger() as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/api/backup-requests', '/api/backup-requests/{id}']),

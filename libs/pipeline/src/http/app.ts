@@ -1,26 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
+import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import { Counter, Histogram } from 'prom-client';
 import type { Logger, ServiceMetrics } from '@linebacker/runtime';
+import { installAuthentication } from './authentication';
 import { installErrorHandler } from './error-handler';
 import { backupRequestRoutes, type BackupRequestRoutesDeps } from './routes/backup-requests.route';
-import { zpagesRoutes, type ZpagesDeps } from './routes/zpages.route';
+import { zpagesRoutes } from './routes/zpages.route';
 
-/** HTTP limits, all with units. */
+/** HTTP limits and proxy trust, all with units. */
 export interface HttpLimits {
   bodyLimitBytes: number;
   requestTimeoutMs: number;
-  connectionTimeoutMs: number;
+  headersTimeoutMs: number;
   keepAliveTimeoutMs: number;
-  /** Requests per minute per client address; 0 switches rate limiting off. */
+  maxConnections: number;
+  /** Requests per minute per principal (per address when unauthenticated); 0 = off. */
   rateLimitPerMinute: number;
+  /** Fastify's `trustProxy`: `false`, `true`, a hop count, or addresses/CIDRs. */
+  trustProxy: string;
 }
 
 /** Everything the receiver's HTTP app is built from. */
 export interface ReceiverAppDeps extends BackupRequestRoutesDeps {
-  zpages: Omit<ZpagesDeps, 'registry'>;
+  /** Readiness of the receiver (public `readyz` shows only the verdict). */
+  ready(): Promise<boolean>;
   metrics: ServiceMetrics;
   logger: Logger;
   limits: HttpLimits;
@@ -70,15 +76,20 @@ function redMetrics(metrics: ServiceMetrics) {
  * removing unknown fields, so such bodies are rejected with a 400 instead of stored.
  */
 export async function buildReceiverApp(deps: ReceiverAppDeps): Promise<FastifyInstance> {
+  const { limits } = deps;
   const app = Fastify({
     logger: false,
-    bodyLimit: deps.limits.bodyLimitBytes,
-    requestTimeout: deps.limits.requestTimeoutMs,
-    connectionTimeout: deps.limits.connectionTimeoutMs,
-    keepAliveTimeout: deps.limits.keepAliveTimeoutMs,
+    bodyLimit: limits.bodyLimitBytes,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    trustProxy: trustProxyOption(limits.trustProxy),
     genReqId: (req) => correlationIdOf(req.headers),
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
   });
+  // Node's own bounds on slow or excess clients (Fastify does not expose these two).
+  app.server.headersTimeout = limits.headersTimeoutMs;
+  app.server.maxConnections = limits.maxConnections;
   const red = redMetrics(deps.metrics);
   installErrorHandler(app, deps.logger, (request, status, code) =>
     red.errors.inc({
@@ -99,22 +110,52 @@ export async function buildReceiverApp(deps: ReceiverAppDeps): Promise<FastifyIn
         status: reply.statusCode,
         durationMs: Math.round(reply.elapsedTime),
         correlationId: request.id,
+        requesterId: request.principal?.requesterId,
       });
     }
   });
   app.addHook('onSend', async (request, reply) => {
     void reply.header(CORRELATION_HEADER, request.id);
+    // Answers about requests are per caller and current: no cache may keep them.
+    void reply.header('cache-control', 'no-store');
+  });
+  // An API profile: nothing here is a page, so no script, frame or sniffed type is allowed.
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+    hsts: false,
   });
   await app.register(swagger, {
-    openapi: { info: { title: 'linebacker', version: '1.0.0' } },
+    openapi: {
+      info: { title: 'linebacker', version: '1.0.0' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
   });
-  if (deps.limits.rateLimitPerMinute > 0) {
-    await app.register(rateLimit, { max: deps.limits.rateLimitPerMinute, timeWindow: 60_000 });
+  // Authentication runs first (before body parsing and before the rate limiter), so the
+  // limiter can count per principal and an anonymous flood never reaches a parser.
+  installAuthentication(app, deps.authenticate);
+  if (limits.rateLimitPerMinute > 0) {
+    await app.register(rateLimit, {
+      max: limits.rateLimitPerMinute,
+      timeWindow: 60_000,
+      keyGenerator: (request) =>
+        request.principal ? `principal:${request.principal.requesterId}` : `ip:${request.ip}`,
+    });
   }
   await app.register(async (scope) => backupRequestRoutes(scope, deps));
-  await app.register(async (scope) =>
-    zpagesRoutes(scope, { ...deps.zpages, registry: deps.metrics.registry }),
-  );
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(async (scope) => zpagesRoutes(scope, { ready: deps.ready }));
   return app;
+}
+
+/** Fastify's `trustProxy` from its configured text (a hop count trusts that many hops). */
+function trustProxyOption(
+  raw: string,
+): boolean | string | ((address: string, hop: number) => boolean) {
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    return (_address, hop) => hop < hops;
+  }
+  return raw;
 }

@@ -1,15 +1,30 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { isLinebackerError, describeError } from '@linebacker/domain';
 import type { Logger } from '@linebacker/runtime';
-import { AuthError } from './auth';
+import { AuthError } from './auth/principal';
 
-/** The status code for each domain error code the API can surface. */
+/**
+ * The domain error codes the API shows to callers, with their status. Only these carry their
+ * own message; any other error (a database's refusal, say) answers with a generic one, so no
+ * PostgreSQL or broker text ever reaches a client.
+ */
 const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   InvalidInput: 400,
   InvalidApiVersion: 400,
+  LocationNotAllowed: 400,
+  DataDateOutOfRange: 400,
+  JobNotAllowed: 403,
   RequestNotFound: 404,
   IdempotencyKeyInFlight: 409,
   IdempotencyKeyReused: 422,
+};
+
+/** Refusals worth one warn line each: a client tried what it may not. */
+const AUDITED_CODES = new Set(['JobNotAllowed', 'LocationNotAllowed']);
+
+const GENERIC_MESSAGE: Readonly<Record<number, string>> = {
+  400: 'the request cannot be processed as given',
+  503: 'the service is temporarily unavailable',
 };
 
 /** The status for an error kind when its code has no entry of its own. */
@@ -26,10 +41,12 @@ function toReply(error: unknown): ErrorReply {
     return { statusCode: error.statusCode, code: error.code, message: error.message };
   }
   if (isLinebackerError(error)) {
-    const statusCode = STATUS_BY_CODE[error.code] ?? STATUS_BY_KIND[error.kind];
-    // Dependency details stay in the log; the caller learns only that it may retry.
-    const message = statusCode === 503 ? 'the service is temporarily unavailable' : error.message;
-    return { statusCode, code: error.code, message };
+    const known = STATUS_BY_CODE[error.code];
+    if (known !== undefined) return { statusCode: known, code: error.code, message: error.message };
+    // Dependency details stay in the log; the caller learns only whether it may retry.
+    const statusCode = STATUS_BY_KIND[error.kind];
+    const code = statusCode === 503 ? 'Unavailable' : 'Rejected';
+    return { statusCode, code, message: GENERIC_MESSAGE[statusCode] ?? 'refused' };
   }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
@@ -59,7 +76,15 @@ export function installErrorHandler(
   app.setErrorHandler((error, request, reply) => {
     const body = toReply(error);
     onErrorReply(request, body.statusCode, body.code);
-    if (body.statusCode >= 500) {
+    if (AUDITED_CODES.has(body.code)) {
+      const submitted = request.body as { backupJobId?: unknown } | undefined;
+      logger.warn('submission refused', {
+        code: body.code,
+        requesterId: request.principal?.requesterId,
+        backupJobId: submitted?.backupJobId,
+        correlationId: request.id,
+      });
+    } else if (body.statusCode >= 500 || (body.code === 'Rejected' && isLinebackerError(error))) {
       logger.error('request failed', {
         method: request.method,
         url: request.url,
@@ -69,6 +94,14 @@ export function installErrorHandler(
       });
     }
     if (body.statusCode === 503) void reply.header('retry-after', '1');
+    if (error instanceof AuthError && error.statusCode === 401) {
+      // RFC 6750: a missing token gets the bare challenge, a bad one says so.
+      const challenge =
+        error.code === 'Unauthenticated'
+          ? 'Bearer realm="linebacker"'
+          : 'Bearer realm="linebacker", error="invalid_token"';
+      void reply.header('www-authenticate', challenge);
+    }
     return reply.status(body.statusCode).send({ code: body.code, message: body.message });
   });
   app.setNotFoundHandler((request, reply) => {

@@ -57,7 +57,10 @@ describe('tools/deploy/pm2/ecosystem.config.cjs', () => {
 
   it('runs two of each worker in fork mode, each on its own health port range', () => {
     const apps = ecosystem({ LINEBACKER_PM2_HEALTH_PORT_BASE: '9100' });
-    const workers = apps.filter((app) => app.env['LINEBACKER_HEALTH_PORT'] !== undefined);
+    const receiver = apps.find((app) => app.name === 'http-receiver');
+    // The receiver's operator listener takes the base port, shared by its cluster instances.
+    expect(receiver?.env['LINEBACKER_HEALTH_PORT']).toBe('9100');
+    const workers = apps.filter((app) => app.exec_mode === 'fork' && app.name !== 'http-receiver');
     expect(workers).toHaveLength(6);
     expect(workers.every((app) => app.exec_mode === 'fork' && app.instances === 2)).toBe(true);
     const ports = workers.map((app) => Number(app.env['LINEBACKER_HEALTH_PORT']));
@@ -70,6 +73,9 @@ describe('tools/deploy/pm2/ecosystem.config.cjs', () => {
       LINEBACKER_PM2_WORKER_INSTANCES: '3',
       OTHER: 'x',
     });
-    expect(receiver?.env).toEqual({ LINEBACKER_DATABASE_URL: 'postgres://db/x' });
+    expect(receiver?.env).toEqual({
+      LINEBACKER_DATABASE_URL: 'postgres://db/x',
+      LINEBACKER_HEALTH_PORT: '9100',
+    });
   });
 });

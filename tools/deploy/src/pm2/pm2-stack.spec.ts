@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -33,6 +33,21 @@ const INSTANCES: Record<string, number> = {
   'sim-backup-job-service': 1,
   'sim-backup-interface': 1,
 };
+
+const TOKEN = 'pm2-test-client-token-0123456789abcdef';
+const tokensFile = join(mkdtempSync(join(tmpdir(), 'lb-pm2-tokens-')), 'clients.json');
+writeFileSync(
+  tokensFile,
+  JSON.stringify([
+    {
+      requesterId: 'pm2-test',
+      token: TOKEN,
+      scopes: ['post-backup-request'],
+      jobs: '*',
+      locations: '*',
+    },
+  ]),
+);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -79,10 +94,14 @@ describe('the PM2 ecosystem', () => {
       LINEBACKER_INTERFACE_AMQP_URL: broker.url,
       LINEBACKER_INTERFACE_REQUEST_QUEUE: `${namespace}.backup-interface.requests`,
       LINEBACKER_INTERFACE_REPLY_QUEUE: `${namespace}.backup-interface.replies`,
-      LINEBACKER_HTTP_PORT: String(base),
-      LINEBACKER_SIM_JOBS_PORT: String(base + 1),
-      LINEBACKER_SIM_INTERFACE_PORT: String(base + 2),
-      LINEBACKER_JOB_SERVICE_URL: `http://127.0.0.1:${base + 1}`,
+      // base itself is the receiver's operator listener (LINEBACKER_PM2_HEALTH_PORT_BASE).
+      LINEBACKER_HTTP_PORT: String(base + 1),
+      LINEBACKER_SIM_JOBS_PORT: String(base + 2),
+      LINEBACKER_SIM_INTERFACE_PORT: String(base + 3),
+      LINEBACKER_JOB_SERVICE_URL: `http://127.0.0.1:${base + 2}`,
+      // The deployment runs with client tokens, never open (the ecosystem passes them on).
+      LINEBACKER_AUTH_MODE: 'static-tokens',
+      LINEBACKER_AUTH_TOKENS_FILE: tokensFile,
       LINEBACKER_SIM_FAILED_SHARE: '0',
       LINEBACKER_PM2_HEALTH_PORT_BASE: String(base),
       LINEBACKER_PM2_SIMULATORS: 'true',
@@ -133,10 +152,11 @@ describe('the PM2 ecosystem', () => {
   }, 150_000);
 
   it('takes a request from the HTTP API to Succeeded', async () => {
-    const api = `http://127.0.0.1:${base}/api/backup-requests`;
+    const api = `http://127.0.0.1:${base + 1}/api/backup-requests`;
+    const headers = { authorization: `Bearer ${TOKEN}` };
     const posted = await fetch(api, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify({
         apiVersion: '2022-05-22',
         backupJobId: 'job-active-local',
@@ -149,7 +169,7 @@ describe('the PM2 ecosystem', () => {
     const status = await eventually(
       'the request to end',
       async () => {
-        const response = await fetch(`${api}/${backupRequestId}`);
+        const response = await fetch(`${api}/${backupRequestId}`, { headers });
         const body = (await response.json()) as { statusTypeCode?: string };
         return ['Succeeded', 'Failed', 'NotAllowed'].includes(String(body.statusTypeCode))
           ? body.statusTypeCode
@@ -167,7 +187,7 @@ describe('the PM2 ecosystem', () => {
         (error: { code?: number }) => error.code ?? -1,
       );
     expect(
-      await probe({ LINEBACKER_APP: 'http-receiver', LINEBACKER_HTTP_PORT: String(base) }),
+      await probe({ LINEBACKER_APP: 'http-receiver', LINEBACKER_HTTP_PORT: String(base + 1) }),
     ).toBe(0);
     for (const [index, app] of WORKERS.entries()) {
       for (const instance of [0, 1]) {

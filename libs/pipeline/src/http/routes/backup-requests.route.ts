@@ -7,7 +7,8 @@ import {
   type BackupRequest,
   type GetBackupRequestDeps,
 } from '@linebacker/domain';
-import { AuthError, POST_SCOPE, type Authenticator } from '../auth';
+import { authorizeSubmission, type DataDateWindow } from '../auth/authorization';
+import { AuthError, POST_SCOPE, type Authenticator, type Principal } from '../auth/principal';
 import {
   acceptedSchema,
   API_VERSION,
@@ -28,6 +29,13 @@ interface PostBody {
 /** What the backup-request routes need. */
 export interface BackupRequestRoutesDeps extends AcceptBackupRequestDeps, GetBackupRequestDeps {
   authenticate: Authenticator;
+  dataDateWindow: DataDateWindow;
+}
+
+/** The principal the onRequest hook set (every route here asks for authentication). */
+function principalOf(request: { principal?: Principal }): Principal {
+  if (!request.principal) throw new AuthError(401, 'Unauthenticated', 'not authenticated');
+  return request.principal;
 }
 
 const errors = {
@@ -35,6 +43,7 @@ const errors = {
   401: errorSchema,
   403: errorSchema,
   404: errorSchema,
+  429: errorSchema,
   503: errorSchema,
 };
 
@@ -69,6 +78,7 @@ export async function backupRequestRoutes(
   app.post<{ Body: PostBody; Headers: { 'idempotency-key'?: string } }>(
     '/api/backup-requests',
     {
+      config: { authenticate: true },
       schema: {
         summary: 'Ask for a backup of a prepared data set',
         body: postBodySchema,
@@ -79,12 +89,11 @@ export async function backupRequestRoutes(
           409: errorSchema,
           413: errorSchema,
           422: errorSchema,
-          429: errorSchema,
         },
       },
     },
     async (request, reply) => {
-      const principal = await deps.authenticate(request);
+      const principal = principalOf(request);
       if (!principal.scopes.includes(POST_SCOPE)) {
         throw new AuthError(403, 'Forbidden', `the token lacks the ${POST_SCOPE} scope`);
       }
@@ -92,10 +101,11 @@ export async function backupRequestRoutes(
       if (body.apiVersion !== API_VERSION) {
         throw new PermanentError('InvalidApiVersion', `apiVersion must be ${API_VERSION}`);
       }
+      const location = authorizeSubmission(principal, body, deps.dataDateWindow, deps.clock.now());
       const result = await acceptBackupRequest(deps, {
         backupJobId: body.backupJobId,
         dataDate: body.dataDate,
-        preparedDataPathName: body.backupDataLocation,
+        preparedDataPathName: location,
         requesterId: principal.requesterId,
         transportTypeCode: 'HTTP',
         correlationId: request.id,
@@ -109,6 +119,7 @@ export async function backupRequestRoutes(
   app.get<{ Params: { id: string } }>(
     '/api/backup-requests/:id',
     {
+      config: { authenticate: true },
       schema: {
         summary: 'Read a backup request, its status history and its Backup',
         params: idParamsSchema,
@@ -126,7 +137,7 @@ export async function backupRequestRoutes(
       },
     },
     async (request) => {
-      const principal = await deps.authenticate(request);
+      const principal = principalOf(request);
       const view = await getBackupRequest(deps, {
         backupRequestId: request.params.id,
         requesterId: principal.requesterId,

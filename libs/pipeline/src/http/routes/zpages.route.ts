@@ -1,30 +1,21 @@
 import type { FastifyInstance } from 'fastify';
-import type { Registry } from 'prom-client';
 
-/** What readiness and health need to know. */
+/** What the public readiness page needs. */
 export interface ZpagesDeps {
   /** Database reachable, relay connected to the broker, not draining. */
   ready(): Promise<boolean>;
-  /**
-   * Readiness plus versions, uptime, dependency states, queue depths and request counts;
-   * bounded in time (each probe has its own timeout).
-   */
-  health(): Promise<{ ready: boolean } & Record<string, unknown>>;
-  registry: Registry;
 }
 
-/** `livez`, `readyz`, `healthz` under /api/zpages and Prometheus `/metrics`. */
+/**
+ * `livez` and `readyz` under /api/zpages on the public port, for load balancers and
+ * orchestrators: a verdict only, no versions or counts (those are on the operator listener).
+ * Exempt from rate limiting, so a busy client cannot make the instance look dead.
+ */
 export async function zpagesRoutes(app: FastifyInstance, deps: ZpagesDeps): Promise<void> {
-  app.get('/api/zpages/livez', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/api/zpages/readyz', { schema: { hide: true } }, async (_request, reply) => {
+  const config = { rateLimit: false } as const;
+  app.get('/api/zpages/livez', { schema: { hide: true }, config }, async () => ({ status: 'ok' }));
+  app.get('/api/zpages/readyz', { schema: { hide: true }, config }, async (_request, reply) => {
     const ready = await deps.ready();
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
   });
-  app.get('/api/zpages/healthz', { schema: { hide: true } }, async (_request, reply) => {
-    const details = await deps.health();
-    return reply.status(details.ready ? 200 : 503).send(details);
-  });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type(deps.registry.contentType).send(await deps.registry.metrics()),
-  );
 }

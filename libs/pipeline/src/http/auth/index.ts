@@ -1,0 +1,5 @@
+export * from './principal';
+export * from './static-tokens';
+export * from './jwt';
+export * from './authorization';
+export * from './auth-config';
