@@ -63,8 +63,20 @@ describe('http-receiver start-up refusals', () => {
   }, 30_000);
 });
 
+const postOne = (api: string) =>
+  fetch(`${api}/api/backup-requests`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+    body: JSON.stringify({
+      apiVersion: '2022-05-22',
+      backupJobId: 'job-1',
+      dataDate: new Date().toISOString().slice(0, 10),
+      backupDataLocation: '/data/x',
+    }),
+  });
+
 describe('http-receiver listeners', () => {
-  it('serves healthz, metrics and OpenAPI on the operator listener only', async () => {
+  it('serves healthz, metrics and OpenAPI on the operator listener only, healthz cached', async () => {
     const database = await createTestDatabase('receiver-listeners');
     const broker = await rabbitmqForTests();
     const namespace = testNamespace('receiver-listeners');
@@ -95,16 +107,23 @@ describe('http-receiver listeners', () => {
         });
       }
       expect(await (await fetch(`${api}/api/zpages/readyz`)).json()).toEqual({ status: 'ready' });
-      const posted = await fetch(`${api}/api/backup-requests`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-        body: JSON.stringify({
-          apiVersion: '2022-05-22',
-          backupJobId: 'job-1',
-          dataDate: new Date().toISOString().slice(0, 10),
-          backupDataLocation: '/data/x',
-        }),
-      });
+
+      // A flood of healthz calls: one round of probes, and intake keeps answering meanwhile.
+      const rounds = async () =>
+        Number(
+          /^linebacker_health_probe_rounds_total\{[^}]*\} (\d+)$/m.exec(
+            await (await fetch(`${operator}/metrics`)).text(),
+          )?.[1] ?? 0,
+        );
+      const before = await rounds();
+      const flood = Array.from({ length: 200 }, () =>
+        fetch(`${operator}/api/zpages/healthz`).then((response) => response.status),
+      );
+      const duringFlood = postOne(api);
+      expect(new Set(await Promise.all(flood))).toEqual(new Set([200]));
+      expect((await duringFlood).status).toBe(202);
+      expect((await rounds()) - before).toBeLessThanOrEqual(1);
+      const posted = await postOne(api);
       expect(posted.status).toBe(202);
       expect(((await posted.json()) as { requesterId: string }).requesterId).toBe('ops');
     } finally {

@@ -1,5 +1,6 @@
 import { pingDatabase } from '@linebacker/persistence';
 import { cachedSingleFlight, startHealthServer } from '@linebacker/runtime';
+import { Counter } from 'prom-client';
 import type { Infrastructure } from '../infrastructure/infrastructure';
 import { collectPipelineStats, withProbeTimeout } from '../operations/pipeline-stats';
 import { allSubscriptions } from '../workers/subscriptions';
@@ -47,18 +48,22 @@ export function receiverWorker(
   // Probes are shared by concurrent callers and reused briefly: a flood of readyz or healthz
   // calls costs one round of queries and passive declares per period, not one per call.
   const databaseUpCached = cachedSingleFlight(databaseUp, settings.healthCacheMs);
-  const statsCached = cachedSingleFlight(
-    () =>
-      collectPipelineStats({
-        requests: ctx.requests,
-        outbox: infrastructure.outbox,
-        bus: infrastructure.bus,
-        subscriptions: allSubscriptions(ctx.config),
-        pingDatabase: () => pingDatabase(infrastructure.dataSource),
-        timeoutMs: settings.healthTimeoutMs,
-      }),
-    settings.healthCacheMs,
-  );
+  const probeRounds = new Counter({
+    name: 'linebacker_health_probe_rounds_total',
+    help: 'Rounds of healthz probes (database counts, queue declares) actually run',
+    registers: [ctx.metrics.registry],
+  });
+  const statsCached = cachedSingleFlight(() => {
+    probeRounds.inc();
+    return collectPipelineStats({
+      requests: ctx.requests,
+      outbox: infrastructure.outbox,
+      bus: infrastructure.bus,
+      subscriptions: allSubscriptions(ctx.config),
+      pingDatabase: () => pingDatabase(infrastructure.dataSource),
+      timeoutMs: settings.healthTimeoutMs,
+    });
+  }, settings.healthCacheMs);
   const ready = async (): Promise<boolean> =>
     !stopping && infrastructure.bus.isReady() && (await databaseUpCached());
   const details = async (): Promise<Record<string, unknown>> => ({
