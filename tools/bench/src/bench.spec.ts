@@ -30,6 +30,8 @@ describe('npm run bench at a tiny size', () => {
         '--instances',
         '1',
         '--no-autocannon',
+        '--intake-auth',
+        'none,jwt',
         '--timeout-seconds',
         '60',
         '--output',
@@ -44,6 +46,9 @@ describe('npm run bench at a tiny size', () => {
     const result = JSON.parse(readFileSync(output, 'utf8')) as BenchResult;
     expect(resultProblems(result)).toEqual([]);
     expect(result.intake?.steps.map((s) => s.offeredRate)).toEqual([20, 40]);
+    // The jwt run's requests were all verified and accepted (errors would show per step).
+    expect(result.intakeByAuth?.map((run) => run.auth)).toEqual(['none', 'jwt']);
+    expect(result.intakeByAuth?.[1]?.steps.every((s) => s.errors === 0)).toBe(true);
     expect(result.e2e.map((r) => `${r.pipeline} x${r.instances}`)).toEqual([
       'linebacker x1',
       'lean x1',

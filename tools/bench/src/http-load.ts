@@ -29,6 +29,8 @@ export class Poster {
     endpoint: string,
     maxSockets = 256,
     private readonly timeoutMs = 10_000,
+    /** Sent with every request (the bearer token of an authenticated run). */
+    private readonly headers: Record<string, string> = {},
   ) {
     this.url = new URL(endpoint);
     this.agent = new Agent({ keepAlive: true, maxSockets });
@@ -44,6 +46,7 @@ export class Poster {
           agent: this.agent,
           timeout: this.timeoutMs,
           headers: {
+            ...this.headers,
             'content-type': 'application/json',
             'content-length': Buffer.byteLength(body),
           },

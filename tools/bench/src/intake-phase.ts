@@ -3,6 +3,7 @@ import { brokerProcesses, CpuWindow, type WindowUsage } from './cpu-window';
 import type { Cleanup } from './cleanup';
 import { backendPids, openRunEnvironment } from './environment';
 import { Poster, openLoop, requestBody, type OpenLoopResult } from './http-load';
+import { makeTestKey, signTestToken, startJwksServer } from '@linebacker/testing';
 import { startLinebackerStack } from './linebacker-stack';
 
 /** One intake step: the open-loop figures plus the CPU of each process during it. */
@@ -13,8 +14,13 @@ export interface IntakeStep extends OpenLoopResult {
   usage: WindowUsage;
 }
 
+/** How callers authenticate in an intake run. */
+export type IntakeAuth = 'none' | 'jwt';
+
 /** What the intake phase measured. */
 export interface IntakeResult {
+  /** `jwt`: every request carries a bearer token the receiver verifies (ES256, local JWKS). */
+  auth: IntakeAuth;
   generator: string;
   steps: IntakeStep[];
   /** Highest offered rate that was sustained with p99 under 100 ms (0: none). */
@@ -38,6 +44,41 @@ export interface IntakeOptions {
   stepSeconds: number;
   autocannon: boolean;
   env: Record<string, string>;
+  auth: IntakeAuth;
+}
+
+/**
+ * For a `jwt` run: a JWKS endpoint on loopback with a fresh ES256 key, the receiver settings
+ * that trust it, and one token (verified on every request, as the receiver caches keys but
+ * not verdicts). Nothing for a `none` run.
+ */
+async function authSetup(
+  auth: IntakeAuth,
+  cleanup: Cleanup,
+): Promise<{ env: Record<string, string>; headers: Record<string, string> }> {
+  if (auth === 'none') return { env: {}, headers: {} };
+  const key = await makeTestKey('bench-1');
+  const jwks = await startJwksServer([key]);
+  cleanup.add('bench JWKS server', () => jwks.stop());
+  const token = await signTestToken(key, {
+    iss: 'https://bench.invalid/',
+    aud: 'linebacker',
+    sub: 'bench',
+    exp: Math.floor(Date.now() / 1000) + 24 * 3600,
+    scope: 'post-backup-request',
+    linebacker_jobs: '*',
+    linebacker_locations: '*',
+  });
+  return {
+    env: {
+      LINEBACKER_AUTH_MODE: 'jwt',
+      LINEBACKER_AUTH_JWKS_URL: jwks.url,
+      LINEBACKER_AUTH_ISSUERS: 'https://bench.invalid/',
+      LINEBACKER_AUTH_AUDIENCE: 'linebacker',
+      LINEBACKER_AUTH_ALGORITHMS: 'ES256',
+    },
+    headers: { authorization: `Bearer ${token}` },
+  };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -49,6 +90,7 @@ const isSustained = (r: OpenLoopResult): boolean =>
 async function closedLoop(
   url: string,
   seconds: number,
+  headers: Record<string, string>,
 ): Promise<NonNullable<IntakeResult['closedLoop']>> {
   const connections = 10;
   const result = await autocannon({
@@ -56,7 +98,7 @@ async function closedLoop(
     method: 'POST',
     connections,
     duration: seconds,
-    headers: { 'content-type': 'application/json' },
+    headers: { ...headers, 'content-type': 'application/json' },
     body: requestBody(0, 'autocannon'),
   });
   return {
@@ -80,9 +122,13 @@ export async function runIntake(
   log: (text: string) => void,
 ): Promise<IntakeResult> {
   const environment = await openRunEnvironment(cleanup, 'intake');
-  const bench = await startLinebackerStack(environment, cleanup, 0, options.env);
+  const auth = await authSetup(options.auth, cleanup);
+  const bench = await startLinebackerStack(environment, cleanup, 0, {
+    ...options.env,
+    ...auth.env,
+  });
   const url = `${bench.receiverUrl}/api/backup-requests`;
-  const poster = new Poster(url, 512);
+  const poster = new Poster(url, 512, 10_000, auth.headers);
   const steps: IntakeStep[] = [];
   try {
     await openLoop(poster, 100, 2, 'warm-up');
@@ -117,20 +163,23 @@ export async function runIntake(
       };
       steps.push(step);
       log(
-        `intake ${rate}/s: achieved ${result.achievedRate}/s p50 ${result.latencyMs.p50} p99 ${result.latencyMs.p99} max ${result.latencyMs.max} ms, errors ${result.errors}, machine busy ${Math.round(usage.machineBusyShare * 100)} %`,
+        `intake (auth ${options.auth}) ${rate}/s: achieved ${result.achievedRate}/s p50 ${result.latencyMs.p50} p99 ${result.latencyMs.p99} max ${result.latencyMs.max} ms, errors ${result.errors}, machine busy ${Math.round(usage.machineBusyShare * 100)} %`,
       );
       const last = i === schedule.length - 1;
       if (last && step.sustained && rate + options.stepUpBy <= options.maxRate)
         schedule.push(rate + options.stepUpBy);
       await sleep(1000);
     }
-    const closed = options.autocannon ? await closedLoop(url, options.stepSeconds) : undefined;
+    const closed = options.autocannon
+      ? await closedLoop(url, options.stepSeconds, auth.headers)
+      : undefined;
     if (closed)
       log(
         `autocannon closed loop: ${closed.requestsPerSecond} req/s p99 ${closed.latencyMs.p99} ms`,
       );
     const sustained = steps.filter((s) => s.sustained);
     return {
+      auth: options.auth,
       generator:
         "open loop on node:http (keep-alive agent, sends on a 1 ms timer, latency from each request's scheduled send time)",
       steps,

@@ -79,6 +79,12 @@ const program = new Command('bench')
     envPair,
     {},
   )
+  .option(
+    '--intake-auth <list>',
+    'authentication of the intake runs, one run each: none, jwt (e.g. none,jwt)',
+    (raw: string) => raw.split(','),
+    ['none'],
+  )
   .option('--no-intake', 'skip the intake phase')
   .option('--no-lean', 'skip the lean pipeline')
   .option('--no-autocannon', 'skip the closed-loop autocannon maximum after the intake steps')
@@ -105,6 +111,7 @@ interface CliOptions {
   intake: boolean;
   lean: boolean;
   autocannon: boolean;
+  intakeAuth: string[];
   quick?: boolean;
   output: string;
 }
@@ -133,6 +140,10 @@ function benchOptions(cli: CliOptions, given: (name: string) => boolean): BenchO
           stepSeconds: pick('stepSeconds', cli.stepSeconds, 3),
           autocannon: cli.autocannon,
           env: {},
+          authModes: cli.intakeAuth.map((mode) => {
+            if (mode !== 'none' && mode !== 'jwt') throw new Error('--intake-auth: none or jwt');
+            return mode;
+          }),
         }
       : undefined,
     command: ['npm run bench --', ...process.argv.slice(2)].join(' '),

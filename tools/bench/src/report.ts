@@ -10,9 +10,7 @@ const table = (head: string[], rows: (string | number)[][]): string =>
 
 const load = (l: number[]): string => l.map((v) => v.toFixed(2)).join(' ');
 
-function intakeSection(result: BenchResult): string[] {
-  const intake = result.intake;
-  if (!intake) return [];
+function intakeSection(intake: NonNullable<BenchResult['intake']>): string[] {
   const cpu = (s: (typeof intake.steps)[number], role: string): string =>
     `${Math.round((s.usage.processes.filter((p) => p.role === role).reduce((a, p) => a + p.cpuSeconds, 0) / s.usage.seconds) * 100)}`;
   const rows = intake.steps.map((s) => [
@@ -32,7 +30,7 @@ function intakeSection(result: BenchResult): string[] {
     load(s.usage.loadBefore),
   ]);
   const lines = [
-    `### Intake (${intake.generator})`,
+    `### Intake, authentication ${intake.auth ?? 'none'} (${intake.generator})`,
     '',
     table(
       [
@@ -97,7 +95,7 @@ export function renderSummary(result: BenchResult): string {
     '',
     `Command: \`${result.command}\`; prefetch ${result.settings.prefetch}, pool ${result.settings.dbPoolSize}, ${result.settings.queueType} queues, extra env ${JSON.stringify(result.settings.env)}`,
     '',
-    ...intakeSection(result),
+    ...(result.intakeByAuth ?? (result.intake ? [result.intake] : [])).flatMap(intakeSection),
     '### End to end',
     '',
     table(

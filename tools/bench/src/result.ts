@@ -28,6 +28,8 @@ export interface BenchResult {
     env: Record<string, string>;
   };
   intake?: IntakeResult;
+  /** Every intake run when more than one authentication mode was measured. */
+  intakeByAuth?: IntakeResult[];
   e2e: E2eResult[];
   /** linebacker completions/s ÷ lean completions/s at the same instance count, same run. */
   leanRatio: { instances: number; linebacker: number; lean: number; ratio: number }[];

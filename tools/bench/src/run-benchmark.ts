@@ -7,7 +7,7 @@ import { LOCAL_DATABASE_URL } from '@linebacker/testing';
 import type { Cleanup } from './cleanup';
 import { LEAN_TABLE, LINEBACKER_TABLE, runE2e, type E2eResult } from './e2e-phase';
 import { openRunEnvironment } from './environment';
-import { runIntake, type IntakeOptions } from './intake-phase';
+import { runIntake, type IntakeAuth, type IntakeOptions, type IntakeResult } from './intake-phase';
 import { startLeanStack } from './lean/lean-stack';
 import { startLinebackerStack } from './linebacker-stack';
 import type { BenchResult, MachineInfo } from './result';
@@ -21,7 +21,8 @@ export interface BenchOptions {
   prefetch: number;
   dbPoolSize: number;
   queueType: 'quorum' | 'classic';
-  intake: IntakeOptions | undefined;
+  /** Intake settings; one intake run per entry of `authModes` (the first is `intake`). */
+  intake: (Omit<IntakeOptions, 'auth'> & { authModes: IntakeAuth[] }) | undefined;
   lean: boolean;
   env: Record<string, string>;
   command: string;
@@ -193,13 +194,18 @@ export async function runBenchmark(
   const startedAt = new Date().toISOString();
   const machine = await machineInfo();
   log(`machine: ${machine.cores} cores, load ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
-  const intake = options.intake
-    ? await runIntake(
+  const intakeRuns: IntakeResult[] = [];
+  for (const auth of options.intake?.authModes ?? []) {
+    const settings = options.intake as NonNullable<BenchOptions['intake']>;
+    intakeRuns.push(
+      await runIntake(
         cleanup,
-        { ...options.intake, env: { ...sharedEnv(options), ...options.intake.env } },
+        { ...settings, auth, env: { ...sharedEnv(options), ...settings.env } },
         log,
-      )
-    : undefined;
+      ),
+    );
+  }
+  const intake = intakeRuns[0];
   const e2e: E2eResult[] = [];
   const describe = (r: E2eResult): string =>
     `${r.pipeline} x${r.instances}: ${r.completed}/${r.accepted} in ${r.spanSeconds} s = ${r.completionsPerSecond}/s, p50 ${r.latencyMs.p50} p99 ${r.latencyMs.p99} ms, ${r.database.commitsPerRequest} commits/req, machine busy ${Math.round(r.usage.machineBusyShare * 100)} %${r.stepsMs ? ` steps ${JSON.stringify(r.stepsMs)}` : ''}`;
@@ -238,6 +244,7 @@ export async function runBenchmark(
       env: options.env,
     },
     ...(intake ? { intake } : {}),
+    ...(intakeRuns.length > 1 ? { intakeByAuth: intakeRuns } : {}),
     e2e,
     leanRatio,
   };
