@@ -29,11 +29,15 @@ const withSimulators = /^(1|true|yes|on)$/i.test(env.LINEBACKER_PM2_SIMULATORS |
 // SIGKILL earlier.
 const killTimeoutMs = number('LINEBACKER_STOP_DEADLINE_MS', 10000) + 5000;
 
-const linebackerEnv = Object.fromEntries(
-  Object.entries(env).filter(
-    ([name]) => name.startsWith('LINEBACKER_') && !name.startsWith('LINEBACKER_PM2_'),
-  ),
-);
+/**
+ * The variables each app's config schema reads (generated: `node dist/tools/deploy/main.js
+ * pm2-env`), so an app gets only its own settings and secrets from the shell's environment.
+ */
+const appVariables = require('./app-env.json');
+const envFor = (name) =>
+  Object.fromEntries(
+    Object.entries(env).filter(([variable]) => (appVariables[name] || []).includes(variable)),
+  );
 
 const common = {
   exec_mode: 'fork',
@@ -57,7 +61,7 @@ const app = (name, extra = {}) => ({
   name,
   script: path.join(dist, name, 'main.js'),
   ...extra,
-  env: { ...linebackerEnv, ...extra.env },
+  env: { ...envFor(name), ...extra.env },
 });
 
 const workers = [

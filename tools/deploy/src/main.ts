@@ -4,6 +4,7 @@ import { checkComposeText } from './compose/compose-check';
 import { runDclint } from './compose/dclint';
 import { replaceGenerated } from './docs/env-table';
 import { generatedOperationsTables } from './docs/operations-doc';
+import { APP_ENV_FILE, appEnvJson } from './pm2/app-env';
 
 const say = (stream: NodeJS.WriteStream, line: string) => void stream.write(`${line}\n`);
 
@@ -38,14 +39,24 @@ function writeEnvTable(workspaceRoot: string): number {
   return 0;
 }
 
+/** Regenerates the PM2 ecosystem's per-app variable lists from the config schemas. */
+function writePm2Env(workspaceRoot: string): number {
+  const file = join(workspaceRoot, APP_ENV_FILE);
+  writeFileSync(file, appEnvJson());
+  say(process.stdout, `${file}: regenerated`);
+  return 0;
+}
+
 /**
  * Run from the workspace root:
  *   node dist/tools/deploy/main.js [check-compose] [compose file]   (default docker/compose.yaml)
  *   node dist/tools/deploy/main.js env-table                         (rewrites docs/operations.md)
+ *   node dist/tools/deploy/main.js pm2-env                           (rewrites tools/deploy/pm2/app-env.json)
  */
 function main(argv: string[]): number {
   const root = process.cwd();
   if (argv[0] === 'env-table') return writeEnvTable(root);
+  if (argv[0] === 'pm2-env') return writePm2Env(root);
   return checkCompose(root, argv[0] === 'check-compose' ? argv[1] : argv[0]);
 }
 

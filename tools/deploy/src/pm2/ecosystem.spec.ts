@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, jest } from '@jest/globals';
 import { WORKSPACE_ROOT } from '@linebacker/testing';
 import { DEPLOYABLE_APP_SCHEMAS } from '../compose/compose-check';
+import { APP_ENV_FILE, appEnvJson } from './app-env';
 
 const ECOSYSTEM = join(WORKSPACE_ROOT, 'tools', 'deploy', 'pm2', 'ecosystem.config.cjs');
 
@@ -67,15 +69,33 @@ describe('tools/deploy/pm2/ecosystem.config.cjs', () => {
     expect(ports).toEqual([9110, 9120, 9130, 9140, 9150, 9160]);
   });
 
-  it('passes the LINEBACKER_ variables of its environment to the apps, not its own settings', () => {
-    const [receiver] = ecosystem({
+  it('passes each app only the variables its own schema reads, not its own settings', () => {
+    const apps = ecosystem({
       LINEBACKER_DATABASE_URL: 'postgres://db/x',
+      LINEBACKER_AUTH_TOKENS_FILE: '/run/secrets/clients',
+      LINEBACKER_JOB_SERVICE_URL: 'http://jobs',
       LINEBACKER_PM2_WORKER_INSTANCES: '3',
       OTHER: 'x',
     });
-    expect(receiver?.env).toEqual({
+    const envOf = (name: string) => apps.find((app) => app.name === name)?.env;
+    expect(envOf('http-receiver')).toEqual({
       LINEBACKER_DATABASE_URL: 'postgres://db/x',
+      LINEBACKER_AUTH_TOKENS_FILE: '/run/secrets/clients',
       LINEBACKER_HEALTH_PORT: '9100',
     });
+    // The receiver's client list never reaches a worker; the job service URL only its users.
+    expect(envOf('check-allowed')).toEqual({
+      LINEBACKER_DATABASE_URL: 'postgres://db/x',
+      LINEBACKER_JOB_SERVICE_URL: 'http://jobs',
+      LINEBACKER_HEALTH_PORT: '9110',
+    });
+    expect(envOf('notifier')).toEqual({
+      LINEBACKER_DATABASE_URL: 'postgres://db/x',
+      LINEBACKER_HEALTH_PORT: '9150',
+    });
+  });
+
+  it('reads per-app variable lists that match the config schemas (regenerate: pm2-env)', () => {
+    expect(readFileSync(join(WORKSPACE_ROOT, APP_ENV_FILE), 'utf8')).toBe(appEnvJson());
   });
 });
