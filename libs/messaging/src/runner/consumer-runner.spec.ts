@@ -24,12 +24,9 @@ class FakeTransport implements SubscriptionTransport {
 }
 
 const codec = new EnvelopeCodec();
-const body = (attempt = 1) =>
+const body = (attempt = 1, type = 'unit.test') =>
   codec.encode(
-    codec.toEnvelope(
-      { messageId: 'm', type: 'unit.test', correlationId: 'c', payload: {} },
-      attempt,
-    ),
+    codec.toEnvelope({ messageId: 'm', type, correlationId: 'c', payload: { secret: 1 } }, attempt),
   );
 
 function delivery(overrides: Partial<InboundDelivery> = {}): InboundDelivery & { log: string[] } {
@@ -77,6 +74,33 @@ describe('ConsumerRunner', () => {
     transport = new FakeTransport();
     reports = [];
     pauses = [];
+  });
+
+  it('dead-letters an envelope of a type the subscription does not list, without handling or retrying it', async () => {
+    let handled = 0;
+    const d = delivery({ body: body(1, 'unit.other'), routingKey: 'unit.test' });
+    d.ack = () => (d.log.push(`ack after ${transport.sent.length} sent`), true);
+    await runner(async () => (handled++, 'ok')).handle(d);
+    expect(handled).toBe(0);
+    expect(transport.sent).toHaveLength(1);
+    expect(transport.sent[0]).toMatchObject({
+      to: 'dlq',
+      body: d.body,
+      headers: {
+        [HEADERS.errorCode]: 'UnexpectedType',
+        [HEADERS.reason]: "type unit.other is not one of contract.unit's event types (unit.test)",
+        [HEADERS.originalRoutingKey]: 'unit.other',
+      },
+    });
+    expect(d.log).toEqual(['ack after 1 sent']);
+    expect(reports).toEqual([
+      expect.objectContaining({
+        outcome: 'dead-lettered',
+        errorCode: 'UnexpectedType',
+        errorKind: 'permanent',
+        envelope: expect.objectContaining({ type: 'unit.other', payload: {} }),
+      }),
+    ]);
   });
 
   it('reports a success whose channel died as dropped (nothing acked twice, nothing lost)', async () => {
