@@ -167,8 +167,10 @@ export interface MessageBus {
    */
   declare(definitions: readonly SubscriptionDefinition[]): Promise<void>;
   /**
-   * Attaches the consumer runner to a subscription. The runner dead-letters (`UnexpectedType`)
-   * any envelope of a type the subscription does not list.
+   * Attaches the consumer runner to a subscription. Rejects (permanent `MissingPayloadSchema`)
+   * before declaring anything when one of its event types has no registered payload schema.
+   * The runner dead-letters (`UnexpectedType`) any envelope of a type the subscription does
+   * not list, or at a version with no schema.
    */
   subscribe(
     definition: SubscriptionDefinition,

@@ -1,7 +1,7 @@
 import { UnavailableError } from '@linebacker/domain';
 import { EnvelopeCodec } from '../envelope/envelope-codec';
 import type { DeliveryReport } from '../port/message-bus.port';
-import { contractSubscription } from '../testing/contract-harness';
+import { anyPayloadSchemas, contractSubscription } from '../testing/contract-harness';
 import { ConsumerRunner } from './consumer-runner';
 import type { InboundDelivery, SubscriptionTransport } from './inbound-delivery';
 import { HEADERS, type MessageHeaders } from './message-headers';
@@ -23,7 +23,7 @@ class FakeTransport implements SubscriptionTransport {
   sendToMain = (body: Buffer, headers: MessageHeaders) => this.record('main', body, headers);
 }
 
-const codec = new EnvelopeCodec();
+const codec = new EnvelopeCodec(anyPayloadSchemas('unit.test', 'unit.other'));
 const body = (attempt = 1, type = 'unit.test') =>
   codec.encode(
     codec.toEnvelope({ messageId: 'm', type, correlationId: 'c', payload: { secret: 1 } }, attempt),
@@ -101,6 +101,26 @@ describe('ConsumerRunner', () => {
         envelope: expect.objectContaining({ type: 'unit.other', payload: {} }),
       }),
     ]);
+  });
+
+  it('refuses to run for a subscription listing a type with no payload schema', () => {
+    const unschemed = contractSubscription('unit', ['unit.test', 'unit.unknown']);
+    expect(
+      () =>
+        new ConsumerRunner({
+          definition: unschemed,
+          queue: 'q',
+          handler: async () => 'ok',
+          codec,
+          transport,
+          pauser: new PauseController(
+            { subscription: 'unit', policy: unschemed.retry, probeTimeoutMs: 100 },
+            { setConsuming: async () => undefined },
+          ),
+        }),
+    ).toThrow(
+      expect.objectContaining({ code: 'MissingPayloadSchema', kind: 'permanent' }) as Error,
+    );
   });
 
   it('reports a success whose channel died as dropped (nothing acked twice, nothing lost)', async () => {

@@ -52,6 +52,7 @@ export class ConsumerRunner {
   private readonly label: string;
   private readonly gate: SubscriptionGate;
 
+  /** Throws `MissingPayloadSchema` when an event type of the subscription has no schema. */
   constructor(private readonly options: ConsumerRunnerOptions) {
     this.label = `${options.definition.app}.${options.definition.name}`;
     this.gate = new SubscriptionGate(options.definition, options.codec);

@@ -224,6 +224,32 @@ export function describeMessageBusContract(adapter: string, factory: HarnessFact
       expect(refused[0]?.envelope?.payload).toEqual({});
     });
 
+    it('dead-letters an envelope of a listed type at a version with no payload schema', async () => {
+      const def = definition('versioned', ['contract.versioned']);
+      const { seen } = await consume(def);
+      await harness.bus.start();
+      await harness.bus.publish({ ...message('contract.versioned'), typeVersion: 2 });
+      await harness.bus.publish(message('contract.versioned'));
+      await waitFor(async () => (await harness.bus.deadLetters.depth(def)) === 1, 'the DLQ');
+      expect(seen.map((s) => s.envelope.typeVersion)).toEqual([2]);
+      const [letter] = await harness.bus.deadLetters.list(def, 10);
+      expect(letter).toMatchObject({ errorCode: 'UnexpectedType' });
+      expect(letter?.reason).toMatch(/no payload schema for contract\.versioned@1/);
+    });
+
+    it('refuses to consume an event type without a payload schema, before declaring anything', async () => {
+      const def = definition('unschemed', ['contract.typed', 'contract.unschemed', 'other.*']);
+      await expect(harness.bus.subscribe(def, async () => 'ok')).rejects.toMatchObject({
+        code: 'MissingPayloadSchema',
+        kind: 'permanent',
+        message: expect.stringMatching(
+          /contract\.unschemed: no payload schema for contract\.unschemed, other\.\*/,
+        ),
+      });
+      await harness.bus.start();
+      await expect(harness.bus.queueStats(def)).rejects.toMatchObject({ code: 'QueueNotFound' });
+    });
+
     it('pauses on unavailable, takes no deliveries while paused, resumes with the attempt unspent', async () => {
       const def = definition('pause', ['contract.pause'], {
         retry: { maxAttempts: 1, initialDelayMs: 400, maxDelayMs: 800 },
