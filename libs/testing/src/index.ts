@@ -2,6 +2,7 @@ export * from './services';
 export * from './bundle-process';
 export * from './broker-cleanup';
 export * from './broker-publish';
+export * from './broker-policy';
 export * from './stack';
 export * from './pipeline-stack';
 export * from './outcome-checks';
