@@ -4,6 +4,7 @@ import { CliConnections } from './connections';
 import { EXIT, toCliError } from './exit-codes';
 import { printResult, type CliIo, type CommandResult } from './output';
 import { resolveSubscription } from './subscription-arg';
+import { terminalSafe, terminalSafeJson } from './terminal-safe';
 import { showRequest } from './commands/request.command';
 import { listDeadLetters, showDeadLetter } from './commands/dlq.command';
 import { purgeDeadLetters, replayDeadLetters } from './commands/dlq-repair.command';
@@ -42,8 +43,8 @@ export function buildCli(io: CliIo, env: Env) {
       const failure = toCliError(error);
       io.err(
         json
-          ? `${JSON.stringify({ error: { code: failure.code, message: failure.message }, exitCode: failure.exitCode })}\n`
-          : `linebacker: ${failure.message}\n`,
+          ? `${terminalSafeJson(JSON.stringify({ error: { code: failure.code, message: failure.message }, exitCode: failure.exitCode }))}\n`
+          : `linebacker: ${terminalSafe(failure.message)}\n`,
       );
       exitCode = failure.exitCode;
     } finally {

@@ -1,3 +1,5 @@
+import { terminalSafe, terminalSafeJson } from './terminal-safe';
+
 /** Where the CLI writes (the process streams, or buffers in tests). */
 export interface CliIo {
   out(text: string): void;
@@ -11,9 +13,16 @@ export interface CommandResult {
   exitCode?: number;
 }
 
-/** Prints a result as pretty JSON or as its text. */
+/**
+ * Prints a result as pretty JSON or as its text, either made safe for a terminal: data such
+ * as a dead letter's body, headers and reason come from whoever published the message.
+ */
 export function printResult(io: CliIo, result: CommandResult, json: boolean): void {
-  io.out(json ? `${JSON.stringify(result.data, null, 2)}\n` : ensureNewline(result.text));
+  io.out(
+    json
+      ? `${terminalSafeJson(JSON.stringify(result.data, null, 2))}\n`
+      : terminalSafe(ensureNewline(result.text)),
+  );
 }
 
 const ensureNewline = (text: string): string => (text.endsWith('\n') ? text : `${text}\n`);

@@ -10,6 +10,7 @@ export * from './topology/topology';
 export { HEADERS } from './runner/message-headers';
 export type { MessageHeaders } from './runner/message-headers';
 export { HandlerTimeoutError } from './runner/handler-deadline';
+export { UnexpectedTypeError } from './runner/subscription-gate';
 export * from './memory/in-memory-broker';
 export * from './memory/in-memory-message-bus';
 export * from './amqp/connection-options';

@@ -25,7 +25,11 @@ const ROUNDS = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 3));
 /** Runs only the rows whose label (`classic publish`, `quorum consume p10`, ...) it matches. */
 const ONLY = new RegExp(process.env['BENCH_ONLY'] ?? '');
 const selected = (label: string) => ONLY.test(label);
-const codec = new EnvelopeCodec();
+// The services always validate payloads; so does the adapter here.
+const PAYLOAD_SCHEMAS = {
+  'bench.tick': { type: 'object', required: ['blob'], properties: { blob: { type: 'string' } } },
+};
+const codec = new EnvelopeCodec(PAYLOAD_SCHEMAS);
 const rows: string[] = [];
 
 const message = (n: number): OutgoingMessage => ({
@@ -117,7 +121,12 @@ async function rawConsume(queue: string, prefetch: number): Promise<void> {
 }
 
 async function adapterConsume(queueType: QueueType, prefetch: number, admin: ConfirmChannel) {
-  const bus = new AmqpMessageBus({ url: URL, namespace: NS, queueType });
+  const bus = new AmqpMessageBus({
+    url: URL,
+    namespace: NS,
+    queueType,
+    payloadSchemas: PAYLOAD_SCHEMAS,
+  });
   const def = definition(queueType, prefetch);
   await bus.declare([def]);
   await bus.start();
@@ -170,7 +179,12 @@ async function benchQueueType(queueType: QueueType, admin: ConfirmChannel, clean
   // queue as the adapter, and consumes from queues the adapter declared (same arguments:
   // dead-letter routing, and for quorum the delivery limit and overflow policy), one per
   // prefetch, so the two columns differ only in the client code.
-  const bus = new AmqpMessageBus({ url: URL, namespace: NS, queueType });
+  const bus = new AmqpMessageBus({
+    url: URL,
+    namespace: NS,
+    queueType,
+    payloadSchemas: PAYLOAD_SCHEMAS,
+  });
   const def = definition(queueType, 0 + 1000);
   const rawDefs = [1, 10, 100].map((prefetch) => definition(queueType, prefetch, 'raw'));
   await bus.declare([def, ...rawDefs]);

@@ -1,6 +1,7 @@
-import type { ChannelModel, GetMessage } from 'amqplib';
+import type { ChannelModel, GetMessage, MessageProperties, Options } from 'amqplib';
 import { PermanentError, UnavailableError } from '@linebacker/domain';
 import { replayCopy, toDeadLetter } from '../dead-letters/dead-letter-view';
+import { freshCopyHeaders, isWorn } from '../dead-letters/fresh-copy';
 import type { EnvelopeCodec } from '../envelope/envelope-codec';
 import type {
   DeadLetter,
@@ -22,9 +23,22 @@ export interface AmqpDeadLettersDeps {
 }
 
 /**
+ * The publish properties a fresh copy keeps. Not `userId` (the broker refuses one that is
+ * not the publishing user) nor `appId` (the publisher's own), nor `expiration`.
+ */
+function copiedProperties(properties: MessageProperties): Options.Publish {
+  const { contentType, contentEncoding, correlationId, messageId, timestamp, type } = properties;
+  const kept = { contentType, contentEncoding, correlationId, messageId, timestamp, type };
+  return Object.fromEntries(
+    Object.entries(kept).filter(([, value]) => value !== undefined && value !== null),
+  );
+}
+
+/**
  * Operator tooling over a subscription's DLQ. Reading is non-destructive: messages are
- * fetched with `basic.get` (manual ack) on a throwaway channel and held unacked; closing
- * that channel hands them all back at once. Holding them (rather than nack-requeue one by
+ * fetched with `basic.get` (manual ack) on a throwaway channel, held unacked, and handed back
+ * together at the end (or, once the broker has counted enough returns of one of them, replaced
+ * by fresh copies: `DlqSession.giveBack`). Holding them (rather than nack-requeue one by
  * one) means one listing never sees the same message twice and leaves the order intact.
  */
 export class AmqpDeadLetters implements DeadLetterOperations {
@@ -89,6 +103,21 @@ export class AmqpDeadLetters implements DeadLetterOperations {
     return this.onDlq(subscription, (session) => session.depth());
   }
 
+  /** Confirmed fresh copies at the back of the queue: same body, properties and view. */
+  private refresh(queue: string, messages: readonly GetMessage[]): Promise<void> {
+    return this.deps.publisher.publishAll(
+      messages.map(({ content, properties }) => ({
+        exchange: '',
+        routingKey: queue,
+        body: content,
+        options: {
+          ...copiedProperties(properties),
+          headers: freshCopyHeaders(content, properties.headers ?? {}, this.deps.codec),
+        },
+      })),
+    );
+  }
+
   private view(message: GetMessage): DeadLetter {
     return toDeadLetter(message.content, message.properties.headers ?? {}, this.deps.codec);
   }
@@ -102,7 +131,10 @@ export class AmqpDeadLetters implements DeadLetterOperations {
     const queue = subscriptionQueueNames(subscription, this.deps.namespace).deadLetter;
     try {
       return await withChannel(connection, async (channel) => {
-        const session = new DlqSession(channel, queue);
+        const session = new DlqSession(channel, queue, {
+          refresh: (messages) => this.refresh(queue, messages),
+          isWorn: (message) => isWorn(message.properties.headers ?? {}),
+        });
         const result = await work(session);
         await session.giveBack();
         return result;

@@ -1,5 +1,9 @@
 import type { MessageBusObserver, SubscriptionDefinition } from '../port/message-bus.port';
-import { contractMessage, contractSubscription } from '../testing/contract-harness';
+import {
+  anyPayloadSchemas,
+  contractMessage,
+  contractSubscription,
+} from '../testing/contract-harness';
 import { AmqpTestBroker, namesIn } from '../testing/amqp-test-broker';
 import { FreezableProxy } from '../testing/freezable-proxy';
 import { waitFor } from '../testing/wait-for';
@@ -36,6 +40,7 @@ describe('AmqpMessageBus on a connection that silently stops carrying bytes (Rab
       heartbeatSeconds: 1,
       reconnectInitialDelayMs: 100,
       reconnectMaxDelayMs: 500,
+      payloadSchemas: anyPayloadSchemas('heartbeat.tick'),
       observer,
     });
     definition = contractSubscription('heartbeat', ['heartbeat.tick']);

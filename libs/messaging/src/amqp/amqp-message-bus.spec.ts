@@ -1,5 +1,5 @@
 import type { DeliveryReport } from '../port/message-bus.port';
-import { contractSubscription } from '../testing/contract-harness';
+import { anyPayloadSchemas, contractSubscription } from '../testing/contract-harness';
 import { fakeConnector, type FakeChannel, type FakeConnection } from '../testing/fake-amqp';
 import { waitFor } from '../testing/wait-for';
 import { AmqpMessageBus } from './amqp-message-bus';
@@ -25,6 +25,7 @@ describe('AmqpMessageBus with a fake broker', () => {
       {
         url: 'amqp://fake',
         reconnectInitialDelayMs: 5,
+        payloadSchemas: anyPayloadSchemas('unit.test'),
         observer: { onDelivery: (r) => reports.push(r) },
       },
       fake.connect,
@@ -55,7 +56,10 @@ describe('AmqpMessageBus with a fake broker', () => {
 
   it('acks a delivery on its own channel after the handler succeeds', async () => {
     const fake = fakeConnector(['ok']);
-    const bus = new AmqpMessageBus({ url: 'amqp://fake' }, fake.connect);
+    const bus = new AmqpMessageBus(
+      { url: 'amqp://fake', payloadSchemas: anyPayloadSchemas('unit.test') },
+      fake.connect,
+    );
     await bus.subscribe(contractSubscription('live', ['unit.test']), async () => 'ok');
     await bus.start();
     const consumer = (fake.connections[0] as FakeConnection).channels.find(

@@ -117,8 +117,9 @@ export class AmqpMessageBus implements MessageBus {
     handler: MessageHandler,
     options: SubscribeOptions = {},
   ): Promise<Subscription> {
-    await this.declare([definition]);
+    assertSubscription(definition);
     const queueType = this.config.queueType ?? 'quorum';
+    // Built before anything is declared: its runner refuses event types without a schema.
     const subscription = new AmqpSubscription(definition, handler, options, {
       codec: this.codec,
       publisher: this.publisher,
@@ -128,6 +129,7 @@ export class AmqpMessageBus implements MessageBus {
       observer: this.config.observer,
       recycle: (reason) => this.supervisor.recycle(reason),
     });
+    await this.declare([definition]);
     await this.supervisor.add(subscription);
     this.subscriptions.push(subscription);
     return subscription;

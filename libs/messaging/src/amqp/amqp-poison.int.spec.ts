@@ -5,7 +5,11 @@ import type { Envelope } from '../port/envelope';
 import type { SubscriptionDefinition } from '../port/message-bus.port';
 import { AmqpTestBroker, namesIn } from '../testing/amqp-test-broker';
 import { bundleChild, runChild } from '../testing/child-worker';
-import { contractMessage, contractSubscription } from '../testing/contract-harness';
+import {
+  anyPayloadSchemas,
+  contractMessage,
+  contractSubscription,
+} from '../testing/contract-harness';
 import { waitFor } from '../testing/wait-for';
 import { subscriptionQueueNames } from '../topology/topology-names';
 import type { QueueType } from '../topology/topology';
@@ -32,6 +36,7 @@ describe('poison messages on RabbitMQ', () => {
       namespace: broker.namespace,
       queueType,
       deliveryLimit: DELIVERY_LIMIT,
+      payloadSchemas: anyPayloadSchemas('poison.test', 'crash.test'),
     });
     await bus.start();
   };

@@ -1,6 +1,10 @@
 import { errorKindOf } from '@linebacker/domain';
 import type { MessageBusObserver, SubscriptionDefinition } from '../port/message-bus.port';
-import { contractMessage, contractSubscription } from '../testing/contract-harness';
+import {
+  anyPayloadSchemas,
+  contractMessage,
+  contractSubscription,
+} from '../testing/contract-harness';
 import {
   AmqpTestBroker,
   consumersByQueue,
@@ -56,6 +60,7 @@ describe('AmqpMessageBus across connection loss (RabbitMQ)', () => {
       reconnectInitialDelayMs: 100,
       reconnectMaxDelayMs: 1000,
       heartbeatSeconds: 5,
+      payloadSchemas: anyPayloadSchemas('load.tick'),
     };
     publisher = new AmqpMessageBus({ ...config, connectionName: 'test-publisher' });
     consumer = new AmqpMessageBus({ ...config, connectionName: 'test-consumer' });

@@ -1,6 +1,15 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Channel, GetMessage } from 'amqplib';
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Publishes fresh copies of messages to the back of the session's queue, all confirmed. */
+export type RefreshMessages = (messages: readonly GetMessage[]) => Promise<void>;
+
+/** What a session needs besides its channel and queue. */
+export interface DlqSessionOptions {
+  refresh: RefreshMessages;
+  /** True when the broker has counted so many returns of a message that it needs a copy. */
+  isWorn(message: GetMessage): boolean;
+}
 
 /**
  * Reads a dead-letter queue on one throwaway channel, holding what it takes unacked, and
@@ -9,24 +18,25 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * waits, bounded, until the queue shows them again; the next operation then sees them.
  */
 export class DlqSession {
-  private held = 0;
+  private held: GetMessage[] = [];
 
   constructor(
     readonly channel: Channel,
     readonly queue: string,
+    private readonly options: DlqSessionOptions,
   ) {}
 
   /** The next ready message, held unacked; false when the queue is empty. */
   async take(): Promise<GetMessage | false> {
     const message = await this.channel.get(this.queue, { noAck: false });
-    if (message) this.held += 1;
+    if (message) this.held.push(message);
     return message;
   }
 
   /** Removes a taken message for good. */
   ack(message: GetMessage): void {
     this.channel.ack(message);
-    this.held -= 1;
+    this.held = this.held.filter((m) => m !== message);
   }
 
   /** Ready messages right now. */
@@ -34,12 +44,26 @@ export class DlqSession {
     return (await this.channel.checkQueue(this.queue)).messageCount;
   }
 
-  /** Returns every held message to the queue and waits (up to `waitMs`) until it shows. */
+  /**
+   * Returns every held message to the queue and waits (up to `waitMs`) until it shows. A
+   * quorum queue counts each return towards its delivery limit (RabbitMQ before 4.3: every
+   * return, a nack too; the limit defaults to 20 since 4.0) and drops a message past it, so
+   * once one held message is worn, all of them are replaced by fresh copies instead, in
+   * order: the copies are confirmed before the originals are acked, so a crash in between
+   * leaves duplicates (same dead-letter id), never a loss. If a copy fails, closing the
+   * channel returns the originals and the error propagates.
+   */
   async giveBack(waitMs = 2000): Promise<void> {
-    if (this.held === 0) return;
-    const target = (await this.depth()) + this.held;
-    this.channel.nackAll(true);
-    this.held = 0;
+    if (this.held.length === 0) return;
+    const held = this.held;
+    const target = (await this.depth()) + held.length;
+    if (held.some((message) => this.options.isWorn(message))) {
+      await this.options.refresh(held);
+      this.channel.ackAll();
+    } else {
+      this.channel.nackAll(true);
+    }
+    this.held = [];
     const deadline = Date.now() + waitMs;
     while (Date.now() < deadline && (await this.depth()) < target) await sleep(20);
   }

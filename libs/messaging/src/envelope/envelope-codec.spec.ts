@@ -81,6 +81,18 @@ describe('EnvelopeCodec', () => {
     ).toBe(2);
   });
 
+  it('parses the envelope apart from the payload, and says which types have a schema', () => {
+    const bad = { ...codec.toEnvelope(outgoing), payload: { other: 1 } };
+    const parsed = codec.parseEnvelope(Buffer.from(JSON.stringify(bad)));
+    expect(parsed).toEqual(bad);
+    expect(() => codec.validatePayload(parsed)).toThrow(/backupRequestId/);
+    expect(() => codec.parseEnvelope(Buffer.from('{"payload":{}}'))).toThrow(/invalid envelope/);
+    expect(codec.hasPayloadSchema('backup-request.allowed', 7)).toBe(true);
+    expect(codec.hasPayloadSchema('backup-request.sent', 1)).toBe(false);
+    expect(new EnvelopeCodec({ 'a.b@2': {} }).hasPayloadSchema('a.b', 1)).toBe(false);
+    expect(codec.schemaTypes()).toEqual(['backup-request.allowed']);
+  });
+
   it('throws a permanent InvalidMessage error', () => {
     expect(() => codec.decode(Buffer.from('[]'))).toThrow(
       expect.objectContaining({ code: 'InvalidMessage', kind: 'permanent' }),

@@ -75,27 +75,55 @@ export class EnvelopeCodec {
 
   /** Parses and validates wire bytes; throws InvalidMessageError with the reason. */
   decode(body: Buffer): Envelope {
+    const envelope = this.parseEnvelope(body);
+    this.validatePayload(envelope);
+    return envelope;
+  }
+
+  /**
+   * Parses wire bytes and checks the envelope only, so a consumer can judge the type before
+   * the payload; throws InvalidMessageError with the reason.
+   */
+  parseEnvelope(body: Buffer): Envelope {
     let parsed: unknown;
     try {
       parsed = JSON.parse(body.toString('utf8'));
     } catch (error) {
       throw new InvalidMessageError(`body is not JSON: ${(error as Error).message}`);
     }
-    this.validate(parsed);
-    return parsed;
+    if (!this.envelopeValidator(parsed))
+      throw new InvalidMessageError(`invalid envelope: ${describe(this.envelopeValidator.errors)}`);
+    return parsed as Envelope;
   }
 
   /** Throws InvalidMessageError unless `value` is a valid envelope with a valid payload. */
   validate(value: unknown): asserts value is Envelope {
     if (!this.envelopeValidator(value))
       throw new InvalidMessageError(`invalid envelope: ${describe(this.envelopeValidator.errors)}`);
-    const { type, typeVersion, payload } = value as Envelope;
-    const validator =
-      this.payloadValidator(`${type}@${typeVersion}`) ?? this.payloadValidator(type);
+    this.validatePayload(value as Envelope);
+  }
+
+  /** Checks the payload against its registered schema (none registered: nothing to check). */
+  validatePayload({ type, typeVersion, payload }: Envelope): void {
+    const validator = this.validatorFor(type, typeVersion);
     if (validator && !validator(payload))
       throw new InvalidMessageError(
         `invalid payload for ${type}@${typeVersion}: ${describe(validator.errors)}`,
       );
+  }
+
+  /** True when a payload schema is registered for this type at this version. */
+  hasPayloadSchema(type: string, typeVersion: number): boolean {
+    return this.validatorFor(type, typeVersion) !== undefined;
+  }
+
+  /** Every type with a registered payload schema (for any version). */
+  schemaTypes(): string[] {
+    return [...new Set(Object.keys(this.payloadSchemas).map((key) => key.split('@')[0] ?? key))];
+  }
+
+  private validatorFor(type: string, typeVersion: number): ValidateFunction | undefined {
+    return this.payloadValidator(`${type}@${typeVersion}`) ?? this.payloadValidator(type);
   }
 
   private payloadValidator(key: string): ValidateFunction | undefined {

@@ -1,7 +1,7 @@
 import { PermanentError } from '@linebacker/domain';
 import type { Topology } from '../topology/topology';
 import type { MessageHeaders } from '../runner/message-headers';
-import { topicMatches } from './topic-match';
+import { topicMatches } from '../topology/topic-match';
 import {
   MemoryQueue,
   type HeldDelivery,

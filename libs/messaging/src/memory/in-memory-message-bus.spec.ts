@@ -1,5 +1,9 @@
 import { describeMessageBusContract } from '../testing/message-bus.contract';
-import { contractMessage, contractSubscription } from '../testing/contract-harness';
+import {
+  anyPayloadSchemas,
+  contractMessage,
+  contractSubscription,
+} from '../testing/contract-harness';
 import { waitFor } from '../testing/wait-for';
 import { subscriptionQueueNames } from '../topology/topology-names';
 import type { MessageBusObserver } from '../port/message-bus.port';
@@ -36,7 +40,7 @@ describeMessageBusContract('InMemoryMessageBus', async ({ observer, payloadSchem
 
 describe('InMemoryMessageBus outage simulation', () => {
   it('rejects publishes during an outage and redelivers what was in flight once it ends', async () => {
-    const bus = new InMemoryMessageBus();
+    const bus = new InMemoryMessageBus({ payloadSchemas: anyPayloadSchemas('o.t') });
     const seen: boolean[] = [];
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));

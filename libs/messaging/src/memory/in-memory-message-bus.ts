@@ -86,7 +86,8 @@ export class InMemoryMessageBus implements MessageBus {
     handler: MessageHandler,
     options: SubscribeOptions = {},
   ): Promise<Subscription> {
-    await this.declare([definition]);
+    assertSubscription(definition);
+    // Built before anything is declared: its runner refuses event types without a schema.
     const subscription = new InMemorySubscription(definition, handler, options, {
       broker: this.broker,
       codec: this.codec,
@@ -94,6 +95,7 @@ export class InMemoryMessageBus implements MessageBus {
       observer: this.config.observer,
       assertAvailable: () => this.assertAvailable(),
     });
+    await this.declare([definition]);
     this.subscriptions.push(subscription);
     if (this.connection !== null) subscription.attach(this.connection);
     return subscription;

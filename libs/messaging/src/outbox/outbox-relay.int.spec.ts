@@ -1,7 +1,7 @@
 import { EVENT_TYPES, type OutboxMessage } from '@linebacker/domain';
 import { AmqpMessageBus } from '../amqp/amqp-message-bus';
 import { AmqpTestBroker, namesIn, rabbitmqctl } from '../testing/amqp-test-broker';
-import { contractSubscription } from '../testing/contract-harness';
+import { anyPayloadSchemas, contractSubscription } from '../testing/contract-harness';
 import { InMemoryOutboxStore } from '../testing/in-memory-outbox-store';
 import { sleep, waitFor } from '../testing/wait-for';
 import { OutboxRelay } from './outbox-relay';
@@ -32,6 +32,7 @@ describe('OutboxRelay on RabbitMQ', () => {
       namespace: broker.namespace,
       reconnectInitialDelayMs: 100,
       reconnectMaxDelayMs: 1000,
+      payloadSchemas: anyPayloadSchemas(EVENT_TYPES.received),
     });
     store = new InMemoryOutboxStore();
     received = [];

@@ -1,7 +1,7 @@
 import { EVENT_TYPES, type EventType, type OutboxMessage } from '@linebacker/domain';
 import { InMemoryMessageBus } from '../memory/in-memory-message-bus';
 import type { Envelope } from '../port/envelope';
-import { contractSubscription } from '../testing/contract-harness';
+import { anyPayloadSchemas, contractSubscription } from '../testing/contract-harness';
 import { InMemoryOutboxStore } from '../testing/in-memory-outbox-store';
 import { waitFor } from '../testing/wait-for';
 import { OutboxRelay } from './outbox-relay';
@@ -28,7 +28,7 @@ describe('OutboxRelay', () => {
   };
 
   beforeEach(async () => {
-    bus = new InMemoryMessageBus();
+    bus = new InMemoryMessageBus({ payloadSchemas: anyPayloadSchemas(EVENT_TYPES.received) });
     store = new InMemoryOutboxStore();
     received = [];
     const def = contractSubscription('relay', [EVENT_TYPES.received], { prefetch: 1 });

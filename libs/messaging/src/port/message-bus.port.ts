@@ -52,6 +52,10 @@ export type MessageHandler = (
 /** Everything the consumer runner decided, for logs and metrics. */
 export interface DeliveryReport {
   subscription: string;
+  /**
+   * Null when the body is not a valid envelope; a message refused for its type or payload
+   * comes with an empty payload (nobody sees a payload its schema did not pass).
+   */
   envelope: Envelope | null;
   /**
    * `retried`: republished to a delay queue with attempt+1; `deferred`: an `unavailable`
@@ -162,6 +166,12 @@ export interface MessageBus {
    * so messages published before their consumer starts are kept. Idempotent.
    */
   declare(definitions: readonly SubscriptionDefinition[]): Promise<void>;
+  /**
+   * Attaches the consumer runner to a subscription. Rejects (permanent `MissingPayloadSchema`)
+   * before declaring anything when one of its event types has no registered payload schema.
+   * The runner dead-letters (`UnexpectedType`) any envelope of a type the subscription does
+   * not list, or at a version with no schema.
+   */
   subscribe(
     definition: SubscriptionDefinition,
     handler: MessageHandler,

@@ -1,7 +1,7 @@
 import { UnavailableError } from '@linebacker/domain';
 import { EnvelopeCodec } from '../envelope/envelope-codec';
 import type { DeliveryReport } from '../port/message-bus.port';
-import { contractSubscription } from '../testing/contract-harness';
+import { anyPayloadSchemas, contractSubscription } from '../testing/contract-harness';
 import { ConsumerRunner } from './consumer-runner';
 import type { InboundDelivery, SubscriptionTransport } from './inbound-delivery';
 import { HEADERS, type MessageHeaders } from './message-headers';
@@ -23,13 +23,10 @@ class FakeTransport implements SubscriptionTransport {
   sendToMain = (body: Buffer, headers: MessageHeaders) => this.record('main', body, headers);
 }
 
-const codec = new EnvelopeCodec();
-const body = (attempt = 1) =>
+const codec = new EnvelopeCodec(anyPayloadSchemas('unit.test', 'unit.other'));
+const body = (attempt = 1, type = 'unit.test') =>
   codec.encode(
-    codec.toEnvelope(
-      { messageId: 'm', type: 'unit.test', correlationId: 'c', payload: {} },
-      attempt,
-    ),
+    codec.toEnvelope({ messageId: 'm', type, correlationId: 'c', payload: { secret: 1 } }, attempt),
   );
 
 function delivery(overrides: Partial<InboundDelivery> = {}): InboundDelivery & { log: string[] } {
@@ -77,6 +74,53 @@ describe('ConsumerRunner', () => {
     transport = new FakeTransport();
     reports = [];
     pauses = [];
+  });
+
+  it('dead-letters an envelope of a type the subscription does not list, without handling or retrying it', async () => {
+    let handled = 0;
+    const d = delivery({ body: body(1, 'unit.other'), routingKey: 'unit.test' });
+    d.ack = () => (d.log.push(`ack after ${transport.sent.length} sent`), true);
+    await runner(async () => (handled++, 'ok')).handle(d);
+    expect(handled).toBe(0);
+    expect(transport.sent).toHaveLength(1);
+    expect(transport.sent[0]).toMatchObject({
+      to: 'dlq',
+      body: d.body,
+      headers: {
+        [HEADERS.errorCode]: 'UnexpectedType',
+        [HEADERS.reason]: "type unit.other is not one of contract.unit's event types (unit.test)",
+        [HEADERS.originalRoutingKey]: 'unit.other',
+      },
+    });
+    expect(d.log).toEqual(['ack after 1 sent']);
+    expect(reports).toEqual([
+      expect.objectContaining({
+        outcome: 'dead-lettered',
+        errorCode: 'UnexpectedType',
+        errorKind: 'permanent',
+        envelope: expect.objectContaining({ type: 'unit.other', payload: {} }),
+      }),
+    ]);
+  });
+
+  it('refuses to run for a subscription listing a type with no payload schema', () => {
+    const unschemed = contractSubscription('unit', ['unit.test', 'unit.unknown']);
+    expect(
+      () =>
+        new ConsumerRunner({
+          definition: unschemed,
+          queue: 'q',
+          handler: async () => 'ok',
+          codec,
+          transport,
+          pauser: new PauseController(
+            { subscription: 'unit', policy: unschemed.retry, probeTimeoutMs: 100 },
+            { setConsuming: async () => undefined },
+          ),
+        }),
+    ).toThrow(
+      expect.objectContaining({ code: 'MissingPayloadSchema', kind: 'permanent' }) as Error,
+    );
   });
 
   it('reports a success whose channel died as dropped (nothing acked twice, nothing lost)', async () => {

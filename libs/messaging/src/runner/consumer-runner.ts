@@ -14,6 +14,7 @@ import { deadLetterHeaders, retryHeaders, withoutPublishId } from './forward-hea
 import type { InboundDelivery, SubscriptionTransport } from './inbound-delivery';
 import { HEADERS, numericHeader } from './message-headers';
 import type { PauseController } from './pause-controller';
+import { SubscriptionGate } from './subscription-gate';
 
 /** Everything one subscription's runner needs. */
 export interface ConsumerRunnerOptions {
@@ -49,9 +50,12 @@ export class ConsumerRunner {
   /** Handler runs in flight; `stop` drains and aborts through it. */
   readonly inFlight = new InFlightTracker();
   private readonly label: string;
+  private readonly gate: SubscriptionGate;
 
+  /** Throws `MissingPayloadSchema` when an event type of the subscription has no schema. */
   constructor(private readonly options: ConsumerRunnerOptions) {
     this.label = `${options.definition.app}.${options.definition.name}`;
+    this.gate = new SubscriptionGate(options.definition, options.codec);
   }
 
   /** Handles one delivery to the end; never rejects. */
@@ -76,12 +80,10 @@ export class ConsumerRunner {
   ): Promise<void> {
     if (this.options.redeliveryLimit !== undefined && delivery.redelivered)
       return this.countRedelivery(delivery, this.options.redeliveryLimit, started);
-    let envelope: Envelope;
-    try {
-      envelope = this.options.codec.decode(delivery.body);
-    } catch (error) {
-      return this.deadLetter(delivery, null, error, started);
-    }
+    const admission = this.gate.admit(delivery.body);
+    if (!admission.admitted)
+      return this.deadLetter(delivery, admission.envelope, admission.error, started);
+    const { envelope } = admission;
     const context = { queue: this.options.queue, redelivered: delivery.redelivered };
     const result = await runWithDeadline(
       this.options.handler,

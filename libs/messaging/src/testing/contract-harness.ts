@@ -24,13 +24,46 @@ export type HarnessFactory = (options: {
   payloadSchemas: Record<string, object>;
 }) => Promise<ContractHarness>;
 
-/** Payload schema the suite registers for `contract.schema-checked`. */
+/**
+ * A payload schema that takes any object, for each of these types: a bus refuses to consume
+ * a type without a schema, and tests about delivery have no payload worth describing.
+ */
+export function anyPayloadSchemas(...types: string[]): Record<string, object> {
+  return Object.fromEntries(types.map((type) => [type, { type: 'object' }]));
+}
+
+/** The event types the suite consumes without caring about their payload. */
+const CONTRACT_TYPES = [
+  'basic',
+  'acked',
+  'stats',
+  'retry',
+  'unknown',
+  'exhaust',
+  'poison',
+  'garbage',
+  'pause',
+  'probe',
+  'deadline',
+  'graceful',
+  'overrun',
+  'replay',
+  'batch',
+  'unordered',
+  'typed',
+  'other-type',
+].map((name) => `contract.${name}`);
+
+/** Payload schemas the suite registers: one per event type it consumes. */
 export const CONTRACT_PAYLOAD_SCHEMAS: Record<string, object> = {
+  ...anyPayloadSchemas(...CONTRACT_TYPES),
   'contract.schema-checked': {
     type: 'object',
     required: ['n'],
     properties: { n: { type: 'integer' } },
   },
+  // Only version 2 has a schema: a version-1 envelope of this type is not expected.
+  'contract.versioned@2': { type: 'object' },
 };
 
 let counter = 0;

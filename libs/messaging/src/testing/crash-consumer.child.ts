@@ -3,6 +3,7 @@
 // `crash: true`, exactly like a handler that takes its worker down with it.
 import { AmqpMessageBus } from '../amqp/amqp-message-bus';
 import type { SubscriptionDefinition } from '../port/message-bus.port';
+import { anyPayloadSchemas } from './contract-harness';
 
 async function main(): Promise<void> {
   const env = process.env;
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
     queueType: env['LB_QUEUE_TYPE'] === 'classic' ? 'classic' : 'quorum',
     deliveryLimit: Number(env['LB_DELIVERY_LIMIT']),
     connectionName: 'crash-consumer',
+    payloadSchemas: anyPayloadSchemas(...definition.eventTypes),
   });
   await bus.subscribe(definition, async (envelope) => {
     if (envelope.payload['crash'] === true) {

@@ -1,4 +1,5 @@
 import { PermanentError, TransientError, UnavailableError } from '@linebacker/domain';
+import { EnvelopeCodec } from '../envelope/envelope-codec';
 import type { Envelope } from '../port/envelope';
 import type { DeliveryContext, HandlerOutcome, Subscription } from '../port/message-bus.port';
 import {
@@ -198,6 +199,55 @@ export function describeMessageBusContract(adapter: string, factory: HarnessFact
       const [letter] = await harness.bus.deadLetters.list(def, 10);
       expect(letter).toMatchObject({ errorCode: 'InvalidMessage', envelope: null });
       expect(letter?.rawBody).toBe('{"not":"an envelope"');
+    });
+
+    it('dead-letters at once, with UnexpectedType, an envelope of a type its subscription does not list', async () => {
+      const def = definition('typed', ['contract.typed']);
+      const { seen } = await consume(def);
+      await harness.bus.start();
+      // A valid envelope (its payload passes its own type's schema), put straight into the
+      // queue past the bindings, as anyone allowed to publish to the default exchange can.
+      const codec = new EnvelopeCodec(CONTRACT_PAYLOAD_SCHEMAS);
+      const forged = codec.toEnvelope(message('contract.other-type', { backupRequestId: 'r-1' }));
+      await harness.injectRaw(def, codec.encode(forged));
+      await harness.bus.publish(message('contract.typed'));
+      await waitFor(() => seen.length === 1, 'the expected message behind the forged one');
+      await waitFor(async () => (await harness.bus.deadLetters.depth(def)) === 1, 'the DLQ');
+      expect(seen.map((s) => s.envelope.type)).toEqual(['contract.typed']);
+      const [letter] = await harness.bus.deadLetters.list(def, 10);
+      expect(letter).toMatchObject({ errorCode: 'UnexpectedType', envelope: forged });
+      expect(letter?.reason).toMatch(/type contract\.other-type is not one of .*contract\.typed/);
+      const refused = log.reports.filter((r) => r.envelope?.messageId === forged.messageId);
+      expect(refused).toEqual([
+        expect.objectContaining({ outcome: 'dead-lettered', errorCode: 'UnexpectedType' }),
+      ]);
+      expect(refused[0]?.envelope?.payload).toEqual({});
+    });
+
+    it('dead-letters an envelope of a listed type at a version with no payload schema', async () => {
+      const def = definition('versioned', ['contract.versioned']);
+      const { seen } = await consume(def);
+      await harness.bus.start();
+      await harness.bus.publish({ ...message('contract.versioned'), typeVersion: 2 });
+      await harness.bus.publish(message('contract.versioned'));
+      await waitFor(async () => (await harness.bus.deadLetters.depth(def)) === 1, 'the DLQ');
+      expect(seen.map((s) => s.envelope.typeVersion)).toEqual([2]);
+      const [letter] = await harness.bus.deadLetters.list(def, 10);
+      expect(letter).toMatchObject({ errorCode: 'UnexpectedType' });
+      expect(letter?.reason).toMatch(/no payload schema for contract\.versioned@1/);
+    });
+
+    it('refuses to consume an event type without a payload schema, before declaring anything', async () => {
+      const def = definition('unschemed', ['contract.typed', 'contract.unschemed', 'other.*']);
+      await expect(harness.bus.subscribe(def, async () => 'ok')).rejects.toMatchObject({
+        code: 'MissingPayloadSchema',
+        kind: 'permanent',
+        message: expect.stringMatching(
+          /contract\.unschemed: no payload schema for contract\.unschemed, other\.\*/,
+        ),
+      });
+      await harness.bus.start();
+      await expect(harness.bus.queueStats(def)).rejects.toMatchObject({ code: 'QueueNotFound' });
     });
 
     it('pauses on unavailable, takes no deliveries while paused, resumes with the attempt unspent', async () => {

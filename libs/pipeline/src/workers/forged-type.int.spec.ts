@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { acceptBackupRequest, checkAllowed, sendToInterface } from '@linebacker/domain';
+import {
+  aBackupJob,
+  aNewRequest,
+  aStoreStatusReply,
+  FakeBackupJobService,
+  RecordingBackupInterface,
+} from '@linebacker/domain/testing';
+import { subscriptionQueueNames } from '@linebacker/messaging';
+import { createLogger, createServiceMetrics, loadConfig } from '@linebacker/runtime';
+import {
+  createTestDatabase,
+  deleteBrokerNamespace,
+  publishToQueue,
+  rabbitmqForTests,
+  testNamespace,
+  type TestService,
+} from '@linebacker/testing';
+import { pipelineConfigSchema } from '../config/pipeline.config';
+import { startPipelineService, type StartedPipelineService } from '../run-pipeline-service';
+import { receiveStatusWorker } from './receive-status.worker';
+import { pipelineSubscriptions, SERVICES } from './subscriptions';
+
+jest.setTimeout(60_000);
+
+const until = async (check: () => Promise<boolean>, what: string): Promise<void> => {
+  const deadline = Date.now() + 15_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+};
+
+describe('receive-status on RabbitMQ and PostgreSQL, given a forged message', () => {
+  let database: TestService;
+  let broker: TestService;
+  let namespace: string;
+  let service: StartedPipelineService;
+  const logLines: Array<Record<string, unknown>> = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase('forged');
+    broker = await rabbitmqForTests();
+    namespace = testNamespace('forged');
+    const config = loadConfig(pipelineConfigSchema(0), {
+      LINEBACKER_DATABASE_URL: database.url,
+      LINEBACKER_AMQP_URL: broker.url,
+      LINEBACKER_NAMESPACE: namespace,
+      // Classic queues: the check is the consumer's, whatever the queue type.
+      LINEBACKER_QUEUE_TYPE: 'classic',
+      LINEBACKER_RUN_MIGRATIONS: 'true',
+    });
+    const stream = new PassThrough();
+    stream.on('data', (chunk: Buffer) =>
+      chunk
+        .toString()
+        .split('\n')
+        .filter(Boolean)
+        .forEach((line) => logLines.push(JSON.parse(line) as Record<string, unknown>)),
+    );
+    service = await startPipelineService({
+      service: SERVICES.receiveStatus,
+      config,
+      logger: createLogger({ service: SERVICES.receiveStatus, stream }),
+      metrics: createServiceMetrics(SERVICES.receiveStatus),
+      healthServer: false,
+      worker: (ctx) => receiveStatusWorker(ctx, new FakeBackupJobService([aBackupJob()])),
+    });
+  });
+
+  afterAll(async () => {
+    await service?.stop(1000);
+    await deleteBrokerNamespace(broker.url, namespace);
+    await database?.stop();
+    await broker?.stop();
+  });
+
+  /** A request taken to Sent by the real use cases: a Failed reply would now apply. */
+  async function aSentRequest(): Promise<string> {
+    const { requests, clock, ids } = service.ctx;
+    const step = { requests, clock };
+    const { request } = await acceptBackupRequest({ requests, ids, clock }, aNewRequest());
+    const id = request.backupRequestId;
+    const jobs = new FakeBackupJobService([aBackupJob()]);
+    await checkAllowed(
+      { ...step, jobs, service: 'check-allowed' },
+      { backupRequestId: id, messageId: 'a' },
+    );
+    const backupInterface = new RecordingBackupInterface();
+    await sendToInterface(
+      { ...step, backupInterface, service: 'send-to-interface' },
+      { backupRequestId: id, messageId: 's' },
+    );
+    return id;
+  }
+
+  /** Everything the database holds about one request. */
+  async function snapshot(id: string) {
+    const { requests, backups } = service.ctx;
+    return {
+      request: await requests.findById(id),
+      history: await requests.history(id),
+      backup: await backups.findByRequestId(id),
+    };
+  }
+
+  it('dead-letters a backup-request.allowed put in its queue as UnexpectedType and changes nothing', async () => {
+    const id = await aSentRequest();
+    const before = await snapshot(id);
+    expect(before.request?.statusTypeCode).toBe('Sent');
+    const definition = pipelineSubscriptions(service.ctx.config).receiveStatus;
+    const messageId = randomUUID();
+    const forged = {
+      envelopeVersion: 1,
+      messageId,
+      type: 'backup-request.allowed',
+      typeVersion: 1,
+      correlationId: id,
+      causationId: null,
+      occurredAt: new Date().toISOString(),
+      attempt: 1,
+      payload: { backupRequestId: id },
+    };
+    const queue = subscriptionQueueNames(definition, namespace).main;
+    await publishToQueue(broker.url, queue, Buffer.from(JSON.stringify(forged)));
+
+    const { bus } = service.infrastructure;
+    await until(async () => (await bus.deadLetters.depth(definition)) === 1, 'the dead letter');
+    const [letter] = await bus.deadLetters.list(definition, 10);
+    expect(letter).toMatchObject({ errorCode: 'UnexpectedType', envelope: forged });
+    expect(letter?.reason).toMatch(/type backup-request\.allowed is not one of/);
+    expect(await snapshot(id)).toEqual(before);
+    const lines = logLines.filter((line) => line['messageId'] === messageId);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 'error',
+        outcome: 'dead-lettered',
+        errorCode: 'UnexpectedType',
+        reason: letter?.reason,
+      }),
+    ]);
+
+    // The queue is not blocked: the genuine reply behind it is applied.
+    await bus.publish({
+      messageId: randomUUID(),
+      type: 'store-status.received',
+      correlationId: id,
+      payload: { ...aStoreStatusReply(id) },
+    });
+    await until(
+      async () => (await snapshot(id)).request?.statusTypeCode === 'Succeeded',
+      'the genuine reply',
+    );
+  });
+});
