@@ -5,6 +5,7 @@ import { CreateStatusHistory1795795200002 } from './1795795200002-create-status-
 import { CreateBackup1795795200003 } from './1795795200003-create-backup.migration';
 import { CreateOutbox1795795200004 } from './1795795200004-create-outbox.migration';
 import { CreateIntakeIdempotencyKey1795795200005 } from './1795795200005-create-intake-idempotency-key.migration';
+import { GrantLinebackerRoles1795795200006 } from './1795795200006-grant-linebacker-roles.migration';
 
 /** Every migration, oldest first. */
 export const ALL_MIGRATIONS = [
@@ -13,6 +14,7 @@ export const ALL_MIGRATIONS = [
   CreateBackup1795795200003,
   CreateOutbox1795795200004,
   CreateIntakeIdempotencyKey1795795200005,
+  GrantLinebackerRoles1795795200006,
 ];
 
 /** Where TypeORM records which migrations ran. */
