@@ -5,3 +5,4 @@ export * from './stack';
 export * from './pipeline-stack';
 export * from './outcome-checks';
 export * from './pgbouncer';
+export * from './database-roles';
