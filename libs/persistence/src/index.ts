@@ -54,6 +54,13 @@ export {
   type DatabaseErrorClass,
 } from './pg-errors';
 
+/** What a role that lacks a privilege gets: at run time, when migrating, at start-up. */
+export {
+  DatabasePermissionDeniedError,
+  DatabasePrivilegesMissingError,
+  MigrationNotPermittedError,
+} from './privilege-errors';
+
 /** BackupRequestRepository on PostgreSQL, and its options. */
 export {
   TypeormBackupRequestRepository,
