@@ -60,6 +60,8 @@ export {
   DatabasePrivilegesMissingError,
   MigrationNotPermittedError,
 } from './privilege-errors';
+/** The apps' start-up check that their role may read and write every linebacker table. */
+export { assertAppPrivileges } from './privilege-check';
 
 /** BackupRequestRepository on PostgreSQL, and its options. */
 export {
