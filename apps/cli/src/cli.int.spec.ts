@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,33 +29,15 @@ import {
 import { allSubscriptions, PAYLOAD_SCHEMAS, pipelineConfigSchema } from '@linebacker/pipeline';
 import { loadConfig } from '@linebacker/runtime';
 import {
-  bundlePath,
   createTestDatabase,
   deleteBrokerNamespace,
   rabbitmqForTests,
   testNamespace,
   type TestService,
 } from '@linebacker/testing';
+import { cli, type CliRun } from './testing/cli-process';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built CLI bundle as an operator would, with only the given environment. */
-function cli(args: string[], env: Record<string, string>): Promise<Run> {
-  const child = spawn(process.execPath, [bundlePath('cli'), ...args], {
-    env: { PATH: process.env['PATH'] ?? '', ...env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
-
-const json = <T>(run: Run): T => JSON.parse(run.stdout) as T;
+const json = <T>(run: CliRun): T => JSON.parse(run.stdout) as T;
 
 // Each case runs the bundle several times as a fresh process (about a second each).
 jest.setTimeout(60_000);
