@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { appEnvironmentProblems } from './app-environment';
 import type { ComposeDocument, ComposeService } from './compose-model';
 import { buildPaths, referenceProblems } from './compose-references';
+import { databaseLoginProblems, databasePasswordProblems } from './database-logins';
 import { schemaProblems } from './compose-schema';
 import { parseDockerfile, type DockerfileFacts } from './dockerfile';
 import { interpolateDeep } from './interpolate';
@@ -86,7 +87,10 @@ function requiredPlaceholders(text: string): Record<string, string> {
   return Object.fromEntries(names.map((name) => [name, `placeholder-${name.toLowerCase()}`]));
 }
 
-/** Every problem in a Compose file's text: schema, cross-references, app environments. */
+/**
+ * Every problem in a Compose file's text: schema, cross-references, app environments,
+ * database logins and passwords.
+ */
 export function checkComposeText(text: string, options: ComposeCheckOptions): string[] {
   let raw: unknown;
   try {
@@ -98,6 +102,8 @@ export function checkComposeText(text: string, options: ComposeCheckOptions): st
   const env = { ...requiredPlaceholders(text), ...options.env };
   const document = interpolateDeep(raw, env, problems) as ComposeDocument;
   problems.push(...schemaProblems(document));
+  problems.push(...databasePasswordProblems(raw as ComposeDocument));
+  problems.push(...databaseLoginProblems(document));
   const images = new Map<string, DockerfileFacts>();
   const imageOf = (service: ComposeService): DockerfileFacts | undefined => {
     const build = buildPaths(service, options.composeDir);
