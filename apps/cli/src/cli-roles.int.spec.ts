@@ -16,7 +16,6 @@ import {
   type TestDatabaseRoles,
   type TestService,
 } from '@linebacker/testing';
-import { Client } from 'pg';
 import { cli } from './testing/cli-process';
 
 jest.setTimeout(60_000);
@@ -27,8 +26,6 @@ describe('linebacker CLI logged in as a linebacker_reader member', () => {
   let roles: TestDatabaseRoles;
   let env: Record<string, string>;
   let requestId: string;
-  // A login of no linebacker group: it may not even connect to the database.
-  const outsider = `lbt_${randomUUID().slice(0, 8)}_outsider`;
 
   beforeAll(async () => {
     database = await createTestDatabase('cliroles');
@@ -37,6 +34,8 @@ describe('linebacker CLI logged in as a linebacker_reader member', () => {
       owner: ['owner'],
       app: ['receiver'],
       reader: ['cli'],
+      // A login of no linebacker group: it may not even connect to the database.
+      none: ['outsider'],
     });
     const owner = await openDataSource(persistenceConfig(roles.url('owner'), { poolSize: 1 }));
     await runMigrations(owner).finally(() => owner.destroy());
@@ -48,17 +47,11 @@ describe('linebacker CLI logged in as a linebacker_reader member', () => {
       LINEBACKER_NAMESPACE: testNamespace('cliroles'),
       LINEBACKER_QUEUE_TYPE: 'classic',
     };
-    const admin = new Client({ connectionString: database.url });
-    await admin.connect();
-    await admin.query(`CREATE ROLE ${outsider} LOGIN`).finally(() => admin.end());
   }, 60_000);
 
   afterAll(async () => {
     await database?.stop();
     await roles?.drop();
-    const admin = new Client({ connectionString: database.url.replace(/\/[^/]*$/, '/postgres') });
-    await admin.connect();
-    await admin.query(`DROP ROLE IF EXISTS ${outsider}`).finally(() => admin.end());
     await broker?.stop();
   }, 30_000);
 
@@ -79,11 +72,9 @@ describe('linebacker CLI logged in as a linebacker_reader member', () => {
   });
 
   it('exits 1 naming the refused privilege and the grants to check, with no stack trace', async () => {
-    const url = new URL(database.url);
-    url.username = outsider;
     const run = await cli(['request', 'show', requestId], {
       ...env,
-      LINEBACKER_DATABASE_URL: url.toString(),
+      LINEBACKER_DATABASE_URL: roles.url('outsider'),
     });
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');

@@ -8,8 +8,11 @@ import { WORKSPACE_ROOT } from './bundle-process';
 /** The operator's script that creates linebacker's roles (docs/security.md). */
 export const POSTGRES_ROLES_SCRIPT = join(WORKSPACE_ROOT, 'tools', 'security', 'postgres-roles.sh');
 
-/** What a login is for: the schema owner, an app (linebacker_app) or a reader. */
-export type LoginKind = 'owner' | 'app' | 'reader';
+/**
+ * What a login is for: the schema owner, an app (linebacker_app), a reader, or `none`: a
+ * login of no linebacker group (made by this helper, not the script), refused even CONNECT.
+ */
+export type LoginKind = 'owner' | 'app' | 'reader' | 'none';
 
 /** Logins a test created in one database, each with its own URL. */
 export interface TestDatabaseRoles {
@@ -49,15 +52,26 @@ export async function createDatabaseRoles(
       const password = randomBytes(12).toString('hex');
       passwords.set(name, password);
       env[`${login.toUpperCase()}_PASSWORD`] = password;
-      args.push(`${kind}:${login}`);
+      if (kind !== 'none') args.push(`${kind}:${login}`);
     }
   }
   try {
-    await promisify(execFile)(POSTGRES_ROLES_SCRIPT, args, { env, timeout: 30_000 });
+    if (args.length > 0)
+      await promisify(execFile)(POSTGRES_ROLES_SCRIPT, args, { env, timeout: 30_000 });
   } catch (error) {
     const { stderr, code } = error as { stderr?: string; code?: unknown };
     if (code === 'ENOENT') throw new Error(`${POSTGRES_ROLES_SCRIPT} needs sh and psql`);
     throw new Error(`postgres-roles.sh failed: ${stderr ?? String(error)}`);
+  }
+  const outsiders = logins.none ?? [];
+  if (outsiders.length > 0) {
+    await withServer(databaseUrl, async (client) => {
+      // The password is hex, safe as a literal; it matters where the server checks passwords.
+      for (const name of outsiders)
+        await client.query(
+          `CREATE ROLE ${prefix}_${name} LOGIN PASSWORD '${passwords.get(name) ?? ''}'`,
+        );
+    });
   }
   const loginOf = (name: string): string => {
     if (!passwords.has(name)) throw new Error(`no login ${name} was created`);
@@ -71,17 +85,23 @@ export async function createDatabaseRoles(
       url.password = passwords.get(name) ?? '';
       return url.toString();
     },
-    drop: async () => {
-      const server = new URL(databaseUrl);
-      server.pathname = '/postgres';
-      const client = new Client({ connectionString: server.toString() });
-      await client.connect();
-      try {
+    drop: () =>
+      withServer(databaseUrl, async (client) => {
         for (const name of passwords.keys())
           await client.query(`DROP ROLE IF EXISTS ${loginOf(name)}`);
-      } finally {
-        await client.end();
-      }
-    },
+      }),
   };
+}
+
+/** Runs `work` on a superuser connection to the server's `postgres` database. */
+async function withServer(databaseUrl: string, work: (client: Client) => Promise<void>) {
+  const server = new URL(databaseUrl);
+  server.pathname = '/postgres';
+  const client = new Client({ connectionString: server.toString() });
+  await client.connect();
+  try {
+    await work(client);
+  } finally {
+    await client.end();
+  }
 }
