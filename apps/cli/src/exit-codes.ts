@@ -27,11 +27,17 @@ export class CliError extends Error {
   }
 }
 
-/** Dependency failures by kind; permanent ones by code (a missing queue is "not found"). */
+/**
+ * Dependency failures by kind; permanent ones by code (a missing queue is "not found"). A
+ * privilege the CLI's role lacks is reached-and-refused, not an outage: the services wait
+ * for it to be fixed, the operator gets exit 1 and the grants to check.
+ */
 export function toCliError(error: unknown): CliError {
   if (error instanceof CliError) return error;
   if (error instanceof ConfigError) return new CliError(EXIT.usage, error.message, 'BadConfig');
   if (isLinebackerError(error)) {
+    if (error.code === 'DatabasePermissionDenied')
+      return new CliError(EXIT.failed, error.message, error.code);
     if (error.kind !== 'permanent')
       return new CliError(EXIT.unavailable, error.message, error.code);
     const notFound = /NotFound$/.test(error.code);

@@ -54,6 +54,15 @@ export {
   type DatabaseErrorClass,
 } from './pg-errors';
 
+/** What a role that lacks a privilege gets: at run time, when migrating, at start-up. */
+export {
+  DatabasePermissionDeniedError,
+  DatabasePrivilegesMissingError,
+  MigrationNotPermittedError,
+} from './privilege-errors';
+/** The apps' start-up check that their role may read and write every linebacker table. */
+export { assertAppPrivileges } from './privilege-check';
+
 /** BackupRequestRepository on PostgreSQL, and its options. */
 export {
   TypeormBackupRequestRepository,

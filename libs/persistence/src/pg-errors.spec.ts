@@ -8,6 +8,7 @@ import {
 import { DatabaseError } from 'pg';
 import { QueryFailedError } from 'typeorm';
 import { classifyDatabaseError, DatabaseRejectedError, toPersistenceError } from './pg-errors';
+import { DatabasePermissionDeniedError } from './privilege-errors';
 
 /** An error as the PostgreSQL server reports it, wrapped the way TypeORM rethrows it. */
 function serverError(code: string, constraint?: string): QueryFailedError {
@@ -53,6 +54,7 @@ const table: Array<[string, unknown, ErrorKind]> = [
   ['53300 too_many_connections', serverError('53300'), 'unavailable'],
   ['28P01 invalid_password', serverError('28P01'), 'unavailable'],
   ['3D000 no such database', serverError('3D000'), 'unavailable'],
+  ['42501 insufficient_privilege', serverError('42501'), 'unavailable'],
   ['40001 serialization_failure', serverError('40001'), 'transient'],
   ['40P01 deadlock_detected', serverError('40P01'), 'transient'],
   ['55P03 lock_not_available', serverError('55P03'), 'transient'],
@@ -93,6 +95,15 @@ describe('database error mapping', () => {
       sqlState: '23505',
       constraint: 'uq_backup_backup_request_id',
     });
+  });
+
+  it('names the missing privilege and where the grants are documented', () => {
+    const mapped = toPersistenceError(serverError('42501'));
+    expect(mapped).toBeInstanceOf(DatabasePermissionDeniedError);
+    expect(mapped.code).toBe('DatabasePermissionDenied');
+    expect(mapped.message).toMatch(
+      /^postgresql: server said 42501 \(SQLSTATE 42501\): the role in LINEBACKER_DATABASE_URL .*docs\/security\.md#postgresql-roles/,
+    );
   });
 
   it('passes linebacker errors through unchanged', () => {

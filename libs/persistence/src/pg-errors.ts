@@ -6,6 +6,7 @@ import {
   type ErrorKind,
   type LinebackerError,
 } from '@linebacker/domain';
+import { DatabasePermissionDeniedError, INSUFFICIENT_PRIVILEGE } from './privilege-errors';
 
 /** The dependency name on every error this library maps (for logs and circuit breakers). */
 export const DATABASE_DEPENDENCY = 'postgresql';
@@ -35,11 +36,20 @@ const UNAVAILABLE_NODE_CODES = new Set([
 ]);
 
 /**
- * SQLSTATEs meaning "this server cannot serve us now". Bad credentials (class 28) and a
- * missing database (3D000) are configuration faults, but a message must not be dead-lettered
- * for them: they are treated as an outage until an operator fixes the deployment.
+ * SQLSTATEs meaning "this server cannot serve us now". Bad credentials (class 28), a
+ * missing database (3D000) and a missing privilege (42501) are configuration faults, but a
+ * message must not be dead-lettered for them: they are treated as an outage until an
+ * operator fixes the deployment.
  */
-const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '57P04', '53300', '3D000']);
+const UNAVAILABLE_SQLSTATES = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '57P04',
+  '53300',
+  '3D000',
+  INSUFFICIENT_PRIVILEGE,
+]);
 const UNAVAILABLE_SQLSTATE_CLASSES = new Set(['08', '28']);
 
 /** SQLSTATEs where the same statement may well succeed when tried again. */
@@ -143,6 +153,7 @@ export function toPersistenceError(error: unknown): LinebackerError {
   if (isLinebackerError(error)) return error;
   const { kind, sqlState, constraint } = classifyDatabaseError(error);
   const message = messageOf(error);
+  if (sqlState === INSUFFICIENT_PRIVILEGE) return new DatabasePermissionDeniedError(message, error);
   if (kind === 'unavailable') {
     return new DependencyUnavailableError(DATABASE_DEPENDENCY, message, error);
   }

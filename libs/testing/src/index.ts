@@ -8,3 +8,4 @@ export * from './pipeline-stack';
 export * from './outcome-checks';
 export * from './pgbouncer';
 export * from './jwks-server';
+export * from './database-roles';

@@ -83,20 +83,45 @@ export function listeningAddress(
   return line[field];
 }
 
+/** How a pipeline stack gets its schema. */
+export interface PipelineStartOptions {
+  /**
+   * Run the `migrate` app with this URL (the schema owner's) before anything else, as a
+   * deployment does, instead of letting the receiver migrate with the apps' own URL.
+   */
+  migrationDatabaseUrl?: string;
+}
+
 /**
- * Starts the simulators and the HTTP receiver (which applies the migrations), then
- * `instances[app]` processes of every worker app (default 1; 0 leaves an app out so a test
- * can start it later with `stack.start(app)`). Resolves once every process is ready.
+ * Starts the simulators and the HTTP receiver (which applies the migrations unless
+ * `migrationDatabaseUrl` is given), then `instances[app]` processes of every worker app
+ * (default 1; 0 leaves an app out so a test can start it later with `stack.start(app)`).
+ * Resolves once every process is ready.
  */
 export async function startPipeline(
   stack: ProcessStack,
   instances: Partial<Record<PipelineWorkerApp, number>> = {},
+  options: PipelineStartOptions = {},
 ): Promise<PipelineEndpoints> {
-  // The receiver migrates the database: workers (recovery reads at start-up) come after it.
+  const { migrationDatabaseUrl } = options;
+  if (migrationDatabaseUrl !== undefined) {
+    const migrate = await stack.runOnce('migrate', {
+      LINEBACKER_DATABASE_URL: migrationDatabaseUrl,
+    });
+    const code = await migrate.exited;
+    if (code !== 0) {
+      const tail = migrate.lines.slice(-5).map((line) => JSON.stringify(line));
+      throw new Error(`migrate exited with ${String(code)}:\n${tail.join('\n')}`);
+    }
+  }
+  // Unless migrate ran, the receiver migrates: workers (recovery reads at start-up) come after.
   const [jobs, backupInterface, receiver] = await Promise.all([
     stack.start('sim-backup-job-service'),
     stack.start('sim-backup-interface'),
-    stack.start('http-receiver', { LINEBACKER_RUN_MIGRATIONS: 'true' }),
+    stack.start(
+      'http-receiver',
+      migrationDatabaseUrl === undefined ? { LINEBACKER_RUN_MIGRATIONS: 'true' } : {},
+    ),
   ]);
   const endpoints: PipelineEndpoints = {
     receiverUrl: listeningAddress(receiver),

@@ -33,6 +33,7 @@ const isReady = (line: LogLine): boolean => line['outcome'] === 'ready';
 export class ProcessStack {
   readonly processes: StackProcess[] = [];
   private readonly counters = new Map<string, number>();
+  private readonly appEnv = new Map<string, Record<string, string>>();
 
   /** `bundleRoot`: where the app bundles are (default `dist/apps`). */
   constructor(
@@ -46,7 +47,29 @@ export class ProcessStack {
   }
 
   /**
-   * Starts one instance with the base environment plus `env` and resolves once it logged
+   * Adds to the environment of every instance of `app` started from now on (e.g. the app's
+   * own database login), on top of the base environment.
+   */
+  extendAppEnv(app: string, env: Record<string, string>): void {
+    this.appEnv.set(app, { ...this.appEnv.get(app), ...env });
+  }
+
+  /**
+   * Runs a one-shot app (e.g. `migrate`) to its exit, with the environment an instance of it
+   * would get plus `env`. It is not one of the stack's processes: its exit is expected.
+   */
+  async runOnce(app: string, env: Record<string, string> = {}): Promise<BundleProcess> {
+    const handle = startBundle(
+      app,
+      { ...this.baseEnv, ...this.appEnv.get(app), ...env },
+      this.bundleRoot,
+    );
+    await handle.exited;
+    return handle;
+  }
+
+  /**
+   * Starts one instance with the base and app environment plus `env` and resolves once it logged
    * `outcome: 'ready'`; rejects with its last lines if it exits or times out first.
    */
   async start(app: string, env: Record<string, string> = {}, readyTimeoutMs = 60_000) {
@@ -55,7 +78,7 @@ export class ProcessStack {
     const name = `${app}#${index}`;
     const handle = startBundle(
       app,
-      { ...this.baseEnv, LINEBACKER_INSTANCE_ID: name, ...env },
+      { ...this.baseEnv, ...this.appEnv.get(app), LINEBACKER_INSTANCE_ID: name, ...env },
       this.bundleRoot,
     );
     const started: StackProcess = { app, name, handle, stopRequested: false };

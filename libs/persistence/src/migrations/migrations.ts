@@ -1,10 +1,12 @@
 import { MigrationExecutor, type DataSource, type QueryRunner } from 'typeorm';
-import { toPersistenceError } from '../pg-errors';
+import { sqlStateOf, toPersistenceError } from '../pg-errors';
+import { INSUFFICIENT_PRIVILEGE, MigrationNotPermittedError } from '../privilege-errors';
 import { CreateBackupRequest1795795200001 } from './1795795200001-create-backup-request.migration';
 import { CreateStatusHistory1795795200002 } from './1795795200002-create-status-history.migration';
 import { CreateBackup1795795200003 } from './1795795200003-create-backup.migration';
 import { CreateOutbox1795795200004 } from './1795795200004-create-outbox.migration';
 import { CreateIntakeIdempotencyKey1795795200005 } from './1795795200005-create-intake-idempotency-key.migration';
+import { GrantLinebackerRoles1795795200006 } from './1795795200006-grant-linebacker-roles.migration';
 
 /** Every migration, oldest first. */
 export const ALL_MIGRATIONS = [
@@ -13,6 +15,7 @@ export const ALL_MIGRATIONS = [
   CreateBackup1795795200003,
   CreateOutbox1795795200004,
   CreateIntakeIdempotencyKey1795795200005,
+  GrantLinebackerRoles1795795200006,
 ];
 
 /** Where TypeORM records which migrations ran. */
@@ -44,10 +47,26 @@ async function withMigrationLock<T>(
       await runner.query(MIGRATION_UNLOCK_SQL).catch(() => undefined);
     }
   } catch (error) {
-    throw toPersistenceError(error);
+    throw migrationError(error);
   } finally {
     await runner.release();
   }
+}
+
+/**
+ * A refused privilege here means the wrong role runs the migrations (an app's role has none
+ * on the schema or on linebacker_migration), which no retry can fix; the rest is mapped as
+ * any database failure.
+ */
+function migrationError(error: unknown): Error {
+  if (sqlStateOf(error) !== INSUFFICIENT_PRIVILEGE) return toPersistenceError(error);
+  const facts = error as { message?: unknown; hint?: unknown; driverError?: { hint?: unknown } };
+  const hint = facts.hint ?? facts.driverError?.hint;
+  return new MigrationNotPermittedError(
+    typeof facts.message === 'string' ? facts.message : String(error),
+    typeof hint === 'string' ? hint : undefined,
+    error,
+  );
 }
 
 /** Applies every pending migration, each in its own transaction; returns their names. */

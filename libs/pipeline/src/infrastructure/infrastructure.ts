@@ -11,6 +11,7 @@ import {
   type MessageBusObserver,
 } from '@linebacker/messaging';
 import {
+  assertAppPrivileges,
   persistenceConfig,
   runMigrations,
   TypeormBackupRepository,
@@ -61,9 +62,17 @@ async function connectDatabase(options: InfrastructureOptions): Promise<DataSour
     sessionPerConnection: options.sharedDatabaseSession !== true,
   });
   const dataSource = await openDatabaseWithRetries(settings, config.startupAttempts, logger);
-  if (config.runMigrations) {
-    const applied = await runMigrations(dataSource);
-    logger.info('migrations applied', { applied });
+  try {
+    if (config.runMigrations) {
+      const applied = await runMigrations(dataSource);
+      logger.info('migrations applied', { applied });
+    }
+    // A role that cannot write (a reader's URL, a table without grants) stops the app here,
+    // naming what it lacks, instead of failing each message later.
+    await assertAppPrivileges(dataSource);
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
   }
   return dataSource;
 }

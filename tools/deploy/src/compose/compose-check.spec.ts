@@ -138,6 +138,39 @@ describe('a broken compose file', () => {
     );
   });
 
+  it('is rejected when an app logs in as the superuser or with a login the roles script lacks', () => {
+    const broken = variant(
+      'postgres://lb_notifier:${LB_NOTIFIER_PASSWORD:?}',
+      'postgres://${POSTGRES_USER:-linebacker}:${POSTGRES_PASSWORD:?}',
+    ).replace(' app:lb_recovery', '');
+    expect(checkComposeText(broken, options)).toEqual([
+      'services.notifier.environment.LINEBACKER_DATABASE_URL: logs in as the superuser linebacker; give it an app login',
+      'services.recovery.environment.LINEBACKER_DATABASE_URL: logs in as lb_recovery, which services.postgres.environment.LINEBACKER_PG_ROLES does not create as app:lb_recovery',
+    ]);
+  });
+
+  it('is rejected when migrate is not the owner, or two apps share a login', () => {
+    const broken = variant('postgres://lb_owner:', 'postgres://lb_cli:').replace(
+      'postgres://lb_recovery:',
+      'postgres://lb_notifier:',
+    );
+    expect(checkComposeText(broken, options)).toEqual([
+      'services.migrate.environment.LINEBACKER_DATABASE_URL: logs in as lb_cli, which services.postgres.environment.LINEBACKER_PG_ROLES does not create as owner:lb_cli',
+      'services.recovery.environment.LINEBACKER_DATABASE_URL: logs in as lb_notifier, like services.notifier',
+    ]);
+  });
+
+  it('is rejected when a database password has a default or is written out', () => {
+    const broken = variant(
+      'LB_CLI_PASSWORD: ${LB_CLI_PASSWORD:?}',
+      'LB_CLI_PASSWORD: ${LB_CLI_PASSWORD:-linebacker}',
+    ).replace('lb_check_allowed:${LB_CHECK_ALLOWED_PASSWORD:?}@', 'lb_check_allowed:secret@');
+    expect(checkComposeText(broken, options)).toEqual([
+      'services.postgres.environment.LB_CLI_PASSWORD: a database password is a required variable (${LB_CLI_PASSWORD:?}), never a default or a literal',
+      'services.check-allowed.environment.LINEBACKER_DATABASE_URL: the password is a required variable (${NAME:?}), never a default or a literal',
+    ]);
+  });
+
   it('fails dclint for a port published on every host interface', () => {
     const dir = mkdtempSync(join(tmpdir(), 'compose-check-'));
     try {

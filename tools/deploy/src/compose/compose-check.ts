@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { appEnvironmentProblems } from './app-environment';
 import type { ComposeDocument, ComposeService } from './compose-model';
 import { buildPaths, referenceProblems } from './compose-references';
+import { databaseLoginProblems, databasePasswordProblems } from './database-logins';
 import { schemaProblems } from './compose-schema';
 import { parseDockerfile, type DockerfileFacts } from './dockerfile';
 import { interpolateDeep } from './interpolate';
@@ -28,7 +29,10 @@ export interface ComposeCheckOptions {
   /** The folder of the Compose file (relative paths in it resolve from here). */
   composeDir: string;
   workspaceRoot: string;
-  /** Variables to interpolate with; by default none, so every `${X:-default}` is its default. */
+  /**
+   * Variables to interpolate with; by default none, so every `${X:-default}` is its default
+   * and every variable the file requires (`${X:?}`, the passwords) a placeholder.
+   */
   env?: Readonly<Record<string, string>>;
   /** Also require every bundle the Dockerfile copies to be built (`dist/apps/<app>/main.js`). */
   requireBuiltBundles?: boolean;
@@ -74,7 +78,19 @@ export function dockerfileProblems(
   return problems;
 }
 
-/** Every problem in a Compose file's text: schema, cross-references, app environments. */
+/**
+ * A value for each variable the file requires (`${NAME:?}`): the check is of the file, which
+ * an operator runs with them set; leaving them out is Compose's own error at `up`.
+ */
+function requiredPlaceholders(text: string): Record<string, string> {
+  const names = [...text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*):?\?/g)].map((m) => m[1] ?? '');
+  return Object.fromEntries(names.map((name) => [name, `placeholder-${name.toLowerCase()}`]));
+}
+
+/**
+ * Every problem in a Compose file's text: schema, cross-references, app environments,
+ * database logins and passwords.
+ */
 export function checkComposeText(text: string, options: ComposeCheckOptions): string[] {
   let raw: unknown;
   try {
@@ -83,8 +99,11 @@ export function checkComposeText(text: string, options: ComposeCheckOptions): st
     return [`yaml: ${(error as Error).message}`];
   }
   const problems: string[] = [];
-  const document = interpolateDeep(raw, options.env ?? {}, problems) as ComposeDocument;
+  const env = { ...requiredPlaceholders(text), ...options.env };
+  const document = interpolateDeep(raw, env, problems) as ComposeDocument;
   problems.push(...schemaProblems(document));
+  problems.push(...databasePasswordProblems(raw as ComposeDocument));
+  problems.push(...databaseLoginProblems(document));
   const images = new Map<string, DockerfileFacts>();
   const imageOf = (service: ComposeService): DockerfileFacts | undefined => {
     const build = buildPaths(service, options.composeDir);

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { acceptBackupRequest, systemClock } from '@linebacker/domain';
+import { aNewRequest } from '@linebacker/domain/testing';
+import {
+  openDataSource,
+  persistenceConfig,
+  runMigrations,
+  TypeormBackupRequestRepository,
+  type DataSource,
+} from '@linebacker/persistence';
+import {
+  createDatabaseRoles,
+  createTestDatabase,
+  rabbitmqForTests,
+  testNamespace,
+  type TestDatabaseRoles,
+  type TestService,
+} from '@linebacker/testing';
+import { runCli as cli } from './testing/run-cli';
+
+jest.setTimeout(60_000);
+
+describe('linebacker CLI logged in as a linebacker_reader member', () => {
+  let database: TestService;
+  let broker: TestService;
+  let roles: TestDatabaseRoles;
+  let env: Record<string, string>;
+  let requestId: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('cliroles');
+    broker = await rabbitmqForTests();
+    roles = await createDatabaseRoles(database.url, {
+      owner: ['owner'],
+      app: ['receiver'],
+      reader: ['cli'],
+      // A login of no linebacker group: it may not even connect to the database.
+      none: ['outsider'],
+    });
+    const owner = await openDataSource(persistenceConfig(roles.url('owner'), { poolSize: 1 }));
+    await runMigrations(owner).finally(() => owner.destroy());
+    requestId = await seedRequest(roles.url('receiver'));
+    env = {
+      LINEBACKER_DATABASE_URL: roles.url('cli'),
+      LINEBACKER_AMQP_URL: broker.url,
+      // Never declared: stats reads the broker's view of queues that do not exist.
+      LINEBACKER_NAMESPACE: testNamespace('cliroles'),
+      LINEBACKER_QUEUE_TYPE: 'classic',
+    };
+  }, 60_000);
+
+  afterAll(async () => {
+    await database?.stop();
+    await roles?.drop();
+    await broker?.stop();
+  }, 30_000);
+
+  it('shows a request and the request counts with SELECT alone', async () => {
+    const show = await cli(['request', 'show', requestId, '--json'], env);
+    expect(show).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(show.stdout)).toMatchObject({
+      request: { backupRequestId: requestId, statusTypeCode: 'Received' },
+      history: [{ toStatus: 'Received', by: 'http-receiver' }],
+      backup: null,
+    });
+    const stats = JSON.parse((await cli(['stats', '--json'], env)).stdout) as object;
+    expect(stats).toMatchObject({
+      dependencies: { database: 'up', broker: 'up' },
+      requests: { Received: 1, Succeeded: 0 },
+      outbox: { count: 1 },
+    });
+  });
+
+  it('exits 1 naming the refused privilege and the grants to check, with no stack trace', async () => {
+    const run = await cli(['request', 'show', requestId], {
+      ...env,
+      LINEBACKER_DATABASE_URL: roles.url('outsider'),
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(
+      /^linebacker: postgresql: permission denied for database .*\(SQLSTATE 42501\).*docs\/security\.md#postgresql-roles\)\n$/,
+    );
+  });
+});
+
+/** A Received request, written through the use case as an app's role writes it. */
+async function seedRequest(url: string): Promise<string> {
+  const dataSource: DataSource = await openDataSource(persistenceConfig(url, { poolSize: 1 }));
+  try {
+    const requests = new TypeormBackupRequestRepository(dataSource);
+    const ids = { newId: () => randomUUID() };
+    const accepted = await acceptBackupRequest(
+      { requests, ids, clock: systemClock },
+      aNewRequest(),
+    );
+    return accepted.request.backupRequestId;
+  } finally {
+    await dataSource.destroy();
+  }
+}

@@ -1,0 +1,134 @@
+import { testNamespace } from '@linebacker/testing';
+import type { DataSource } from 'typeorm';
+import { openTestPersistence, waitFor, type TestPersistence } from '../testing/test-database';
+import { createGroupRoleSql } from './1795795200006-grant-linebacker-roles.migration';
+import { MIGRATIONS_TABLE_NAME, runMigrations } from './migrations';
+
+const TABLE_PRIVILEGES = [
+  'SELECT',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'TRUNCATE',
+  'REFERENCES',
+  'TRIGGER',
+];
+
+/** Every table of the schema with the table privileges `role` holds on it. */
+async function privilegesOf(dataSource: DataSource, role: string): Promise<Record<string, string>> {
+  const rows: Array<{ name: string; privileges: string }> = await dataSource.query(
+    `SELECT tablename AS name,
+            coalesce(string_agg(p, ',' ORDER BY ord) FILTER (
+              WHERE has_table_privilege($1, quote_ident(tablename), p)), '') AS privileges
+       FROM pg_tables, unnest($2::text[]) WITH ORDINALITY AS privilege(p, ord)
+      WHERE schemaname = current_schema()
+      GROUP BY tablename ORDER BY tablename`,
+    [role, TABLE_PRIVILEGES],
+  );
+  return Object.fromEntries(rows.map((row) => [row.name, row.privileges]));
+}
+
+const LINEBACKER_TABLES = [
+  'backup',
+  'backup_request',
+  'backup_request_status_history',
+  'intake_idempotency_key',
+  'outbox',
+];
+
+const expected = (privileges: string) => ({
+  ...Object.fromEntries(LINEBACKER_TABLES.map((table) => [table, privileges])),
+  [MIGRATIONS_TABLE_NAME]: '',
+});
+
+describe('the grants migration', () => {
+  let db: TestPersistence;
+
+  beforeAll(async () => {
+    db = await openTestPersistence('grants');
+  });
+  afterAll(async () => db.stop());
+
+  it('lets linebacker_app change rows of every table but the migrations table, and nothing more', async () => {
+    expect(await privilegesOf(db.dataSource, 'linebacker_app')).toEqual(
+      expected('SELECT,INSERT,UPDATE,DELETE'),
+    );
+  });
+
+  it('lets linebacker_reader only read every table but the migrations table', async () => {
+    expect(await privilegesOf(db.dataSource, 'linebacker_reader')).toEqual(expected('SELECT'));
+  });
+
+  it('gives a table a later migration creates the same grants', async () => {
+    await db.dataSource.query('CREATE TABLE added_later (id bigserial PRIMARY KEY)');
+    try {
+      const app = await privilegesOf(db.dataSource, 'linebacker_app');
+      const reader = await privilegesOf(db.dataSource, 'linebacker_reader');
+      expect([app['added_later'], reader['added_later']]).toEqual([
+        'SELECT,INSERT,UPDATE,DELETE',
+        'SELECT',
+      ]);
+      const [sequence] = await db.dataSource.query(
+        `SELECT has_sequence_privilege('linebacker_app', 'added_later_id_seq', 'USAGE') AS usage`,
+      );
+      expect(sequence.usage).toBe(true);
+    } finally {
+      await db.dataSource.query('DROP TABLE added_later');
+    }
+  });
+
+  it('takes every grant back when reverted, and leaves the cluster-wide roles in place', async () => {
+    const runner = db.dataSource.createQueryRunner();
+    try {
+      await db.dataSource.undoLastMigration({ transaction: 'each' });
+      expect(await privilegesOf(db.dataSource, 'linebacker_app')).toEqual(expected(''));
+      expect(await privilegesOf(db.dataSource, 'linebacker_reader')).toEqual(expected(''));
+      const [defaults] = await runner.query(
+        `SELECT count(*)::int AS n FROM pg_default_acl
+          WHERE defaclnamespace = current_schema()::regnamespace`,
+      );
+      expect(defaults.n).toBe(0);
+      const roles = await runner.query(
+        `SELECT rolname FROM pg_roles WHERE rolname IN ('linebacker_app', 'linebacker_reader')`,
+      );
+      expect(roles).toHaveLength(2);
+    } finally {
+      await runner.release();
+      await runMigrations(db.dataSource);
+    }
+    expect(await privilegesOf(db.dataSource, 'linebacker_reader')).toEqual(expected('SELECT'));
+  });
+
+  it('creates a group role once when two databases create it at the same moment', async () => {
+    // Roles are cluster-wide: a name of its own stands in for linebacker_app here.
+    const role = testNamespace('lbt_race');
+    const [first, second] = [await db.admin(), await db.admin()];
+    try {
+      await first.query('BEGIN');
+      await first.query(createGroupRoleSql(role));
+      const [{ pid }] = (await second.query('SELECT pg_backend_pid() AS pid')).rows;
+      await second.query('BEGIN');
+      // The second creator waits on the first one's uncommitted row ...
+      const racing = second.query(createGroupRoleSql(role));
+      await waitFor(async () => {
+        const { rows } = await first.query(
+          'SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1',
+          [pid],
+        );
+        return rows[0]?.wait_event_type === 'Lock';
+      });
+      // ... and takes the first one's commit as "the role exists".
+      await first.query('COMMIT');
+      await expect(racing).resolves.toBeDefined();
+      await second.query('COMMIT');
+      const { rows } = await first.query('SELECT rolcanlogin FROM pg_roles WHERE rolname = $1', [
+        role,
+      ]);
+      expect(rows).toEqual([{ rolcanlogin: false }]);
+    } finally {
+      await first.query('ROLLBACK').catch(() => undefined);
+      await second.query('ROLLBACK').catch(() => undefined);
+      await first.query(`DROP ROLE IF EXISTS ${role}`);
+    }
+  });
+});
