@@ -1,4 +1,5 @@
 export * from './config/pipeline.config';
+export * from './config/interface.config';
 export * from './messages/payload-schemas';
 export * from './infrastructure/bus-observer';
 export * from './infrastructure/infrastructure';
