@@ -20,3 +20,5 @@ export * from './workers/interface-receiver.worker';
 export * from './config/app-config-schemas';
 export * from './migrate/migrate-database';
 export * from './operations/pipeline-stats';
+export * from './broker-access/broker-users';
+export * from './broker-access/broker-definitions';
