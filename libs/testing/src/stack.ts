@@ -34,10 +34,14 @@ export class ProcessStack {
   readonly processes: StackProcess[] = [];
   private readonly counters = new Map<string, number>();
 
-  /** `bundleRoot`: where the app bundles are (default `dist/apps`). */
+  /**
+   * `bundleRoot`: where the app bundles are (default `dist/apps`); `appEnv`: what only the
+   * instances of one app get on top of the base environment (e.g. its own broker user).
+   */
   constructor(
     private baseEnv: Record<string, string>,
     private readonly bundleRoot?: string,
+    private readonly appEnv: Readonly<Record<string, Record<string, string>>> = {},
   ) {}
 
   /** Adds to the environment of every instance started from now on (e.g. a simulator's URL). */
@@ -55,7 +59,7 @@ export class ProcessStack {
     const name = `${app}#${index}`;
     const handle = startBundle(
       app,
-      { ...this.baseEnv, LINEBACKER_INSTANCE_ID: name, ...env },
+      { ...this.baseEnv, ...this.appEnv[app], LINEBACKER_INSTANCE_ID: name, ...env },
       this.bundleRoot,
     );
     const started: StackProcess = { app, name, handle, stopRequested: false };
