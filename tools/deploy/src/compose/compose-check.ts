@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { APP_CONFIG_SCHEMAS, type AnyConfigSchema } from '@linebacker/pipeline';
 import { SIMULATOR_CONFIG_SCHEMAS } from '@linebacker/simulators';
 import { parse } from 'yaml';
-import { appEnvironmentProblems } from './app-environment';
+import { inspectAppService, type RunningApp } from './app-environment';
 import type { ComposeDocument, ComposeService } from './compose-model';
 import { buildPaths, referenceProblems } from './compose-references';
 import { schemaProblems } from './compose-schema';
@@ -74,13 +74,19 @@ export function dockerfileProblems(
   return problems;
 }
 
-/** Every problem in a Compose file's text: schema, cross-references, app environments. */
-export function checkComposeText(text: string, options: ComposeCheckOptions): string[] {
+/**
+ * Every problem in a Compose file's text (schema, cross-references, app environments), and
+ * the apps its services run with the configuration they would get.
+ */
+export function inspectCompose(
+  text: string,
+  options: ComposeCheckOptions,
+): { problems: string[]; apps: RunningApp[] } {
   let raw: unknown;
   try {
     raw = parse(text, { merge: true });
   } catch (error) {
-    return [`yaml: ${(error as Error).message}`];
+    return { problems: [`yaml: ${(error as Error).message}`], apps: [] };
   }
   const problems: string[] = [];
   const document = interpolateDeep(raw, options.env ?? {}, problems) as ComposeDocument;
@@ -100,13 +106,19 @@ export function checkComposeText(text: string, options: ComposeCheckOptions): st
     service.healthcheck?.disable !== true &&
     (service.healthcheck?.test !== undefined || imageOf(service)?.hasHealthcheck === true);
   problems.push(...referenceProblems(document, options.composeDir, hasHealthcheck));
+  const apps: RunningApp[] = [];
   for (const [name, service] of Object.entries(document.services ?? {})) {
     const image = imageOf(service);
-    if (image && image.copiedBundles.length > 0) {
-      problems.push(
-        ...appEnvironmentProblems(name, service, image, options.schemas ?? DEPLOYABLE_APP_SCHEMAS),
-      );
-    }
+    if (!image || image.copiedBundles.length === 0) continue;
+    const schemas = options.schemas ?? DEPLOYABLE_APP_SCHEMAS;
+    const inspected = inspectAppService(name, service, image, schemas, document);
+    problems.push(...inspected.problems);
+    if (inspected.running) apps.push(inspected.running);
   }
-  return problems;
+  return { problems, apps };
+}
+
+/** Every problem in a Compose file's text: schema, cross-references, app environments. */
+export function checkComposeText(text: string, options: ComposeCheckOptions): string[] {
+  return inspectCompose(text, options).problems;
 }
