@@ -9,6 +9,7 @@ import { buildPaths, referenceProblems } from './compose-references';
 import { schemaProblems } from './compose-schema';
 import { parseDockerfile, type DockerfileFacts } from './dockerfile';
 import { interpolateDeep } from './interpolate';
+import { rabbitmqAccessProblems } from './rabbitmq-access';
 import { workspaceProjects } from './workspace-projects';
 
 /** Every app the image may run, with the schema its `main.ts` validates against. */
@@ -75,8 +76,8 @@ export function dockerfileProblems(
 }
 
 /**
- * Every problem in a Compose file's text (schema, cross-references, app environments), and
- * the apps its services run with the configuration they would get.
+ * Every problem in a Compose file's text but the RabbitMQ users: schema, cross-references,
+ * app environments; and the apps its services run, with the configuration they would get.
  */
 export function inspectCompose(
   text: string,
@@ -118,7 +119,11 @@ export function inspectCompose(
   return { problems, apps };
 }
 
-/** Every problem in a Compose file's text: schema, cross-references, app environments. */
+/**
+ * Every problem in a Compose file's text: schema, cross-references, app environments, and
+ * each app's RabbitMQ user against the definitions the broker is provisioned from.
+ */
 export function checkComposeText(text: string, options: ComposeCheckOptions): string[] {
-  return inspectCompose(text, options).problems;
+  const { problems, apps } = inspectCompose(text, options);
+  return [...problems, ...rabbitmqAccessProblems(apps, options.composeDir)];
 }
