@@ -1,5 +1,5 @@
 import { connect, type ConfirmChannel } from 'amqplib';
-import { rabbitmqForTests, type TestService } from '@linebacker/testing';
+import { pollUntil, rabbitmqForTests, type TestService } from '@linebacker/testing';
 import { provisionBroker, type ProvisionedBroker } from './provisioned-broker';
 
 /** What an operation ended with: done, or the reply code the broker closed the channel with. */
@@ -67,6 +67,30 @@ describe('RabbitMQ users provisioned by tools/security/provision-rabbitmq.sh', (
     expect(await own('notifier', 'notifier.end-states')).toBe('done');
     const event = publish(q('linebacker.events'), 'backup-request.received');
     expect(await attempt(broker, broker.user('http-receiver'), vhost, event)).toBe('done');
+  });
+
+  it('lets an app retry through its own delay queue, which the broker dead-letters back', async () => {
+    const main = q('check-allowed.backup-request.received');
+    const user = broker.user('check-allowed');
+    // What the consumer runner does for a transient failure: a copy into a delay queue
+    // through the default exchange; the broker moves it back when the TTL expires.
+    const messageId = `retried-${Date.now()}`;
+    const retry = async (channel: ConfirmChannel) =>
+      channel.publish('', `${main}.retry.1000`, Buffer.from('{}'), { messageId, persistent: true });
+    const sentAt = Date.now();
+    expect(await attempt(broker, user, broker.vhost, retry)).toBe('done');
+    const connection = await connect(broker.url(user, broker.vhost));
+    try {
+      const channel = await connection.createChannel();
+      const isBack = async () => {
+        const message = await channel.get(main, { noAck: true });
+        return message !== false && message.properties.messageId === messageId;
+      };
+      expect(await pollUntil(isBack, 10_000, 100)).toBe(true);
+      expect(Date.now() - sentAt).toBeGreaterThanOrEqual(900);
+    } finally {
+      await connection.close();
+    }
   });
 
   it("refuses an app declaring, consuming or purging another app's queues", async () => {
