@@ -125,8 +125,10 @@ export async function openInfrastructure(options: InfrastructureOptions): Promis
     await bus.start();
     // Every queue must exist before its consumer ever ran, so that an event published
     // meanwhile is kept and a mandatory publish never finds its queue missing (ADR 0203):
-    // either every instance declares the whole pipeline's queues, or provisioning did.
-    if (config.topology === 'declare-all') await bus.declare(allSubscriptions(config));
+    // either every instance declares the whole pipeline's queues, or provisioning did. An
+    // injected bus (the embedded mode's, in memory) has no users and nothing provisioned.
+    if (config.topology === 'declare-all' || options.bus)
+      await bus.declare(allSubscriptions(config));
   } catch (error) {
     await dataSource.destroy();
     throw error;
