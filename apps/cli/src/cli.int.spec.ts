@@ -217,6 +217,43 @@ describe('linebacker CLI against PostgreSQL and RabbitMQ', () => {
     expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(definitions);
   });
 
+  it('exports the broker set-up for per-app users, refusing an interface in linebacker’s vhost', async () => {
+    const access = {
+      ...env,
+      LINEBACKER_INTERFACE_REQUEST_EXCHANGE: 'iface.to-requests',
+      LINEBACKER_INTERFACE_REPLY_EXCHANGE: 'iface.to-replies',
+    };
+    const args = ['topology', 'export', '--access', '--vhost', 'lb'];
+    const run = await cli([...args, '--interface-vhost', 'iface'], access);
+    expect(run.code).toBe(0);
+    const definitions = json<{
+      vhosts: Array<{ name: string }>;
+      permissions: Array<{ user: string; vhost: string }>;
+    }>(run);
+    expect(definitions.vhosts).toEqual([{ name: 'lb' }, { name: 'iface' }]);
+    expect(definitions.permissions).toContainEqual(
+      expect.objectContaining({ user: 'linebacker-check-allowed', vhost: 'lb' }),
+    );
+    const shared = await cli([...args, '--interface-vhost', 'lb'], access);
+    expect(shared.code).toBe(2);
+    expect(shared.stderr).toMatch(/must not be linebacker's own/);
+  });
+
+  it('applies the whole topology as the operator, so a fresh namespace has every queue', async () => {
+    const fresh = { ...env, LINEBACKER_NAMESPACE: `${namespace}-apply` };
+    try {
+      expect((await cli(['dlq', 'list', 'check-allowed'], fresh)).code).toBe(3);
+      const run = await cli(['topology', 'apply', '--json'], fresh);
+      expect(run.code).toBe(0);
+      expect(json<{ subscriptions: number }>(run).subscriptions).toBe(
+        allSubscriptions(config()).length,
+      );
+      expect((await cli(['dlq', 'list', 'check-allowed'], fresh)).code).toBe(0);
+    } finally {
+      await deleteBrokerNamespace(broker.url, `${namespace}-apply`);
+    }
+  });
+
   it('exits 3 for a namespace whose queues do not exist', async () => {
     const other = { ...env, LINEBACKER_NAMESPACE: `${namespace}-none` };
     const run = await cli(['dlq', 'list', 'check-allowed'], other);

@@ -9,7 +9,7 @@ import { showRequest } from './commands/request.command';
 import { listDeadLetters, showDeadLetter } from './commands/dlq.command';
 import { purgeDeadLetters, replayDeadLetters } from './commands/dlq-repair.command';
 import { runRecovery } from './commands/recovery.command';
-import { exportTopology } from './commands/topology.command';
+import { addTopologyCommands } from './commands/topology.cli';
 import { pipelineStats } from './commands/stats.command';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -155,18 +155,7 @@ export function buildCli(io: CliIo, env: Env) {
       ),
     );
 
-  program
-    .command('topology')
-    .description('broker topology')
-    .command('export')
-    .description('RabbitMQ definitions JSON of every exchange, queue and binding (no connection)')
-    .option('--out <file>', 'write to this file instead of stdout')
-    .option('--vhost <vhost>', 'vhost in the definitions (default: from LINEBACKER_AMQP_URL, or /)')
-    .addOption(json())
-    .action((o: { json?: boolean; out?: string; vhost?: string }) =>
-      // The definitions are JSON either way; --json only changes the --out confirmation.
-      execute(o.json || !o.out, async (c) => exportTopology(c, o)),
-    );
+  addTopologyCommands(program, execute);
 
   program
     .command('stats')

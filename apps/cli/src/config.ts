@@ -1,10 +1,15 @@
 import { hostname, userInfo } from 'node:os';
 import { loadConfig, parse, type ConfigSchema } from '@linebacker/runtime';
-import { pipelineConfigSchema, type PipelineConfig } from '@linebacker/pipeline';
+import {
+  interfaceConfigSchema,
+  pipelineConfigSchema,
+  type InterfaceConfig,
+  type PipelineConfig,
+} from '@linebacker/pipeline';
 import { CliError, EXIT } from './exit-codes';
 
 /** The services' settings the CLI reads (the same LINEBACKER_* variables). */
-export type CliConfig = PipelineConfig;
+export type CliConfig = PipelineConfig & InterfaceConfig;
 
 /**
  * The pipeline's own schema, so queue names, retry levels and namespaces match the services
@@ -12,6 +17,12 @@ export type CliConfig = PipelineConfig;
  */
 export const cliConfigSchema: ConfigSchema<CliConfig> = {
   ...pipelineConfigSchema(0),
+  ...interfaceConfigSchema,
+  interfaceAmqpUrl: {
+    ...interfaceConfigSchema.interfaceAmqpUrl,
+    doc: "the backup interface's RabbitMQ URL (its vhost, for topology export --access)",
+    default: '',
+  },
   databaseUrl: {
     env: 'LINEBACKER_DATABASE_URL',
     doc: 'PostgreSQL URL (request show, stats)',

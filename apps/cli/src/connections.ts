@@ -56,6 +56,7 @@ export class CliConnections {
     this.messageBus ??= (async () => {
       const bus = new AmqpMessageBus({
         url: required(this.config.amqpUrl, 'LINEBACKER_AMQP_URL'),
+        password: this.config.amqpPassword,
         connectionName: 'linebacker-cli',
         namespace: this.config.namespace,
         queueType: this.config.queueType,

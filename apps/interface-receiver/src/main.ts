@@ -16,7 +16,11 @@ void runPipelineApp({
         new AmqpExternalQueueConsumer(
           {
             url: config.interfaceAmqpUrl,
+            password: config.interfaceAmqpPassword,
             queue: config.interfaceReplyQueue,
+            returnExchange: config.interfaceReplyExchange,
+            // The interface owns the reply queue; the parking queue is this app's own.
+            declareQueue: config.topology === 'declare-all',
             prefetch: config.prefetch,
             deliveryLimit: config.deliveryLimit,
             handlerTimeoutMs: config.handlerTimeoutMs,

@@ -15,7 +15,11 @@ void runPipelineApp({
       ctx,
       new AmqpBackupInterface({
         url: config.interfaceAmqpUrl,
+        password: config.interfaceAmqpPassword,
         queue: config.interfaceRequestQueue,
+        exchange: config.interfaceRequestExchange,
+        // The interface owns its queues; with declare-own this app may not configure them.
+        declareQueue: config.topology === 'declare-all',
         startupMaxAttempts: config.startupAttempts,
         observer: reconnectCounter(ctx.logger, ctx.metrics, 'interface'),
       }),

@@ -16,7 +16,8 @@ void runService({
   logger,
   stopDeadlineMs: 5000,
   start: async () => {
-    const replies = new AmqpQueuePublisher({ url: config.amqpUrl, queue: config.replyQueue });
+    const broker = { url: config.amqpUrl, password: config.amqpPassword };
+    const replies = new AmqpQueuePublisher({ ...broker, queue: config.replyQueue });
     await replies.start();
     const simulator = new InterfaceSimulator(
       { replyDelayMs: config.replyDelayMs, failedShare: config.failedShare },
@@ -26,7 +27,7 @@ void runService({
     // One line per request and per failed delivery, so a chaos run can follow every request.
     const requests = new AmqpExternalQueueConsumer(
       {
-        url: config.amqpUrl,
+        ...broker,
         queue: config.requestQueue,
         prefetch: config.prefetch,
         observer: {

@@ -7,6 +7,8 @@ export * from './retry/backoff';
 export * from './retry/retry-levels';
 export * from './topology/topology-names';
 export * from './topology/topology';
+export * from './topology/definitions';
+export * from './topology/permissions';
 export { HEADERS } from './runner/message-headers';
 export type { MessageHeaders } from './runner/message-headers';
 export { HandlerTimeoutError } from './runner/handler-deadline';

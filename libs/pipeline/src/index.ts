@@ -1,4 +1,5 @@
 export * from './config/pipeline.config';
+export * from './config/interface.config';
 export * from './messages/payload-schemas';
 export * from './infrastructure/bus-observer';
 export * from './infrastructure/infrastructure';
@@ -20,3 +21,5 @@ export * from './workers/interface-receiver.worker';
 export * from './config/app-config-schemas';
 export * from './migrate/migrate-database';
 export * from './operations/pipeline-stats';
+export * from './broker-access/broker-users';
+export * from './broker-access/broker-definitions';

@@ -3,6 +3,7 @@ import { parse, type ConfigSchema } from '@linebacker/runtime';
 /** The backup interface simulator's settings. */
 export interface InterfaceSimulatorConfig {
   amqpUrl: string;
+  amqpPassword: string;
   requestQueue: string;
   replyQueue: string;
   replyDelayMs: number;
@@ -20,6 +21,13 @@ export const interfaceSimulatorConfigSchema: ConfigSchema<InterfaceSimulatorConf
     default: 'amqp://guest:guest@127.0.0.1:5672',
     secret: true,
     parse: parse.url('amqp', 'amqps'),
+  },
+  amqpPassword: {
+    env: 'LINEBACKER_INTERFACE_AMQP_PASSWORD',
+    doc: "password of LINEBACKER_INTERFACE_AMQP_URL's user, in place of the URL's",
+    default: '',
+    secret: true,
+    parse: parse.string,
   },
   requestQueue: {
     env: 'LINEBACKER_INTERFACE_REQUEST_QUEUE',

@@ -4,21 +4,31 @@ import { connect } from 'amqplib';
 
 const run = promisify(execFile);
 
-async function listNames(kind: 'list_queues' | 'list_exchanges'): Promise<string[]> {
-  const { stdout } = await run('rabbitmqctl', [kind, 'name', '--quiet', '--no-table-headers'], {
+type Listing = 'list_queues' | 'list_exchanges' | 'list_vhosts' | 'list_users';
+
+async function listNames(kind: Listing): Promise<string[]> {
+  // list_users has no column arguments; the name is the first column of every listing.
+  const columns = kind === 'list_users' ? [] : ['name'];
+  const { stdout } = await run('rabbitmqctl', [kind, ...columns, '--quiet', '--no-table-headers'], {
     timeout: 60_000,
   });
   return stdout
     .split('\n')
-    .map((line) => line.trim())
+    .map((line) => line.split('\t')[0]?.trim() ?? '')
     .filter(Boolean);
 }
 
-/** Messages (ready plus unacked) in every queue whose name starts with `<namespace>.`. */
-export async function namespaceQueueDepths(namespace: string): Promise<Record<string, number>> {
+/**
+ * Messages (ready plus unacked) in every queue whose name starts with `<namespace>.`, in the
+ * default vhost or in `vhost`.
+ */
+export async function namespaceQueueDepths(
+  namespace: string,
+  vhost = '/',
+): Promise<Record<string, number>> {
   const { stdout } = await run(
     'rabbitmqctl',
-    ['list_queues', 'name', 'messages', '--quiet', '--no-table-headers'],
+    ['list_queues', '-p', vhost, 'name', 'messages', '--quiet', '--no-table-headers'],
     { timeout: 60_000 },
   );
   const depths: Record<string, number> = {};
@@ -59,4 +69,20 @@ export async function deleteBrokerNamespace(amqpUrl: string, namespace: string):
   } finally {
     await connection.close();
   }
+}
+
+/**
+ * Deletes vhosts (with everything in them) and users on the local broker; names that do
+ * not exist are skipped, so a cleanup after a half-done set-up never fails on them.
+ */
+export async function deleteBrokerVhostsAndUsers(
+  vhosts: readonly string[],
+  users: readonly string[],
+): Promise<void> {
+  const existing = async (kind: 'list_vhosts' | 'list_users') => new Set(await listNames(kind));
+  const [knownVhosts, knownUsers] = [await existing('list_vhosts'), await existing('list_users')];
+  for (const vhost of vhosts.filter((v) => knownVhosts.has(v)))
+    await run('rabbitmqctl', ['delete_vhost', vhost, '--quiet'], { timeout: 60_000 });
+  for (const user of users.filter((u) => knownUsers.has(u)))
+    await run('rabbitmqctl', ['delete_user', user, '--quiet'], { timeout: 60_000 });
 }

@@ -25,6 +25,8 @@ export interface PipelineStackOptions {
   env?: Record<string, string>;
   /** Where the app bundles are (default `dist/apps`). */
   bundleRoot?: string;
+  /** Added to one app's processes only, after `env` (e.g. its own broker URL and password). */
+  appEnv?: Record<string, Record<string, string>>;
 }
 
 /** The HTTP addresses of a started pipeline stack. */
@@ -70,6 +72,7 @@ export function pipelineProcessStack(options: PipelineStackOptions): ProcessStac
       ...options.env,
     },
     options.bundleRoot,
+    options.appEnv,
   );
 }
 

@@ -35,11 +35,17 @@ export class ProcessStack {
   private readonly counters = new Map<string, number>();
   private readonly appEnv = new Map<string, Record<string, string>>();
 
-  /** `bundleRoot`: where the app bundles are (default `dist/apps`). */
+  /**
+   * `bundleRoot`: where the app bundles are (default `dist/apps`); `appEnv`: what only the
+   * instances of one app get on top of the base environment (e.g. its own broker user).
+   */
   constructor(
     private baseEnv: Record<string, string>,
     private readonly bundleRoot?: string,
-  ) {}
+    appEnv: Readonly<Record<string, Record<string, string>>> = {},
+  ) {
+    for (const [app, env] of Object.entries(appEnv)) this.appEnv.set(app, { ...env });
+  }
 
   /** Adds to the environment of every instance started from now on (e.g. a simulator's URL). */
   extendEnv(env: Record<string, string>): void {

@@ -1,10 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { checkComposeText } from './compose/compose-check';
+import { checkComposeText, inspectCompose } from './compose/compose-check';
 import { runDclint } from './compose/dclint';
 import { replaceGenerated } from './docs/env-table';
 import { generatedOperationsTables } from './docs/operations-doc';
 import { APP_ENV_FILE, appEnvJson } from './pm2/app-env';
+import { composeBrokerAccess, definitionsText, DEFINITIONS_FILE } from './compose/rabbitmq-access';
 
 const say = (stream: NodeJS.WriteStream, line: string) => void stream.write(`${line}\n`);
 
@@ -48,15 +49,34 @@ function writePm2Env(workspaceRoot: string): number {
 }
 
 /**
+ * Writes the RabbitMQ definitions the Compose broker is provisioned from, generated from the
+ * configuration the Compose file gives its apps; 1 if that configuration cannot have them.
+ */
+function writeRabbitmqDefinitions(workspaceRoot: string, file: string | undefined): number {
+  const composeFile = resolve(file ?? join('docker', 'compose.yaml'));
+  const composeDir = dirname(composeFile);
+  const { apps } = inspectCompose(readFileSync(composeFile, 'utf8'), { composeDir, workspaceRoot });
+  const { problems, settings } = composeBrokerAccess(apps);
+  for (const problem of problems) say(process.stderr, problem);
+  if (!settings) return 1;
+  const out = join(composeDir, DEFINITIONS_FILE);
+  writeFileSync(out, definitionsText(settings));
+  say(process.stdout, `${out}: written`);
+  return 0;
+}
+
+/**
  * Run from the workspace root:
  *   node dist/tools/deploy/main.js [check-compose] [compose file]   (default docker/compose.yaml)
  *   node dist/tools/deploy/main.js env-table                         (rewrites docs/operations.md)
  *   node dist/tools/deploy/main.js pm2-env                           (rewrites tools/deploy/pm2/app-env.json)
+ *   node dist/tools/deploy/main.js rabbitmq-definitions [compose file] (docker/rabbitmq/definitions.json)
  */
 function main(argv: string[]): number {
   const root = process.cwd();
   if (argv[0] === 'env-table') return writeEnvTable(root);
   if (argv[0] === 'pm2-env') return writePm2Env(root);
+  if (argv[0] === 'rabbitmq-definitions') return writeRabbitmqDefinitions(root, argv[1]);
   return checkCompose(root, argv[0] === 'check-compose' ? argv[1] : argv[0]);
 }
 

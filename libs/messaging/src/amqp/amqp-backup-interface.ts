@@ -13,6 +13,12 @@ export interface AmqpQueuePublisherConfig extends ConnectionOptions {
   declareQueue?: boolean;
   /** Arguments to declare it with; must match the existing queue's (default none). */
   queueArguments?: Record<string, string | number>;
+  /**
+   * Publish through this exchange, routing key = the queue's name, instead of the default
+   * exchange (default ''). Write on the default exchange reaches every queue of the vhost,
+   * so a sender restricted to one queue gets write on an exchange bound to that queue only.
+   */
+  exchange?: string;
   observer?: Pick<MessageBusObserver, 'onConnectionChange' | 'onChannelError' | 'onError'>;
 }
 
@@ -44,11 +50,12 @@ export class AmqpQueuePublisher {
     });
     const declare = config.declareQueue ?? true;
     const queues = declare ? [{ name: config.queue, arguments: config.queueArguments ?? {} }] : [];
-    void this.supervisor.add(new PlainQueuesParticipant(queues));
+    const exchanges = config.exchange ? [config.exchange] : [];
+    void this.supervisor.add(new PlainQueuesParticipant(queues, exchanges));
     void this.supervisor.add(this.publisher);
   }
 
-  /** Connects (bounded attempts) and declares the queue. */
+  /** Connects (bounded attempts), declares the queue and checks the exchange. */
   start(): Promise<void> {
     return this.supervisor.start();
   }
@@ -61,7 +68,7 @@ export class AmqpQueuePublisher {
   /** Sends one JSON message with the given AMQP `message_id`; resolves on the confirm. */
   async sendJson(value: unknown, messageId: string): Promise<void> {
     const body = Buffer.from(JSON.stringify(value), 'utf8');
-    await this.publisher.publish('', this.config.queue, body, {
+    await this.publisher.publish(this.config.exchange ?? '', this.config.queue, body, {
       messageId,
       contentType: 'application/json',
       timestamp: Math.floor(Date.now() / 1000),

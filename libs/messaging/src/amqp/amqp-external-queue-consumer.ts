@@ -17,6 +17,11 @@ import {
 import { ConsumerSwitch, guardedDelivery, type ChannelHandle } from './consumer-switch';
 import { PlainQueuesParticipant, type PlainQueueSpec } from './plain-queues';
 
+/** The arguments `<queue>.parked` is declared with unless configured otherwise. */
+export const DEFAULT_PARKED_QUEUE_ARGUMENTS: Readonly<Record<string, string>> = {
+  'x-queue-type': 'quorum',
+};
+
 /** A plain queue to consume on its own connection. */
 export interface AmqpExternalQueueConsumerConfig extends ConnectionOptions {
   queue: string;
@@ -26,6 +31,12 @@ export interface AmqpExternalQueueConsumerConfig extends ConnectionOptions {
   queueArguments?: Record<string, string | number>;
   /** Arguments of `<queue>.parked` (default quorum). */
   parkedQueueArguments?: Record<string, string | number>;
+  /**
+   * Park and put back through this exchange, routing key = the target queue's name, instead
+   * of the default exchange (default ''), which would let the consumer write to every queue
+   * of the vhost (the interface's request queue too).
+   */
+  returnExchange?: string;
   /**
    * Broker redeliveries of one message (its worker died holding it) before it is parked
    * with `DeliveryLimitExceeded` (default 10; counted in a header, whatever the queue type).
@@ -89,20 +100,22 @@ export class AmqpExternalQueueConsumer implements ExternalQueueConsumer, Connect
     );
     this.runner = this.createRunner(handler);
     const queues = this.queuesToDeclare();
-    void this.supervisor.add(new PlainQueuesParticipant(queues));
+    const exchanges = config.returnExchange ? [config.returnExchange] : [];
+    void this.supervisor.add(new PlainQueuesParticipant(queues, exchanges));
     void this.supervisor.add(this.publisher);
     void this.supervisor.add(this);
   }
 
   private createRunner(handler: RawMessageHandler): RawQueueRunner {
     const parked = parkedQueueName(this.config.queue);
+    const exchange = this.config.returnExchange ?? '';
     return new RawQueueRunner({
       queue: this.config.queue,
       handler,
       handlerTimeoutMs: this.config.handlerTimeoutMs ?? 30_000,
-      park: (body, headers) => this.publisher.publish('', parked, body, { headers }),
+      park: (body, headers) => this.publisher.publish(exchange, parked, body, { headers }),
       putBack: (body, headers, messageId) =>
-        this.publisher.publish('', this.config.queue, body, { headers, messageId }),
+        this.publisher.publish(exchange, this.config.queue, body, { headers, messageId }),
       redeliveryLimit: this.config.deliveryLimit ?? 10,
       pauser: this.pauser,
       observer: this.config.observer,
@@ -113,7 +126,7 @@ export class AmqpExternalQueueConsumer implements ExternalQueueConsumer, Connect
     const { queue, parkedQueueArguments, queueArguments } = this.config;
     const parked = {
       name: parkedQueueName(queue),
-      arguments: parkedQueueArguments ?? { 'x-queue-type': 'quorum' },
+      arguments: parkedQueueArguments ?? DEFAULT_PARKED_QUEUE_ARGUMENTS,
     };
     return (this.config.declareQueue ?? true)
       ? [parked, { name: queue, arguments: queueArguments ?? {} }]

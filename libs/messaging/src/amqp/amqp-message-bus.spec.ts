@@ -70,4 +70,24 @@ describe('AmqpMessageBus with a fake broker', () => {
     expect(consumer.acked[0]).toBe(message);
     await bus.stop(100);
   });
+
+  it('only checks the events exchange, passively, when it may not declare it', async () => {
+    const fake = fakeConnector(['ok']);
+    const bus = new AmqpMessageBus({ url: 'amqp://fake', declareExchange: false }, fake.connect);
+    await bus.subscribe(contractSubscription('tenant', ['unit.test']), async () => 'ok');
+    await bus.start();
+    const channels = (fake.connections[0] as FakeConnection).channels;
+    expect(channels.flatMap((c) => c.exchangesChecked)).toContain('linebacker.events');
+    expect(channels.flatMap((c) => c.exchangesDeclared)).toEqual([]);
+    await bus.stop(100);
+  });
+
+  it('declares the events exchange by default', async () => {
+    const fake = fakeConnector(['ok']);
+    const bus = new AmqpMessageBus({ url: 'amqp://fake' }, fake.connect);
+    await bus.start();
+    const channels = (fake.connections[0] as FakeConnection).channels;
+    expect(channels.flatMap((c) => c.exchangesDeclared)).toEqual(['linebacker.events']);
+    await bus.stop(100);
+  });
 });

@@ -15,13 +15,13 @@ import {
   DEFAULT_DELIVERY_LIMIT,
   assertSubscription,
   eventsExchangeName,
-  exportDefinitions,
   type TopologyOptions,
 } from '../topology/topology';
+import { exportDefinitions } from '../topology/definitions';
 import { AmqpDeadLetters } from './amqp-dead-letters';
 import { readQueueStats } from './amqp-queue-stats';
 import { AmqpSubscription } from './amqp-subscription';
-import { TopologyParticipant, declareTopology, withChannel } from './amqp-topology';
+import { TopologyParticipant } from './amqp-topology';
 import { ConfirmPublisher, type OwnedMessage } from './confirm-publisher';
 import type { ConnectionOptions } from './connection-options';
 import { ConnectionSupervisor, type AmqpConnect } from './connection-supervisor';
@@ -29,6 +29,11 @@ import { classifyBrokerError } from './reply-codes';
 
 /** Configuration of the RabbitMQ bus (see the README for every default). */
 export interface AmqpMessageBusConfig extends ConnectionOptions, TopologyOptions {
+  /**
+   * Declare the events exchange (true, the default) or only check that it exists (false):
+   * where a privileged step provisioned the topology and the app may not configure it.
+   */
+  declareExchange?: boolean;
   /** Publishes awaiting a confirm before further publishes wait (default 1000). */
   maxUnconfirmed?: number;
   payloadSchemas?: PayloadSchemas;
@@ -57,7 +62,9 @@ export class AmqpMessageBus implements MessageBus {
     this.codec = new EnvelopeCodec(config.payloadSchemas);
     this.exchange = eventsExchangeName(config);
     this.supervisor = new ConnectionSupervisor(config, config.observer, connect);
-    this.topology = new TopologyParticipant(this.topologyOptions());
+    this.topology = new TopologyParticipant(this.topologyOptions(), {
+      declareExchanges: config.declareExchange ?? true,
+    });
     this.publisher = new ConfirmPublisher({
       name: 'publisher',
       maxUnconfirmed: config.maxUnconfirmed,
@@ -105,7 +112,7 @@ export class AmqpMessageBus implements MessageBus {
     const live = this.supervisor.current();
     if (!live) return;
     try {
-      await withChannel(live.connection, (channel) => declareTopology(channel, topology));
+      await this.topology.declareNow(live.connection, topology);
     } catch (error) {
       throw classifyBrokerError(error, 'declaring topology failed');
     }

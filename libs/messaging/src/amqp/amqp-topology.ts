@@ -3,13 +3,29 @@ import type { SubscriptionDefinition } from '../port/message-bus.port';
 import { buildTopology, type Topology, type TopologyOptions } from '../topology/topology';
 import type { ConnectionParticipant } from './connection-supervisor';
 
+/** Whether a declaration creates the exchanges or only checks that they exist. */
+export interface DeclareOptions {
+  /**
+   * False: check each exchange with a passive declare, which needs no permission, instead of
+   * declaring it, which needs configure on it, and configure would also allow deleting it
+   * (default true).
+   */
+  declareExchanges?: boolean;
+}
+
 /** Declares a topology on a channel: exchanges, then queues with arguments, then bindings. */
-export async function declareTopology(channel: Channel, topology: Topology): Promise<void> {
+export async function declareTopology(
+  channel: Channel,
+  topology: Topology,
+  options: DeclareOptions = {},
+): Promise<void> {
   for (const exchange of topology.exchanges)
-    await channel.assertExchange(exchange.name, exchange.type, {
-      durable: true,
-      autoDelete: false,
-    });
+    if (options.declareExchanges === false) await channel.checkExchange(exchange.name);
+    else
+      await channel.assertExchange(exchange.name, exchange.type, {
+        durable: true,
+        autoDelete: false,
+      });
   for (const queue of topology.queues)
     await channel.assertQueue(queue.name, {
       durable: true,
@@ -44,7 +60,10 @@ export async function withChannel<T>(
 export class TopologyParticipant implements ConnectionParticipant {
   private readonly definitions = new Map<string, SubscriptionDefinition>();
 
-  constructor(private readonly options: TopologyOptions) {}
+  constructor(
+    private readonly options: TopologyOptions,
+    private readonly declareOptions: DeclareOptions = {},
+  ) {}
 
   /** Adds subscriptions to the replayed set; returns what must be declared for them now. */
   add(definitions: readonly SubscriptionDefinition[]): Topology {
@@ -60,7 +79,16 @@ export class TopologyParticipant implements ConnectionParticipant {
   /** Declares everything known on a new connection. */
   async onConnect(connection: ChannelModel): Promise<void> {
     const topology = buildTopology(this.known(), this.options);
-    await withChannel(connection, (channel) => declareTopology(channel, topology));
+    await withChannel(connection, (channel) =>
+      declareTopology(channel, topology, this.declareOptions),
+    );
+  }
+
+  /** Declares `topology` now on a live connection, as `onConnect` would. */
+  declareNow(connection: ChannelModel, topology: Topology): Promise<void> {
+    return withChannel(connection, (channel) =>
+      declareTopology(channel, topology, this.declareOptions),
+    );
   }
 
   /** Nothing to forget: the topology lives on the broker. */

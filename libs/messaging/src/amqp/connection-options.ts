@@ -2,6 +2,11 @@
 export interface ConnectionOptions {
   /** AMQP URL, e.g. `amqp://guest:guest@127.0.0.1:5672` (credentials are never logged). */
   url: string;
+  /**
+   * Replaces the URL's password when non-empty, so the URL can stay in plain configuration
+   * while the password comes from a secret file (default: the URL's own).
+   */
+  password?: string;
   /** Name shown in the broker's connection list (default `linebacker`). */
   connectionName?: string;
   /** Heartbeat interval in seconds; a dead peer is noticed after about two (default 10, 0 = off). */
@@ -23,6 +28,7 @@ export type ResolvedConnectionOptions = Required<ConnectionOptions>;
 export function resolveConnectionOptions(options: ConnectionOptions): ResolvedConnectionOptions {
   const resolved: ResolvedConnectionOptions = {
     url: options.url,
+    password: options.password ?? '',
     connectionName: options.connectionName ?? 'linebacker',
     heartbeatSeconds: options.heartbeatSeconds ?? 10,
     connectTimeoutMs: options.connectTimeoutMs ?? 5000,
@@ -43,10 +49,16 @@ export function resolveConnectionOptions(options: ConnectionOptions): ResolvedCo
   return resolved;
 }
 
-/** The URL with the heartbeat set as amqplib reads it (a query parameter). */
-export function urlWithHeartbeat(url: string, heartbeatSeconds: number): string {
-  const parsed = new URL(url);
-  parsed.searchParams.set('heartbeat', String(heartbeatSeconds));
+/**
+ * The URL amqplib opens: the heartbeat as a query parameter (how amqplib reads it) and the
+ * separate password, if any, in place of the URL's (the URL setter percent-encodes it).
+ */
+export function connectionUrl(
+  options: Pick<ResolvedConnectionOptions, 'url' | 'heartbeatSeconds' | 'password'>,
+): string {
+  const parsed = new URL(options.url);
+  parsed.searchParams.set('heartbeat', String(options.heartbeatSeconds));
+  if (options.password) parsed.password = options.password;
   return parsed.toString();
 }
 

@@ -71,6 +71,27 @@ describe('ConnectionSupervisor', () => {
     await supervisor.stop();
   });
 
+  it('opens the URL with the separate password in place of the URL one, percent-encoded', async () => {
+    const seen: string[] = [];
+    const fake = fakeConnector(['ok']);
+    const supervisor = new ConnectionSupervisor(
+      { ...fast, url: 'amqp://app:old@localhost/lb', password: 'p@ss:w/rd' },
+      {},
+      (url, options) => {
+        seen.push(url);
+        return fake.connect(url, options);
+      },
+    );
+    await supervisor.start();
+    const opened = new URL(seen[0] ?? '');
+    expect([opened.username, decodeURIComponent(opened.password), opened.pathname]).toEqual([
+      'app',
+      'p@ss:w/rd',
+      '/lb',
+    ]);
+    await supervisor.stop();
+  });
+
   it('replays every participant in order after a loss, with a new generation', async () => {
     const fake = fakeConnector(['ok', refused(), 'ok']);
     const states: string[] = [];

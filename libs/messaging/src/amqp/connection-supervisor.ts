@@ -6,7 +6,7 @@ import { backoffDelay } from '../retry/backoff';
 import {
   resolveConnectionOptions,
   socketOptions,
-  urlWithHeartbeat,
+  connectionUrl,
   type ConnectionOptions,
   type ResolvedConnectionOptions,
 } from './connection-options';
@@ -140,11 +140,7 @@ export class ConnectionSupervisor {
 
   private async connectOnce(): Promise<void> {
     const generation = ++this.generation;
-    const { url, heartbeatSeconds } = this.options;
-    const connection = await this.connect(
-      urlWithHeartbeat(url, heartbeatSeconds),
-      socketOptions(this.options),
-    );
+    const connection = await this.connect(connectionUrl(this.options), socketOptions(this.options));
     const watched = this.watch(connection, generation);
     this.connection = connection;
     try {

@@ -55,8 +55,13 @@ export class FakeChannel extends EventEmitter {
     if (this.closed) throw new Error('Channel closed');
     this.nacked.push(message);
   }
-  async assertExchange(): Promise<void> {
-    return undefined;
+  readonly exchangesDeclared: string[] = [];
+  readonly exchangesChecked: string[] = [];
+  async assertExchange(name: string): Promise<void> {
+    this.exchangesDeclared.push(name);
+  }
+  async checkExchange(name: string): Promise<void> {
+    this.exchangesChecked.push(name);
   }
   async assertQueue(): Promise<void> {
     return undefined;

@@ -1,5 +1,6 @@
 import type { SubscriptionDefinition } from '../port/message-bus.port';
-import { assertSubscription, buildTopology, exportDefinitions } from './topology';
+import { exportDefinitions } from './definitions';
+import { assertSubscription, buildTopology } from './topology';
 import { subscriptionQueueNames } from './topology-names';
 
 const definition: SubscriptionDefinition = {

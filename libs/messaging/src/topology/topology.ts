@@ -17,10 +17,10 @@ export interface TopologyOptions {
   deliveryLimit?: number;
 }
 
-/** A declared exchange. */
+/** A declared exchange: the events exchange is a topic exchange, routing-only ones are direct. */
 export interface ExchangeSpec {
   name: string;
-  type: 'topic';
+  type: 'topic' | 'direct';
 }
 
 /** A declared durable queue and its arguments. */
@@ -29,7 +29,7 @@ export interface QueueSpec {
   arguments: Record<string, string | number>;
 }
 
-/** A binding of a queue to the events exchange. */
+/** A binding of a queue to an exchange. */
 export interface BindingSpec {
   queue: string;
   exchange: string;
@@ -110,41 +110,6 @@ export function buildTopology(
     exchanges: [{ name: eventsExchangeName(options), type: 'topic' }],
     queues: [...queues.values()],
     bindings: [...bindings.values()],
-  };
-}
-
-/** RabbitMQ definitions JSON (importable via `rabbitmqctl import_definitions` or the UI). */
-export function exportDefinitions(
-  definitions: readonly SubscriptionDefinition[],
-  options: TopologyOptions & { vhost?: string },
-): Record<string, unknown[]> {
-  const vhost = options.vhost ?? '/';
-  const topology = buildTopology(definitions, options);
-  return {
-    exchanges: topology.exchanges.map((e) => ({
-      name: e.name,
-      vhost,
-      type: e.type,
-      durable: true,
-      auto_delete: false,
-      internal: false,
-      arguments: {},
-    })),
-    queues: topology.queues.map((q) => ({
-      name: q.name,
-      vhost,
-      durable: true,
-      auto_delete: false,
-      arguments: q.arguments,
-    })),
-    bindings: topology.bindings.map((b) => ({
-      source: b.exchange,
-      vhost,
-      destination: b.queue,
-      destination_type: 'queue',
-      routing_key: b.routingKey,
-      arguments: {},
-    })),
   };
 }
 

@@ -1,8 +1,8 @@
 import type { ConfigKey, ConfigSchema } from '@linebacker/runtime';
 import { receiverConfigSchema } from '../http/receiver-config';
 import { recoveryConfigSchema } from '../workers/recovery.worker';
+import { interfaceConfigSchema } from './interface.config';
 import {
-  interfaceConfigSchema,
   jobServiceConfigSchema,
   pipelineConfigSchema,
   type PipelineConfig,

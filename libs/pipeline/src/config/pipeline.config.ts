@@ -9,6 +9,8 @@ export interface PipelineConfig {
   dbStatementTimeoutMs: number;
   runMigrations: boolean;
   amqpUrl: string;
+  amqpPassword: string;
+  topology: 'declare-all' | 'declare-own';
   namespace: string;
   queueType: 'quorum' | 'classic';
   deliveryLimit: number;
@@ -74,6 +76,21 @@ export function pipelineConfigSchema(defaultHealthPort: number): ConfigSchema<Pi
       doc: "RabbitMQ URL for linebacker's own events",
       secret: true,
       parse: parse.url('amqp', 'amqps'),
+    },
+    amqpPassword: {
+      env: 'LINEBACKER_AMQP_PASSWORD',
+      doc: "password of LINEBACKER_AMQP_URL's user, in place of the URL's (the URL then holds no secret)",
+      default: '',
+      secret: true,
+      parse: parse.string,
+    },
+    topology: {
+      env: 'LINEBACKER_TOPOLOGY',
+      doc:
+        "declare-all: every instance declares the whole pipeline's topology (one broker user may configure everything); " +
+        'declare-own: only its own queues, the events exchange merely checked, the rest provisioned beforehand (per-app users, ADR 0107)',
+      default: 'declare-all',
+      parse: parse.oneOf('declare-all', 'declare-own'),
     },
     namespace: {
       env: 'LINEBACKER_NAMESPACE',
@@ -193,34 +210,5 @@ export const jobServiceConfigSchema: ConfigSchema<JobServiceConfig> = {
     doc: 'per-call deadline',
     default: 2000,
     parse: parse.integer(50),
-  },
-};
-
-/** The backup interface's broker settings (send-to-interface, interface-receiver). */
-export interface InterfaceConfig {
-  interfaceAmqpUrl: string;
-  interfaceRequestQueue: string;
-  interfaceReplyQueue: string;
-}
-
-/** Keys of the backup interface connection (its own URL: it may be another broker or vhost). */
-export const interfaceConfigSchema: ConfigSchema<InterfaceConfig> = {
-  interfaceAmqpUrl: {
-    env: 'LINEBACKER_INTERFACE_AMQP_URL',
-    doc: "the backup interface's RabbitMQ URL",
-    secret: true,
-    parse: parse.url('amqp', 'amqps'),
-  },
-  interfaceRequestQueue: {
-    env: 'LINEBACKER_INTERFACE_REQUEST_QUEUE',
-    doc: 'queue the interface takes requests from',
-    default: 'backup-interface.requests',
-    parse: parse.string,
-  },
-  interfaceReplyQueue: {
-    env: 'LINEBACKER_INTERFACE_REPLY_QUEUE',
-    doc: 'queue the interface puts status replies on',
-    default: 'backup-interface.replies',
-    parse: parse.string,
   },
 };

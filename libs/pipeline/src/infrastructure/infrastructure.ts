@@ -81,6 +81,10 @@ function amqpBus(options: InfrastructureOptions, observer: MessageBusObserver): 
   const { config, service } = options;
   return new AmqpMessageBus({
     url: config.amqpUrl,
+    password: config.amqpPassword,
+    // declare-own: a privileged step provisioned the topology (ADR 0107); this app's user
+    // may write to the events exchange but not configure it.
+    declareExchange: config.topology === 'declare-all',
     connectionName: `${service}@${config.instanceId}`,
     namespace: config.namespace,
     queueType: config.queueType,
@@ -128,9 +132,12 @@ export async function openInfrastructure(options: InfrastructureOptions): Promis
   });
   try {
     await bus.start();
-    // Every instance declares the whole pipeline's queues, so an event published before its
-    // consumer ever ran is kept (and a mandatory publish never finds its queue missing).
-    await bus.declare(allSubscriptions(config));
+    // Every queue must exist before its consumer ever ran, so that an event published
+    // meanwhile is kept and a mandatory publish never finds its queue missing (ADR 0203):
+    // either every instance declares the whole pipeline's queues, or provisioning did. An
+    // injected bus (the embedded mode's, in memory) has no users and nothing provisioned.
+    if (config.topology === 'declare-all' || options.bus)
+      await bus.declare(allSubscriptions(config));
   } catch (error) {
     await dataSource.destroy();
     throw error;

@@ -1,7 +1,13 @@
 import type { AnyConfigSchema } from '@linebacker/pipeline';
 import { ConfigError, loadConfig } from '@linebacker/runtime';
-import { durationMs, serviceEnvironment, type ComposeService } from './compose-model';
+import {
+  durationMs,
+  serviceEnvironment,
+  type ComposeDocument,
+  type ComposeService,
+} from './compose-model';
 import type { DockerfileFacts } from './dockerfile';
+import { withSecretFiles } from './secret-files';
 
 /** The variable the image's entrypoint reads to pick the app (docker/entrypoint.sh). */
 export const APP_SELECTOR = 'LINEBACKER_APP';
@@ -29,47 +35,61 @@ function graceProblems(name: string, service: ComposeService, config: object): s
     : [];
 }
 
+/** A service that runs one of the image's apps, with the configuration it would start with. */
+export interface RunningApp {
+  service: string;
+  app: string;
+  /** The service's own environment (interpolated), without the image's ENV. */
+  environment: Record<string, string>;
+  config: Readonly<Record<string, unknown>>;
+}
+
 /**
  * Checks one service that runs the linebacker image: it names an app the image holds, and
  * the image's ENV plus the service's environment is a configuration that app accepts — its
  * own `loadConfig` runs on it, so a missing required variable or a bad value is caught with
  * the app's own message; a LINEBACKER_* variable the app does not read is reported as a typo.
+ * A secret read from a file counts as set when the file is a secret the service mounts.
  */
-export function appEnvironmentProblems(
+export function inspectAppService(
   name: string,
   service: ComposeService,
   image: DockerfileFacts,
   schemas: Readonly<Record<string, AnyConfigSchema>>,
-): string[] {
+  document: ComposeDocument,
+): { problems: string[]; running?: RunningApp } {
   const where = `services.${name}.environment`;
   if (service.env_file !== undefined) {
-    return [
-      `services.${name}.env_file: set the apps' variables under environment, where they are checked`,
-    ];
+    const problem = `services.${name}.env_file: set the apps' variables under environment, where they are checked`;
+    return { problems: [problem] };
   }
   const environment = serviceEnvironment(service);
   const app = environment[APP_SELECTOR];
-  if (!app) return [`${where}: ${APP_SELECTOR} must name the app this service runs`];
+  if (!app) return { problems: [`${where}: ${APP_SELECTOR} must name the app this service runs`] };
   if (!image.copiedBundles.includes(app)) {
-    return [
-      `${where}: ${APP_SELECTOR}=${app}, but the image holds only ${image.copiedBundles.join(', ')}`,
-    ];
+    const held = image.copiedBundles.join(', ');
+    return { problems: [`${where}: ${APP_SELECTOR}=${app}, but the image holds only ${held}`] };
   }
   const schema = schemas[app];
-  if (!schema) return [`${where}: no config schema is known for app ${app}`];
+  if (!schema) return { problems: [`${where}: no config schema is known for app ${app}`] };
+  const reads = new Set(
+    Object.values(schema).flatMap((key) => (key.secret ? [key.env, `${key.env}_FILE`] : [key.env])),
+  );
   const problems: string[] = [];
-  const reads = new Set(Object.values(schema).map((key) => key.env));
   for (const variable of Object.keys(environment)) {
     if (variable.startsWith('LINEBACKER_') && variable !== APP_SELECTOR && !reads.has(variable)) {
       problems.push(`${where}: ${variable} is not read by ${app} (a typo, or the wrong service?)`);
     }
   }
+  const checkable = withSecretFiles(name, service, document, environment, schema);
+  problems.push(...checkable.problems);
   try {
-    const config = loadConfig(schema, { ...image.env, ...environment });
+    const config = loadConfig(checkable.schema, { ...image.env, ...checkable.environment });
     problems.push(...graceProblems(name, service, config));
+    return { problems, running: { service: name, app, environment, config } };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     problems.push(...error.problems.map((problem) => `${where} (${app}): ${problem}`));
+    return { problems };
   }
-  return problems;
 }

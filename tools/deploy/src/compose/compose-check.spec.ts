@@ -171,6 +171,49 @@ describe('a broken compose file', () => {
     ]);
   });
 
+  it('is rejected when an app connects as another user, or with a password in its URL', () => {
+    const otherUser = variant(
+      'amqp://linebacker-notifier@rabbitmq',
+      'amqp://linebacker-recovery@rabbitmq',
+    );
+    expect(checkComposeText(otherUser, options)).toContainEqual(
+      'services.notifier.environment: LINEBACKER_AMQP_URL must connect as linebacker-notifier',
+    );
+    const inline = variant(
+      'amqp://linebacker-notifier@rabbitmq',
+      'amqp://linebacker-notifier:changeme@rabbitmq',
+    );
+    expect(checkComposeText(inline, options)).toContainEqual(
+      'services.notifier.environment: LINEBACKER_AMQP_URL holds a password; use LINEBACKER_AMQP_PASSWORD_FILE instead',
+    );
+  });
+
+  it('is rejected when a password file is not a secret the service mounts', () => {
+    const broken = variant('    secrets: [linebacker-notifier]\n', '');
+    expect(checkComposeText(broken, options)).toContainEqual(
+      'services.notifier.environment: LINEBACKER_AMQP_PASSWORD_FILE=/run/secrets/linebacker-notifier is not a secret this service mounts',
+    );
+  });
+
+  it('is rejected when an app would declare the whole topology with its restricted user', () => {
+    const broken = variant('LINEBACKER_TOPOLOGY: declare-own', 'LINEBACKER_TOPOLOGY: declare-all');
+    expect(checkComposeText(broken, options)).toContainEqual(
+      'services.recovery.environment: LINEBACKER_TOPOLOGY must be declare-own (each app has its own user)',
+    );
+  });
+
+  it('is rejected when the broker definitions no longer match the apps’ configuration', () => {
+    const broken = variant(
+      '  LINEBACKER_TOPOLOGY: declare-own\n',
+      "  LINEBACKER_TOPOLOGY: declare-own\n  LINEBACKER_RETRY_MAX_DELAY_MS: '60000'\n",
+    );
+    expect(checkComposeText(broken, options)).toContainEqual(
+      expect.stringMatching(
+        /rabbitmq\/definitions\.json differs from what the code generates .*deploy:rabbitmq-definitions/,
+      ),
+    );
+  });
+
   it('fails dclint for a port published on every host interface', () => {
     const dir = mkdtempSync(join(tmpdir(), 'compose-check-'));
     try {

@@ -3,13 +3,14 @@ import { resolve } from 'node:path';
 import { APP_CONFIG_SCHEMAS, type AnyConfigSchema } from '@linebacker/pipeline';
 import { SIMULATOR_CONFIG_SCHEMAS } from '@linebacker/simulators';
 import { parse } from 'yaml';
-import { appEnvironmentProblems } from './app-environment';
+import { inspectAppService, type RunningApp } from './app-environment';
 import type { ComposeDocument, ComposeService } from './compose-model';
 import { buildPaths, referenceProblems } from './compose-references';
 import { databaseLoginProblems, databasePasswordProblems } from './database-logins';
 import { schemaProblems } from './compose-schema';
 import { parseDockerfile, type DockerfileFacts } from './dockerfile';
 import { interpolateDeep } from './interpolate';
+import { rabbitmqAccessProblems } from './rabbitmq-access';
 import { workspaceProjects } from './workspace-projects';
 
 /** Every app the image may run, with the schema its `main.ts` validates against. */
@@ -79,6 +80,7 @@ export function dockerfileProblems(
 }
 
 /**
+/**
  * A value for each variable the file requires (`${NAME:?}`): the check is of the file, which
  * an operator runs with them set; leaving them out is Compose's own error at `up`.
  */
@@ -88,15 +90,19 @@ function requiredPlaceholders(text: string): Record<string, string> {
 }
 
 /**
- * Every problem in a Compose file's text: schema, cross-references, app environments,
- * database logins and passwords.
+ * Every problem in a Compose file's text but the RabbitMQ users: schema, cross-references,
+ * app environments, database logins and passwords; and the apps its services run, with the
+ * configuration they would get.
  */
-export function checkComposeText(text: string, options: ComposeCheckOptions): string[] {
+export function inspectCompose(
+  text: string,
+  options: ComposeCheckOptions,
+): { problems: string[]; apps: RunningApp[] } {
   let raw: unknown;
   try {
     raw = parse(text, { merge: true });
   } catch (error) {
-    return [`yaml: ${(error as Error).message}`];
+    return { problems: [`yaml: ${(error as Error).message}`], apps: [] };
   }
   const problems: string[] = [];
   const env = { ...requiredPlaceholders(text), ...options.env };
@@ -119,13 +125,24 @@ export function checkComposeText(text: string, options: ComposeCheckOptions): st
     service.healthcheck?.disable !== true &&
     (service.healthcheck?.test !== undefined || imageOf(service)?.hasHealthcheck === true);
   problems.push(...referenceProblems(document, options.composeDir, hasHealthcheck));
+  const apps: RunningApp[] = [];
   for (const [name, service] of Object.entries(document.services ?? {})) {
     const image = imageOf(service);
-    if (image && image.copiedBundles.length > 0) {
-      problems.push(
-        ...appEnvironmentProblems(name, service, image, options.schemas ?? DEPLOYABLE_APP_SCHEMAS),
-      );
-    }
+    if (!image || image.copiedBundles.length === 0) continue;
+    const schemas = options.schemas ?? DEPLOYABLE_APP_SCHEMAS;
+    const inspected = inspectAppService(name, service, image, schemas, document);
+    problems.push(...inspected.problems);
+    if (inspected.running) apps.push(inspected.running);
   }
-  return problems;
+  return { problems, apps };
+}
+
+/**
+ * Every problem in a Compose file's text: schema, cross-references, app environments,
+ * database logins and passwords, and each app's RabbitMQ user against the definitions the
+ * broker is provisioned from.
+ */
+export function checkComposeText(text: string, options: ComposeCheckOptions): string[] {
+  const { problems, apps } = inspectCompose(text, options);
+  return [...problems, ...rabbitmqAccessProblems(apps, options.composeDir)];
 }

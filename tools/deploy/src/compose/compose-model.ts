@@ -10,12 +10,25 @@ export interface ComposeService {
   restart?: string;
   stop_grace_period?: string;
   volumes?: (string | { type?: string; source?: string })[];
+  secrets?: (string | { source: string; target?: string })[];
 }
 
 /** The parts of a Compose document the cross-reference checks read. */
 export interface ComposeDocument {
   services?: Record<string, ComposeService>;
   volumes?: Record<string, unknown>;
+  secrets?: Record<string, { file?: string; environment?: string }>;
+}
+
+/** Where Docker mounts a service's secret named `name` (the short and the usual long form). */
+export function secretPaths(service: ComposeService): Map<string, string> {
+  const paths = new Map<string, string>();
+  for (const secret of service.secrets ?? []) {
+    const { source, target } = typeof secret === 'string' ? { source: secret } : secret;
+    const path = target?.startsWith('/') ? target : `/run/secrets/${target ?? source}`;
+    paths.set(path, source);
+  }
+  return paths;
 }
 
 /** A service's `environment` as a map (list entries without `=` are passed through unset). */

@@ -1,0 +1,32 @@
+import { PermanentError } from '@linebacker/domain';
+import { fakeConnector, type FakeChannel, type FakeConnection } from '../testing/fake-amqp';
+import { waitFor } from '../testing/wait-for';
+import { AmqpExternalQueueConsumer } from './amqp-external-queue-consumer';
+
+describe('AmqpExternalQueueConsumer with a fake broker', () => {
+  it('parks through the return exchange, checked at start, with the parked queue as routing key', async () => {
+    const fake = fakeConnector(['ok']);
+    const consumer = new AmqpExternalQueueConsumer(
+      { url: 'amqp://fake', queue: 'replies', returnExchange: 'to-replies', declareQueue: false },
+      async () => {
+        throw new PermanentError('InvalidReply', 'not a reply');
+      },
+      fake.connect,
+    );
+    await consumer.start();
+    const channels = (fake.connections[0] as FakeConnection).channels;
+    expect(channels.flatMap((c) => c.exchangesChecked)).toEqual(['to-replies']);
+    const delivering = channels.find((c) => c.consumer) as FakeChannel;
+    const message = delivering.deliver('{', 1);
+    const publisher = () => channels.find((c) => c.published.length > 0);
+    await waitFor(() => publisher() !== undefined, 'the parking publish');
+    publisher()?.confirm(0);
+    await waitFor(() => delivering.acked.length === 1, 'the ack');
+    expect(publisher()?.published[0]).toMatchObject({
+      exchange: 'to-replies',
+      routingKey: 'replies.parked',
+    });
+    expect(delivering.acked[0]).toBe(message);
+    await consumer.stop(100);
+  });
+});
