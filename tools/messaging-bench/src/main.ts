@@ -25,24 +25,33 @@ const ROUNDS = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 3));
 /** Runs only the rows whose label (`classic publish`, `quorum consume p10`, ...) it matches. */
 const ONLY = new RegExp(process.env['BENCH_ONLY'] ?? '');
 const selected = (label: string) => ONLY.test(label);
-// The services always validate payloads; so does the adapter here.
-const PAYLOAD_SCHEMAS = {
-  'bench.tick': { type: 'object', required: ['blob'], properties: { blob: { type: 'string' } } },
-};
+// The services always validate payloads; so does the adapter here. Each queue type and
+// prefetch has an event type of its own (its routing key), all with the same payload.
+const TICK_SCHEMA = {
+  type: 'object',
+  required: ['blob'],
+  properties: { blob: { type: 'string' } },
+} as const;
+const benchType = (queueType: QueueType, prefetch: number) => `bench.${queueType}.p${prefetch}`;
+const PAYLOAD_SCHEMAS = Object.fromEntries(
+  (['classic', 'quorum'] as const).flatMap((queueType) =>
+    [1, 10, 100, 1000].map((prefetch) => [benchType(queueType, prefetch), TICK_SCHEMA]),
+  ),
+);
 const codec = new EnvelopeCodec(PAYLOAD_SCHEMAS);
 const rows: string[] = [];
 
-const message = (n: number): OutgoingMessage => ({
+const message = (n: number, type = benchType('classic', 1)): OutgoingMessage => ({
   messageId: `b-${n}`,
-  type: 'bench.tick',
+  type,
   correlationId: 'bench',
   payload: PAYLOAD,
 });
-const body = (n: number) => codec.encode(codec.toEnvelope(message(n)));
+const body = (n: number, type?: string) => codec.encode(codec.toEnvelope(message(n, type)));
 const definition = (queueType: QueueType, prefetch: number, side = 'adapter') => ({
   app: 'bench',
   name: `${side}-${queueType}-p${prefetch}`,
-  eventTypes: [`bench.${queueType}.p${prefetch}`],
+  eventTypes: [benchType(queueType, prefetch)],
   prefetch,
   handlerTimeoutMs: 30_000,
   retry: { maxAttempts: 3, initialDelayMs: 1000, maxDelayMs: 1000 },
@@ -92,13 +101,14 @@ async function timed(
 async function rawPublish(
   channel: ConfirmChannel,
   queue: string,
+  type: string,
   route?: { exchange: string; routingKey: string },
 ): Promise<void> {
   for (let n = 0; n < COUNT; n++) {
     const options = { persistent: true, mandatory: true };
     const ok = route
-      ? channel.publish(route.exchange, route.routingKey, body(n), options)
-      : channel.sendToQueue(queue, body(n), options);
+      ? channel.publish(route.exchange, route.routingKey, body(n, type), options)
+      : channel.sendToQueue(queue, body(n, type), options);
     if (!ok) await new Promise((resolve) => channel.once('drain', resolve));
     if (n % 1000 === 999) await channel.waitForConfirms();
   }
@@ -130,7 +140,7 @@ async function adapterConsume(queueType: QueueType, prefetch: number, admin: Con
   const def = definition(queueType, prefetch);
   await bus.declare([def]);
   await bus.start();
-  await rawPublish(admin, subscriptionQueueNames(def, NS).main);
+  await rawPublish(admin, subscriptionQueueNames(def, NS).main, benchType(queueType, prefetch));
   let seen = 0;
   let done: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => (done = resolve));
@@ -203,7 +213,9 @@ async function benchQueueType(queueType: QueueType, admin: ConfirmChannel, clean
   };
   if (selected(`${queueType} publish`)) {
     const publish = await alternate(
-      publishing(`raw publish ${queueType}`, () => rawPublish(admin, target, route)),
+      publishing(`raw publish ${queueType}`, () =>
+        rawPublish(admin, target, route.routingKey, route),
+      ),
       publishing(`adapter publishBatch ${queueType}`, async () => {
         for (let i = 0; i < all.length; i += 1000) await bus.publishBatch(all.slice(i, i + 1000));
       }),
@@ -219,7 +231,7 @@ async function benchQueueType(queueType: QueueType, admin: ConfirmChannel, clean
     const raw = subscriptionQueueNames(definition(queueType, prefetch, 'raw'), NS).main;
     const consume = await alternate(
       async () => {
-        await rawPublish(admin, raw);
+        await rawPublish(admin, raw, benchType(queueType, prefetch));
         return timed(`raw consume ${queueType} p${prefetch}`, () => rawConsume(raw, prefetch));
       },
       async () => {
