@@ -115,7 +115,9 @@ describe('the pipeline with every app on its own restricted RabbitMQ user', () =
     expect({ settled, depths: await depths() }).toMatchObject({ settled: true });
 
     // The receiver reads every queue's counters by passive declares, which need no permission.
-    const health = (await (await fetch(`${endpoints.receiverUrl}/api/zpages/healthz`)).json()) as {
+    const health = (await (
+      await fetch(`${endpoints.receiverOperatorUrl}/api/zpages/healthz`)
+    ).json()) as {
       dependencies: { broker: string };
       queues: Record<string, { error?: string }>;
     };

@@ -73,7 +73,14 @@ describe('AmqpMessageBus with a fake broker', () => {
 
   it('only checks the events exchange, passively, when it may not declare it', async () => {
     const fake = fakeConnector(['ok']);
-    const bus = new AmqpMessageBus({ url: 'amqp://fake', declareExchange: false }, fake.connect);
+    const bus = new AmqpMessageBus(
+      {
+        url: 'amqp://fake',
+        declareExchange: false,
+        payloadSchemas: anyPayloadSchemas('unit.test'),
+      },
+      fake.connect,
+    );
     await bus.subscribe(contractSubscription('tenant', ['unit.test']), async () => 'ok');
     await bus.start();
     const channels = (fake.connections[0] as FakeConnection).channels;
