@@ -24,7 +24,7 @@ export function describeAppWiring(app: string, extraEnv: ExtraEnv = () => ({})):
       const failure = await child.waitForLine((line) => line['outcome'] === 'bad-config');
       expect(String(failure['message'])).toMatch(/LINEBACKER_DATABASE_URL is required/);
       expect(String(failure['message'])).toMatch(
-        /LINEBACKER_AMQP_URL=\(value hidden\): protocol must be one of amqp/,
+        /LINEBACKER_AMQP_URL="http:\/\/x": protocol must be one of amqp/,
       );
     });
 
