@@ -56,7 +56,11 @@ export function parseDockerfile(text: string, target?: string): DockerfileFacts 
         const [base = '', as, name] = words.filter((word) => !word.startsWith('--'));
         const parent = stages.get(base);
         current = parent
-          ? { copiedBundles: [...parent.copiedBundles], env: { ...parent.env }, hasHealthcheck: parent.hasHealthcheck }
+          ? {
+              copiedBundles: [...parent.copiedBundles],
+              env: { ...parent.env },
+              hasHealthcheck: parent.hasHealthcheck,
+            }
           : { copiedBundles: [], env: {}, hasHealthcheck: false };
         if (as?.toUpperCase() === 'AS' && name) {
           stages.set(name, current);
