@@ -114,12 +114,19 @@ export function inspectCompose(
   const imageOf = (service: ComposeService): DockerfileFacts | undefined => {
     const build = buildPaths(service, options.composeDir);
     if (!build || !existsSync(build.dockerfile)) return undefined;
-    if (!images.has(build.dockerfile)) {
-      const facts = parseDockerfile(readFileSync(build.dockerfile, 'utf8'));
-      images.set(build.dockerfile, facts);
+    const key = `${build.dockerfile}#${build.target ?? ''}`;
+    if (!images.has(key)) {
+      let facts: DockerfileFacts;
+      try {
+        facts = parseDockerfile(readFileSync(build.dockerfile, 'utf8'), build.target);
+      } catch (error) {
+        problems.push(`${build.dockerfile}: ${(error as Error).message}`);
+        return undefined;
+      }
+      images.set(key, facts);
       problems.push(...dockerfileProblems(build.dockerfile, build.context, facts, options));
     }
-    return images.get(build.dockerfile);
+    return images.get(key);
   };
   const hasHealthcheck = (service: ComposeService): boolean =>
     service.healthcheck?.disable !== true &&

@@ -1,7 +1,7 @@
 /** A Compose service, loosely typed: the schema check has already vetted its shape. */
 export interface ComposeService {
   image?: string;
-  build?: string | { context?: string; dockerfile?: string };
+  build?: string | { context?: string; dockerfile?: string; target?: string };
   environment?: Record<string, string | number | boolean | null> | string[];
   env_file?: unknown;
   depends_on?: string[] | Record<string, { condition?: string; required?: boolean }>;

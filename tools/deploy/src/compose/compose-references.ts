@@ -6,6 +6,8 @@ import { dependencies, type ComposeDocument, type ComposeService } from './compo
 export interface BuildPaths {
   context: string;
   dockerfile: string;
+  /** The Dockerfile stage the image is (`build.target`); the last stage when absent. */
+  target?: string;
 }
 
 /** The service's build context and Dockerfile as absolute paths (undefined: no build). */
@@ -13,7 +15,11 @@ export function buildPaths(service: ComposeService, composeDir: string): BuildPa
   if (service.build === undefined) return undefined;
   const build = typeof service.build === 'string' ? { context: service.build } : service.build;
   const context = resolve(composeDir, build.context ?? '.');
-  return { context, dockerfile: resolve(context, build.dockerfile ?? 'Dockerfile') };
+  return {
+    context,
+    dockerfile: resolve(context, build.dockerfile ?? 'Dockerfile'),
+    ...(build.target ? { target: build.target } : {}),
+  };
 }
 
 function dependencyProblems(

@@ -4,11 +4,11 @@ export interface DockerfileFacts {
   copiedBundles: string[];
   /** Files copied from the build context (`COPY` without `--from`), as written. */
   contextSources: string[];
-  /** `ENV` defaults of the last stage (the runtime image). */
+  /** `ENV` defaults of the stage the image is (the runtime image). */
   env: Record<string, string>;
   /** Tags a `nx run-many -t build --projects=tag:…` line selects ([] when it selects all). */
   buildTags: string[];
-  /** True when the last stage declares a HEALTHCHECK (other than NONE). */
+  /** True when the image's stage declares a HEALTHCHECK (other than NONE). */
   hasHealthcheck: boolean;
 }
 
@@ -35,34 +35,49 @@ function parseEnv(rest: string): Record<string, string> {
   return env;
 }
 
-/** Reads the facts out of a Dockerfile's text (no build engine needed). */
-export function parseDockerfile(text: string): DockerfileFacts {
-  const facts: DockerfileFacts = {
-    copiedBundles: [],
-    contextSources: [],
-    env: {},
-    buildTags: [],
-    hasHealthcheck: false,
-  };
+type StageFacts = Pick<DockerfileFacts, 'copiedBundles' | 'env' | 'hasHealthcheck'>;
+
+/**
+ * Reads the facts out of a Dockerfile's text (no build engine needed) for the stage a build
+ * targets (`target`, as Compose's `build.target`), or the last stage. A stage built `FROM`
+ * an earlier stage starts with that stage's bundles, ENV and health check.
+ */
+export function parseDockerfile(text: string, target?: string): DockerfileFacts {
+  const contextSources: string[] = [];
+  let buildTags: string[] = [];
+  const stages = new Map<string, StageFacts>();
+  let current: StageFacts = { copiedBundles: [], env: {}, hasHealthcheck: false };
+  let found: StageFacts | undefined;
   for (const line of instructions(text)) {
     const [keyword = '', ...words] = line.split(/\s+/);
     const rest = words.join(' ');
     switch (keyword.toUpperCase()) {
-      case 'FROM':
-        // Only the last stage is the image that runs.
-        facts.env = {};
-        facts.hasHealthcheck = false;
+      case 'FROM': {
+        const [base = '', as, name] = words.filter((word) => !word.startsWith('--'));
+        const parent = stages.get(base);
+        current = parent
+          ? {
+              copiedBundles: [...parent.copiedBundles],
+              env: { ...parent.env },
+              hasHealthcheck: parent.hasHealthcheck,
+            }
+          : { copiedBundles: [], env: {}, hasHealthcheck: false };
+        if (as?.toUpperCase() === 'AS' && name) {
+          stages.set(name, current);
+          if (name === target) found = current;
+        }
         break;
+      }
       case 'ENV':
-        Object.assign(facts.env, parseEnv(rest));
+        Object.assign(current.env, parseEnv(rest));
         break;
       case 'HEALTHCHECK':
-        facts.hasHealthcheck = !/^NONE$/i.test(rest.trim());
+        current.hasHealthcheck = !/^NONE$/i.test(rest.trim());
         break;
       case 'RUN': {
         const selection = /nx run-many .*--projects[= ](\S+)/.exec(rest);
         if (selection?.[1]) {
-          facts.buildTags = selection[1]
+          buildTags = selection[1]
             .split(',')
             .filter((item) => item.startsWith('tag:'))
             .map((item) => item.slice('tag:'.length));
@@ -76,14 +91,16 @@ export function parseDockerfile(text: string): DockerfileFacts {
         if (options.some((option) => option.startsWith('--from='))) {
           for (const source of sources) {
             const bundle = /(?:^|\/)dist\/apps\/([^/]+)\/?$/.exec(source);
-            if (bundle?.[1]) facts.copiedBundles.push(bundle[1]);
+            if (bundle?.[1]) current.copiedBundles.push(bundle[1]);
           }
         } else {
-          facts.contextSources.push(...sources);
+          contextSources.push(...sources);
         }
         break;
       }
     }
   }
-  return facts;
+  const stage = target === undefined ? current : found;
+  if (!stage) throw new Error(`the Dockerfile has no stage named ${target}`);
+  return { ...stage, contextSources, buildTags };
 }
