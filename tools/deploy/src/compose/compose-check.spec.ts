@@ -93,8 +93,8 @@ describe('a broken compose file', () => {
 
   it('is rejected, with every schema error at once, for unknown keys and bad values', () => {
     const broken = variant(
-      '    restart: unless-stopped\n    environment:\n      POSTGRES_USER',
-      '    restart: unless-stopped\n    helthcheck: {}\n    environment:\n      POSTGRES_USER',
+      '    mem_limit: 1g\n    environment:\n      POSTGRES_USER',
+      '    mem_limit: 1g\n    helthcheck: {}\n    environment:\n      POSTGRES_USER',
     ).replace('replicas: 2', 'replica: 2');
     const problems = checkComposeText(broken, options);
     expect(problems).toContainEqual('schema: services.postgres: unknown key "helthcheck"');
