@@ -51,6 +51,8 @@ const b64 = (value: unknown): string =>
 
 interface Setup {
   app: FastifyInstance;
+  /** Moves the authenticator's clock (verified-token cache, exp and nbf checks). */
+  advance(ms: number): void;
   requests: InMemoryBackupRequestRepository;
   jwks: JwksServer;
   attacker: JwksServer;
@@ -66,6 +68,7 @@ async function setup(overrides: Partial<JwtSettings> = {}): Promise<Setup> {
   const attacker = await startJwksServer([attackerKey]);
   const requests = new InMemoryBackupRequestRepository('http-receiver');
   const warnings: string[] = [];
+  let time = NOW.getTime();
   const app = await buildReceiverApp({
     requests,
     backups: requests,
@@ -80,6 +83,8 @@ async function setup(overrides: Partial<JwtSettings> = {}): Promise<Setup> {
       jwksCooldownMs: 30_000,
       jwksCacheMaxAgeMs: 600_000,
       jwksTimeoutMs: 2000,
+      verifiedTokenCacheMs: 60_000,
+      now: () => time,
       ...overrides,
     }),
     dataDateWindow: { maxAgeDays: 3650, maxAheadDays: 1 },
@@ -104,7 +109,8 @@ async function setup(overrides: Partial<JwtSettings> = {}): Promise<Setup> {
       trustProxy: 'false',
     },
   });
-  return { app, requests, jwks, attacker, key, attackerKey, warnings };
+  const advance = (ms: number): void => void (time += ms);
+  return { app, advance, requests, jwks, attacker, key, attackerKey, warnings };
 }
 
 const postWith = (
@@ -413,7 +419,29 @@ describe('JWKS key rotation and outages', () => {
       s.jwks.serve([next]);
       const fresh = await signTestToken(next, goodClaims);
       expect((await postWith(s.app, `Bearer ${fresh}`)).statusCode).toBe(202);
+      // The old token was verified a moment ago and is remembered for at most a minute...
+      expect((await postWith(s.app, `Bearer ${old}`)).statusCode).toBe(202);
+      // ...after which it is checked again, against the rotated key set, and refused.
+      s.advance(61_000);
       expect((await postWith(s.app, `Bearer ${old}`)).statusCode).toBe(401);
+      expect((await postWith(s.app, `Bearer ${fresh}`)).statusCode).toBe(202);
+    } finally {
+      await s.app.close();
+      await s.jwks.stop();
+      await s.attacker.stop();
+    }
+  });
+
+  it('never accepts a remembered token past its exp', async () => {
+    const s = await setup();
+    try {
+      const shortLived = await signTestToken(s.key, { ...goodClaims, exp: nowSeconds + 10 });
+      expect((await postWith(s.app, `Bearer ${shortLived}`)).statusCode).toBe(202);
+      s.advance(5_000);
+      expect((await postWith(s.app, `Bearer ${shortLived}`)).statusCode).toBe(202);
+      // Past exp plus the 30 s tolerance: refused although a minute has not gone by.
+      s.advance(36_000);
+      expect((await postWith(s.app, `Bearer ${shortLived}`)).statusCode).toBe(401);
     } finally {
       await s.app.close();
       await s.jwks.stop();

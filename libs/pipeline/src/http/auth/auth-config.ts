@@ -16,6 +16,7 @@ export interface AuthSettings {
   authJwksCooldownMs: number;
   authJwksCacheMaxAgeMs: number;
   authJwksTimeoutMs: number;
+  authTokenCacheMs: number;
 }
 
 const list = (raw: string): string[] =>
@@ -104,6 +105,12 @@ export const authConfigSchema: ConfigSchema<AuthSettings> = {
     default: 2000,
     parse: parse.integer(100),
   },
+  authTokenCacheMs: {
+    env: 'LINEBACKER_AUTH_TOKEN_CACHE_MS',
+    doc: 'jwt mode: a verified token is not checked again for this long (never past its exp); 0 = every time',
+    default: 60_000,
+    parse: parse.integer(0, 600_000),
+  },
 };
 
 /** Problems of the auth settings taken together (each key alone was valid). */
@@ -142,6 +149,7 @@ export function authenticatorFor(settings: AuthSettings): Authenticator {
       jwksCooldownMs: settings.authJwksCooldownMs,
       jwksCacheMaxAgeMs: settings.authJwksCacheMaxAgeMs,
       jwksTimeoutMs: settings.authJwksTimeoutMs,
+      verifiedTokenCacheMs: settings.authTokenCacheMs,
     });
   if (settings.authMode === 'static-tokens') {
     try {

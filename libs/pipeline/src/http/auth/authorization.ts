@@ -41,7 +41,8 @@ const isControl = (code: number): boolean => code < 0x20 || (code >= 0x7f && cod
  * the prefix check sees the path the interface will.
  */
 export function normalizeLocation(location: string): string {
-  if ([...location].some((char) => isControl(char.charCodeAt(0)))) throw new LocationNotAllowedError('holds control characters');
+  if ([...location].some((char) => isControl(char.charCodeAt(0))))
+    throw new LocationNotAllowedError('holds control characters');
   if (!location.startsWith('/')) throw new LocationNotAllowedError('must be an absolute path');
   const segments = location.split('/');
   if (segments.some((segment) => segment.split('\\').includes('..')))

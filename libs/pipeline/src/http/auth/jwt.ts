@@ -1,6 +1,7 @@
 import { DependencyUnavailableError } from '@linebacker/domain';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
 import { AuthError, bearerToken, type Authenticator, type Principal } from './principal';
+import { VerifiedTokens } from './verified-tokens';
 
 /** How tokens are verified; everything comes from configuration, nothing from the token. */
 export interface JwtSettings {
@@ -18,6 +19,10 @@ export interface JwtSettings {
   /** Keys are refetched at least this often, so a rotation needs no restart. */
   jwksCacheMaxAgeMs: number;
   jwksTimeoutMs: number;
+  /** A verified token is remembered this long (never past its `exp`); 0 checks every time. */
+  verifiedTokenCacheMs: number;
+  /** The clock (tests move it). */
+  now?: () => number;
 }
 
 /** The algorithms linebacker accepts at all; the config picks a subset. */
@@ -113,11 +118,21 @@ export function jwtAuthenticator(settings: JwtSettings): Authenticator {
     clockTolerance: settings.clockToleranceSeconds,
     requiredClaims: ['sub', 'exp'],
   };
+  const now = settings.now ?? Date.now;
+  const verified = new VerifiedTokens(settings.verifiedTokenCacheMs, 10_000, now);
   return async (authorization) => {
     const token = bearerToken(authorization);
+    const key = VerifiedTokens.keyOf(token);
+    const known = verified.get(key);
+    if (known) return known;
     try {
-      const { payload } = await jwtVerify(token, keys, options);
-      return principalOf(payload);
+      const { payload } = await jwtVerify(token, keys, {
+        ...options,
+        currentDate: new Date(now()),
+      });
+      const principal = principalOf(payload);
+      verified.remember(key, principal, (payload.exp ?? 0) * 1000);
+      return principal;
     } catch (error) {
       throw toAuthFailure(error);
     }
