@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { acceptBackupRequest, systemClock } from '@linebacker/domain';
+import { receiveBackupRequest, systemClock } from '@linebacker/domain';
 import { aNewRequest } from '@linebacker/domain/testing';
 import {
   openDataSource,
@@ -90,7 +90,7 @@ async function seedRequest(url: string): Promise<string> {
   try {
     const requests = new TypeormBackupRequestRepository(dataSource);
     const ids = { newId: () => randomUUID() };
-    const accepted = await acceptBackupRequest(
+    const accepted = await receiveBackupRequest(
       { requests, ids, clock: systemClock },
       aNewRequest(),
     );

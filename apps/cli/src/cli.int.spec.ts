@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  acceptBackupRequest,
+  receiveBackupRequest,
   checkAllowed,
   PermanentError,
-  receiveStoreStatus,
+  receiveStatus,
   sendToInterface,
   systemClock,
 } from '@linebacker/domain';
@@ -284,7 +284,7 @@ describe('linebacker CLI against PostgreSQL and RabbitMQ', () => {
     const ids = { newId: () => randomUUID() };
     const clock = systemClock;
     const jobs = new FakeBackupJobService([aBackupJob()]);
-    const accepted = await acceptBackupRequest({ requests, ids, clock }, aNewRequest());
+    const accepted = await receiveBackupRequest({ requests, ids, clock }, aNewRequest());
     const id = accepted.request.backupRequestId;
     const step = { requests, clock };
     await checkAllowed(
@@ -295,7 +295,7 @@ describe('linebacker CLI against PostgreSQL and RabbitMQ', () => {
       { ...step, backupInterface: new RecordingBackupInterface(), service: 'send-to-interface' },
       { backupRequestId: id, messageId: 'msg-sent' },
     );
-    await receiveStoreStatus(
+    await receiveStatus(
       { ...step, jobs, ids, service: 'receive-status' },
       { reply: aStoreStatusReply(id), messageId: 'msg-reply' },
     );

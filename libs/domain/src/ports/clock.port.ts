@@ -3,10 +3,5 @@ export interface Clock {
   now(): Date;
 }
 
-/** New unique identifiers (UUIDs in production). */
-export interface IdGenerator {
-  newId(): string;
-}
-
 /** The system clock. */
 export const systemClock: Clock = { now: () => new Date() };

@@ -1,5 +1,5 @@
 import type { BackupJob } from '../backup-job/backup-job';
-import type { BackupJobService } from '../ports/external.port';
+import type { BackupJobService } from '../ports/backup-job-service.port';
 import { FailureSwitch } from './failure-switch';
 
 /** The backup job service as a map of jobs; unknown ids answer null (HTTP 404). */

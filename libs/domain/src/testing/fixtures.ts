@@ -1,6 +1,6 @@
 import type { BackupJob } from '../backup-job/backup-job';
 import type { StoreStatusReply } from '../store-status/store-status';
-import type { AcceptBackupRequestInput } from '../use-cases/accept-backup-request/accept-backup-request.use-case';
+import type { ReceiveBackupRequestInput } from '../use-cases/receive-backup-request/receive-backup-request.use-case';
 
 /** An active `Local` job `job-1` keeping backups 30 days; override any field. */
 export function aBackupJob(overrides: Partial<BackupJob> = {}): BackupJob {
@@ -17,8 +17,8 @@ export function aBackupJob(overrides: Partial<BackupJob> = {}): BackupJob {
 
 /** A valid HTTP intake of `job-1` for 2024-03-15 by requester `client-a`; override any field. */
 export function aNewRequest(
-  overrides: Partial<AcceptBackupRequestInput> = {},
-): AcceptBackupRequestInput {
+  overrides: Partial<ReceiveBackupRequestInput> = {},
+): ReceiveBackupRequestInput {
   return {
     backupJobId: 'job-1',
     dataDate: '2024-03-15',

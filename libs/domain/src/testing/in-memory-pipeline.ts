@@ -3,21 +3,21 @@ import type { RequestStatus } from '../backup-request/request-status';
 import { EVENT_TYPES, type EventType } from '../messages/event-types';
 import { requestEventMessageId } from '../messages/outbox-message';
 import {
-  acceptBackupRequest,
-  type AcceptBackupRequestDeps,
-  type AcceptBackupRequestInput,
-} from '../use-cases/accept-backup-request/accept-backup-request.use-case';
+  receiveBackupRequest,
+  type ReceiveBackupRequestDeps,
+  type ReceiveBackupRequestInput,
+} from '../use-cases/receive-backup-request/receive-backup-request.use-case';
 import {
   checkAllowed,
   type CheckAllowedDeps,
 } from '../use-cases/check-allowed/check-allowed.use-case';
 import type { GetBackupRequestDeps } from '../use-cases/get-backup-request/get-backup-request.use-case';
-import type { NotifyEndStateDeps } from '../use-cases/notify-end-state/notify-end-state.use-case';
+import type { NotifyDeps } from '../use-cases/notify/notify.use-case';
 import {
-  receiveStoreStatus,
-  type ReceiveStoreStatusDeps,
-} from '../use-cases/receive-store-status/receive-store-status.use-case';
-import type { RestartStalledRequestsDeps } from '../use-cases/restart-stalled-requests/restart-stalled-requests.use-case';
+  receiveStatus,
+  type ReceiveStatusDeps,
+} from '../use-cases/receive-status/receive-status.use-case';
+import type { RecoverDeps } from '../use-cases/recover/recover.use-case';
 import {
   sendToInterface,
   type SendToInterfaceDeps,
@@ -38,12 +38,12 @@ export interface InMemoryPipeline {
   jobs: FakeBackupJobService;
   backupInterface: RecordingBackupInterface;
   notifier: RecordingNotifier;
-  intake: AcceptBackupRequestDeps;
+  intake: ReceiveBackupRequestDeps;
   checkAllowed: CheckAllowedDeps;
   sendToInterface: SendToInterfaceDeps;
-  receiveStoreStatus: ReceiveStoreStatusDeps;
-  recovery: RestartStalledRequestsDeps;
-  notifyEndState: NotifyEndStateDeps;
+  receiveStatus: ReceiveStatusDeps;
+  recovery: RecoverDeps;
+  notify: NotifyDeps;
   read: GetBackupRequestDeps;
 }
 
@@ -67,9 +67,9 @@ export function createInMemoryPipeline(
     intake: { requests, ids, clock },
     checkAllowed: { requests, jobs, clock, service: 'check-allowed' },
     sendToInterface: { requests, backupInterface, clock, service: 'send-to-interface' },
-    receiveStoreStatus: { requests, jobs, ids, clock, service: 'receive-status' },
+    receiveStatus: { requests, jobs, ids, clock, service: 'receive-status' },
     recovery: { requests, clock },
-    notifyEndState: { requests, notifier },
+    notify: { requests, notifier },
     read: { requests, backups: requests },
   };
 }
@@ -82,11 +82,11 @@ export function createInMemoryPipeline(
 export async function requestInStatus(
   pipeline: InMemoryPipeline,
   status: RequestStatus,
-  input: AcceptBackupRequestInput = aNewRequest(
+  input: ReceiveBackupRequestInput = aNewRequest(
     status === 'NotAllowed' ? { backupJobId: 'no-such-job' } : {},
   ),
 ): Promise<string> {
-  const { request } = await acceptBackupRequest(pipeline.intake, input);
+  const { request } = await receiveBackupRequest(pipeline.intake, input);
   const id = request.backupRequestId;
   const messageId = (type: EventType) => requestEventMessageId(id, type);
   if (status !== 'Received') {
@@ -103,7 +103,7 @@ export async function requestInStatus(
   }
   if (status === 'Succeeded' || status === 'Failed') {
     const reply = aStoreStatusReply(id, { resultTypeCode: status });
-    await receiveStoreStatus(pipeline.receiveStoreStatus, {
+    await receiveStatus(pipeline.receiveStatus, {
       reply,
       messageId: messageId(EVENT_TYPES.storeStatusReceived),
     });

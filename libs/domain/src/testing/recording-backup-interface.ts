@@ -1,4 +1,4 @@
-import type { BackupInterface, InterfaceRequest } from '../ports/external.port';
+import type { BackupInterface, InterfaceRequest } from '../ports/backup-interface.port';
 import { FailureSwitch } from './failure-switch';
 
 /** The backup interface's request side: records every successful send. */

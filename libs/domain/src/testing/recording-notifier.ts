@@ -1,5 +1,5 @@
 import type { BackupRequest } from '../backup-request/backup-request';
-import type { EndStateNotifier } from '../ports/external.port';
+import type { EndStateNotifier } from '../ports/end-state-notifier.port';
 import { FailureSwitch } from './failure-switch';
 
 /** An end-state notifier that records every notification. */

@@ -1,4 +1,4 @@
-import type { IdGenerator } from '../ports/clock.port';
+import type { IdGenerator } from '../ports/id-generator.port';
 
 /**
  * Ids 1, 2, 3… either UUID-shaped (the default, so schemas that demand a UUID accept them)

@@ -4,7 +4,7 @@ import { transition, type RequestEvent } from '../backup-request/state-machine';
 import { IllegalTransitionError } from '../errors/domain-errors';
 import { isLinebackerError } from '../errors/linebacker-error';
 import type { BackupRepository, BackupRequestRepository } from '../ports/backup-request.repository';
-import type { BackupJobService } from '../ports/external.port';
+import type { BackupJobService } from '../ports/backup-job-service.port';
 import {
   aBackupJob,
   aNewRequest,
@@ -13,11 +13,11 @@ import {
   journeyViolations,
   type InMemoryPipeline,
 } from '../testing';
-import { acceptBackupRequest } from './accept-backup-request/accept-backup-request.use-case';
+import { receiveBackupRequest } from './receive-backup-request/receive-backup-request.use-case';
 import { checkAllowed } from './check-allowed/check-allowed.use-case';
-import { notifyEndState } from './notify-end-state/notify-end-state.use-case';
-import { receiveStoreStatus } from './receive-store-status/receive-store-status.use-case';
-import { restartStalledRequests } from './restart-stalled-requests/restart-stalled-requests.use-case';
+import { notify } from './notify/notify.use-case';
+import { receiveStatus } from './receive-status/receive-status.use-case';
+import { recover } from './recover/recover.use-case';
 import { sendToInterface } from './send-to-interface/send-to-interface.use-case';
 
 /** One message or call a worker may handle, for request 0 or 1. */
@@ -80,9 +80,9 @@ function scheduledPipeline(s: fc.Scheduler, active: boolean): InMemoryPipeline {
     intake: { ...p.intake, requests },
     checkAllowed: { ...p.checkAllowed, requests, jobs },
     sendToInterface: { ...p.sendToInterface, requests },
-    receiveStoreStatus: { ...p.receiveStoreStatus, requests, jobs },
+    receiveStatus: { ...p.receiveStatus, requests, jobs },
     recovery: { ...p.recovery, requests },
-    notifyEndState: { ...p.notifyEndState, requests },
+    notify: { ...p.notify, requests },
   };
 }
 
@@ -105,7 +105,7 @@ async function createWorld(s: fc.Scheduler, initiallyActive: boolean) {
   const world = { p, jobActive: initiallyActive, ids: [] as string[], run, statusOf };
   const inputs = [0, 1].map((i) => aNewRequest({ idempotencyKey: `key-${i}` }));
   for (const input of inputs) {
-    const created = await s.waitFor(acceptBackupRequest(p.intake, input));
+    const created = await s.waitFor(receiveBackupRequest(p.intake, input));
     world.ids.push(created.request.backupRequestId);
   }
 
@@ -122,7 +122,7 @@ async function createWorld(s: fc.Scheduler, initiallyActive: boolean) {
     if (step.kind === 'recover') {
       p.clock.advance(11 * 60_000);
       const bounds = { staleAfterMs: 600_000, batchSize: 1, maxBatches: 5 };
-      await restartStalledRequests(p.recovery, bounds);
+      await recover(p.recovery, bounds);
       return;
     }
     const backupRequestId = world.ids[step.target];
@@ -130,13 +130,13 @@ async function createWorld(s: fc.Scheduler, initiallyActive: boolean) {
     if (step.kind === 'check') await checkAllowed(p.checkAllowed, { backupRequestId, messageId });
     if (step.kind === 'send')
       await sendToInterface(p.sendToInterface, { backupRequestId, messageId });
-    if (step.kind === 'notify') await notifyEndState(p.notifyEndState, { backupRequestId });
+    if (step.kind === 'notify') await notify(p.notify, { backupRequestId });
     if (step.kind === 'reply') {
       const reply = aStoreStatusReply(backupRequestId, { resultTypeCode: step.result });
-      await receiveStoreStatus(p.receiveStoreStatus, { reply, messageId });
+      await receiveStatus(p.receiveStatus, { reply, messageId });
     }
     if (step.kind === 'resubmit') {
-      const again = await acceptBackupRequest(p.intake, inputs[step.target]);
+      const again = await receiveBackupRequest(p.intake, inputs[step.target]);
       expect(again).toMatchObject({ outcome: 'replayed', request: { backupRequestId } });
     }
   }

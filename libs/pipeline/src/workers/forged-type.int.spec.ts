@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { acceptBackupRequest, checkAllowed, sendToInterface } from '@linebacker/domain';
+import { receiveBackupRequest, checkAllowed, sendToInterface } from '@linebacker/domain';
 import {
   aBackupJob,
   aNewRequest,
@@ -81,7 +81,7 @@ describe('receive-status on RabbitMQ and PostgreSQL, given a forged message', ()
   async function aSentRequest(): Promise<string> {
     const { requests, clock, ids } = service.ctx;
     const step = { requests, clock };
-    const { request } = await acceptBackupRequest({ requests, ids, clock }, aNewRequest());
+    const { request } = await receiveBackupRequest({ requests, ids, clock }, aNewRequest());
     const id = request.backupRequestId;
     const jobs = new FakeBackupJobService([aBackupJob()]);
     await checkAllowed(

@@ -1,4 +1,4 @@
-import { notifyEndState, type BackupRequest, type EndStateNotifier } from '@linebacker/domain';
+import { notify, type BackupRequest, type EndStateNotifier } from '@linebacker/domain';
 import type { Logger } from '@linebacker/runtime';
 import { pipelineSubscriptions } from './subscriptions';
 import { requestIdOf, type Worker, type WorkerContext } from './worker';
@@ -42,7 +42,7 @@ export function notifierWorker(
       {
         definition: subscriptions.notifier,
         handler: async (envelope) => {
-          await notifyEndState(deps, { backupRequestId: requestIdOf(envelope) });
+          await notify(deps, { backupRequestId: requestIdOf(envelope) });
           return 'ok';
         },
       },

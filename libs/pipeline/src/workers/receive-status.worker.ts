@@ -1,4 +1,4 @@
-import { receiveStoreStatus, type StoreStatusReply } from '@linebacker/domain';
+import { receiveStatus, type StoreStatusReply } from '@linebacker/domain';
 import type { ProbedJobService } from './check-allowed.worker';
 import { pipelineSubscriptions } from './subscriptions';
 import type { Worker, WorkerContext } from './worker';
@@ -18,7 +18,7 @@ export function receiveStatusWorker(ctx: WorkerContext, jobs: ProbedJobService):
         definition: pipelineSubscriptions(ctx.config).receiveStatus,
         handler: async (envelope) => {
           const reply = envelope.payload as unknown as StoreStatusReply;
-          const result = await receiveStoreStatus(deps, { reply, messageId: envelope.messageId });
+          const result = await receiveStatus(deps, { reply, messageId: envelope.messageId });
           return result.outcome === 'applied' ? 'ok' : 'already-done';
         },
         options: { probe: async () => jobs.isAvailable?.() ?? true },

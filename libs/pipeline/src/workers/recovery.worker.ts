@@ -1,4 +1,4 @@
-import { restartStalledRequests } from '@linebacker/domain';
+import { recover } from '@linebacker/domain';
 import { parse, type ConfigSchema } from '@linebacker/runtime';
 import { pipelineSubscriptions } from './subscriptions';
 import type { Worker, WorkerContext } from './worker';
@@ -54,7 +54,7 @@ export function recoveryWorker(ctx: WorkerContext, settings: RecoverySettings): 
   let sweeping: Promise<number> | undefined;
 
   const round = async (reason: string, changedBefore?: Date): Promise<number> => {
-    const redriven = await restartStalledRequests(deps, {
+    const redriven = await recover(deps, {
       staleAfterMs: settings.staleAfterMs,
       changedBefore,
       batchSize: settings.batchSize,

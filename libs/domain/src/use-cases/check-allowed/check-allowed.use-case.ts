@@ -1,7 +1,7 @@
 import { isAllowedJob } from '../../backup-job/backup-job';
 import { transition } from '../../backup-request/state-machine';
 import type { Clock } from '../../ports/clock.port';
-import type { BackupJobService } from '../../ports/external.port';
+import type { BackupJobService } from '../../ports/backup-job-service.port';
 import type { BackupRequestRepository } from '../../ports/backup-request.repository';
 import { moveDecision, runStep, type StepResult } from '../shared/step';
 

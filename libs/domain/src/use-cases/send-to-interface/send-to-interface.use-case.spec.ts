@@ -7,7 +7,7 @@ import {
   requestInStatus,
   type InMemoryPipeline,
 } from '../../testing';
-import { receiveStoreStatus } from '../receive-store-status/receive-store-status.use-case';
+import { receiveStatus } from '../receive-status/receive-status.use-case';
 import { sendToInterface } from './send-to-interface.use-case';
 
 describe('sendToInterface', () => {
@@ -92,7 +92,7 @@ describe('sendToInterface', () => {
 
   it('treats a reply that lands between the send and our commit as the work already done', async () => {
     p.backupInterface.onSend = async (request) => {
-      await receiveStoreStatus(p.receiveStoreStatus, {
+      await receiveStatus(p.receiveStatus, {
         reply: aStoreStatusReply(request.backupRequestId),
         messageId: 'msg-reply',
       });

@@ -1,7 +1,7 @@
 import { transition } from '../../backup-request/state-machine';
 import { PermanentError } from '../../errors/linebacker-error';
 import type { Clock } from '../../ports/clock.port';
-import type { BackupInterface } from '../../ports/external.port';
+import type { BackupInterface } from '../../ports/backup-interface.port';
 import type { BackupRequestRepository } from '../../ports/backup-request.repository';
 import { moveDecision, runStep, type StepResult } from '../shared/step';
 

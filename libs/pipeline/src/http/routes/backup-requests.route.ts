@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import {
-  acceptBackupRequest,
+  receiveBackupRequest,
   getBackupRequest,
   PermanentError,
-  type AcceptBackupRequestDeps,
+  type ReceiveBackupRequestDeps,
   type BackupRequest,
   type GetBackupRequestDeps,
 } from '@linebacker/domain';
@@ -27,7 +27,7 @@ interface PostBody {
 }
 
 /** What the backup-request routes need. */
-export interface BackupRequestRoutesDeps extends AcceptBackupRequestDeps, GetBackupRequestDeps {
+export interface BackupRequestRoutesDeps extends ReceiveBackupRequestDeps, GetBackupRequestDeps {
   authenticate: Authenticator;
   dataDateWindow: DataDateWindow;
 }
@@ -102,7 +102,7 @@ export async function backupRequestRoutes(
         throw new PermanentError('InvalidApiVersion', `apiVersion must be ${API_VERSION}`);
       }
       const location = authorizeSubmission(principal, body, deps.dataDateWindow, deps.clock.now());
-      const result = await acceptBackupRequest(deps, {
+      const result = await receiveBackupRequest(deps, {
         backupJobId: body.backupJobId,
         dataDate: body.dataDate,
         preparedDataPathName: location,

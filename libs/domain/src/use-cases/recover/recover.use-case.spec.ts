@@ -1,14 +1,14 @@
 import type { RequestStatus } from '../../backup-request/request-status';
 import type { BackupRequestRepository } from '../../ports/backup-request.repository';
 import { createInMemoryPipeline, requestInStatus, type InMemoryPipeline } from '../../testing';
-import { restartStalledRequests } from './restart-stalled-requests.use-case';
+import { recover } from './recover.use-case';
 
 const MINUTE = 60_000;
 
-describe('restartStalledRequests', () => {
+describe('recover', () => {
   let p: InMemoryPipeline;
-  const round = (input: Partial<Parameters<typeof restartStalledRequests>[1]> = {}) =>
-    restartStalledRequests(p.recovery, {
+  const round = (input: Partial<Parameters<typeof recover>[1]> = {}) =>
+    recover(p.recovery, {
       staleAfterMs: 10 * MINUTE,
       batchSize: 100,
       maxBatches: 10,

@@ -1,10 +1,4 @@
-import type { BackupJob, BackupProviderCode } from '../backup-job/backup-job';
-import type { BackupRequest } from '../backup-request/backup-request';
-
-/** The external backup job service. Returns null for an unknown job (HTTP 404). */
-export interface BackupJobService {
-  findJob(backupJobId: string): Promise<BackupJob | null>;
-}
+import type { BackupProviderCode } from '../backup-job/backup-job';
 
 /** What the backup interface receives for a request (SPEC §2, request side). */
 export interface InterfaceRequest {
@@ -22,9 +16,4 @@ export interface InterfaceRequest {
  */
 export interface BackupInterface {
   send(request: InterfaceRequest): Promise<void>;
-}
-
-/** Tells the outside world that a request ended (today: a log line). */
-export interface EndStateNotifier {
-  notify(request: BackupRequest): Promise<void>;
 }

@@ -4,13 +4,13 @@ import type { Clock } from '../../ports/clock.port';
 import type { BackupRequestRepository } from '../../ports/backup-request.repository';
 
 /** Dependencies of recovery. */
-export interface RestartStalledRequestsDeps {
+export interface RecoverDeps {
   requests: BackupRequestRepository;
   clock: Clock;
 }
 
 /** One recovery round's bounds. */
-export interface RestartStalledRequestsInput {
+export interface RecoverInput {
   /** A request whose status has not changed for this long is stalled. */
   staleAfterMs: number;
   /**
@@ -30,10 +30,7 @@ export interface RestartStalledRequestsInput {
  * locks and a re-driven mark, so concurrent recovery instances never re-drive the same
  * request in the same round. Returns how many requests were re-driven.
  */
-export async function restartStalledRequests(
-  deps: RestartStalledRequestsDeps,
-  input: RestartStalledRequestsInput,
-): Promise<number> {
+export async function recover(deps: RecoverDeps, input: RecoverInput): Promise<number> {
   let total = 0;
   // The bounds are fixed when the round starts: every request a batch claims is marked
   // re-driven at or after that instant, so a later batch of the same round cannot claim it

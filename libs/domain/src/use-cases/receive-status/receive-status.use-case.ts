@@ -6,14 +6,15 @@ import {
   DependencyFailedError,
   DependencyUnavailableError,
 } from '../../errors/domain-errors';
-import type { Clock, IdGenerator } from '../../ports/clock.port';
-import type { BackupJobService } from '../../ports/external.port';
+import type { Clock } from '../../ports/clock.port';
+import type { IdGenerator } from '../../ports/id-generator.port';
+import type { BackupJobService } from '../../ports/backup-job-service.port';
 import type { BackupRequestRepository } from '../../ports/backup-request.repository';
 import type { StoreStatusReply } from '../../store-status/store-status';
 import { moveDecision, runStep, type StepResult } from '../shared/step';
 
 /** Dependencies of the receive-status step. */
-export interface ReceiveStoreStatusDeps {
+export interface ReceiveStatusDeps {
   requests: BackupRequestRepository;
   jobs: BackupJobService;
   ids: IdGenerator;
@@ -22,7 +23,7 @@ export interface ReceiveStoreStatusDeps {
 }
 
 /** A status reply and the id of the message that carried it. */
-export interface ReceiveStoreStatusInput {
+export interface ReceiveStatusInput {
   reply: StoreStatusReply;
   messageId: string;
 }
@@ -32,9 +33,9 @@ export interface ReceiveStoreStatusInput {
  * from the job now) in the same transaction as the move to Succeeded; a Failed reply never
  * touches a Succeeded request; a reply for a Received or NotAllowed request is illegal.
  */
-export async function receiveStoreStatus(
-  deps: ReceiveStoreStatusDeps,
-  input: ReceiveStoreStatusInput,
+export async function receiveStatus(
+  deps: ReceiveStatusDeps,
+  input: ReceiveStatusInput,
 ): Promise<StepResult> {
   const { reply } = input;
   return runStep(deps.requests, reply.backupRequestId, async (request) => {

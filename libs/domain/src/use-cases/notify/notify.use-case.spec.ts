@@ -5,12 +5,12 @@ import {
   requestInStatus,
   type InMemoryPipeline,
 } from '../../testing';
-import { receiveStoreStatus } from '../receive-store-status/receive-store-status.use-case';
-import { notifyEndState } from './notify-end-state.use-case';
+import { receiveStatus } from '../receive-status/receive-status.use-case';
+import { notify } from './notify.use-case';
 
-describe('notifyEndState', () => {
+describe('notify', () => {
   let p: InMemoryPipeline;
-  const notify = (backupRequestId: string) => notifyEndState(p.notifyEndState, { backupRequestId });
+  const notifyOf = (backupRequestId: string) => notify(p.notify, { backupRequestId });
 
   beforeEach(() => {
     p = createInMemoryPipeline();
@@ -21,18 +21,18 @@ describe('notifyEndState', () => {
     async (status) => {
       const id = await requestInStatus(p, status);
       const stored = await p.requests.findById(id);
-      expect(await notify(id)).toEqual(stored);
+      expect(await notifyOf(id)).toEqual(stored);
       expect(p.notifier.notified).toEqual([stored]);
     },
   );
 
   it('tells the newer truth when a Failed event was overtaken by a Succeeded reply', async () => {
     const id = await requestInStatus(p, 'Failed');
-    await receiveStoreStatus(p.receiveStoreStatus, {
+    await receiveStatus(p.receiveStatus, {
       reply: aStoreStatusReply(id),
       messageId: 'late-success',
     });
-    await notify(id);
+    await notifyOf(id);
     expect(p.notifier.notified.map((r) => r.statusTypeCode)).toEqual(['Succeeded']);
   });
 
@@ -40,18 +40,18 @@ describe('notifyEndState', () => {
     'refuses permanently to notify a %s request',
     async (status) => {
       const id = await requestInStatus(p, status);
-      await expect(notify(id)).rejects.toMatchObject({ code: 'NotTerminal', kind: 'permanent' });
+      await expect(notifyOf(id)).rejects.toMatchObject({ code: 'NotTerminal', kind: 'permanent' });
       expect(p.notifier.notified).toEqual([]);
     },
   );
 
   it('reports an unknown request as RequestNotFoundError', async () => {
-    await expect(notify('no-such-request')).rejects.toBeInstanceOf(RequestNotFoundError);
+    await expect(notifyOf('no-such-request')).rejects.toBeInstanceOf(RequestNotFoundError);
   });
 
   it('lets a notifier failure through so the event is retried', async () => {
     const id = await requestInStatus(p, 'Succeeded');
     p.notifier.failWith(new Error('callback down'));
-    await expect(notify(id)).rejects.toThrow('callback down');
+    await expect(notifyOf(id)).rejects.toThrow('callback down');
   });
 });

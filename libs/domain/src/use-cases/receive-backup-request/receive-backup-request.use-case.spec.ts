@@ -1,15 +1,15 @@
 import { IdempotencyKeyReusedError, ValidationError } from '../../errors/domain-errors';
 import { aNewRequest, createInMemoryPipeline, type InMemoryPipeline } from '../../testing';
-import { acceptBackupRequest, requestFingerprint } from './accept-backup-request.use-case';
+import { receiveBackupRequest, requestFingerprint } from './receive-backup-request.use-case';
 
-describe('acceptBackupRequest', () => {
+describe('receiveBackupRequest', () => {
   let p: InMemoryPipeline;
   beforeEach(() => {
     p = createInMemoryPipeline({ start: '2024-03-16T08:00:00Z' });
   });
 
   it('stores a new Received request with its received event and a creation history row', async () => {
-    const outcome = await acceptBackupRequest(p.intake, aNewRequest({ correlationId: 'corr-1' }));
+    const outcome = await receiveBackupRequest(p.intake, aNewRequest({ correlationId: 'corr-1' }));
     expect(outcome.outcome).toBe('created');
     const { request } = outcome;
     expect(request).toMatchObject({
@@ -37,9 +37,9 @@ describe('acceptBackupRequest', () => {
 
   it('returns the original request when the same key comes again with the same body', async () => {
     const input = aNewRequest({ idempotencyKey: 'key-1' });
-    const first = await acceptBackupRequest(p.intake, input);
+    const first = await receiveBackupRequest(p.intake, input);
     p.clock.advance(1000);
-    const again = await acceptBackupRequest(p.intake, input);
+    const again = await receiveBackupRequest(p.intake, input);
     expect(again).toEqual({ outcome: 'replayed', request: first.request });
     expect(p.requests.allRequests()).toHaveLength(1);
     expect(p.requests.outbox).toHaveLength(1);
@@ -50,17 +50,17 @@ describe('acceptBackupRequest', () => {
     ['dataDate', { dataDate: '2024-03-14' }],
     ['backupDataLocation', { preparedDataPathName: '/elsewhere' }],
   ])('rejects the same key with a different %s and stores nothing', async (_field, change) => {
-    await acceptBackupRequest(p.intake, aNewRequest({ idempotencyKey: 'key-1' }));
+    await receiveBackupRequest(p.intake, aNewRequest({ idempotencyKey: 'key-1' }));
     await expect(
-      acceptBackupRequest(p.intake, aNewRequest({ idempotencyKey: 'key-1', ...change })),
+      receiveBackupRequest(p.intake, aNewRequest({ idempotencyKey: 'key-1', ...change })),
     ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
     expect(p.requests.allRequests()).toHaveLength(1);
     expect(p.requests.outbox).toHaveLength(1);
   });
 
   it("does not replay another requester's request for the same key", async () => {
-    await acceptBackupRequest(p.intake, aNewRequest({ idempotencyKey: 'key-1' }));
-    const other = await acceptBackupRequest(
+    await receiveBackupRequest(p.intake, aNewRequest({ idempotencyKey: 'key-1' }));
+    const other = await receiveBackupRequest(
       p.intake,
       aNewRequest({ idempotencyKey: 'key-1', requesterId: 'client-b' }),
     );
@@ -69,8 +69,8 @@ describe('acceptBackupRequest', () => {
   });
 
   it('creates a new request for each call without a key, even with the same body', async () => {
-    await acceptBackupRequest(p.intake, aNewRequest());
-    await acceptBackupRequest(p.intake, aNewRequest());
+    await receiveBackupRequest(p.intake, aNewRequest());
+    await receiveBackupRequest(p.intake, aNewRequest());
     expect(p.requests.allRequests()).toHaveLength(2);
   });
 
@@ -81,12 +81,12 @@ describe('acceptBackupRequest', () => {
     ['a backupDataLocation of 251 characters', { preparedDataPathName: 'p'.repeat(251) }],
   ])('rejects %s and stores nothing', async (_what, change) => {
     await expect(
-      acceptBackupRequest(p.intake, aNewRequest({ idempotencyKey: 'key-1', ...change })),
+      receiveBackupRequest(p.intake, aNewRequest({ idempotencyKey: 'key-1', ...change })),
     ).rejects.toBeInstanceOf(ValidationError);
     expect(p.requests.allRequests()).toEqual([]);
     expect(p.requests.outbox).toEqual([]);
     // The key was not taken by the rejected call.
-    const valid = await acceptBackupRequest(p.intake, aNewRequest({ idempotencyKey: 'key-1' }));
+    const valid = await receiveBackupRequest(p.intake, aNewRequest({ idempotencyKey: 'key-1' }));
     expect(valid.outcome).toBe('created');
   });
 });

@@ -14,12 +14,12 @@ import {
   requestInStatus,
   type InMemoryPipeline,
 } from '../../testing';
-import { receiveStoreStatus } from './receive-store-status.use-case';
+import { receiveStatus } from './receive-status.use-case';
 
-describe('receiveStoreStatus', () => {
+describe('receiveStatus', () => {
   let p: InMemoryPipeline;
   const reply = (id: string, overrides: Partial<StoreStatusReply> = {}) =>
-    receiveStoreStatus(p.receiveStoreStatus, {
+    receiveStatus(p.receiveStatus, {
       reply: aStoreStatusReply(id, overrides),
       messageId: 'msg-reply',
     });

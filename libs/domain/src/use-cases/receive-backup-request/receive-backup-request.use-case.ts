@@ -1,18 +1,19 @@
 import { newBackupRequest, type NewBackupRequestInput } from '../../backup-request/backup-request';
 import { EVENT_TYPES } from '../../messages/event-types';
 import { requestEvent } from '../../messages/outbox-message';
-import type { Clock, IdGenerator } from '../../ports/clock.port';
+import type { Clock } from '../../ports/clock.port';
+import type { IdGenerator } from '../../ports/id-generator.port';
 import type { BackupRequestRepository, CreateOutcome } from '../../ports/backup-request.repository';
 
 /** Dependencies of intake. */
-export interface AcceptBackupRequestDeps {
+export interface ReceiveBackupRequestDeps {
   requests: BackupRequestRepository;
   ids: IdGenerator;
   clock: Clock;
 }
 
 /** A new request as the caller sent it, with its optional Idempotency-Key. */
-export interface AcceptBackupRequestInput extends NewBackupRequestInput {
+export interface ReceiveBackupRequestInput extends NewBackupRequestInput {
   idempotencyKey?: string;
 }
 
@@ -26,9 +27,9 @@ export function requestFingerprint(input: NewBackupRequestInput): string {
  * `backup-request.received` outbox message, and returns it. A repeated call with the same
  * Idempotency-Key returns the original request instead of creating a second one.
  */
-export async function acceptBackupRequest(
-  deps: AcceptBackupRequestDeps,
-  input: AcceptBackupRequestInput,
+export async function receiveBackupRequest(
+  deps: ReceiveBackupRequestDeps,
+  input: ReceiveBackupRequestInput,
 ): Promise<CreateOutcome> {
   const now = deps.clock.now();
   const request = newBackupRequest(deps.ids.newId(), input, now);
