@@ -27,8 +27,9 @@ export default [
               bannedExternalImports: ioLibraries,
             },
             {
+              // Adapters log and count through the runtime; none imports another adapter.
               sourceTag: 'type:infra',
-              onlyDependOnLibsWithTags: ['type:domain', 'type:testing'],
+              onlyDependOnLibsWithTags: ['type:domain', 'type:runtime', 'type:testing'],
             },
             {
               sourceTag: 'type:runtime',

@@ -1,7 +1,7 @@
+import { authenticatorFor } from '@linebacker/http-api';
 import { join } from 'node:path';
 import type { BackupRequest } from '@linebacker/domain';
 import {
-  authenticatorFor,
   receiverConfigSchema,
   recoveryConfigSchema,
   type ReceiverAddresses,

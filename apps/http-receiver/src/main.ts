@@ -1,5 +1,5 @@
+import { authenticatorFor } from '@linebacker/http-api';
 import {
-  authenticatorFor,
   receiverConfigSchema,
   receiverWorker,
   runPipelineApp,

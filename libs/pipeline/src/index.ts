@@ -11,8 +11,6 @@ export * from './workers/receive-status.worker';
 export * from './workers/notifier.worker';
 export * from './workers/recovery.worker';
 export * from './run-pipeline-service';
-export * from './http/auth';
-export * from './http/app';
 export * from './http/receiver-config';
 export * from './http/receiver-service';
 export * from './run-pipeline-app';

@@ -1,6 +1,6 @@
 import { parse, type ConfigSchema } from '@linebacker/runtime';
 import { pipelineConfigSchema, type PipelineConfig } from '../config/pipeline.config';
-import { authConfigSchema, type AuthSettings } from './auth/auth-config';
+import { authConfigSchema, type AuthSettings } from '@linebacker/http-api';
 
 /** The HTTP receiver's own settings. */
 export interface ReceiverSettings extends AuthSettings {

@@ -5,8 +5,7 @@ import type { Infrastructure } from '../infrastructure/infrastructure';
 import { collectPipelineStats, withProbeTimeout } from '../operations/pipeline-stats';
 import { allSubscriptions } from '../workers/subscriptions';
 import type { Worker, WorkerContext } from '../workers/worker';
-import { buildReceiverApp } from './app';
-import { authenticatorFor } from './auth/auth-config';
+import { authenticatorFor, buildReceiverApp } from '@linebacker/http-api';
 import type { ReceiverConfig } from './receiver-config';
 
 /** Where the receiver listens once started. */
