@@ -3,7 +3,6 @@ export * from './port/envelope';
 export * from './port/message-bus.port';
 export * from './envelope/envelope-codec';
 export { ENVELOPE_SCHEMA, EVENT_TYPE_PATTERN } from './envelope/envelope.schema';
-export * from './retry/backoff';
 export * from './retry/retry-levels';
 export * from './topology/topology-names';
 export * from './topology/topology';

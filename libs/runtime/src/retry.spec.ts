@@ -1,13 +1,4 @@
-import { backoffDelayMs, cachedSingleFlight, retryWithBackoff } from './retry';
-
-describe('backoffDelayMs', () => {
-  it('grows exponentially and is capped', () => {
-    expect(backoffDelayMs(1, 100, 1000, 1)).toBe(100);
-    expect(backoffDelayMs(3, 100, 1000, 1)).toBe(400);
-    expect(backoffDelayMs(10, 100, 1000, 1)).toBe(1000);
-    expect(backoffDelayMs(3, 100, 1000, 0)).toBe(200);
-  });
-});
+import { cachedSingleFlight, retryWithBackoff } from './retry';
 
 describe('retryWithBackoff', () => {
   it('returns the first success and reports each retry', async () => {

@@ -1,3 +1,5 @@
+import { backoffDelay } from './backoff';
+
 /** Bounds of a retry loop. */
 export interface RetryOptions {
   attempts: number;
@@ -11,17 +13,6 @@ export interface RetryOptions {
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Capped exponential backoff with full jitter (a pure function of attempt and a random draw). */
-export function backoffDelayMs(
-  attempt: number,
-  initialDelayMs: number,
-  maxDelayMs: number,
-  random: number = Math.random(),
-): number {
-  const ceiling = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceiling / 2 + (ceiling / 2) * random);
-}
-
 /** Runs `fn` until it resolves or `attempts` are used up; rethrows the last error. */
 export async function retryWithBackoff<T>(fn: () => Promise<T>, options: RetryOptions): Promise<T> {
   const sleep = options.sleep ?? realSleep;
@@ -30,7 +21,7 @@ export async function retryWithBackoff<T>(fn: () => Promise<T>, options: RetryOp
       return await fn();
     } catch (error) {
       if (attempt >= options.attempts || options.retryable?.(error) === false) throw error;
-      const delayMs = backoffDelayMs(attempt, options.initialDelayMs, options.maxDelayMs);
+      const delayMs = backoffDelay(attempt, options);
       options.onRetry?.(error, attempt, delayMs);
       await sleep(delayMs);
     }

@@ -2,7 +2,7 @@ import { connect as amqpConnect, type ChannelModel } from 'amqplib';
 import type { AmqpConnect, ConnectionParticipant } from './connection-participant';
 import { UnavailableError, describeError } from '@linebacker/domain';
 import type { MessageBusObserver } from '../port/message-bus.port';
-import { backoffDelay } from '../retry/backoff';
+import { backoffDelay } from '@linebacker/runtime';
 import {
   resolveConnectionOptions,
   socketOptions,

@@ -1,7 +1,7 @@
 import { errorKindOf, type OutboxRecord, type OutboxStore } from '@linebacker/domain';
 import type { OutgoingMessage } from '../port/envelope';
 import type { MessageBus } from '../port/message-bus.port';
-import { backoffDelay } from '../retry/backoff';
+import { backoffDelay } from '@linebacker/runtime';
 
 /** The relay's store, bus and settings; every setting has a default. */
 export interface OutboxRelayOptions {
