@@ -1,6 +1,7 @@
 export * from './errors/linebacker-error';
 export * from './errors/domain-errors';
 export * from './calendar-date';
+export * from './services';
 export * from './backup-request/request-status';
 export * from './backup-request/state-machine';
 export * from './backup-request/backup-request';

@@ -1,19 +1,13 @@
+import { WORKER_SERVICES, type WorkerService } from '@linebacker/domain';
 import { join } from 'node:path';
 import { WORKSPACE_ROOT } from './bundle-process';
 import { ProcessStack, type StackProcess } from './stack';
 
-/** Every pipeline app that consumes messages (all but the HTTP receiver). */
-export const PIPELINE_WORKER_APPS = [
-  'check-allowed',
-  'send-to-interface',
-  'interface-receiver',
-  'receive-status',
-  'notifier',
-  'recovery',
-] as const;
+/** Every pipeline app that consumes messages (all but the HTTP receiver), in pipeline order. */
+export const PIPELINE_WORKER_APPS = WORKER_SERVICES;
 
 /** One of the pipeline's worker apps. */
-export type PipelineWorkerApp = (typeof PIPELINE_WORKER_APPS)[number];
+export type PipelineWorkerApp = WorkerService;
 
 /** Where a whole pipeline stack runs and what every process in it gets. */
 export interface PipelineStackOptions {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { LOCAL_DATABASE_URL } from '@linebacker/testing';
+import { LOCAL_DATABASE_URL, PIPELINE_WORKER_APPS } from '@linebacker/testing';
 import type { Cleanup } from './cleanup';
 import { LEAN_TABLE, LINEBACKER_TABLE, runE2e, type E2eResult } from './e2e-phase';
 import { openRunEnvironment } from './environment';
@@ -142,14 +142,7 @@ async function leanE2e(
   }
 }
 
-const WORKER_APPS = [
-  'check-allowed',
-  'send-to-interface',
-  'interface-receiver',
-  'receive-status',
-  'notifier',
-  'recovery',
-];
+const WORKER_APPS: readonly string[] = PIPELINE_WORKER_APPS;
 
 function targets(result: Omit<BenchResult, 'targets'>): BenchResult['targets'] {
   const list: BenchResult['targets'] = [];

@@ -30,13 +30,14 @@ const withSimulators = /^(1|true|yes|on)$/i.test(env.LINEBACKER_PM2_SIMULATORS |
 const killTimeoutMs = number('LINEBACKER_STOP_DEADLINE_MS', 10000) + 5000;
 
 /**
- * The variables each app's config schema reads (generated: `node dist/tools/deploy/main.js
- * pm2-env`), so an app gets only its own settings and secrets from the shell's environment.
+ * The apps and the variables each app's config schema reads (generated from the code:
+ * `node dist/tools/deploy/main.js pm2-apps`), so an app gets only its own settings and
+ * secrets from the shell's environment.
  */
-const appVariables = require('./app-env.json');
+const apps = require('./apps.json');
 const envFor = (name) =>
   Object.fromEntries(
-    Object.entries(env).filter(([variable]) => (appVariables[name] || []).includes(variable)),
+    Object.entries(env).filter(([variable]) => (apps.variables[name] || []).includes(variable)),
   );
 
 const common = {
@@ -64,33 +65,24 @@ const app = (name, extra = {}) => ({
   env: { ...envFor(name), ...extra.env },
 });
 
-const workers = [
-  'check-allowed',
-  'send-to-interface',
-  'interface-receiver',
-  'receive-status',
-  'notifier',
-  'recovery',
-];
-
 module.exports = {
   apps: [
     // Cluster mode: the instances share one HTTP port, and `pm2 reload http-receiver`
     // replaces them one at a time (each new one ready before the old one stops).
     // Its operator listener (healthz, metrics, OpenAPI) is on the base port itself; in cluster
     // mode the instances share it as they share the API port.
-    app('http-receiver', {
+    app(apps.receiver, {
       exec_mode: 'cluster',
       instances: receiverInstances,
       env: { LINEBACKER_HEALTH_PORT: String(healthPortBase) },
     }),
-    ...workers.map((name, index) =>
+    ...apps.workers.map((name, index) =>
       app(name, {
         instances: workerInstances,
         increment_var: 'LINEBACKER_HEALTH_PORT',
         env: { LINEBACKER_HEALTH_PORT: String(healthPortBase + 10 * (index + 1)) },
       }),
     ),
-    ...(withSimulators ? [app('sim-backup-job-service'), app('sim-backup-interface')] : []),
+    ...(withSimulators ? apps.simulators.map((name) => app(name)) : []),
   ],
 };

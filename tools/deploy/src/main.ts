@@ -4,7 +4,7 @@ import { checkComposeText, inspectCompose } from './compose/compose-check';
 import { runDclint } from './compose/dclint';
 import { replaceGenerated } from './docs/env-table';
 import { generatedOperationsTables } from './docs/operations-doc';
-import { APP_ENV_FILE, appEnvJson } from './pm2/app-env';
+import { PM2_APPS_FILE, pm2AppsJson } from './pm2/pm2-apps';
 import { composeBrokerAccess, definitionsText, DEFINITIONS_FILE } from './compose/rabbitmq-access';
 
 const say = (stream: NodeJS.WriteStream, line: string) => void stream.write(`${line}\n`);
@@ -40,10 +40,10 @@ function writeEnvTable(workspaceRoot: string): number {
   return 0;
 }
 
-/** Regenerates the PM2 ecosystem's per-app variable lists from the config schemas. */
-function writePm2Env(workspaceRoot: string): number {
-  const file = join(workspaceRoot, APP_ENV_FILE);
-  writeFileSync(file, appEnvJson());
+/** Regenerates the PM2 ecosystem's apps and per-app variables from the code. */
+function writePm2Apps(workspaceRoot: string): number {
+  const file = join(workspaceRoot, PM2_APPS_FILE);
+  writeFileSync(file, pm2AppsJson());
   say(process.stdout, `${file}: regenerated`);
   return 0;
 }
@@ -69,13 +69,13 @@ function writeRabbitmqDefinitions(workspaceRoot: string, file: string | undefine
  * Run from the workspace root:
  *   node dist/tools/deploy/main.js [check-compose] [compose file]   (default docker/compose.yaml)
  *   node dist/tools/deploy/main.js env-table                         (rewrites docs/operations.md)
- *   node dist/tools/deploy/main.js pm2-env                           (rewrites tools/deploy/pm2/app-env.json)
+ *   node dist/tools/deploy/main.js pm2-apps                          (rewrites tools/deploy/pm2/apps.json)
  *   node dist/tools/deploy/main.js rabbitmq-definitions [compose file] (docker/rabbitmq/definitions.json)
  */
 function main(argv: string[]): number {
   const root = process.cwd();
   if (argv[0] === 'env-table') return writeEnvTable(root);
-  if (argv[0] === 'pm2-env') return writePm2Env(root);
+  if (argv[0] === 'pm2-apps') return writePm2Apps(root);
   if (argv[0] === 'rabbitmq-definitions') return writeRabbitmqDefinitions(root, argv[1]);
   return checkCompose(root, argv[0] === 'check-compose' ? argv[1] : argv[0]);
 }

@@ -1,17 +1,9 @@
-import { END_STATE_EVENT_TYPES, EVENT_TYPES } from '@linebacker/domain';
+import { END_STATE_EVENT_TYPES, EVENT_TYPES, SERVICES } from '@linebacker/domain';
 import type { SubscriptionDefinition } from '@linebacker/messaging';
 import type { PipelineConfig } from '../config/pipeline.config';
 
 /** Every pipeline service's name (also its queue prefix and its `service` in logs). */
-export const SERVICES = {
-  httpReceiver: 'http-receiver',
-  checkAllowed: 'check-allowed',
-  sendToInterface: 'send-to-interface',
-  interfaceReceiver: 'interface-receiver',
-  receiveStatus: 'receive-status',
-  notifier: 'notifier',
-  recovery: 'recovery',
-} as const;
+export { SERVICES } from '@linebacker/domain';
 
 type Policy = Pick<
   PipelineConfig,

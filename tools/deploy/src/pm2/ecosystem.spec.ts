@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it, jest } from '@jest/globals';
 import { WORKSPACE_ROOT } from '@linebacker/testing';
 import { DEPLOYABLE_APP_SCHEMAS } from '../compose/compose-check';
-import { APP_ENV_FILE, appEnvJson } from './app-env';
+import { PM2_APPS_FILE, pm2AppsJson } from './pm2-apps';
 
 const ECOSYSTEM = join(WORKSPACE_ROOT, 'tools', 'deploy', 'pm2', 'ecosystem.config.cjs');
 
@@ -95,7 +95,7 @@ describe('tools/deploy/pm2/ecosystem.config.cjs', () => {
     });
   });
 
-  it('reads per-app variable lists that match the config schemas (regenerate: pm2-env)', () => {
-    expect(readFileSync(join(WORKSPACE_ROOT, APP_ENV_FILE), 'utf8')).toBe(appEnvJson());
+  it('reads the apps and their variables as the code has them (regenerate: pm2-apps)', () => {
+    expect(readFileSync(join(WORKSPACE_ROOT, PM2_APPS_FILE), 'utf8')).toBe(pm2AppsJson());
   });
 });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   createTestDatabase,
   deleteBrokerNamespace,
+  PIPELINE_WORKER_APPS,
   rabbitmqForTests,
   testNamespace,
   WORKSPACE_ROOT,
@@ -19,14 +20,7 @@ import { freePortRange } from './ports';
 const run = promisify(execFile);
 const ECOSYSTEM = join(WORKSPACE_ROOT, 'tools', 'deploy', 'pm2', 'ecosystem.config.cjs');
 const HEALTHCHECK = join(WORKSPACE_ROOT, 'docker', 'healthcheck.cjs');
-const WORKERS = [
-  'check-allowed',
-  'send-to-interface',
-  'interface-receiver',
-  'receive-status',
-  'notifier',
-  'recovery',
-];
+const WORKERS = PIPELINE_WORKER_APPS;
 const INSTANCES: Record<string, number> = {
   'http-receiver': 2,
   ...Object.fromEntries(WORKERS.map((app) => [app, 2])),

@@ -1,0 +1,37 @@
+/**
+ * The pipeline's services (SPEC §2), each deployed as the app of the same name. The one list
+ * every other place derives from: the composition, the test stacks, the benchmark, the chaos
+ * harness, the PM2 ecosystem and the deployment checks. The names are also queue prefixes and
+ * the names of each app's database login and broker user, so they never change lightly.
+ */
+export const SERVICES = {
+  httpReceiver: 'http-receiver',
+  checkAllowed: 'check-allowed',
+  sendToInterface: 'send-to-interface',
+  interfaceReceiver: 'interface-receiver',
+  receiveStatus: 'receive-status',
+  notifier: 'notifier',
+  recovery: 'recovery',
+} as const;
+
+/** One of the pipeline's services. */
+export type PipelineService = (typeof SERVICES)[keyof typeof SERVICES];
+
+/** Every service but the HTTP receiver: the ones that consume messages, in pipeline order. */
+export const WORKER_SERVICES = [
+  SERVICES.checkAllowed,
+  SERVICES.sendToInterface,
+  SERVICES.interfaceReceiver,
+  SERVICES.receiveStatus,
+  SERVICES.notifier,
+  SERVICES.recovery,
+] as const;
+
+/** One of the worker services. */
+export type WorkerService = (typeof WORKER_SERVICES)[number];
+
+/** Every service, the receiver first. */
+export const PIPELINE_SERVICES: readonly PipelineService[] = [
+  SERVICES.httpReceiver,
+  ...WORKER_SERVICES,
+];
