@@ -1,3 +1,5 @@
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
+import type { FromSchema } from 'json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
 import {
   receiveBackupRequest,
@@ -18,13 +20,6 @@ import {
   postHeadersSchema,
   requestViewSchema,
 } from './schemas';
-
-interface PostBody {
-  apiVersion: string;
-  backupJobId: string;
-  dataDate: string;
-  backupDataLocation: string;
-}
 
 /** What the backup-request routes need. */
 export interface BackupRequestRoutesDeps extends ReceiveBackupRequestDeps, GetBackupRequestDeps {
@@ -50,8 +45,11 @@ const errors = {
 const isoOrNull = (value: Date | null): string | null =>
   value === null ? null : value.toISOString();
 
+/** The request as the API shows it (its type is the response schema's). */
+type RequestView = FromSchema<typeof requestViewSchema>;
+
 /** The request as the API shows it: instants as ISO strings, internal fields left out. */
-function toView(request: BackupRequest): Record<string, unknown> {
+function toView(request: BackupRequest): RequestView {
   return {
     backupRequestId: request.backupRequestId,
     backupJobId: request.backupJobId,
@@ -72,10 +70,13 @@ function toView(request: BackupRequest): Record<string, unknown> {
 
 /** POST and GET of backup requests (SPEC §3). */
 export async function backupRequestRoutes(
-  app: FastifyInstance,
+  fastify: FastifyInstance,
   deps: BackupRequestRoutesDeps,
 ): Promise<void> {
-  app.post<{ Body: PostBody; Headers: { 'idempotency-key'?: string } }>(
+  // Request types come from the route schemas themselves (json-schema-to-ts), so the JSON
+  // schema the server validates with is the one statement of a body's or a param's shape.
+  const app = fastify.withTypeProvider<JsonSchemaToTsProvider>();
+  app.post(
     '/api/backup-requests',
     {
       config: { authenticate: true },
@@ -116,7 +117,7 @@ export async function backupRequestRoutes(
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/api/backup-requests/:id',
     {
       config: { authenticate: true },

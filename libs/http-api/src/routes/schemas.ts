@@ -33,6 +33,7 @@ const timestamp = { type: ['string', 'null'], format: 'date-time' } as const;
 /** The request as the API shows it. */
 export const requestViewSchema = {
   type: 'object',
+  additionalProperties: false,
   properties: {
     backupRequestId: { type: 'string' },
     backupJobId: { type: 'string' },
@@ -54,6 +55,7 @@ export const requestViewSchema = {
 /** The 202 answer: the request as it was stored at intake. */
 export const acceptedSchema = {
   type: 'object',
+  additionalProperties: false,
   properties: Object.fromEntries(
     (
       [
