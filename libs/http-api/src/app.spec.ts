@@ -1,16 +1,8 @@
-import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import fc from 'fast-check';
 import { DependencyUnavailableError, IdempotencyKeyInFlightError } from '@linebacker/domain';
-import {
-  FakeClock,
-  InMemoryBackupRequestRepository,
-  SequentialIdGenerator,
-} from '@linebacker/domain/testing';
-import { createLogger, createServiceMetrics, type ServiceMetrics } from '@linebacker/runtime';
-import { anonymousAuthenticator, type Authenticator } from './auth/principal';
 import { staticTokenAuthenticator } from './auth/static-tokens';
-import { buildReceiverApp, type HttpLimits } from './app';
+import { receiverHarness, type ReceiverHarness } from './testing/receiver-harness';
 
 const validBody = {
   apiVersion: '2022-05-22',
@@ -19,54 +11,8 @@ const validBody = {
   backupDataLocation: '/data/prepared/2024-02-29',
 };
 
-const quietLogger = () =>
-  createLogger({
-    service: 'http-receiver',
-    // DEBUG_LOG=1 shows the receiver's log lines while debugging a failing test.
-    stream: new Writable({
-      write: (chunk, _e, done) => {
-        if (process.env['DEBUG_LOG']) process.stderr.write(chunk);
-        done();
-      },
-    }),
-  });
-
-interface Harness {
-  app: FastifyInstance;
-  requests: InMemoryBackupRequestRepository;
-  metrics: ServiceMetrics;
-  setReady(ready: boolean): void;
-}
-
-async function harness(
-  options: { authenticate?: Authenticator; limits?: Partial<HttpLimits> } = {},
-): Promise<Harness> {
-  const requests = new InMemoryBackupRequestRepository('http-receiver');
-  let ready = true;
-  const metrics = createServiceMetrics('http-receiver');
-  const app = await buildReceiverApp({
-    requests,
-    backups: requests,
-    ids: new SequentialIdGenerator(),
-    clock: new FakeClock(new Date('2024-03-01T10:00:00Z')),
-    authenticate: options.authenticate ?? anonymousAuthenticator,
-    dataDateWindow: { maxAgeDays: 3650, maxAheadDays: 1 },
-    ready: async () => ready,
-    metrics,
-    logger: quietLogger(),
-    limits: {
-      bodyLimitBytes: 4096,
-      requestTimeoutMs: 5000,
-      headersTimeoutMs: 5000,
-      keepAliveTimeoutMs: 5000,
-      maxConnections: 100,
-      rateLimitPerMinute: 0,
-      trustProxy: 'false',
-      ...options.limits,
-    },
-  });
-  return { app, requests, metrics, setReady: (value) => (ready = value) };
-}
+type Harness = ReceiverHarness;
+const harness = receiverHarness;
 
 const post = (app: FastifyInstance, payload: unknown, headers: Record<string, string> = {}) =>
   app.inject({ method: 'POST', url: '/api/backup-requests', payload: payload as object, headers });

@@ -1,12 +1,6 @@
 import { createHmac, KeyObject, sign as signBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import {
-  FakeClock,
-  InMemoryBackupRequestRepository,
-  SequentialIdGenerator,
-} from '@linebacker/domain/testing';
-import { createLogger, createServiceMetrics } from '@linebacker/runtime';
+import type { InMemoryBackupRequestRepository } from '@linebacker/domain/testing';
 import {
   makeTestKey,
   signTestToken,
@@ -14,8 +8,8 @@ import {
   type JwksServer,
   type TestKey,
 } from '@linebacker/testing';
-import { buildReceiverApp } from './app';
 import { jwtAuthenticator, type JwtSettings } from './auth/jwt';
+import { receiverHarness } from './testing/receiver-harness';
 
 /*
  * The receiver against hostile callers, with real keys and a real JWKS endpoint on loopback:
@@ -66,14 +60,10 @@ async function setup(overrides: Partial<JwtSettings> = {}): Promise<Setup> {
   const attackerKey = await makeTestKey('key-1');
   const jwks = await startJwksServer([key]);
   const attacker = await startJwksServer([attackerKey]);
-  const requests = new InMemoryBackupRequestRepository('http-receiver');
-  const warnings: string[] = [];
   let time = NOW.getTime();
-  const app = await buildReceiverApp({
-    requests,
-    backups: requests,
-    ids: new SequentialIdGenerator(),
-    clock: new FakeClock(NOW),
+  const { app, requests, warnings } = await receiverHarness({
+    now: NOW,
+    limits: { bodyLimitBytes: 16384 },
     authenticate: jwtAuthenticator({
       jwksUrl: jwks.url,
       issuers: [ISSUER],
@@ -87,27 +77,6 @@ async function setup(overrides: Partial<JwtSettings> = {}): Promise<Setup> {
       now: () => time,
       ...overrides,
     }),
-    dataDateWindow: { maxAgeDays: 3650, maxAheadDays: 1 },
-    ready: async () => true,
-    metrics: createServiceMetrics('http-receiver'),
-    logger: createLogger({
-      service: 'http-receiver',
-      stream: new Writable({
-        write: (chunk: Buffer, _e, done) => {
-          if (chunk.toString().includes('"level":"warn"')) warnings.push(chunk.toString());
-          done();
-        },
-      }),
-    }),
-    limits: {
-      bodyLimitBytes: 16384,
-      requestTimeoutMs: 5000,
-      headersTimeoutMs: 5000,
-      keepAliveTimeoutMs: 5000,
-      maxConnections: 100,
-      rateLimitPerMinute: 0,
-      trustProxy: 'false',
-    },
   });
   const advance = (ms: number): void => void (time += ms);
   return { app, advance, requests, jwks, attacker, key, attackerKey, warnings };
