@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 export class TcpFreezer {
   private readonly pairs: Array<[Socket, Socket]> = [];
   private frozen = false;
+  private severed = false;
   private server?: Server;
 
   constructor(
@@ -26,6 +27,7 @@ export class TcpFreezer {
       };
       client.on('error', close).on('close', close);
       upstream.on('error', close).on('close', close);
+      if (this.severed) return close();
       this.pairs.push([client, upstream]);
       if (this.frozen) this.hold(client, upstream);
       else this.flow(client, upstream);
@@ -44,6 +46,23 @@ export class TcpFreezer {
   thaw(): void {
     this.frozen = false;
     for (const [client, upstream] of this.pairs) this.flow(client, upstream);
+  }
+
+  /**
+   * Cuts every forwarded connection and closes each new one at once, as with a server that
+   * is stopped: clients see their connections drop and reconnects refused.
+   */
+  sever(): void {
+    this.severed = true;
+    for (const [client, upstream] of this.pairs.splice(0)) {
+      client.destroy();
+      upstream.destroy();
+    }
+  }
+
+  /** Forwards new connections again after `sever`. */
+  restore(): void {
+    this.severed = false;
   }
 
   /** Closes the listener and every forwarded connection. */

@@ -2,11 +2,30 @@ import { pingDatabase } from '@linebacker/persistence';
 import { cachedSingleFlight, startHealthServer } from '@linebacker/runtime';
 import { Counter } from 'prom-client';
 import type { Infrastructure } from '../infrastructure/infrastructure';
-import { collectPipelineStats, withProbeTimeout } from '../operations/pipeline-stats';
+import {
+  collectPipelineStats,
+  withProbeTimeout,
+  type PipelineStats,
+} from '../operations/pipeline-stats';
 import { allSubscriptions } from '../workers/subscriptions';
 import type { Worker, WorkerContext } from '../workers/worker';
 import { authenticatorFor, buildReceiverApp } from '@linebacker/http-api';
 import type { ReceiverConfig } from './receiver-config';
+
+/** What healthz says of the receiver as a whole. */
+export type ReceiverStatus = 'ok' | 'degraded' | 'unavailable';
+
+/**
+ * `unavailable` without PostgreSQL (or while stopping): nothing can be accepted;
+ * `degraded` without RabbitMQ: requests are accepted into the outbox but not forwarded.
+ */
+export function receiverStatus(
+  dependencies: PipelineStats['dependencies'],
+  stopping = false,
+): ReceiverStatus {
+  if (stopping || dependencies.database === 'down') return 'unavailable';
+  return dependencies.broker === 'down' ? 'degraded' : 'ok';
+}
 
 /** Where the receiver listens once started. */
 export interface ReceiverAddresses {
@@ -63,14 +82,20 @@ export function receiverWorker(
       timeoutMs: settings.healthTimeoutMs,
     });
   }, settings.healthCacheMs);
-  const ready = async (): Promise<boolean> =>
-    !stopping && infrastructure.bus.isReady() && (await databaseUpCached());
-  const details = async (): Promise<Record<string, unknown>> => ({
-    service: ctx.service,
-    node: process.version,
-    uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-    ...(await statsCached()),
-  });
+  // Intake needs only PostgreSQL: with the broker down, accepted requests wait in the outbox
+  // and the relay publishes them once it is back. So the broker does not take the receiver
+  // out of rotation; healthz says `degraded` instead.
+  const ready = async (): Promise<boolean> => !stopping && (await databaseUpCached());
+  const details = async (): Promise<Record<string, unknown>> => {
+    const stats = await statsCached();
+    return {
+      status: receiverStatus(stats.dependencies, stopping),
+      service: ctx.service,
+      node: process.version,
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      ...stats,
+    };
+  };
   return {
     subscriptions: [],
     afterConsume: async () => {
