@@ -44,6 +44,10 @@ const program = new Command()
     number,
     number,
   ])
+  .option(
+    '--cover-kinds',
+    'inject every chosen kind at least once, posting on until the last has started (refused if the schedule cannot fit them)',
+  )
   .option('--instances <n>', 'instances of every pipeline app', integer(2), 2)
   .option(
     '--drain-timeout <ms>',
@@ -76,6 +80,7 @@ async function main(): Promise<number> {
     requests: number;
     rate: number;
     faults: string;
+    coverKinds?: boolean;
     faultInterval: [number, number];
     instances: number;
     drainTimeout: number;
@@ -108,6 +113,7 @@ async function main(): Promise<number> {
     ratePerSecond: opts.rate,
     faults: parseFaultKinds(opts.faults),
     faultIntervalMs: opts.faultInterval,
+    coverKinds: opts.coverKinds === true,
     instances: opts.instances,
     drainTimeoutMs: opts.drainTimeout,
     requestTimeoutMs: opts.requestTimeout,

@@ -68,6 +68,8 @@ export class Nemesis {
   /** The last fault on each resource: a fault waits for it (a slow restart overruns its plan). */
   private readonly lastOn = new Map<FaultResource, Promise<void>>();
   private stopped = false;
+  /** Faults of the schedule not yet injected (waiting for their time or their resource). */
+  private unstarted = 0;
   /** When the last fault healed (ms since the epoch). */
   lastHealAt = 0;
 
@@ -76,6 +78,7 @@ export class Nemesis {
   /** Runs the schedule from now; resolves when every fault was started (or heal began). */
   async run(schedule: readonly PlannedFault[]): Promise<void> {
     const start = Date.now();
+    this.unstarted = schedule.length;
     for (const fault of schedule) {
       const wait = start + fault.atMs - Date.now();
       if (wait > 0) await this.sleepUnlessStopped(wait);
@@ -83,7 +86,10 @@ export class Nemesis {
       const resource = FAULT_RESOURCE[fault.kind];
       const previous = resource === 'process' ? undefined : this.lastOn.get(resource);
       const running = (previous ?? Promise.resolve())
-        .then(() => (this.stopped ? undefined : this.inject(fault)))
+        .then(() => {
+          this.unstarted -= 1;
+          return this.stopped ? undefined : this.inject(fault);
+        })
         .finally(() => this.active.delete(running));
       if (resource !== 'process') this.lastOn.set(resource, running);
       this.active.add(running);
@@ -95,8 +101,23 @@ export class Nemesis {
     while (!this.stopped && Date.now() < until) await sleep(Math.min(200, until - Date.now()));
   }
 
-  /** Stops the schedule, waits for running faults to heal, then heals everything. */
-  async heal(): Promise<void> {
+  /** True until every fault of the schedule has been injected (or heal began). */
+  get pending(): boolean {
+    return !this.stopped && this.unstarted > 0;
+  }
+
+  /**
+   * Stops the schedule, waits for running faults to heal, then heals everything. With
+   * `finishSchedule`, every fault of the schedule is injected first, however late it starts
+   * (a run that must try every kind of fault).
+   */
+  async heal(options: { finishSchedule?: boolean } = {}): Promise<void> {
+    if (options.finishSchedule) {
+      while (this.unstarted > 0 || this.active.size > 0) {
+        if (this.active.size > 0) await Promise.all([...this.active]);
+        else await sleep(200);
+      }
+    }
     this.stopped = true;
     while (this.active.size > 0) await Promise.all([...this.active]);
     const { supervisor } = this.deps;

@@ -18,7 +18,7 @@ import { PrivatePostgres } from './private-postgres';
 import { PrivateRabbitMq } from './private-rabbitmq';
 import { ReplyCopier } from './replies';
 import { sleep } from './run-command';
-import { planSchedule, type FaultKind, type PlannedFault } from './schedule';
+import { missingKinds, planSchedule, type FaultKind, type PlannedFault } from './schedule';
 import { snapshotBundles, Supervisor } from './supervisor';
 import { CHAOS_JOBS, runWorkload } from './workload';
 
@@ -32,6 +32,8 @@ export interface ChaosOptions {
   ratePerSecond: number;
   faults: readonly FaultKind[];
   faultIntervalMs: readonly [number, number];
+  /** Every kind in `faults` at least once (the schedule deals them first). */
+  coverKinds?: boolean;
   instances: number;
   drainTimeoutMs: number;
   requestTimeoutMs: number;
@@ -160,7 +162,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       kinds: options.faults,
       windowMs,
       intervalMs: options.faultIntervalMs,
+      coverKinds: options.coverKinds,
     });
+    const missing = options.coverKinds ? missingKinds(schedule, options.faults) : [];
+    if (missing.length > 0)
+      throw new Error(
+        `the run is too short to inject every fault kind (missing: ${missing.join(', ')}): ` +
+          'post more requests or shorten the fault interval',
+      );
     log(
       `workload: ${options.requests} requests at ${options.ratePerSecond}/s; ${schedule.length} faults planned`,
     );
@@ -174,11 +183,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         runId: String(options.seed),
         historyFile,
         receivers: () => supervisor.receiverUrls(),
+        // Covering every kind: a fault that starts late (a slow restart before it on the
+        // same resource) still runs while calls are made.
+        keepPosting: options.coverKinds ? () => nemesis.pending : undefined,
       },
       deriveRandom(options.seed, 'workload'),
     );
     log('workload done; healing');
-    await nemesis.heal();
+    await nemesis.heal({ finishSchedule: options.coverKinds });
     await nemesisRun;
     await replies.close();
     const healedAt = nemesis.lastHealAt;

@@ -1,4 +1,4 @@
-import { deriveRandom } from './prng';
+import { deriveRandom, type Random } from './prng';
 
 /** Every fault the nemesis can inject (each selectable on the command line). */
 export const FAULT_KINDS = [
@@ -73,6 +73,12 @@ export interface ScheduleOptions {
   windowMs: number;
   /** Gap between consecutive fault starts, drawn uniformly from this range. */
   intervalMs: readonly [number, number];
+  /**
+   * Deal every kind once (in a seeded order) before drawing at random, so that a short run
+   * still tries each kind; a kind whose resource stays busy past the window is then missing,
+   * which `missingKinds` tells.
+   */
+  coverKinds?: boolean;
 }
 
 /**
@@ -87,8 +93,9 @@ export function planSchedule(options: ScheduleOptions): PlannedFault[] {
   const busyUntil = new Map<FaultResource, number>();
   const faults: PlannedFault[] = [];
   const [minGap, maxGap] = options.intervalMs;
+  const deck = options.coverKinds ? shuffled([...new Set(options.kinds)], random) : [];
   for (let at = random.int(minGap, maxGap); at < options.windowMs;) {
-    const kind = random.pick(options.kinds);
+    const kind = deck.shift() ?? random.pick(options.kinds);
     const range = DURATION_MS[kind];
     const durationMs = range ? random.int(range[0], range[1]) : 0;
     const pick = random.next();
@@ -101,6 +108,24 @@ export function planSchedule(options: ScheduleOptions): PlannedFault[] {
     at += random.int(minGap, maxGap);
   }
   return faults.sort((a, b) => a.atMs - b.atMs);
+}
+
+/** The chosen kinds the schedule never injects (empty when it covers them all). */
+export function missingKinds(
+  schedule: readonly PlannedFault[],
+  kinds: readonly FaultKind[],
+): FaultKind[] {
+  const planned = new Set(schedule.map((fault) => fault.kind));
+  return kinds.filter((kind) => !planned.has(kind));
+}
+
+/** A seeded Fisher-Yates shuffle. */
+function shuffled<T>(items: T[], random: Random): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = random.int(0, i);
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
 }
 
 /** Parses a comma-separated list of kinds (`all` for every kind). */

@@ -126,10 +126,15 @@ export interface WorkloadOptions {
   historyFile: string;
   /** The receivers alive right now (the workload spreads calls over them). */
   receivers(): string[];
+  /**
+   * Asked once `requests` are posted: while it says so, posting goes on at the same rate (up
+   * to three times `requests` in all), so that faults running late still meet calls.
+   */
+  keepPosting?(): boolean;
 }
 
 /**
- * Posts `requests` operations at a steady rate (not waiting for answers, like real clients),
+ * Posts `requests` operations (or more, see `keepPosting`) at a steady rate (not waiting for answers, like real clients),
  * appending every outcome to the JSONL history file as it arrives.
  */
 export async function runWorkload(
@@ -142,7 +147,8 @@ export async function runWorkload(
   const intervalMs = 1000 / options.ratePerSecond;
   const start = Date.now();
   let turn = 0;
-  for (let op = 0; op < options.requests; op++) {
+  const more = () => options.keepPosting?.() ?? false;
+  for (let op = 0; op < options.requests || (op < 3 * options.requests && more()); op++) {
     const wait = start + op * intervalMs - Date.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     const operationToPost = operation(op, random, options.runId);
