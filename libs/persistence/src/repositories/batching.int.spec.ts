@@ -3,7 +3,7 @@ import { aBackup, aChange, aRequest, receivedEvent } from '../testing/fixtures';
 import { openTestPersistence, type TestPersistence } from '../testing/test-database';
 import { TypeormBackupRepository } from './backup.repository';
 import { TypeormBackupRequestRepository } from './backup-request.repository';
-import { APPLY_CHANGES_SQL, applyChangesParams } from './backup-request.sql';
+import { APPLY_CHANGES_SQL, applyChangesParams } from './status-change.sql';
 import * as connection from './connection';
 
 describe('status changes and reads that arrive together', () => {
@@ -123,17 +123,22 @@ describe('status changes and reads that arrive together', () => {
     });
     const requests = await Promise.all(Array.from({ length: 9 }, () => stored('Received')));
     const statements = jest.spyOn(connection, 'preparedRows');
+    // The fifth change is stale: its request is still Received.
     const changes = requests.map((request, i) =>
-      aChange(request, i === 4 ? 'Allowed' : 'Received', 'Allowed'),
+      i === 4 ? aChange(request, 'Allowed', 'Sent') : aChange(request, 'Received', 'Allowed'),
     );
 
     const results = await Promise.all(changes.map((change) => batched.applyChange(change)));
 
     expect(results).toEqual(requests.map((_, i) => (i === 4 ? 'conflict' : 'applied')));
     // The first change found the slot free and ran alone; the other eight went together.
-    const sqls = statements.mock.calls.map(([, sql]) => sql);
-    expect(sqls.filter((sql) => sql === APPLY_CHANGES_SQL)).toHaveLength(1);
-    expect(sqls).toHaveLength(2);
+    expect(statements.mock.calls.map(([, sql]) => sql)).toEqual([
+      APPLY_CHANGES_SQL,
+      APPLY_CHANGES_SQL,
+    ]);
+    expect(statements.mock.calls.map(([, , params]) => (params[3] as string[]).length)).toEqual([
+      1, 8,
+    ]);
     expect(wakeUps).toBe(2);
     const statuses = await Promise.all(requests.map((r) => batched.findById(r.backupRequestId)));
     expect(statuses.map((r) => r?.statusTypeCode)).toEqual(
