@@ -2,7 +2,7 @@ import { ValidationError, type BackupRequest, type StatusChange } from '@linebac
 import { aBackup, aChange, aRequest, receivedEvent } from '../testing/fixtures';
 import { openTestPersistence, type TestPersistence } from '../testing/test-database';
 import { TypeormBackupRepository } from './backup.repository';
-import { TypeormBackupRequestRepository } from './backup-request.repository';
+import { TypeormBackupRequestRepository, type BatchFailure } from './backup-request.repository';
 import { APPLY_CHANGES_SQL, applyChangesParams } from './status-change.sql';
 import * as connection from './connection';
 
@@ -146,9 +146,11 @@ describe('status changes and reads that arrive together', () => {
     );
   });
 
-  it('gives an error only to the change it belongs to when a batch fails', async () => {
+  it('gives an error only to the change it belongs to when a batch fails, and reports it', async () => {
+    const failures: BatchFailure[] = [];
     const batched = new TypeormBackupRequestRepository(db.dataSource, {
       batching: { maxInFlight: 1, maxBatch: 50 },
+      onBatchFailure: (failure) => failures.push(failure),
     });
     const [first, good, twice, sneaky, alsoGood] = [
       await stored('Received'),
@@ -184,6 +186,15 @@ describe('status changes and reads that arrive together', () => {
     expect((await oneByOne.findById(twice.backupRequestId))?.statusTypeCode).toBe('Sent');
     expect((await oneByOne.findById(sneaky.backupRequestId))?.statusTypeCode).toBe('Received');
     expect((await oneByOne.findById(alsoGood.backupRequestId))?.statusTypeCode).toBe('NotAllowed');
+    // The first change ran alone; the bad patch never reached the database; the other three
+    // went together and failed on the second Backup.
+    expect(failures).toEqual([
+      {
+        kind: 'changes',
+        size: 3,
+        error: expect.objectContaining({ details: expect.objectContaining({ sqlState: '23505' }) }),
+      },
+    ]);
   });
 
   it('reads requests that are asked for together in one statement', async () => {
