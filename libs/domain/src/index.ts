@@ -5,6 +5,7 @@ export * from './services';
 export * from './backup-request/request-status';
 export * from './backup-request/state-machine';
 export * from './backup-request/backup-request';
+export * from './backup-request/status-change-check';
 export * from './backup/backup';
 export * from './backup-job/backup-job';
 export * from './store-status/store-status';

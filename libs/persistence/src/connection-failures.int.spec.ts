@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { testNamespace } from '@linebacker/testing';
 import {
   DependencyUnavailableError,
@@ -108,13 +109,13 @@ describe('a database that fails under the repositories', () => {
       while (!stopped) {
         await requests.create(aRequest(), []).catch(() => undefined);
         await requests.findById(aRequest().backupRequestId).catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20));
+        await sleep(Math.random() * 20);
       }
     };
     const lanes = Array.from({ length: 8 }, lane);
     try {
       for (let round = 0; round < 30; round++) {
-        await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100));
+        await sleep(50 + Math.random() * 100);
         await terminate(name);
       }
     } finally {

@@ -67,6 +67,7 @@ export { assertAppPrivileges } from './privilege-check';
 export {
   TypeormBackupRequestRepository,
   type BackupRequestRepositoryOptions,
+  type BatchFailure,
 } from './repositories/backup-request.repository';
 /** BackupRepository on PostgreSQL. */
 export { TypeormBackupRepository } from './repositories/backup.repository';

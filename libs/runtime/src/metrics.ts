@@ -16,6 +16,8 @@ export interface ServiceMetrics {
   deliveryAttempt: Histogram<'subscription'>;
   reconnects: Counter<'connection'>;
   recoveryRedriven: Counter;
+  /** Group-commit batches that failed as a whole (their calls then ran one by one). */
+  dbBatchFailures: Counter<'kind'>;
   /** Records one consumer-runner outcome. */
   observeDelivery(report: DeliveryObservation): void;
   /** Registers a gauge whose value is read at scrape time. */
@@ -58,6 +60,12 @@ export function createServiceMetrics(service: string): ServiceMetrics {
     help: 'Stalled requests re-driven by recovery',
     registers: [registry],
   });
+  const dbBatchFailures = new Counter({
+    name: 'linebacker_db_batch_failures_total',
+    help: 'Database batches (of status changes or reads) that failed as a whole',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
   return {
     registry,
     messagesHandled,
@@ -65,6 +73,7 @@ export function createServiceMetrics(service: string): ServiceMetrics {
     deliveryAttempt,
     reconnects,
     recoveryRedriven,
+    dbBatchFailures,
     observeDelivery(report) {
       messagesHandled.inc({ subscription: report.subscription, outcome: report.outcome });
       handlerDuration.observe({ subscription: report.subscription }, report.durationMs / 1000);

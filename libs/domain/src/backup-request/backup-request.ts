@@ -97,18 +97,23 @@ export function newBackupRequest(
   };
 }
 
-/** The request fields a status change may set besides the status itself. */
-export type RequestPatch = Partial<
-  Pick<
-    BackupRequest,
-    | 'backupProviderCode'
-    | 'storagePathName'
-    | 'checkedTimestamp'
-    | 'sentToInterfaceTimestamp'
-    | 'replyTimestamp'
-    | 'replyMessageText'
-  >
->;
+/** The request fields a status change may set besides the status itself, in a fixed order. */
+export const REQUEST_PATCH_FIELDS = [
+  'backupProviderCode',
+  'storagePathName',
+  'checkedTimestamp',
+  'sentToInterfaceTimestamp',
+  'replyTimestamp',
+  'replyMessageText',
+] as const satisfies ReadonlyArray<keyof BackupRequest>;
+
+/** What a status change sets besides the status: some of {@link REQUEST_PATCH_FIELDS}. */
+export type RequestPatch = Partial<Pick<BackupRequest, (typeof REQUEST_PATCH_FIELDS)[number]>>;
+
+/** True when a status change may set `field`. */
+export function isPatchField(field: string): field is keyof RequestPatch {
+  return (REQUEST_PATCH_FIELDS as readonly string[]).includes(field);
+}
 
 /** The timestamp field that the move into `to` sets (SPEC §1). */
 export function timestampPatchFor(to: RequestStatus, at: Date): RequestPatch {

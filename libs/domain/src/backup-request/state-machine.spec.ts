@@ -1,6 +1,12 @@
 import { IllegalTransitionError } from '../errors/domain-errors';
 import { REQUEST_STATUSES, STATUS_RANK, type RequestStatus } from './request-status';
-import { eventName, transition, type RequestEvent } from './state-machine';
+import {
+  eventName,
+  isLegalMove,
+  LEGAL_MOVES,
+  transition,
+  type RequestEvent,
+} from './state-machine';
 
 const EVENTS: Record<string, RequestEvent> = {
   allowed: { type: 'allowed' },
@@ -109,5 +115,23 @@ describe('transition', () => {
 describe('eventName', () => {
   it('names a reply by its result and other events by their type', () => {
     expect(Object.values(EVENTS).map(eventName)).toEqual(Object.keys(EVENTS));
+  });
+});
+
+describe('LEGAL_MOVES', () => {
+  it('lists exactly the moves of SPEC §1', () => {
+    const written = Object.entries(TABLE).flatMap(([from, row]) =>
+      Object.values(row).flatMap((expected) =>
+        typeof expected === 'object' && 'move' in expected ? [`${from}>${expected.move}`] : [],
+      ),
+    );
+    expect(LEGAL_MOVES.map(({ from, to }) => `${from}>${to}`).sort()).toEqual(written.sort());
+  });
+
+  it('knows a legal move from a backwards or skipping one', () => {
+    expect(isLegalMove('Allowed', 'Sent')).toBe(true);
+    expect(isLegalMove('Sent', 'Allowed')).toBe(false);
+    expect(isLegalMove('Received', 'Succeeded')).toBe(false);
+    expect(isLegalMove('Succeeded', 'Failed')).toBe(false);
   });
 });

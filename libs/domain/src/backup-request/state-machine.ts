@@ -1,5 +1,5 @@
 import { IllegalTransitionError } from '../errors/domain-errors';
-import type { RequestStatus } from './request-status';
+import { REQUEST_STATUSES, type RequestStatus } from './request-status';
 
 /** Something that happened to a request and may move its status. */
 export type RequestEvent =
@@ -77,4 +77,27 @@ export function transition(from: RequestStatus, event: RequestEvent): Transition
     case 'reply':
       return onReply(from, event);
   }
+}
+
+/** Every event, for enumerating the state machine. */
+const ALL_EVENTS: readonly RequestEvent[] = [
+  { type: 'allowed' },
+  { type: 'not-allowed' },
+  { type: 'sent' },
+  { type: 'reply', result: 'Succeeded' },
+  { type: 'reply', result: 'Failed' },
+];
+
+/** Every legal move (from, to), read off {@link transition} so the two cannot disagree. */
+export const LEGAL_MOVES: ReadonlyArray<{ from: RequestStatus; to: RequestStatus }> =
+  REQUEST_STATUSES.flatMap((from) =>
+    ALL_EVENTS.flatMap((event) => {
+      const outcome = transition(from, event);
+      return outcome.outcome === 'move' ? [{ from: outcome.from, to: outcome.to }] : [];
+    }),
+  );
+
+/** True when the state machine has a move from `from` to `to`. */
+export function isLegalMove(from: RequestStatus, to: RequestStatus): boolean {
+  return LEGAL_MOVES.some((move) => move.from === from && move.to === to);
 }

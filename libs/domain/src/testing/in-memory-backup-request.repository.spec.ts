@@ -181,13 +181,12 @@ describe('InMemoryBackupRequestRepository', () => {
     it('treats a second Backup for one request as a conflict and rolls the whole change back', async () => {
       const request = await store('r-1');
       await repo.applyChange(change('r-1', 'Received', 'Allowed'));
-      await repo.applyChange(change('r-1', 'Allowed', 'Succeeded', { backup: aBackup(request) }));
-      // Through the use cases the compare-and-set stops a second Backup first (only a
-      // Succeeded request holds one, and no Backup-carrying change starts from Succeeded);
-      // calling applyChange directly reaches the unique key.
-      const second = change('r-1', 'Succeeded', 'Failed', { backup: aBackup(request, 'b-2') });
+      // Through the use cases only a Succeeded request holds a Backup; calling applyChange
+      // directly with a Backup on another legal move reaches the unique key.
+      await repo.applyChange(change('r-1', 'Allowed', 'Failed', { backup: aBackup(request) }));
+      const second = change('r-1', 'Failed', 'Succeeded', { backup: aBackup(request, 'b-2') });
       expect(await repo.applyChange(second)).toBe('conflict');
-      expect((await repo.findById('r-1'))?.statusTypeCode).toBe('Succeeded');
+      expect((await repo.findById('r-1'))?.statusTypeCode).toBe('Failed');
       expect(repo.allBackups().map((b) => b.backupId)).toEqual(['b-1']);
       expect(await repo.history('r-1')).toHaveLength(3);
       expect(repo.outbox).toHaveLength(3);

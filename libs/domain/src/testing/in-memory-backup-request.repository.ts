@@ -1,7 +1,9 @@
 import type { Backup } from '../backup/backup';
 import type { BackupRequest } from '../backup-request/backup-request';
 import { REQUEST_STATUSES, type RequestStatus } from '../backup-request/request-status';
-import { IdempotencyKeyReusedError } from '../errors/domain-errors';
+import { checkStatusChange } from '../backup-request/status-change-check';
+import { IdempotencyKeyReusedError, ValidationError } from '../errors/domain-errors';
+import { PermanentError } from '../errors/linebacker-error';
 import type { OutboxMessage } from '../messages/outbox-message';
 import type {
   BackupRepository,
@@ -28,6 +30,18 @@ interface StoredRequest {
   /** When recovery last re-drove the request (the `redriven_at` column). */
   redrivenAt: Date | null;
 }
+
+/** Like the PostgreSQL adapter: a missing id would match every row there, so it is refused. */
+function requireId(value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new ValidationError('backupRequestId must be a non-empty string', 'backupRequestId');
+  }
+  return value;
+}
+
+/** The patch without the fields it leaves undefined (PostgreSQL leaves those columns as they are). */
+const definedFields = (patch: object): object =>
+  Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
 
 const idempotencyKeyOf = (record: IdempotencyRecord): string =>
   JSON.stringify([record.requesterId, record.key]);
@@ -62,7 +76,7 @@ export class InMemoryBackupRequestRepository implements BackupRequestRepository,
 
   async findById(backupRequestId: string): Promise<BackupRequest | null> {
     this.throwInjected('findById');
-    const stored = this.requests.get(backupRequestId);
+    const stored = this.requests.get(requireId(backupRequestId));
     return stored ? structuredClone(stored.request) : null;
   }
 
@@ -81,7 +95,10 @@ export class InMemoryBackupRequestRepository implements BackupRequestRepository,
     }
     if (this.requests.has(request.backupRequestId)) {
       // A primary-key violation: ids are generated, so this is a bug in the caller.
-      throw new Error(`backup request ${request.backupRequestId} already exists`);
+      throw new PermanentError(
+        'DuplicateBackupRequestId',
+        `backup request ${request.backupRequestId} already exists`,
+      );
     }
     this.requests.set(request.backupRequestId, {
       request: structuredClone(request),
@@ -113,12 +130,14 @@ export class InMemoryBackupRequestRepository implements BackupRequestRepository,
    */
   async applyChange(change: StatusChange): Promise<'applied' | 'conflict'> {
     this.throwInjected('applyChange');
+    requireId(change.backupRequestId);
+    checkStatusChange(change);
     const stored = this.requests.get(change.backupRequestId);
     if (!stored || stored.request.statusTypeCode !== change.from) return 'conflict';
     if (change.backup && this.backups.has(change.backup.backupRequestId)) return 'conflict';
     stored.request = {
       ...stored.request,
-      ...structuredClone(change.patch),
+      ...structuredClone(definedFields(change.patch)),
       statusTypeCode: change.to,
       statusTimestamp: new Date(change.at),
     };
@@ -165,7 +184,8 @@ export class InMemoryBackupRequestRepository implements BackupRequestRepository,
 
   async history(backupRequestId: string): Promise<StatusHistoryEntry[]> {
     this.throwInjected('history');
-    return structuredClone(this.historyRows.filter((r) => r.backupRequestId === backupRequestId));
+    const id = requireId(backupRequestId);
+    return structuredClone(this.historyRows.filter((r) => r.backupRequestId === id));
   }
 
   async countByStatus(): Promise<Record<RequestStatus, number>> {
@@ -180,7 +200,7 @@ export class InMemoryBackupRequestRepository implements BackupRequestRepository,
 
   async findByRequestId(backupRequestId: string): Promise<Backup | null> {
     this.throwInjected('findByRequestId');
-    const backup = this.backups.get(backupRequestId);
+    const backup = this.backups.get(requireId(backupRequestId));
     return backup ? structuredClone(backup) : null;
   }
 

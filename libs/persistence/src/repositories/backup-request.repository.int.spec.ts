@@ -198,9 +198,16 @@ describe('TypeormBackupRequestRepository', () => {
     });
     const request = aRequest();
     await requests.create(request, []);
-    await expect(
-      requests.applyChange({ ...aChange(request, 'Received', 'Allowed'), to: 'Bogus' as never }),
-    ).rejects.toMatchObject({ kind: 'permanent', details: { sqlState: '23514' } });
+    const change = aChange(request, 'Received', 'Allowed');
+    const tooLongReply = {
+      ...change,
+      patch: { ...change.patch, replyMessageText: 'r'.repeat(251) },
+    };
+    await expect(requests.applyChange(tooLongReply)).rejects.toMatchObject({
+      kind: 'permanent',
+      details: { sqlState: '22001' },
+    });
+    expect((await requests.findById(request.backupRequestId))?.statusTypeCode).toBe('Received');
   });
 
   it('refuses a patch field a status change may not set', async () => {

@@ -2,8 +2,8 @@ import { ValidationError, type BackupRequest, type StatusChange } from '@linebac
 import { aBackup, aChange, aRequest, receivedEvent } from '../testing/fixtures';
 import { openTestPersistence, type TestPersistence } from '../testing/test-database';
 import { TypeormBackupRepository } from './backup.repository';
-import { TypeormBackupRequestRepository } from './backup-request.repository';
-import { APPLY_CHANGES_SQL, applyChangesParams } from './backup-request.sql';
+import { TypeormBackupRequestRepository, type BatchFailure } from './backup-request.repository';
+import { APPLY_CHANGES_SQL, applyChangesParams } from './status-change.sql';
 import * as connection from './connection';
 
 describe('status changes and reads that arrive together', () => {
@@ -123,17 +123,22 @@ describe('status changes and reads that arrive together', () => {
     });
     const requests = await Promise.all(Array.from({ length: 9 }, () => stored('Received')));
     const statements = jest.spyOn(connection, 'preparedRows');
+    // The fifth change is stale: its request is still Received.
     const changes = requests.map((request, i) =>
-      aChange(request, i === 4 ? 'Allowed' : 'Received', 'Allowed'),
+      i === 4 ? aChange(request, 'Allowed', 'Sent') : aChange(request, 'Received', 'Allowed'),
     );
 
     const results = await Promise.all(changes.map((change) => batched.applyChange(change)));
 
     expect(results).toEqual(requests.map((_, i) => (i === 4 ? 'conflict' : 'applied')));
     // The first change found the slot free and ran alone; the other eight went together.
-    const sqls = statements.mock.calls.map(([, sql]) => sql);
-    expect(sqls.filter((sql) => sql === APPLY_CHANGES_SQL)).toHaveLength(1);
-    expect(sqls).toHaveLength(2);
+    expect(statements.mock.calls.map(([, sql]) => sql)).toEqual([
+      APPLY_CHANGES_SQL,
+      APPLY_CHANGES_SQL,
+    ]);
+    expect(statements.mock.calls.map(([, , params]) => (params[3] as string[]).length)).toEqual([
+      1, 8,
+    ]);
     expect(wakeUps).toBe(2);
     const statuses = await Promise.all(requests.map((r) => batched.findById(r.backupRequestId)));
     expect(statuses.map((r) => r?.statusTypeCode)).toEqual(
@@ -141,9 +146,11 @@ describe('status changes and reads that arrive together', () => {
     );
   });
 
-  it('gives an error only to the change it belongs to when a batch fails', async () => {
+  it('gives an error only to the change it belongs to when a batch fails, and reports it', async () => {
+    const failures: BatchFailure[] = [];
     const batched = new TypeormBackupRequestRepository(db.dataSource, {
       batching: { maxInFlight: 1, maxBatch: 50 },
+      onBatchFailure: (failure) => failures.push(failure),
     });
     const [first, good, twice, sneaky, alsoGood] = [
       await stored('Received'),
@@ -179,6 +186,15 @@ describe('status changes and reads that arrive together', () => {
     expect((await oneByOne.findById(twice.backupRequestId))?.statusTypeCode).toBe('Sent');
     expect((await oneByOne.findById(sneaky.backupRequestId))?.statusTypeCode).toBe('Received');
     expect((await oneByOne.findById(alsoGood.backupRequestId))?.statusTypeCode).toBe('NotAllowed');
+    // The first change ran alone; the bad patch never reached the database; the other three
+    // went together and failed on the second Backup.
+    expect(failures).toEqual([
+      {
+        kind: 'changes',
+        size: 3,
+        error: expect.objectContaining({ details: expect.objectContaining({ sqlState: '23505' }) }),
+      },
+    ]);
   });
 
   it('reads requests that are asked for together in one statement', async () => {

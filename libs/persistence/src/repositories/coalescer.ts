@@ -1,6 +1,13 @@
 /** One item's result within a batch: its value, or the error that is its own. */
 export type Settled<O> = { ok: true; value: O } | { ok: false; error: unknown };
 
+/** Settles `work` as an item's result: its value or its own error. */
+export const settle = <O>(work: Promise<O>): Promise<Settled<O>> =>
+  work.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+
 /** Bounds of a {@link Coalescer}. */
 export interface CoalescerOptions {
   /** Batches running at once; further items wait and go together in the next batch. */

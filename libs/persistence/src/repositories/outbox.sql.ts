@@ -1,4 +1,7 @@
 import type { OutboxMessage } from '@linebacker/domain';
+import { columnList, jsonRow, OUTBOX_TABLE, recordsetColumns } from '../schema/table';
+
+const { written } = OUTBOX_TABLE;
 
 /**
  * Messages travel as one JSON parameter and are unpacked by `jsonb_to_recordset`, so any
@@ -11,26 +14,29 @@ export function outboxJson(messages: readonly OutboxMessage[]): string {
 
 /** One message as the JSON object the outbox inserts unpack (column names as keys). */
 export function outboxRow(message: OutboxMessage): Record<string, unknown> {
-  return {
-    message_id: message.messageId,
-    type: message.type,
-    correlation_id: message.correlationId,
-    causation_id: message.causationId,
-    occurred_at: message.occurredAt.toISOString(),
-    payload: message.payload,
-  };
+  return jsonRow(written, message);
 }
 
-/**
- * `INSERT INTO outbox … SELECT` from the JSON in `param`. `guard` is an optional CTE name
- * cross-joined in, so the rows are written only if that CTE produced a row.
- */
-export function insertOutboxSql(param: string, guard?: string): string {
-  return `INSERT INTO outbox (message_id, type, correlation_id, causation_id, occurred_at, payload)
-    SELECT o.message_id, o.type, o.correlation_id, o.causation_id, o.occurred_at, o.payload
-      FROM ${guard ? `${guard}, ` : ''}ROWS FROM (jsonb_to_recordset(${param}::jsonb) AS (
-        message_id varchar, type varchar, correlation_id varchar, causation_id varchar,
-        occurred_at timestamptz, payload jsonb))
-        WITH ORDINALITY AS o(message_id, type, correlation_id, causation_id, occurred_at, payload, n)
-     ORDER BY o.n`;
+/** Where the rows of {@link insertOutboxSql} may go: only if CTE `cte` produced a row. */
+export interface OutboxGuard {
+  cte: string;
+  /**
+   * Each row carries `change_n` and is written only with the `cte` row whose `n` matches
+   * (several changes in one statement); otherwise any `cte` row admits every message.
+   */
+  byChange?: boolean;
+}
+
+/** `INSERT INTO outbox … SELECT` from the JSON in `param`, in the order listed. */
+export function insertOutboxSql(param: string, guard?: OutboxGuard): string {
+  const byChange = guard?.byChange === true;
+  const definitions = [...(byChange ? ['change_n integer'] : []), recordsetColumns(written)];
+  const aliases = [...(byChange ? ['change_n'] : []), columnList(written), 'position'];
+  const from = !guard ? '' : byChange ? `${guard.cte} JOIN ` : `${guard.cte}, `;
+  const on = byChange ? ` ON o.change_n = ${guard?.cte}.n` : '';
+  return `INSERT INTO ${OUTBOX_TABLE.name} (${columnList(written)})
+    SELECT ${columnList(written, 'o')}
+      FROM ${from}ROWS FROM (jsonb_to_recordset(${param}::jsonb) AS (${definitions.join(', ')}))
+        WITH ORDINALITY AS o(${aliases.join(', ')})${on}
+     ORDER BY o.position`;
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase, testNamespace } from '@linebacker/testing';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
@@ -68,6 +69,6 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): 
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await sleep(25);
   }
 }

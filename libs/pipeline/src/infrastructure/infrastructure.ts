@@ -23,6 +23,7 @@ import type { Logger, ServiceMetrics } from '@linebacker/runtime';
 import type { PipelineConfig } from '../config/pipeline.config';
 import { PAYLOAD_SCHEMAS } from '../messages/payload-schemas';
 import { allSubscriptions } from '../workers/subscriptions';
+import { batchFailureObserver } from './batch-failure-observer';
 import { busObserver } from './bus-observer';
 import { openDatabaseWithRetries } from './open-database';
 
@@ -121,6 +122,7 @@ export async function openInfrastructure(options: InfrastructureOptions): Promis
   const requests = new TypeormBackupRequestRepository(dataSource, {
     service: options.service,
     onOutboxWritten: () => relay.wake(),
+    onBatchFailure: batchFailureObserver(logger, options.metrics),
     // Group commit: half the pool for batches of each kind, the rest for the relay and intake.
     batching:
       config.dbBatchMax > 1

@@ -1,0 +1,138 @@
+import {
+  checkStatusChange,
+  type BackupRequest,
+  type OutboxMessage,
+  type StalledQuery,
+  type StatusChange,
+} from '@linebacker/domain';
+import type { DataSource } from 'typeorm';
+import { constraintOf, sqlStateOf } from '../pg-errors';
+import { BackupRequestSchema } from '../schema/backup-request.schema';
+import { columnList, REQUEST_TABLE } from '../schema/table';
+import { toRequest } from './backup-request.reads';
+import { Coalescer, settle, type CoalescerOptions, type Settled } from './coalescer';
+import {
+  hydrate,
+  inTransaction,
+  passThrough,
+  preparedRows,
+  queryRows,
+  withConnection,
+} from './connection';
+import { lookupId } from './lookup-id';
+import { insertOutboxSql, outboxJson } from './outbox.sql';
+import { APPLY_CHANGES_SQL, applyChangesParams } from './status-change.sql';
+
+const { name: table, column } = REQUEST_TABLE;
+
+/** Claims stalled requests: locks them (skipping rows others hold) and marks them re-driven. */
+const CLAIM_STALLED_SQL = `UPDATE ${table} SET ${column.redrivenTimestamp} = $1
+  WHERE ${column.backupRequestId} IN (
+    SELECT ${column.backupRequestId} FROM ${table}
+     WHERE ${column.statusTypeCode} = ANY($2::text[]) AND ${column.statusTimestamp} < $3
+       AND (${column.redrivenTimestamp} IS NULL OR ${column.redrivenTimestamp} < $4)
+     ORDER BY ${column.statusTimestamp}
+     LIMIT $5
+       FOR UPDATE SKIP LOCKED)
+  RETURNING ${columnList(REQUEST_TABLE.columns)}`;
+
+/** What the change writer needs besides the pool. */
+export interface ChangeWriterSettings {
+  /** Group commit bounds, or false for one statement per change. */
+  batching: CoalescerOptions | false;
+  /** Told how many outbox rows a commit wrote. */
+  outboxWritten(count: number): void;
+  /** Told that a batch of `size` changes failed as a whole (they are then retried alone). */
+  batchFailed(error: unknown, size: number): void;
+}
+
+/** The writes to stored requests: status changes (group commit) and recovery's claims. */
+export class StatusChangeWriter {
+  private readonly batches: Coalescer<StatusChange, 'applied' | 'conflict'> | null;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly settings: ChangeWriterSettings,
+  ) {
+    const { batching } = settings;
+    this.batches = batching
+      ? new Coalescer(
+          (batch) => this.applyBatch(batch),
+          (c) => c.backupRequestId,
+          batching,
+        )
+      : null;
+  }
+
+  /**
+   * The whole change is one statement, alone or with the changes that arrived with it.
+   * 'conflict' when the status is no longer `from`, and also when the request already has a
+   * Backup: the unique constraint aborted the statement, so nothing of the change was
+   * written. An illegal move or patch is refused before anything is sent.
+   */
+  async applyChange(change: StatusChange): Promise<'applied' | 'conflict'> {
+    lookupId(change.backupRequestId, 'backupRequestId');
+    checkStatusChange(change);
+    return this.batches ? this.batches.run(change) : this.applyAlone(change);
+  }
+
+  /**
+   * Changes that arrived together: one statement for all. If it fails, the failure is
+   * reported and each change runs on its own, so an error (a second Backup, an outage) is
+   * given to the change it belongs to and the others still apply.
+   */
+  private async applyBatch(batch: StatusChange[]): Promise<Settled<'applied' | 'conflict'>[]> {
+    if (batch.length > 1) {
+      try {
+        const applied = await this.run(batch);
+        return batch.map((_, n) => ({ ok: true, value: applied.has(n) ? 'applied' : 'conflict' }));
+      } catch (error) {
+        this.settings.batchFailed(error, batch.length);
+      }
+    }
+    return Promise.all(batch.map((change) => settle(this.applyAlone(change))));
+  }
+
+  private async applyAlone(change: StatusChange): Promise<'applied' | 'conflict'> {
+    try {
+      return (await this.run([change])).has(0) ? 'applied' : 'conflict';
+    } catch (error) {
+      if (sqlStateOf(error) === '23505' && constraintOf(error) === 'uq_backup_backup_request_id') {
+        return 'conflict';
+      }
+      throw error;
+    }
+  }
+
+  /** Runs APPLY_CHANGES_SQL; the positions of the changes applied. */
+  private async run(changes: readonly StatusChange[]): Promise<Set<number>> {
+    const rows = await withConnection(this.dataSource, (runner) =>
+      preparedRows(runner, APPLY_CHANGES_SQL, applyChangesParams(changes)),
+    );
+    const applied = new Set(rows.map((row) => Number(row['n'])));
+    const written = changes.filter((_, n) => applied.has(n));
+    this.settings.outboxWritten(written.reduce((sum, change) => sum + change.outbox.length, 0));
+    return applied;
+  }
+
+  /** Claims, marks and re-drives stalled requests in one transaction, oldest first. */
+  async claimStalled(
+    query: StalledQuery,
+    redrive: (request: BackupRequest) => OutboxMessage[],
+  ): Promise<BackupRequest[]> {
+    if (query.limit <= 0 || query.statuses.length === 0) return [];
+    const { now, changedBefore, redrivenBefore, limit } = query;
+    const params = [now, [...query.statuses], changedBefore, redrivenBefore, limit];
+    const claimed = await inTransaction(this.dataSource, async (runner) => {
+      const rows = await queryRows(runner, CLAIM_STALLED_SQL, params);
+      const requests = rows
+        .map((row) => toRequest(hydrate(this.dataSource, BackupRequestSchema, row)))
+        .sort((a, b) => a.statusTimestamp.getTime() - b.statusTimestamp.getTime());
+      const messages = await passThrough(async () => requests.flatMap(redrive));
+      if (messages.length > 0) await runner.query(insertOutboxSql('$1'), [outboxJson(messages)]);
+      return { requests, written: messages.length };
+    });
+    this.settings.outboxWritten(claimed.written);
+    return claimed.requests;
+  }
+}

@@ -1,0 +1,29 @@
+import { describeBackupRequestRepository } from '@linebacker/domain/conformance';
+import { ALL_ENTITY_SCHEMAS } from '../schema/entity-schemas';
+import { openTestPersistence, type TestPersistence } from '../testing/test-database';
+import { TypeormBackupRepository } from './backup.repository';
+import { TypeormBackupRequestRepository } from './backup-request.repository';
+
+let db: TestPersistence;
+beforeAll(async () => {
+  db = await openTestPersistence('conformance');
+});
+afterAll(async () => db.stop());
+
+describeBackupRequestRepository('TypeormBackupRequestRepository', async () => {
+  // Recovery's claim and the counts see the whole table: every test starts from empty.
+  const tables = ALL_ENTITY_SCHEMAS.map((schema) => schema.options.tableName);
+  await db.dataSource.query(`TRUNCATE ${tables.join(', ')}`);
+  return {
+    requests: new TypeormBackupRequestRepository(db.dataSource, { service: 'intake' }),
+    backups: new TypeormBackupRepository(db.dataSource),
+    intakeBy: 'intake',
+    outboxTypes: async (id) =>
+      (
+        await db.dataSource.query(
+          `SELECT type FROM outbox WHERE payload->>'backupRequestId' = $1 ORDER BY sequence`,
+          [id],
+        )
+      ).map((row: { type: string }) => row.type),
+  };
+});

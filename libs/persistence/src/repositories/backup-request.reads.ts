@@ -1,0 +1,111 @@
+import {
+  REQUEST_STATUSES,
+  type BackupRequest,
+  type RequestStatus,
+  type StatusHistoryEntry,
+} from '@linebacker/domain';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { BackupRequestSchema, type BackupRequestRow } from '../schema/backup-request.schema';
+import { StatusHistorySchema, type StatusHistoryRow } from '../schema/status-history.schema';
+import { Coalescer, settle, type CoalescerOptions, type Settled } from './coalescer';
+import { hydrate, preparedRows, queryRows, withConnection } from './connection';
+import { lookupId } from './lookup-id';
+import { COUNT_BY_STATUS_SQL, FIND_REQUEST_SQL, FIND_REQUESTS_SQL } from './reads.sql';
+
+/** A request as the domain sees it: the row without recovery's bookkeeping. */
+export const toRequest = ({ redrivenTimestamp: _, ...request }: BackupRequestRow): BackupRequest =>
+  request;
+
+const toHistoryEntry = ({ statusHistoryId: _, ...entry }: StatusHistoryRow): StatusHistoryEntry =>
+  entry;
+
+/**
+ * One request by id, as plain SQL: every pipeline step reads its request first, and
+ * TypeORM's `findOne` spends more CPU building and mapping the query than the query costs.
+ */
+export async function findRequest(runner: QueryRunner, id: string): Promise<BackupRequest | null> {
+  const [row] = await preparedRows(runner, FIND_REQUEST_SQL, [id]);
+  return row ? toRequest(hydrate(runner.connection, BackupRequestSchema, row)) : null;
+}
+
+/** Several requests by id in one statement, each id's request or null. */
+async function findRequests(
+  runner: QueryRunner,
+  ids: readonly string[],
+): Promise<Array<BackupRequest | null>> {
+  const rows = await preparedRows(runner, FIND_REQUESTS_SQL, [ids]);
+  const byId = new Map<string, BackupRequest>();
+  for (const row of rows) {
+    const request = toRequest(hydrate(runner.connection, BackupRequestSchema, row));
+    byId.set(request.backupRequestId, request);
+  }
+  return ids.map((id) => byId.get(id) ?? null);
+}
+
+/** The reads of BackupRequestRepository; `findById`s that arrive together share a statement. */
+export class BackupRequestReads {
+  private readonly batches: Coalescer<string, BackupRequest | null> | null;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    batching: CoalescerOptions | false,
+    private readonly batchFailed: (error: unknown, size: number) => void,
+  ) {
+    this.batches = batching
+      ? new Coalescer(
+          (ids) => this.findBatch(ids),
+          (id) => id,
+          batching,
+        )
+      : null;
+  }
+
+  /** The request, or null; an empty or missing id throws ValidationError. */
+  async findById(backupRequestId: string): Promise<BackupRequest | null> {
+    const id = lookupId(backupRequestId, 'backupRequestId');
+    if (id === null) return null;
+    if (this.batches) return this.batches.run(id);
+    return withConnection(this.dataSource, (runner) => findRequest(runner, id));
+  }
+
+  /** A failed read batch fails every read in it, each caller getting the error. */
+  private async findBatch(ids: string[]): Promise<Settled<BackupRequest | null>[]> {
+    if (ids.length === 1) {
+      const id = ids[0] as string;
+      return [await settle(withConnection(this.dataSource, (runner) => findRequest(runner, id)))];
+    }
+    try {
+      const found = await withConnection(this.dataSource, (runner) => findRequests(runner, ids));
+      return found.map((value) => ({ ok: true, value }));
+    } catch (error) {
+      this.batchFailed(error, ids.length);
+      return ids.map(() => ({ ok: false, error }));
+    }
+  }
+
+  /** The request's status changes, oldest first; empty for an unknown id. */
+  async history(backupRequestId: string): Promise<StatusHistoryEntry[]> {
+    const id = lookupId(backupRequestId, 'backupRequestId');
+    if (id === null) return [];
+    const rows = await withConnection(this.dataSource, (runner) =>
+      runner.manager.find(StatusHistorySchema, {
+        where: { backupRequestId: id },
+        order: { statusHistoryId: 'ASC' },
+      }),
+    );
+    return rows.map(toHistoryEntry);
+  }
+
+  /** Requests per status (a grouped count over the table; every status present). */
+  async countByStatus(): Promise<Record<RequestStatus, number>> {
+    const rows = await withConnection(this.dataSource, (runner) =>
+      queryRows(runner, COUNT_BY_STATUS_SQL),
+    );
+    const counts = Object.fromEntries(REQUEST_STATUSES.map((status) => [status, 0])) as Record<
+      RequestStatus,
+      number
+    >;
+    for (const row of rows) counts[row['status'] as RequestStatus] = Number(row['count']);
+    return counts;
+  }
+}

@@ -1,0 +1,84 @@
+import type { BackupRequest, IdempotencyRecord, OutboxMessage } from '@linebacker/domain';
+import type { BackupRequestRow } from '../schema/backup-request.schema';
+import {
+  columnList,
+  HISTORY_TABLE,
+  IDEMPOTENCY_KEY_TABLE,
+  insertSelectSql,
+  REQUEST_TABLE,
+} from '../schema/table';
+import { insertOutboxSql, outboxJson } from './outbox.sql';
+
+/** Columns of a row that are recovery's bookkeeping, not part of a new request. */
+const ROW_ONLY: ReadonlyArray<Exclude<keyof BackupRequestRow, keyof BackupRequest>> = [
+  'redrivenTimestamp',
+];
+
+/** The request's columns, in the order of the statements' first parameters. */
+const REQUEST_COLUMNS = REQUEST_TABLE.written.filter(
+  ({ property }) => !(ROW_ONLY as readonly string[]).includes(property),
+);
+
+const param = (property: keyof BackupRequest): string =>
+  `$${REQUEST_COLUMNS.findIndex((column) => column.property === property) + 1}`;
+const BY_PARAM = `$${REQUEST_COLUMNS.length + 1}`;
+const OUTBOX_PARAM = `$${REQUEST_COLUMNS.length + 2}`;
+const keyParam = (i: number): string => `$${REQUEST_COLUMNS.length + 3 + i}`;
+
+function createSql(withKey: boolean): string {
+  const keyCte = withKey
+    ? `, key_row AS (${insertSelectSql(
+        IDEMPOTENCY_KEY_TABLE,
+        {
+          requesterId: keyParam(0),
+          idempotencyKey: keyParam(1),
+          fingerprint: keyParam(2),
+          backupRequestId: REQUEST_TABLE.column.backupRequestId,
+        },
+        'FROM created',
+      )})`
+    : '';
+  return `WITH created AS (
+      INSERT INTO ${REQUEST_TABLE.name} (${columnList(REQUEST_COLUMNS)})
+      VALUES (${REQUEST_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})
+      RETURNING ${REQUEST_TABLE.column.backupRequestId}
+    ), history_row AS (${insertSelectSql(
+      HISTORY_TABLE,
+      {
+        backupRequestId: REQUEST_TABLE.column.backupRequestId,
+        fromStatus: 'NULL',
+        toStatus: param('statusTypeCode'),
+        at: param('statusTimestamp'),
+        by: BY_PARAM,
+        messageId: 'NULL',
+      },
+      'FROM created',
+    )})${keyCte}, outbox_rows AS (${insertOutboxSql(OUTBOX_PARAM, { cte: 'created' })})
+    SELECT ${REQUEST_TABLE.column.backupRequestId} FROM created`;
+}
+
+/**
+ * A new request, its first history row and its outbox messages as one statement: one round
+ * trip, one implicit transaction.
+ */
+export const CREATE_SQL = createSql(false);
+
+/**
+ * {@link CREATE_SQL} plus the Idempotency-Key. The key goes in with the rest, so a clash
+ * with another call's key aborts all.
+ */
+export const CREATE_WITH_KEY_SQL = createSql(true);
+
+/** The parameters of {@link CREATE_SQL}, or of {@link CREATE_WITH_KEY_SQL} with a key. */
+export function createParams(
+  request: BackupRequest,
+  outbox: readonly OutboxMessage[],
+  by: string,
+  idempotency?: IdempotencyRecord,
+): unknown[] {
+  const values = request as unknown as Record<string, unknown>;
+  const params = [...REQUEST_COLUMNS.map(({ property }) => values[property]), by];
+  params.push(outboxJson(outbox));
+  if (idempotency) params.push(idempotency.requesterId, idempotency.key, idempotency.fingerprint);
+  return params;
+}
