@@ -1,6 +1,6 @@
 import type { ChannelModel } from 'amqplib';
+import { waitFor } from '@linebacker/testing';
 import { fakeConnector, type FakeConnection } from '../testing/fake-amqp';
-import { waitFor } from '../testing/wait-for';
 import { ConnectionSupervisor, type ConnectionParticipant } from './connection-supervisor';
 
 const fast = { url: 'amqp://localhost', reconnectInitialDelayMs: 5, reconnectMaxDelayMs: 20 };

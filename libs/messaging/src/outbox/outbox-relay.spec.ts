@@ -1,9 +1,9 @@
 import { EVENT_TYPES, type EventType, type OutboxMessage } from '@linebacker/domain';
+import { waitFor } from '@linebacker/testing';
 import { InMemoryMessageBus } from '../memory/in-memory-message-bus';
 import type { Envelope } from '../port/envelope';
 import { anyPayloadSchemas, contractSubscription } from '../testing/contract-harness';
 import { InMemoryOutboxStore } from '../testing/in-memory-outbox-store';
-import { waitFor } from '../testing/wait-for';
 import { OutboxRelay } from './outbox-relay';
 
 let counter = 0;

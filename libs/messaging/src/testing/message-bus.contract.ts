@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PermanentError, TransientError, UnavailableError } from '@linebacker/domain';
+import { waitFor } from '@linebacker/testing';
 import { EnvelopeCodec } from '../envelope/envelope-codec';
 import type { Envelope } from '../port/envelope';
 import type { DeliveryContext, HandlerOutcome, Subscription } from '../port/message-bus.port';
@@ -10,7 +12,6 @@ import {
   type ContractHarness,
   type HarnessFactory,
 } from './contract-harness';
-import { sleep, sleepUnlessAborted, waitFor } from './wait-for';
 
 type Seen = { envelope: Envelope; context: DeliveryContext; at: number };
 
@@ -337,7 +338,7 @@ export function describeMessageBusContract(adapter: string, factory: HarnessFact
       const def = definition('overrun', ['contract.overrun']);
       const { seen } = await consume(def, async ({ context }) => {
         // Stubborn until aborted; its late 'ok' must not ack on the closed connection.
-        await sleepUnlessAborted(1500, context.signal);
+        await sleep(1500, undefined, { signal: context.signal }).catch(() => undefined);
         return 'ok';
       });
       await harness.bus.start();
