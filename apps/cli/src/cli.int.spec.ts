@@ -34,6 +34,7 @@ import {
   rabbitmqForTests,
   testNamespace,
   type TestService,
+  waitFor,
 } from '@linebacker/testing';
 import { runCli as cli, type CliRun as Run } from './testing/run-cli';
 
@@ -330,11 +331,12 @@ describe('linebacker CLI against PostgreSQL and RabbitMQ', () => {
         correlationId: backupRequestId,
         payload: { backupRequestId },
       });
-    const deadline = Date.now() + 10_000;
-    while ((await seeder.deadLetters.depth(checkAllowedQueue)) < requestIds.length) {
-      if (Date.now() > deadline) throw new Error('the seeded messages were not dead-lettered');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitFor(
+      async () => (await seeder.deadLetters.depth(checkAllowedQueue)) >= requestIds.length,
+      'the seeded messages to be dead-lettered',
+      10_000,
+      50,
+    );
     // The seeder stops consuming, so replayed messages stay in the queue for the checks.
     await seeder.stop(1000);
     return seeder;

@@ -15,6 +15,7 @@ import {
   rabbitmqForTests,
   testNamespace,
   type TestService,
+  waitFor,
 } from '@linebacker/testing';
 import { loadCliConfig } from './config';
 import { runCli } from './testing/run-cli';
@@ -123,11 +124,12 @@ describe('linebacker dlq on quorum queues, given hostile dead letters', () => {
     await publishToQueue(broker.url, queue, Buffer.from(`body ${PLANTED}`), {
       'x-planted': PLANTED,
     });
-    const deadline = Date.now() + 15_000;
-    while ((await seeder.deadLetters.depth(definition)) < 2) {
-      if (Date.now() > deadline) throw new Error('the seeded messages were not dead-lettered');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitFor(
+      async () => (await seeder.deadLetters.depth(definition)) >= 2,
+      'the seeded messages to be dead-lettered',
+      15_000,
+      50,
+    );
     await seeder.stop(1000);
   }
 });

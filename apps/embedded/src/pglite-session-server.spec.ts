@@ -1,7 +1,7 @@
 import { connect as connectSocket, type Socket } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { waitFor } from '@linebacker/testing';
 import { PgliteSessionServer } from './pglite-session-server';
 
 /** One frontend message: type byte, int32 length, body. */
@@ -120,8 +120,8 @@ describe('PgliteSessionServer', () => {
       order.push('b read');
       return result.rows[0].n as number;
     });
-    // Let b's query reach the server; it must wait for a's transaction.
-    await a.query('SELECT pg_sleep(0.05)');
+    // b's query reaches the server and must wait for a's transaction.
+    await waitFor(() => server.waitingCount === 1, "b's read waiting for the session", 5000, 5);
     order.push('a rollback');
     await a.query('ROLLBACK');
     // b never saw a's uncommitted row, and ran after a's transaction ended.
@@ -158,7 +158,7 @@ describe('PgliteSessionServer', () => {
     const answer = await splitExchange(address, async () => {
       // Another connection's exchange arrives between the two halves; it has to wait.
       const pending = other.query('SELECT $1::text || $2::text AS joined', ['a', 'b']);
-      await sleep(50);
+      await waitFor(() => server.waitingCount === 1, 'the other exchange waiting', 5000, 5);
       otherAnswer = pending.then((result) => result.rows[0].joined);
     });
     expect(answer).toContain('41');

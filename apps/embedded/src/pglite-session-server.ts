@@ -85,6 +85,11 @@ export class PgliteSessionServer {
     return this.connections.size;
   }
 
+  /** Connections waiting for the session another one holds (for tests). */
+  get waitingCount(): number {
+    return this.waiting.length;
+  }
+
   private accept(socket: Socket): void {
     socket.setNoDelay(true);
     const connection = new SessionConnection(socket, this, this.options);

@@ -4,6 +4,7 @@ import {
   rabbitmqForTests,
   startBundle,
   testNamespace,
+  waitFor,
 } from '@linebacker/testing';
 
 describe('sim-backup-interface process', () => {
@@ -43,8 +44,7 @@ describe('sim-backup-interface process', () => {
         (await (await fetch(`${String(listening['address'])}/stats`)).json()) as {
           attempts: number;
         };
-      for (let i = 0; i < 50 && (await stats()).attempts < 2; i++)
-        await new Promise((r) => setTimeout(r, 100));
+      await waitFor(async () => (await stats()).attempts >= 2, 'both attempts', 5000, 100);
       expect(await stats()).toMatchObject({
         attempts: 2,
         distinctRequests: 1,

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay } from './backoff';
 
 /** Bounds of a retry loop. */
@@ -11,11 +12,9 @@ export interface RetryOptions {
   sleep?(ms: number): Promise<void>;
 }
 
-const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Runs `fn` until it resolves or `attempts` are used up; rethrows the last error. */
 export async function retryWithBackoff<T>(fn: () => Promise<T>, options: RetryOptions): Promise<T> {
-  const sleep = options.sleep ?? realSleep;
+  const pause = options.sleep ?? sleep;
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
@@ -23,7 +22,7 @@ export async function retryWithBackoff<T>(fn: () => Promise<T>, options: RetryOp
       if (attempt >= options.attempts || options.retryable?.(error) === false) throw error;
       const delayMs = backoffDelay(attempt, options);
       options.onRetry?.(error, attempt, delayMs);
-      await sleep(delayMs);
+      await pause(delayMs);
     }
   }
 }

@@ -4,9 +4,11 @@ import { createLogger } from './logger';
 import { runService } from './service-lifecycle';
 
 class FakeProcess extends EventEmitter {
-  exits: number[] = [];
   sent: unknown[] = [];
-  exit = (code: number): void => void this.exits.push(code);
+  private exited: (code: number) => void = () => undefined;
+  /** Resolves with the first exit code, once runService calls `exit`. */
+  readonly firstExit = new Promise<number>((resolve) => (this.exited = resolve));
+  exit = (code: number): void => this.exited(code);
   send = (message: unknown): boolean => this.sent.push(message) > 0;
 }
 
@@ -20,8 +22,6 @@ function capture(): { lines: Record<string, unknown>[]; stream: Writable } {
   });
   return { lines, stream };
 }
-
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe('runService', () => {
   it('announces readiness, stops on SIGTERM and exits 0', async () => {
@@ -37,9 +37,8 @@ describe('runService', () => {
     });
     expect(proc.sent).toEqual(['ready']);
     proc.emit('SIGTERM');
-    await settle();
+    expect(await proc.firstExit).toBe(0);
     expect(stops).toEqual([500]);
-    expect(proc.exits[0]).toBe(0);
     expect(lines.map((l) => l['outcome'])).toEqual(['ready', 'stopping', 'stopped']);
     expect(lines[0]).toMatchObject({ service: 'demo', level: 'info' });
   });
@@ -56,8 +55,7 @@ describe('runService', () => {
       stopDeadlineMs: 500,
       process: proc as unknown as NodeJS.Process,
     });
-    await settle();
-    expect(proc.exits[0]).toBe(1);
+    expect(await proc.firstExit).toBe(1);
     expect(proc.sent).toEqual([]);
     expect(lines[0]).toMatchObject({
       level: 'error',

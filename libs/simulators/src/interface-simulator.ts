@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { PermanentError, type InterfaceRequest, type StoreStatusReply } from '@linebacker/domain';
 
@@ -38,8 +39,6 @@ export type ReplySender = (reply: StoreStatusReply) => Promise<void>;
 export function unitHash(id: string): number {
   return createHash('sha256').update(id).digest().readUInt32BE(0) / 2 ** 32;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The backup interface simulator's behaviour, independent of transport: counts every attempt

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { BackupJob } from '@linebacker/domain';
 
@@ -30,7 +31,7 @@ export function buildJobServiceApp(jobs: readonly BackupJob[]): FastifyInstance 
     }
     if (fault.mode === 'slow') {
       stats.faulted += 1;
-      await new Promise((resolve) => setTimeout(resolve, (fault as { delayMs: number }).delayMs));
+      await sleep(fault.delayMs);
     }
     const job = byId.get(request.params.id);
     if (!job) {

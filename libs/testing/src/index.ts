@@ -6,6 +6,7 @@ export * from './broker-policy';
 export * from './stack';
 export * from './pipeline-stack';
 export * from './outcome-checks';
+export * from './wait-for';
 export * from './pgbouncer';
 export * from './jwks-server';
 export * from './database-roles';

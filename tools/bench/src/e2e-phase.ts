@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { brokerProcesses, CpuWindow, type WindowUsage } from './cpu-window';
 import {
@@ -73,7 +74,6 @@ export interface E2eResult {
 }
 
 const TERMINAL = `('NotAllowed', 'Succeeded', 'Failed')`;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function freshCounters(url: string, name: string): Promise<DatabaseCounters> {
   const client = new Client({ connectionString: url });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { brokerProcesses, CpuWindow, type WindowUsage } from './cpu-window';
 import type { Cleanup } from './cleanup';
@@ -80,8 +81,6 @@ async function authSetup(
     headers: { authorization: `Bearer ${token}` },
   };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A step counts as sustained when ≥ 95 % was answered 202 at ≥ 95 % of the offered rate. */
 const isSustained = (r: OpenLoopResult): boolean =>

@@ -1,6 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { StackProcess } from '@linebacker/testing';
 import { FAULT_RESOURCE, type FaultKind, type FaultResource, type PlannedFault } from './schedule';
-import { sleep } from './run-command';
 import { SUPERVISED_APPS, type Supervisor } from './supervisor';
 
 /** What the nemesis can do to the broker. */

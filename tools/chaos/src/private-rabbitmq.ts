@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync, chmodSync, createWriteStream } from
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, runCommand, sleep } from './run-command';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, runCommand } from './run-command';
 
 const RABBIT_BIN = '/usr/lib/rabbitmq/bin';
 

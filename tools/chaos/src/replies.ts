@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { Client } from 'pg';
 import { InterfaceSimulator } from '@linebacker/simulators';
@@ -63,7 +64,7 @@ export class ReplyCopier {
       chosen.filter((_, i) => i % 2 === 1),
     ];
     await this.publish(now);
-    const delayed = new Promise<void>((resolve) => setTimeout(resolve, lateMs))
+    const delayed = sleep(lateMs)
       .then(() => this.publish(later))
       .catch(() => undefined)
       .finally(() => this.late.delete(delayed));

@@ -1,5 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { check, type ChaosReport, type Observation } from './checker';
 import {
@@ -17,7 +18,6 @@ import { deriveRandom } from './prng';
 import { PrivatePostgres } from './private-postgres';
 import { PrivateRabbitMq } from './private-rabbitmq';
 import { ReplyCopier } from './replies';
-import { sleep } from './run-command';
 import { missingKinds, planSchedule, type FaultKind, type PlannedFault } from './schedule';
 import { snapshotBundles, Supervisor } from './supervisor';
 import { CHAOS_JOBS, runWorkload } from './workload';

@@ -35,7 +35,3 @@ export function freePort(): Promise<number> {
     });
   });
 }
-
-/** Resolves after `ms`. */
-export const sleep = (ms: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,6 @@
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   listeningAddress,
   WORKSPACE_ROOT,
@@ -9,7 +10,7 @@ import {
   type StackProcess,
 } from '@linebacker/testing';
 import type { Random } from './prng';
-import { freePort, sleep } from './run-command';
+import { freePort } from './run-command';
 
 /** Every app of the pipeline the supervisor runs several instances of. */
 export const SUPERVISED_APPS = ['http-receiver', ...PIPELINE_WORKER_APPS] as const;

@@ -1,4 +1,5 @@
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BackupJob } from '@linebacker/domain';
 import { JOBS_FIXTURE } from '@linebacker/testing';
 import type { Random } from './prng';
@@ -150,7 +151,7 @@ export async function runWorkload(
   const more = () => options.keepPosting?.() ?? false;
   for (let op = 0; op < options.requests || (op < 3 * options.requests && more()); op++) {
     const wait = start + op * intervalMs - Date.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (wait > 0) await sleep(wait);
     const operationToPost = operation(op, random, options.runId);
     const receivers = options.receivers();
     const receiver = receivers[turn++ % Math.max(1, receivers.length)];

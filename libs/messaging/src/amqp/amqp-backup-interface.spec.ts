@@ -1,5 +1,5 @@
+import { waitFor } from '@linebacker/testing';
 import { fakeConnector, type FakeChannel, type FakeConnection } from '../testing/fake-amqp';
-import { waitFor } from '../testing/wait-for';
 import { AmqpQueuePublisher } from './amqp-backup-interface';
 
 const publisherChannel = (fake: ReturnType<typeof fakeConnector>): FakeChannel => {

@@ -1,6 +1,6 @@
 import { connect } from 'amqplib';
 import { PermanentError } from '@linebacker/domain';
-import { applyQueuePolicy } from '@linebacker/testing';
+import { applyQueuePolicy, waitFor } from '@linebacker/testing';
 import { DEAD_LETTER_REFRESH_AT } from '../dead-letters/fresh-copy';
 import { AmqpTestBroker, namesIn } from '../testing/amqp-test-broker';
 import {
@@ -8,7 +8,6 @@ import {
   contractMessage,
   contractSubscription,
 } from '../testing/contract-harness';
-import { waitFor } from '../testing/wait-for';
 import { subscriptionQueueNames } from '../topology/topology-names';
 import { AmqpMessageBus } from './amqp-message-bus';
 

@@ -1,6 +1,6 @@
 import { PermanentError } from '@linebacker/domain';
+import { waitFor } from '@linebacker/testing';
 import { fakeConnector, type FakeChannel, type FakeConnection } from '../testing/fake-amqp';
-import { waitFor } from '../testing/wait-for';
 import { AmqpExternalQueueConsumer } from './amqp-external-queue-consumer';
 
 describe('AmqpExternalQueueConsumer with a fake broker', () => {

@@ -1,11 +1,12 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from 'amqplib';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { waitFor } from '@linebacker/testing';
 import type { RawMessageReport } from '../port/external-queue.port';
 import { AmqpTestBroker, consumersByQueue, rabbitmqctl } from '../testing/amqp-test-broker';
 import { bundleChild, runChild } from '../testing/child-worker';
 import { describeExternalQueueContract } from '../testing/external-queue.contract';
-import { sleep, waitFor } from '../testing/wait-for';
 import { parkedQueueName } from '../topology/topology-names';
 import { AmqpBackupInterface } from './amqp-backup-interface';
 import { AmqpExternalQueueConsumer } from './amqp-external-queue-consumer';

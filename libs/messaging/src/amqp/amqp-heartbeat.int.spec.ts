@@ -1,3 +1,4 @@
+import { waitFor } from '@linebacker/testing';
 import type { MessageBusObserver, SubscriptionDefinition } from '../port/message-bus.port';
 import {
   anyPayloadSchemas,
@@ -6,7 +7,6 @@ import {
 } from '../testing/contract-harness';
 import { AmqpTestBroker, namesIn } from '../testing/amqp-test-broker';
 import { FreezableProxy } from '../testing/freezable-proxy';
-import { waitFor } from '../testing/wait-for';
 import { AmqpMessageBus } from './amqp-message-bus';
 
 jest.setTimeout(60_000);

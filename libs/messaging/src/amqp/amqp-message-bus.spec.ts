@@ -1,7 +1,7 @@
+import { waitFor } from '@linebacker/testing';
 import type { DeliveryReport } from '../port/message-bus.port';
 import { anyPayloadSchemas, contractSubscription } from '../testing/contract-harness';
 import { fakeConnector, type FakeChannel, type FakeConnection } from '../testing/fake-amqp';
-import { waitFor } from '../testing/wait-for';
 import { AmqpMessageBus } from './amqp-message-bus';
 import { EnvelopeCodec } from '../envelope/envelope-codec';
 

@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PermanentError } from '@linebacker/domain';
+import { waitFor } from '@linebacker/testing';
 import type { Envelope } from '../port/envelope';
 import type { SubscriptionDefinition } from '../port/message-bus.port';
 import { AmqpTestBroker, namesIn } from '../testing/amqp-test-broker';
@@ -10,7 +11,6 @@ import {
   contractMessage,
   contractSubscription,
 } from '../testing/contract-harness';
-import { waitFor } from '../testing/wait-for';
 import { subscriptionQueueNames } from '../topology/topology-names';
 import type { QueueType } from '../topology/topology';
 import { AmqpMessageBus } from './amqp-message-bus';

@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { errorKindOf } from '@linebacker/domain';
+import { waitFor } from '@linebacker/testing';
 import type { MessageBusObserver, SubscriptionDefinition } from '../port/message-bus.port';
 import {
   anyPayloadSchemas,
@@ -11,7 +13,6 @@ import {
   namesIn,
   rabbitmqctl,
 } from '../testing/amqp-test-broker';
-import { sleep, waitFor } from '../testing/wait-for';
 import { subscriptionQueueNames } from '../topology/topology-names';
 import { AmqpMessageBus } from './amqp-message-bus';
 

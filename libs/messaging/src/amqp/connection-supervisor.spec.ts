@@ -1,6 +1,6 @@
 import type { ChannelModel } from 'amqplib';
+import { waitFor } from '@linebacker/testing';
 import { fakeConnector, type FakeConnection } from '../testing/fake-amqp';
-import { waitFor } from '../testing/wait-for';
 import { ConnectionSupervisor, type ConnectionParticipant } from './connection-supervisor';
 
 const fast = { url: 'amqp://localhost', reconnectInitialDelayMs: 5, reconnectMaxDelayMs: 20 };
@@ -137,12 +137,18 @@ describe('ConnectionSupervisor', () => {
   });
 
   it('never reconnects after stop', async () => {
-    const fake = fakeConnector(['ok']);
-    const supervisor = new ConnectionSupervisor(fast, {}, fake.connect);
-    await supervisor.start();
-    await supervisor.stop();
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    expect(fake.attempts()).toBe(1);
-    expect(supervisor.isReady()).toBe(false);
+    // Fake timers: every reconnect timer left behind fires now, however long its delay.
+    jest.useFakeTimers();
+    try {
+      const fake = fakeConnector(['ok']);
+      const supervisor = new ConnectionSupervisor(fast, {}, fake.connect);
+      await supervisor.start();
+      await supervisor.stop();
+      await jest.runAllTimersAsync();
+      expect(fake.attempts()).toBe(1);
+      expect(supervisor.isReady()).toBe(false);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { connect as amqpConnect, type ChannelModel } from 'amqplib';
 import type { AmqpConnect, ConnectionParticipant } from './connection-participant';
 import { UnavailableError, describeError } from '@linebacker/domain';
@@ -214,5 +215,3 @@ export class ConnectionSupervisor {
     });
   }
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

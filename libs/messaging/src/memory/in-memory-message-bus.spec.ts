@@ -1,10 +1,10 @@
+import { waitFor } from '@linebacker/testing';
 import { describeMessageBusContract } from '../testing/message-bus.contract';
 import {
   anyPayloadSchemas,
   contractMessage,
   contractSubscription,
 } from '../testing/contract-harness';
-import { waitFor } from '../testing/wait-for';
 import { subscriptionQueueNames } from '../topology/topology-names';
 import type { MessageBusObserver } from '../port/message-bus.port';
 import { InMemoryBroker } from './in-memory-broker';

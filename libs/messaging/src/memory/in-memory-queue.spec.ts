@@ -1,6 +1,6 @@
+import { waitFor } from '@linebacker/testing';
 import { describeExternalQueueContract } from '../testing/external-queue.contract';
 import { InMemoryBackupInterface, InMemoryQueue } from './in-memory-queue';
-import { waitFor } from '../testing/wait-for';
 
 describeExternalQueueContract('InMemoryQueue', async () => {
   const queue = new InMemoryQueue('interface.replies');

@@ -1,9 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EVENT_TYPES, type OutboxMessage } from '@linebacker/domain';
+import { waitFor } from '@linebacker/testing';
 import { AmqpMessageBus } from '../amqp/amqp-message-bus';
 import { AmqpTestBroker, namesIn, rabbitmqctl } from '../testing/amqp-test-broker';
 import { anyPayloadSchemas, contractSubscription } from '../testing/contract-harness';
 import { InMemoryOutboxStore } from '../testing/in-memory-outbox-store';
-import { sleep, waitFor } from '../testing/wait-for';
 import { OutboxRelay } from './outbox-relay';
 
 jest.setTimeout(60_000);

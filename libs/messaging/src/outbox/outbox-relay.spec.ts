@@ -1,9 +1,9 @@
 import { EVENT_TYPES, type EventType, type OutboxMessage } from '@linebacker/domain';
+import { expectNothingWithin, waitFor } from '@linebacker/testing';
 import { InMemoryMessageBus } from '../memory/in-memory-message-bus';
 import type { Envelope } from '../port/envelope';
 import { anyPayloadSchemas, contractSubscription } from '../testing/contract-harness';
 import { InMemoryOutboxStore } from '../testing/in-memory-outbox-store';
-import { waitFor } from '../testing/wait-for';
 import { OutboxRelay } from './outbox-relay';
 
 let counter = 0;
@@ -71,7 +71,7 @@ describe('OutboxRelay', () => {
   it('relays at once when woken, without waiting for the poll', async () => {
     const r = relay();
     r.start();
-    await waitFor(() => store.sent.length === 0, 'the first idle pass');
+    await waitFor(() => store.batchesAsked >= 1, 'the first idle pass');
     store.add(row(), row());
     r.wake();
     await waitFor(() => received.length === 2, 'the woken relay', 1000);
@@ -79,7 +79,7 @@ describe('OutboxRelay', () => {
 
   it('picks up rows nobody woke it for on the periodic poll', async () => {
     relay({ pollIntervalMs: 50 }).start();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitFor(() => store.batchesAsked >= 1, 'the first idle pass');
     store.add(row());
     await waitFor(() => received.length === 1, 'the polled row', 1000);
   });
@@ -129,8 +129,7 @@ describe('OutboxRelay', () => {
     expect(store.sent.map((r) => r.messageId)).toEqual(good.map((r) => r.messageId));
     await r.stop(0);
     const before = received.length;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(received.length).toBe(before);
+    await expectNothingWithin(100, 'delivery after stop', () => received.length > before);
   });
 
   it('flushes what is left when stopped, within the deadline', async () => {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { errorKindOf, type OutboxRecord, type OutboxStore } from '@linebacker/domain';
 import type { OutgoingMessage } from '../port/envelope';
 import type { MessageBus } from '../port/message-bus.port';
@@ -46,7 +47,7 @@ export class OutboxRelay {
   private running = false;
   private loopDone: Promise<void> = Promise.resolve();
   private pending = false;
-  private wakeSleeper: (() => void) | null = null;
+  private idling: AbortController | null = null;
   private failures = 0;
   private isolateRemaining = 0;
   private lastLimit = 0;
@@ -65,7 +66,7 @@ export class OutboxRelay {
   /** A commit just added rows: relay now instead of at the next poll (ignored during backoff). */
   wake(): void {
     this.pending = true;
-    if (this.failures === 0) this.wakeSleeper?.();
+    if (this.failures === 0) this.idling?.abort();
   }
 
   /** One batch now; returns how many rows were published. */
@@ -86,7 +87,7 @@ export class OutboxRelay {
   async stop(deadlineMs = 5000): Promise<void> {
     const deadline = Date.now() + deadlineMs;
     this.running = false;
-    this.wakeSleeper?.();
+    this.idling?.abort();
     await this.loopDone;
     while (Date.now() < deadline) {
       try {
@@ -102,7 +103,7 @@ export class OutboxRelay {
       this.pending = false;
       const delayMs = await this.step();
       if (delayMs > 0 && this.running && !(this.pending && this.failures === 0))
-        await this.sleep(delayMs);
+        await this.idle(delayMs);
     }
   }
 
@@ -126,15 +127,15 @@ export class OutboxRelay {
     }
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.wakeSleeper = null;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeSleeper = done;
-    });
+  /** Waits `ms`, or less if `wake` or `stop` aborts the wait. */
+  private async idle(ms: number): Promise<void> {
+    const idling = (this.idling = new AbortController());
+    try {
+      await sleep(ms, undefined, { signal: idling.signal });
+    } catch (error) {
+      if (!idling.signal.aborted) throw error;
+    } finally {
+      this.idling = null;
+    }
   }
 }

@@ -1,11 +1,11 @@
 import { PermanentError, TransientError } from '@linebacker/domain';
+import { waitFor } from '@linebacker/testing';
 import type {
   ExternalQueueConsumer,
   RawMessage,
   RawMessageHandler,
   RawMessageReport,
 } from '../port/external-queue.port';
-import { waitFor } from './wait-for';
 
 /** What the external-queue contract needs from one implementation. */
 export interface ExternalQueueHarness {

@@ -12,6 +12,8 @@ export class InMemoryOutboxStore implements OutboxStore {
   private sequence = 0;
   /** Test aid: makes the next processBatch calls fail as if the database were down. */
   failNext = 0;
+  /** Test aid: how many batches were asked for, empty ones included (a relay's passes). */
+  batchesAsked = 0;
 
   /** Appends rows as a committed transaction would. */
   add(...messages: OutboxMessage[]): OutboxRecord[] {
@@ -25,6 +27,7 @@ export class InMemoryOutboxStore implements OutboxStore {
     limit: number,
     publish: (records: OutboxRecord[]) => Promise<void>,
   ): Promise<number> {
+    this.batchesAsked += 1;
     if (this.failNext > 0) {
       this.failNext -= 1;
       throw new Error('database unavailable');

@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PermanentError, TransientError, UnavailableError } from '@linebacker/domain';
+import { expectNothingWithin, waitFor } from '@linebacker/testing';
 import { EnvelopeCodec } from '../envelope/envelope-codec';
 import type { Envelope } from '../port/envelope';
 import type { DeliveryContext, HandlerOutcome, Subscription } from '../port/message-bus.port';
@@ -10,7 +12,6 @@ import {
   type ContractHarness,
   type HarnessFactory,
 } from './contract-harness';
-import { sleep, sleepUnlessAborted, waitFor } from './wait-for';
 
 type Seen = { envelope: Envelope; context: DeliveryContext; at: number };
 
@@ -264,8 +265,7 @@ export function describeMessageBusContract(adapter: string, factory: HarnessFact
       await waitFor(() => subscription.isPaused(), 'the pause');
       down = false;
       await harness.bus.publish(message('contract.pause'));
-      await sleep(150);
-      expect(seen).toHaveLength(1);
+      await expectNothingWithin(150, 'delivery while paused', () => seen.length > 1);
       expect(subscription.consumerCount()).toBe(0);
       await waitFor(() => seen.length === 3, 'both messages after the pause');
       expect(seen.map((s) => s.envelope.attempt)).toEqual([1, 1, 1]);
@@ -300,17 +300,20 @@ export function describeMessageBusContract(adapter: string, factory: HarnessFact
     it('times out a handler that never settles, retries it, and ignores its late result', async () => {
       const def = definition('deadline', ['contract.deadline'], { handlerTimeoutMs: 200 });
       let aborted = false;
+      let settleLate = (): void => undefined;
+      const late = new Promise<void>((resolve) => (settleLate = resolve));
       const { seen } = await consume(def, async ({ envelope, context }) => {
         if (envelope.attempt > 1) return 'ok';
         context.signal.addEventListener('abort', () => (aborted = true));
-        await sleep(600);
+        await late;
         return 'ok';
       });
       await harness.bus.start();
       await harness.bus.publish(message('contract.deadline'));
       await waitFor(() => log.withOutcome('ok').length === 1, 'the retried delivery');
-      await sleep(700);
       expect(aborted).toBe(true);
+      settleLate();
+      await expectNothingWithin(100, 'report of the late result', () => log.reports.length > 2);
       expect(seen.map((s) => s.envelope.attempt)).toEqual([1, 2]);
       expect(log.withOutcome('retried')[0]).toMatchObject({ errorCode: 'HandlerTimeout' });
       expect(log.reports).toHaveLength(2);
@@ -337,7 +340,7 @@ export function describeMessageBusContract(adapter: string, factory: HarnessFact
       const def = definition('overrun', ['contract.overrun']);
       const { seen } = await consume(def, async ({ context }) => {
         // Stubborn until aborted; its late 'ok' must not ack on the closed connection.
-        await sleepUnlessAborted(1500, context.signal);
+        await sleep(1500, undefined, { signal: context.signal }).catch(() => undefined);
         return 'ok';
       });
       await harness.bus.start();

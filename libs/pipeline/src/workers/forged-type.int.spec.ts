@@ -17,6 +17,7 @@ import {
   rabbitmqForTests,
   testNamespace,
   type TestService,
+  waitFor,
 } from '@linebacker/testing';
 import { pipelineConfigSchema } from '../config/pipeline.config';
 import { startPipelineService, type StartedPipelineService } from '../run-pipeline-service';
@@ -24,14 +25,6 @@ import { receiveStatusWorker } from './receive-status.worker';
 import { pipelineSubscriptions, SERVICES } from './subscriptions';
 
 jest.setTimeout(60_000);
-
-const until = async (check: () => Promise<boolean>, what: string): Promise<void> => {
-  const deadline = Date.now() + 15_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-};
 
 describe('receive-status on RabbitMQ and PostgreSQL, given a forged message', () => {
   let database: TestService;
@@ -127,7 +120,11 @@ describe('receive-status on RabbitMQ and PostgreSQL, given a forged message', ()
     await publishToQueue(broker.url, queue, Buffer.from(JSON.stringify(forged)));
 
     const { bus } = service.infrastructure;
-    await until(async () => (await bus.deadLetters.depth(definition)) === 1, 'the dead letter');
+    await waitFor(
+      async () => (await bus.deadLetters.depth(definition)) === 1,
+      'the dead letter',
+      15_000,
+    );
     const [letter] = await bus.deadLetters.list(definition, 10);
     expect(letter).toMatchObject({ errorCode: 'UnexpectedType', envelope: forged });
     expect(letter?.reason).toMatch(/type backup-request\.allowed is not one of/);
@@ -149,9 +146,10 @@ describe('receive-status on RabbitMQ and PostgreSQL, given a forged message', ()
       correlationId: id,
       payload: { ...aStoreStatusReply(id) },
     });
-    await until(
+    await waitFor(
       async () => (await snapshot(id)).request?.statusTypeCode === 'Succeeded',
       'the genuine reply',
+      15_000,
     );
   });
 });

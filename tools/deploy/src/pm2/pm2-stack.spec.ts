@@ -12,6 +12,7 @@ import {
   testNamespace,
   WORKSPACE_ROOT,
   type TestService,
+  waitFor,
 } from '@linebacker/testing';
 import { copyBundles } from './bundle-copy';
 import { Pm2, type Pm2Process } from './pm2-cli';
@@ -43,17 +44,11 @@ writeFileSync(
   ]),
 );
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Polls `probe` until it returns a value (not undefined) or the time is up. */
 async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(500);
-  }
+  let value: T | undefined;
+  await waitFor(async () => (value = await probe()) !== undefined, what, timeoutMs, 500);
+  return value as T;
 }
 
 /** One app's merged PM2 log (all its instances): each line must be one JSON object. */
