@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { testNamespace } from '@linebacker/testing';
+import { testNamespace, waitFor } from '@linebacker/testing';
 import {
   DependencyUnavailableError,
   isLinebackerError,
@@ -12,7 +12,7 @@ import { openDataSource, pingDatabase } from './data-source';
 import { sqlStateOf } from './pg-errors';
 import { TypeormBackupRequestRepository } from './repositories/backup-request.repository';
 import { aChange, aRequest } from './testing/fixtures';
-import { openTestPersistence, waitFor, type TestPersistence } from './testing/test-database';
+import { openTestPersistence, type TestPersistence } from './testing/test-database';
 
 describe('a database that fails under the repositories', () => {
   let db: TestPersistence;
@@ -74,7 +74,10 @@ describe('a database that fails under the repositories', () => {
     await requests.create(request, []);
     await lockRow(request.backupRequestId);
     const waiting = requests.applyChange(aChange(request, 'Received', 'Allowed'));
-    await waitFor(async () => (await backendsOf(name, "wait_event_type = 'Lock'")) > 0);
+    await waitFor(
+      async () => (await backendsOf(name, "wait_event_type = 'Lock'")) > 0,
+      'a backend waiting on the lock',
+    );
     await terminate(name);
     await expect(waiting).rejects.toMatchObject({ kind: 'unavailable' });
     await admin.query('ROLLBACK');
@@ -90,10 +93,10 @@ describe('a database that fails under the repositories', () => {
     await Promise.all([1, 2, 3, 4].map(() => requests.findById(request.backupRequestId)));
     expect(await backendsOf(name)).toBeGreaterThan(1);
     await terminate(name);
-    await waitFor(async () => (await backendsOf(name)) === 0);
+    await waitFor(async () => (await backendsOf(name)) === 0, 'every backend gone');
     const failures = await recovers(() => requests.findById(request.backupRequestId));
     for (const failure of failures) expect(['unavailable', 'transient']).toContain(failure.kind);
-    await waitFor(async () => poolErrors.length > 0);
+    await waitFor(async () => poolErrors.length > 0, 'the pool to report an error');
   });
 
   it('survives backends terminated again and again under load: no unhandled error event', async () => {

@@ -1,6 +1,6 @@
-import { testNamespace } from '@linebacker/testing';
+import { testNamespace, waitFor } from '@linebacker/testing';
 import type { DataSource } from 'typeorm';
-import { openTestPersistence, waitFor, type TestPersistence } from '../testing/test-database';
+import { openTestPersistence, type TestPersistence } from '../testing/test-database';
 import { createGroupRoleSql } from './1795795200006-grant-linebacker-roles.migration';
 import { MIGRATIONS_TABLE_NAME, runMigrations } from './migrations';
 
@@ -116,7 +116,7 @@ describe('the grants migration', () => {
           [pid],
         );
         return rows[0]?.wait_event_type === 'Lock';
-      });
+      }, 'the second creator to wait on the first');
       // ... and takes the first one's commit as "the role exists".
       await first.query('COMMIT');
       await expect(racing).resolves.toBeDefined();

@@ -1,3 +1,4 @@
+import { waitFor } from '@linebacker/testing';
 import {
   IdempotencyKeyInFlightError,
   IdempotencyKeyReusedError,
@@ -5,7 +6,7 @@ import {
 } from '@linebacker/domain';
 import type { Client } from 'pg';
 import { aRequest, receivedEvent } from '../testing/fixtures';
-import { openTestPersistence, waitFor, type TestPersistence } from '../testing/test-database';
+import { openTestPersistence, type TestPersistence } from '../testing/test-database';
 import { TypeormBackupRequestRepository } from './backup-request.repository';
 
 describe('intake idempotency', () => {
@@ -118,7 +119,7 @@ describe('intake idempotency', () => {
         [db.applicationName],
       );
       return rows.length > 0;
-    });
+    }, 'the second create to wait on the key lock');
     await admin.query('ROLLBACK');
     expect(await pending).toEqual({ outcome: 'created', request: second });
   });

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase, testNamespace } from '@linebacker/testing';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
@@ -62,13 +61,4 @@ export async function openTestPersistence(
       await database.stop();
     },
   };
-}
-
-/** Polls until `check` holds (for waiting on another session's state). */
-export async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await sleep(25);
-  }
 }
