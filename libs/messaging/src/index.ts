@@ -15,6 +15,12 @@ export { UnexpectedTypeError } from './runner/subscription-gate';
 export * from './memory/in-memory-broker';
 export * from './memory/in-memory-message-bus';
 export * from './amqp/connection-options';
+export {
+  NODE_ORDERS,
+  nodeLabel,
+  splitNodeUrls,
+  type NodeOrder,
+} from './amqp/cluster-nodes';
 export { IRRECOVERABLE_REPLY_CODES } from './amqp/reply-codes';
 export type { AmqpConnect } from './amqp/connection-supervisor';
 export * from './amqp/amqp-message-bus';
