@@ -1,4 +1,4 @@
-import { NodeRotation, nodeLabel, splitNodeUrls } from './cluster-nodes';
+import { NodeRotation, nodeLabel, resolveQuorumGroupSize, splitNodeUrls } from './cluster-nodes';
 
 const a = 'amqp://u:p@a:5701';
 const b = 'amqp://u:p@b:5702';
@@ -65,5 +65,19 @@ describe('node URLs', () => {
     expect(nodeLabel('amqp://user:secret@rabbit-1')).toBe('rabbit-1:5672');
     expect(nodeLabel('amqps://user:secret@rabbit-1')).toBe('rabbit-1:5671');
     expect(nodeLabel('not a url secret')).not.toContain('secret');
+  });
+});
+
+describe('resolveQuorumGroupSize', () => {
+  it('auto: 3 replicas from three nodes on, the broker default below', () => {
+    expect(resolveQuorumGroupSize('auto', 1)).toBeUndefined();
+    expect(resolveQuorumGroupSize('auto', 2)).toBeUndefined();
+    expect(resolveQuorumGroupSize('auto', 3)).toBe(3);
+    expect(resolveQuorumGroupSize('auto', 5)).toBe(3);
+  });
+
+  it('none leaves it to the broker; a number is used as given', () => {
+    expect(resolveQuorumGroupSize('none', 5)).toBeUndefined();
+    expect(resolveQuorumGroupSize(5, 1)).toBe(5);
   });
 });

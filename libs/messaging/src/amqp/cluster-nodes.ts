@@ -8,6 +8,26 @@ export type NodeOrder = 'in-order' | 'shuffle';
 /** The node orders, for configuration parsers. */
 export const NODE_ORDERS: readonly NodeOrder[] = ['in-order', 'shuffle'];
 
+/**
+ * `x-quorum-initial-group-size` as configured: `auto` (3 replicas when the URL lists three or
+ * more nodes, otherwise left to the broker), `none` (always left to the broker), or a number.
+ */
+export type QuorumGroupSizeSetting = number | 'auto' | 'none';
+
+/** Replicas per quorum queue that `auto` asks for on a cluster of three or more nodes. */
+export const AUTO_QUORUM_GROUP_SIZE = 3;
+
+/** The group size to declare for a setting and a node count (undefined: do not declare one). */
+export function resolveQuorumGroupSize(
+  setting: QuorumGroupSizeSetting,
+  nodeCount: number,
+): number | undefined {
+  if (setting === 'none') return undefined;
+  if (setting === 'auto')
+    return nodeCount >= AUTO_QUORUM_GROUP_SIZE ? AUTO_QUORUM_GROUP_SIZE : undefined;
+  return setting;
+}
+
 /** The URLs of a comma-separated node list, trimmed; empty entries are kept for validation. */
 export function splitNodeUrls(list: string): string[] {
   return list.split(',').map((url) => url.trim());
