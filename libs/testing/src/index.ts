@@ -9,3 +9,5 @@ export * from './outcome-checks';
 export * from './pgbouncer';
 export * from './jwks-server';
 export * from './database-roles';
+export * from './rabbitmq-node';
+export * from './rabbitmq-cluster';
