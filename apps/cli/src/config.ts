@@ -32,10 +32,10 @@ export const cliConfigSchema: ConfigSchema<CliConfig> = {
   },
   amqpUrl: {
     env: 'LINEBACKER_AMQP_URL',
-    doc: "RabbitMQ URL for linebacker's own events (dlq, recovery, stats)",
+    doc: "RabbitMQ URL, or a cluster's comma-separated node URLs, for linebacker's own events (dlq, recovery, stats)",
     default: '',
     secret: true,
-    parse: parse.url('amqp', 'amqps'),
+    parse: parse.urlList('amqp', 'amqps'),
   },
 };
 

@@ -57,6 +57,8 @@ export class CliConnections {
       const bus = new AmqpMessageBus({
         url: required(this.config.amqpUrl, 'LINEBACKER_AMQP_URL'),
         password: this.config.amqpPassword,
+        nodeOrder: this.config.amqpNodeOrder,
+        quorumGroupSize: this.config.quorumGroupSize,
         connectionName: 'linebacker-cli',
         namespace: this.config.namespace,
         queueType: this.config.queueType,

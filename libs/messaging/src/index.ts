@@ -15,6 +15,15 @@ export { UnexpectedTypeError } from './runner/subscription-gate';
 export * from './memory/in-memory-broker';
 export * from './memory/in-memory-message-bus';
 export * from './amqp/connection-options';
+export {
+  AUTO_QUORUM_GROUP_SIZE,
+  NODE_ORDERS,
+  nodeLabel,
+  resolveQuorumGroupSize,
+  splitNodeUrls,
+  type NodeOrder,
+  type QuorumGroupSizeSetting,
+} from './amqp/cluster-nodes';
 export { IRRECOVERABLE_REPLY_CODES } from './amqp/reply-codes';
 export type { AmqpConnect } from './amqp/connection-supervisor';
 export * from './amqp/amqp-message-bus';

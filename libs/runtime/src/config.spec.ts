@@ -126,4 +126,50 @@ describe('secret keys', () => {
       'LINEBACKER_URL="ftp://u:***@h/": protocol must be one of http',
     );
   });
+
+  describe('a list of node URLs', () => {
+    const nodes = {
+      amqpUrl: {
+        env: 'LINEBACKER_AMQP_URL',
+        doc: 'nodes',
+        secret: true,
+        parse: parse.urlList('amqp', 'amqps'),
+      },
+    };
+
+    it('reads a comma-separated list, trimming each entry', () => {
+      const config = loadConfig(nodes, {
+        LINEBACKER_AMQP_URL: 'amqp://u:p@a:5701, amqp://u:p@b:5702 ,amqp://u:p@c:5703',
+      });
+      expect(config.amqpUrl).toBe('amqp://u:p@a:5701,amqp://u:p@b:5702,amqp://u:p@c:5703');
+    });
+
+    it('names a bad entry by its position and shows every entry without its password', () => {
+      let error: unknown;
+      try {
+        loadConfig(nodes, {
+          LINEBACKER_AMQP_URL: 'amqp://u:pw-planted-1@a:5701,foo://u:pw-planted-2@b:5702',
+        });
+      } catch (caught) {
+        error = caught;
+      }
+      const text = (error as ConfigError).problems.join('\n');
+      expect(text).toContain(
+        'LINEBACKER_AMQP_URL="amqp://u:***@a:5701,foo://u:***@b:5702": entry 2: protocol must be one of amqp, amqps',
+      );
+      expect(text).not.toMatch(/pw-planted/);
+    });
+
+    it('rejects an empty entry', () => {
+      expect(() => loadConfig(nodes, { LINEBACKER_AMQP_URL: 'amqp://a,,amqp://c' })).toThrow(
+        /entry 2: empty/,
+      );
+    });
+
+    it('hides the whole list when a part does not parse, so a password with a comma never shows in part', () => {
+      expect(() =>
+        loadConfig(nodes, { LINEBACKER_AMQP_URL: 'amqp://u:pass,word-planted@a:5701' }),
+      ).toThrow(/LINEBACKER_AMQP_URL="\*\*\*"/);
+    });
+  });
 });

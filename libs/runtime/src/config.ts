@@ -27,8 +27,19 @@ export class ConfigError extends Error {
   }
 }
 
-/** The URL with its password (and any query string, which may hold one) replaced by `***`. */
+/**
+ * The URL with its password (and any query string, which may hold one) replaced by `***`; a
+ * comma-separated list of URLs (a cluster's nodes) with each one redacted. Anything that does
+ * not parse is hidden whole, so a password holding a comma never shows in part.
+ */
 export function redactUrl(raw: string): string {
+  const parts = raw.split(',');
+  if (parts.length === 1) return redactOneUrl(raw);
+  const redacted = parts.map((part) => redactOneUrl(part.trim()));
+  return redacted.includes('***') ? '***' : redacted.join(',');
+}
+
+function redactOneUrl(raw: string): string {
   try {
     const url = new URL(raw);
     if (!url.password && !url.search) return raw;
@@ -156,6 +167,26 @@ export const parse = {
         throw new Error(`protocol must be one of ${protocols.join(', ')}`);
       }
       return raw;
+    },
+  /**
+   * A comma-separated list of URLs (a cluster's nodes), each checked as `url` does; returns
+   * the list trimmed. A problem names the entry by position, never by value.
+   */
+  urlList:
+    (...protocols: string[]) =>
+    (raw: string): string => {
+      const entries = raw.split(',').map((entry) => entry.trim());
+      const one = parse.url(...protocols);
+      entries.forEach((entry, index) => {
+        try {
+          if (entry === '') throw new Error('empty');
+          one(entry);
+        } catch (error) {
+          const which = entries.length > 1 ? `entry ${index + 1}: ` : '';
+          throw new Error(`${which}${(error as Error).message}`);
+        }
+      });
+      return entries.join(',');
     },
   oneOf:
     <T extends string>(...values: T[]) =>

@@ -10,3 +10,5 @@ export * from './wait-for';
 export * from './pgbouncer';
 export * from './jwks-server';
 export * from './database-roles';
+export * from './rabbitmq-node';
+export * from './rabbitmq-cluster';

@@ -1,15 +1,18 @@
 import { writeFileSync } from 'node:fs';
 import { isLinebackerError } from '@linebacker/domain';
 import { exportDefinitions, type AmqpMessageBus } from '@linebacker/messaging';
-import { allSubscriptions, brokerDefinitions } from '@linebacker/pipeline';
+import { allSubscriptions, brokerDefinitions, topologyOptionsOf } from '@linebacker/pipeline';
 import type { CliConfig } from '../config';
 import { CliError, EXIT } from '../exit-codes';
 import type { CommandResult } from '../output';
 
-/** The vhost of an AMQP URL (`/` when the URL has none or there is no URL). */
+/**
+ * The vhost of an AMQP URL, or of the first of a cluster's node URLs (every node serves the
+ * same vhosts); `/` when the URL has none or there is no URL.
+ */
 export function vhostOf(amqpUrl: string): string {
   if (!amqpUrl) return '/';
-  const path = new URL(amqpUrl).pathname.replace(/^\//, '');
+  const path = new URL(amqpUrl.split(',')[0] ?? '').pathname.replace(/^\//, '');
   return path ? decodeURIComponent(path) : '/';
 }
 
@@ -49,9 +52,7 @@ export function exportTopology(config: CliConfig, options: ExportOptions): Comma
   const definitions = options.access
     ? accessDefinitions(config, options)
     : exportDefinitions(allSubscriptions(config), {
-        namespace: config.namespace,
-        queueType: config.queueType,
-        deliveryLimit: config.deliveryLimit,
+        ...topologyOptionsOf(config),
         vhost: options.vhost ?? vhostOf(config.amqpUrl),
       });
   const json = `${JSON.stringify(definitions, null, 2)}\n`;

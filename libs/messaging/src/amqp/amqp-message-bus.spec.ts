@@ -2,7 +2,7 @@ import { waitFor } from '@linebacker/testing';
 import type { DeliveryReport } from '../port/message-bus.port';
 import { anyPayloadSchemas, contractSubscription } from '../testing/contract-harness';
 import { fakeConnector, type FakeChannel, type FakeConnection } from '../testing/fake-amqp';
-import { AmqpMessageBus } from './amqp-message-bus';
+import { AmqpMessageBus, type AmqpMessageBusConfig } from './amqp-message-bus';
 import { EnvelopeCodec } from '../envelope/envelope-codec';
 
 const envelopeBody = (id: string) =>
@@ -96,5 +96,22 @@ describe('AmqpMessageBus with a fake broker', () => {
     const channels = (fake.connections[0] as FakeConnection).channels;
     expect(channels.flatMap((c) => c.exchangesDeclared)).toEqual(['linebacker.events']);
     await bus.stop(100);
+  });
+
+  it('declares quorum queues with 3 replicas when given three or more nodes, unless told otherwise', () => {
+    const groupSizes = (config: Partial<AmqpMessageBusConfig> & { url: string }) => {
+      const bus = new AmqpMessageBus(config, fakeConnector(['ok']).connect);
+      const queues = bus.exportDefinitions([contractSubscription('sized', ['unit.test'])])[
+        'queues'
+      ] as Array<{ arguments: Record<string, unknown> }>;
+      return [...new Set(queues.map((q) => q.arguments['x-quorum-initial-group-size']))];
+    };
+    const three = 'amqp://a:5701,amqp://b:5702,amqp://c:5703';
+    expect(groupSizes({ url: three })).toEqual([3]);
+    expect(groupSizes({ url: 'amqp://a:5701,amqp://b:5702' })).toEqual([undefined]);
+    expect(groupSizes({ url: 'amqp://a:5701' })).toEqual([undefined]);
+    expect(groupSizes({ url: three, quorumGroupSize: 'none' })).toEqual([undefined]);
+    expect(groupSizes({ url: 'amqp://a:5701', quorumGroupSize: 5 })).toEqual([5]);
+    expect(groupSizes({ url: three, queueType: 'classic' })).toEqual([undefined]);
   });
 });

@@ -23,12 +23,22 @@ import { readQueueStats } from './amqp-queue-stats';
 import { AmqpSubscription } from './amqp-subscription';
 import { TopologyParticipant } from './amqp-topology';
 import { ConfirmPublisher, type OwnedMessage } from './confirm-publisher';
+import {
+  resolveQuorumGroupSize,
+  splitNodeUrls,
+  type QuorumGroupSizeSetting,
+} from './cluster-nodes';
 import type { ConnectionOptions } from './connection-options';
 import { ConnectionSupervisor, type AmqpConnect } from './connection-supervisor';
 import { classifyBrokerError } from './reply-codes';
 
 /** Configuration of the RabbitMQ bus (see the README for every default). */
 export interface AmqpMessageBusConfig extends ConnectionOptions, TopologyOptions {
+  /**
+   * Replicas per quorum queue when `quorumInitialGroupSize` is not given (default `auto`: 3
+   * when `url` lists three or more nodes).
+   */
+  quorumGroupSize?: QuorumGroupSizeSetting;
   /**
    * Declare the events exchange (true, the default) or only check that it exists (false):
    * where a privileged step provisioned the topology and the app may not configure it.
@@ -212,7 +222,10 @@ export class AmqpMessageBus implements MessageBus {
   }
 
   private topologyOptions(): TopologyOptions {
-    const { namespace, exchange, queueType, deliveryLimit } = this.config;
-    return { namespace, exchange, queueType, deliveryLimit };
+    const { namespace, exchange, queueType, deliveryLimit, url } = this.config;
+    const quorumInitialGroupSize =
+      this.config.quorumInitialGroupSize ??
+      resolveQuorumGroupSize(this.config.quorumGroupSize ?? 'auto', splitNodeUrls(url).length);
+    return { namespace, exchange, queueType, deliveryLimit, quorumInitialGroupSize };
   }
 }

@@ -66,6 +66,40 @@ describe('ConfirmPublisher', () => {
     expect(lost).toHaveLength(1);
   });
 
+  it('gives the channel up after a run of nacks with no ack between, once', async () => {
+    const nacks = async (count: number) => {
+      const start = channel.published.length;
+      const sends = Array.from({ length: count }, () =>
+        publisher.publish('x', 'rk', body).catch(() => undefined),
+      );
+      await flush();
+      for (let i = start; i < start + count; i++) channel.confirm(i, new Error('message nacked'));
+      await Promise.all(sends);
+    };
+    const quiet = new ConfirmPublisher({
+      name: 'nacked',
+      maxUnconfirmed: 100,
+      maxConsecutiveNacks: 5,
+      isBlocked: () => false,
+      onChannelLost: (reason) => lost.push(reason),
+    });
+    const connection = new FakeConnection();
+    await quiet.onConnect(connection as unknown as ChannelModel, 1);
+    channel = connection.channels[0] as FakeChannel;
+    publisher = quiet;
+    await nacks(4);
+    const acked = publisher.publish('x', 'rk', body);
+    await flush();
+    channel.confirm(4);
+    await acked;
+    await nacks(4);
+    expect(lost).toEqual([]);
+    await nacks(1);
+    expect(lost).toEqual(['nacked: 5 publishes in a row refused (nack)']);
+    await nacks(10);
+    expect(lost).toHaveLength(1);
+  });
+
   it('waits for drain once the channel buffer is full', async () => {
     channel.writable = false;
     const first = publisher.publish('x', 'rk', body);

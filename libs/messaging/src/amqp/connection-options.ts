@@ -1,7 +1,14 @@
-/** How a supervised AMQP connection is opened and recovered. Every field has a default. */
+import { NODE_ORDERS, splitNodeUrls, type NodeOrder } from './cluster-nodes';
+
+/** How a supervised AMQP connection is opened and recovered. Every field but `url` has a default. */
 export interface ConnectionOptions {
-  /** AMQP URL, e.g. `amqp://guest:guest@127.0.0.1:5672` (credentials are never logged). */
+  /**
+   * AMQP URL, e.g. `amqp://guest:guest@127.0.0.1:5672`, or a comma-separated list of a
+   * cluster's node URLs to fail over between (credentials are never logged).
+   */
   url: string;
+  /** The order in which a node list is tried (default `in-order`; see NodeOrder). */
+  nodeOrder?: NodeOrder;
   /**
    * Replaces the URL's password when non-empty, so the URL can stay in plain configuration
    * while the password comes from a secret file (default: the URL's own).
@@ -21,13 +28,15 @@ export interface ConnectionOptions {
   startupMaxAttempts?: number;
 }
 
-/** ConnectionOptions with every default applied. */
-export type ResolvedConnectionOptions = Required<ConnectionOptions>;
+/** ConnectionOptions with every default applied, and the node list split. */
+export type ResolvedConnectionOptions = Required<ConnectionOptions> & { urls: string[] };
 
 /** Applies the defaults and checks the ranges (throws on nonsense, at start-up). */
 export function resolveConnectionOptions(options: ConnectionOptions): ResolvedConnectionOptions {
   const resolved: ResolvedConnectionOptions = {
     url: options.url,
+    urls: splitNodeUrls(options.url),
+    nodeOrder: options.nodeOrder ?? 'in-order',
     password: options.password ?? '',
     connectionName: options.connectionName ?? 'linebacker',
     heartbeatSeconds: options.heartbeatSeconds ?? 10,
@@ -37,7 +46,13 @@ export function resolveConnectionOptions(options: ConnectionOptions): ResolvedCo
     startupMaxAttempts: options.startupMaxAttempts ?? 5,
   };
   const problems: string[] = [];
-  if (!/^amqps?:\/\//.test(resolved.url)) problems.push('url must start with amqp:// or amqps://');
+  resolved.urls.forEach((url, index) => {
+    // The position, not the URL: an entry may hold a password.
+    const which = resolved.urls.length > 1 ? `url entry ${index + 1}` : 'url';
+    if (!/^amqps?:\/\//.test(url)) problems.push(`${which} must start with amqp:// or amqps://`);
+  });
+  if (!NODE_ORDERS.includes(resolved.nodeOrder))
+    problems.push('nodeOrder must be in-order or shuffle');
   if (!(resolved.heartbeatSeconds >= 0)) problems.push('heartbeatSeconds must be >= 0');
   if (!(resolved.connectTimeoutMs > 0)) problems.push('connectTimeoutMs must be > 0');
   if (!(resolved.reconnectInitialDelayMs > 0)) problems.push('reconnectInitialDelayMs must be > 0');
@@ -50,7 +65,7 @@ export function resolveConnectionOptions(options: ConnectionOptions): ResolvedCo
 }
 
 /**
- * The URL amqplib opens: the heartbeat as a query parameter (how amqplib reads it) and the
+ * The URL amqplib opens for one node: the heartbeat as a query parameter (how amqplib reads it) and the
  * separate password, if any, in place of the URL's (the URL setter percent-encodes it).
  */
 export function connectionUrl(

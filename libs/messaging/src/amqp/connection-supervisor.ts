@@ -12,6 +12,7 @@ import {
   type ResolvedConnectionOptions,
 } from './connection-options';
 import { classifyBrokerError, isIrrecoverable } from './reply-codes';
+import { NodeRotation, nodeLabel } from './cluster-nodes';
 
 export type { AmqpConnect, ConnectionParticipant } from './connection-participant';
 
@@ -22,9 +23,14 @@ const noop = (): void => undefined;
  * `close`, `error` and missed heartbeats, reconnects with capped, jittered backoff forever,
  * and replays every participant's set-up in registration order after each connect. Each
  * connection has a generation number so participants can tell stale deliveries apart.
+ * Given a cluster's node list, each attempt is a round over the nodes (see NodeRotation):
+ * a lost connection moves on to the next node at once, and only a round in which every
+ * node failed waits for the backoff.
  */
 export class ConnectionSupervisor {
   private readonly options: ResolvedConnectionOptions;
+  private readonly nodes: NodeRotation;
+  private node: string | null = null;
   private readonly participants: ConnectionParticipant[] = [];
   private connection: ChannelModel | null = null;
   private generation = 0;
@@ -42,6 +48,7 @@ export class ConnectionSupervisor {
     private readonly connect: AmqpConnect = amqpConnect as unknown as AmqpConnect,
   ) {
     this.options = resolveConnectionOptions(options);
+    this.nodes = new NodeRotation(this.options.urls, this.options.nodeOrder);
   }
 
   /** Registers a participant; when already connected its set-up runs now (errors propagate). */
@@ -72,20 +79,42 @@ export class ConnectionSupervisor {
     for (let attempt = 1; attempt <= this.options.startupMaxAttempts; attempt++) {
       if (this.stopped) break;
       try {
-        await this.connectOnce();
+        await this.connectRound(`connect attempt ${attempt}`);
         return;
       } catch (error) {
         lastError = error;
         if (isIrrecoverable(error)) throw classifyBrokerError(error, 'cannot start');
-        this.observer.onError?.(`connect attempt ${attempt}`, error);
         if (attempt < this.options.startupMaxAttempts) await sleep(this.delay(attempt));
       }
     }
+    const where = this.nodes.size > 1 ? ` on each of ${this.nodes.size} nodes` : '';
     throw new UnavailableError(
       'BrokerUnavailable',
-      `no broker connection after ${this.options.startupMaxAttempts} attempts: ${describeError(lastError)}`,
+      `no broker connection after ${this.options.startupMaxAttempts} attempts${where}: ${describeError(lastError)}`,
       { cause: lastError },
     );
+  }
+
+  /**
+   * Tries every node once, in rotation order, until one connects and every participant is
+   * set up there; reports each failed node and rethrows the last failure. An irrecoverable
+   * one (a wrong password, an inequivalent queue) is rethrown at once: every node of a
+   * cluster shares users and topology, so the next node would refuse the same way.
+   */
+  private async connectRound(context: string): Promise<void> {
+    let lastError: unknown;
+    for (const url of this.nodes.round()) {
+      try {
+        await this.connectOnce(url);
+        return;
+      } catch (error) {
+        if (isIrrecoverable(error)) throw error;
+        lastError = error;
+        this.observer.onError?.(`${context} to ${nodeLabel(url)}`, error);
+      }
+      if (this.stopped) break;
+    }
+    throw lastError;
   }
 
   /** Connected, every participant set up, and the broker not blocking publishers. */
@@ -102,6 +131,11 @@ export class ConnectionSupervisor {
   current(): { connection: ChannelModel; generation: number } | null {
     if (!this.connection || this.liveGeneration === 0) return null;
     return { connection: this.connection, generation: this.liveGeneration };
+  }
+
+  /** `host:port` of the node the live connection goes to, or null while disconnected. */
+  currentNode(): string | null {
+    return this.liveGeneration === 0 ? null : this.node;
   }
 
   /** Successful reconnects since start (not counting the first connect). */
@@ -139,9 +173,12 @@ export class ConnectionSupervisor {
     this.lost(this.liveGeneration, new Error('stopped'));
   }
 
-  private async connectOnce(): Promise<void> {
+  private async connectOnce(url: string): Promise<void> {
     const generation = ++this.generation;
-    const connection = await this.connect(connectionUrl(this.options), socketOptions(this.options));
+    const connection = await this.connect(
+      connectionUrl({ ...this.options, url }),
+      socketOptions(this.options),
+    );
     const watched = this.watch(connection, generation);
     this.connection = connection;
     try {
@@ -158,7 +195,9 @@ export class ConnectionSupervisor {
     if (this.stopped) return void (await connection.close().catch(noop));
     this.liveGeneration = generation;
     this.blocked = false;
-    this.observer.onConnectionChange?.('connected');
+    this.nodes.connectedTo(url);
+    this.node = nodeLabel(url);
+    this.observer.onConnectionChange?.('connected', undefined, this.node);
   }
 
   private watch(connection: ChannelModel, generation: number): { closed: boolean } {
@@ -185,7 +224,7 @@ export class ConnectionSupervisor {
     this.connection = null;
     const reason = error === undefined ? 'connection closed' : describeError(error);
     this.participants.forEach((p) => p.onDisconnect(generation, reason));
-    this.observer.onConnectionChange?.('disconnected', reason);
+    this.observer.onConnectionChange?.('disconnected', reason, this.node ?? undefined);
     this.scheduleReconnect();
   }
 
@@ -199,11 +238,13 @@ export class ConnectionSupervisor {
     this.timer = undefined;
     if (this.stopped) return;
     try {
-      await this.connectOnce();
+      await this.connectRound(`reconnect attempt ${this.attempt}`);
       this.attempt = 0;
       this.reconnects += 1;
     } catch (error) {
-      this.observer.onError?.(`reconnect attempt ${this.attempt}`, error);
+      // connectRound reported every other failure, node by node.
+      if (isIrrecoverable(error))
+        this.observer.onError?.(`reconnect attempt ${this.attempt}`, error);
       this.scheduleReconnect();
     }
   }

@@ -46,7 +46,8 @@ export interface RawMessageReport {
 /** Observations of an external-queue consumer. */
 export interface ExternalQueueObserver {
   onMessage?(report: RawMessageReport): void;
-  onConnectionChange?(state: 'connected' | 'disconnected', reason?: string): void;
+  /** `node` is the `host:port` the connection goes (or went) to, when known. */
+  onConnectionChange?(state: 'connected' | 'disconnected', reason?: string, node?: string): void;
   onPause?(queue: string, paused: boolean, reason?: string): void;
   onChannelError?(channel: string, message: string, code?: number): void;
   onError?(context: string, error: unknown): void;

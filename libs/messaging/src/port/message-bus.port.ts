@@ -140,7 +140,8 @@ export interface SubscribeOptions {
 /** Observations the bus reports (to logs and metrics). */
 export interface MessageBusObserver {
   onDelivery?(report: DeliveryReport): void;
-  onConnectionChange?(state: 'connected' | 'disconnected', reason?: string): void;
+  /** `node` is the `host:port` the connection goes (or went) to, when known. */
+  onConnectionChange?(state: 'connected' | 'disconnected', reason?: string, node?: string): void;
   onPause?(subscription: string, paused: boolean, reason?: string): void;
   /** A channel closed by the broker or the client library (reply code when known). */
   onChannelError?(channel: string, message: string, code?: number): void;

@@ -52,6 +52,21 @@ describe('topology', () => {
     expect(main?.arguments).not.toHaveProperty('x-delivery-limit');
   });
 
+  it('gives every quorum queue the initial group size when one is set, and classic queues none', () => {
+    const quorum = buildTopology([definition], { quorumInitialGroupSize: 3 }).queues;
+    expect(quorum.map((q) => q.arguments['x-quorum-initial-group-size'])).toEqual(
+      quorum.map(() => 3),
+    );
+    const unset = buildTopology([definition], {}).queues;
+    for (const q of unset) expect(q.arguments).not.toHaveProperty('x-quorum-initial-group-size');
+    const classic = buildTopology([definition], {
+      queueType: 'classic',
+      quorumInitialGroupSize: 3,
+    });
+    for (const q of classic.queues)
+      expect(q.arguments).not.toHaveProperty('x-quorum-initial-group-size');
+  });
+
   it('exports RabbitMQ definitions JSON for the broker', () => {
     const exported = exportDefinitions([definition, definition], {
       namespace: 'prod',

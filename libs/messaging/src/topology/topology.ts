@@ -15,6 +15,12 @@ export interface TopologyOptions {
   queueType?: QueueType;
   /** Quorum `x-delivery-limit`: returns to the queue before the broker dead-letters (default 10). */
   deliveryLimit?: number;
+  /**
+   * Quorum `x-quorum-initial-group-size`: the replicas each queue starts with (default unset:
+   * the broker's `quorum_cluster_size` decides). Part of a queue's identity: RabbitMQ refuses
+   * a redeclaration with another value (406), so every instance must use the same one.
+   */
+  quorumInitialGroupSize?: number;
 }
 
 /** A declared exchange: the events exchange is a topic exchange, routing-only ones are direct. */
@@ -57,6 +63,8 @@ function queueArguments(
 ): Record<string, string | number> {
   const type = options.queueType ?? 'quorum';
   const args: Record<string, string | number> = { 'x-queue-type': type };
+  if (type === 'quorum' && options.quorumInitialGroupSize !== undefined)
+    args['x-quorum-initial-group-size'] = options.quorumInitialGroupSize;
   if (deadLetterTo === undefined) return args;
   args['x-dead-letter-exchange'] = '';
   args['x-dead-letter-routing-key'] = deadLetterTo;

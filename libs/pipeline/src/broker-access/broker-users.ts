@@ -5,6 +5,8 @@ import {
   namespacePermissions,
   NOTHING,
   parkedQueueName,
+  resolveQuorumGroupSize,
+  splitNodeUrls,
   subscriberPermissions,
   type TopologyOptions,
   type VhostPermissions,
@@ -25,6 +27,8 @@ export type BrokerConfig = Pick<
   | 'retryMaxDelayMs'
   | 'handlerTimeoutMs'
 > &
+  // The queues' replica count follows the node list unless set: absent means a single node.
+  Partial<Pick<PipelineConfig, 'amqpUrl' | 'quorumGroupSize'>> &
   Pick<
     InterfaceConfig,
     | 'interfaceRequestQueue'
@@ -56,7 +60,11 @@ export interface BrokerUser {
 /** The topology options the apps declare with. */
 export function topologyOptionsOf(config: BrokerConfig): TopologyOptions {
   const { namespace, queueType, deliveryLimit } = config;
-  return { namespace, queueType, deliveryLimit };
+  const quorumInitialGroupSize = resolveQuorumGroupSize(
+    config.quorumGroupSize ?? 'auto',
+    splitNodeUrls(config.amqpUrl ?? '').length,
+  );
+  return { namespace, queueType, deliveryLimit, quorumInitialGroupSize };
 }
 
 function checkSettings({ config, vhost, interfaceVhost }: BrokerAccessSettings): void {

@@ -1,4 +1,5 @@
 import { parse, type ConfigSchema } from '@linebacker/runtime';
+import { NODE_ORDERS, type NodeOrder, type QuorumGroupSizeSetting } from '@linebacker/messaging';
 
 /** Settings every pipeline service shares (database, broker, consumption, health, lifecycle). */
 export interface PipelineConfig {
@@ -10,6 +11,8 @@ export interface PipelineConfig {
   runMigrations: boolean;
   amqpUrl: string;
   amqpPassword: string;
+  amqpNodeOrder: NodeOrder;
+  quorumGroupSize: QuorumGroupSizeSetting;
   topology: 'declare-all' | 'declare-own';
   namespace: string;
   queueType: 'quorum' | 'classic';
@@ -30,6 +33,12 @@ export interface PipelineConfig {
 }
 
 const int = parse.integer;
+
+function quorumGroupSize(raw: string): QuorumGroupSizeSetting {
+  if (raw === 'auto' || raw === 'none') return raw;
+  if (!/^\d+$/.test(raw)) throw new Error('must be auto, none or a number of replicas');
+  return int(1, 99)(raw);
+}
 
 /** The shared keys; `healthPort` defaults differ per app, so each app passes its own. */
 export function pipelineConfigSchema(defaultHealthPort: number): ConfigSchema<PipelineConfig> {
@@ -73,16 +82,35 @@ export function pipelineConfigSchema(defaultHealthPort: number): ConfigSchema<Pi
     },
     amqpUrl: {
       env: 'LINEBACKER_AMQP_URL',
-      doc: "RabbitMQ URL for linebacker's own events",
+      doc:
+        "RabbitMQ URL for linebacker's own events, or a comma-separated list of a cluster's node URLs: " +
+        'a lost connection moves on to the next node',
       secret: true,
-      parse: parse.url('amqp', 'amqps'),
+      parse: parse.urlList('amqp', 'amqps'),
     },
     amqpPassword: {
       env: 'LINEBACKER_AMQP_PASSWORD',
-      doc: "password of LINEBACKER_AMQP_URL's user, in place of the URL's (the URL then holds no secret)",
+      doc: "password of LINEBACKER_AMQP_URL's user (on every node), in place of the URL's (the URL then holds no secret)",
       default: '',
       secret: true,
       parse: parse.string,
+    },
+    amqpNodeOrder: {
+      env: 'LINEBACKER_AMQP_NODE_ORDER',
+      doc:
+        'order in which the nodes of LINEBACKER_AMQP_URL are tried: in-order (as listed, every instance prefers the first) ' +
+        'or shuffle (an order drawn per instance, spreading connections over the nodes)',
+      default: 'in-order',
+      parse: parse.oneOf(...NODE_ORDERS),
+    },
+    quorumGroupSize: {
+      env: 'LINEBACKER_QUORUM_INITIAL_GROUP_SIZE',
+      doc:
+        'replicas a quorum queue is created with: auto (3 when LINEBACKER_AMQP_URL lists 3 or more nodes, otherwise the ' +
+        "broker's default), none (the broker's default) or a number; all instances must agree, as RabbitMQ refuses a " +
+        'queue redeclared with another value',
+      default: 'auto',
+      parse: quorumGroupSize,
     },
     topology: {
       env: 'LINEBACKER_TOPOLOGY',

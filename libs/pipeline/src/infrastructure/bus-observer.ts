@@ -38,12 +38,12 @@ export function busObserver(
         durationMs: Math.round(report.durationMs),
       });
     },
-    onConnectionChange(state, reason) {
+    onConnectionChange(state, reason, node) {
       if (state === 'connected' && connectedBefore)
         metrics.reconnects.inc({ connection: 'events' });
       if (state === 'connected') connectedBefore = true;
       const expected = state === 'connected' || isClosing();
-      logger.log(expected ? 'info' : 'warn', `broker ${state}`, { reason });
+      logger.log(expected ? 'info' : 'warn', `broker ${state}`, { reason, node });
     },
     onPause(subscription, paused, reason) {
       logger.warn(paused ? 'subscription paused' : 'subscription resumed', {

@@ -83,6 +83,8 @@ function amqpBus(options: InfrastructureOptions, observer: MessageBusObserver): 
   return new AmqpMessageBus({
     url: config.amqpUrl,
     password: config.amqpPassword,
+    nodeOrder: config.amqpNodeOrder,
+    quorumGroupSize: config.quorumGroupSize,
     // declare-own: a privileged step provisioned the topology (ADR 0107); this app's user
     // may write to the events exchange but not configure it.
     declareExchange: config.topology === 'declare-all',

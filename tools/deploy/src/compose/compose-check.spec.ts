@@ -188,6 +188,24 @@ describe('a broken compose file', () => {
     );
   });
 
+  it('checks every node of a cluster URL list, not only the first', () => {
+    const node = 'amqp://linebacker-notifier@rabbitmq:5672/linebacker';
+    const secondWithPassword = variant(
+      node,
+      `${node},amqp://linebacker-notifier:changeme@rabbitmq-2:5672/linebacker`,
+    );
+    expect(checkComposeText(secondWithPassword, options)).toContainEqual(
+      'services.notifier.environment: LINEBACKER_AMQP_URL holds a password; use LINEBACKER_AMQP_PASSWORD_FILE instead',
+    );
+    const secondAsOther = variant(
+      node,
+      `${node},amqp://linebacker-recovery@rabbitmq-2:5672/linebacker`,
+    );
+    expect(checkComposeText(secondAsOther, options)).toContainEqual(
+      'services.notifier.environment: LINEBACKER_AMQP_URL must connect as linebacker-notifier',
+    );
+  });
+
   it('is rejected when a password file is not a secret the service mounts', () => {
     const broken = variant('    secrets: [linebacker-notifier]\n', '');
     expect(checkComposeText(broken, options)).toContainEqual(

@@ -27,6 +27,7 @@ const TOPOLOGY_KEYS = [
   'deliveryLimit',
   'retryInitialDelayMs',
   'retryMaxDelayMs',
+  'quorumGroupSize',
 ];
 const INTERFACE_KEYS = [
   'interfaceRequestQueue',
@@ -67,11 +68,12 @@ function userProblems(apps: readonly RunningApp[]): {
     for (const broker of BROKERS) {
       const raw = environment[broker.url];
       if (raw === undefined) continue;
-      const url = new URL(raw);
-      vhosts.get(broker.url)?.add(vhostOf(url));
-      if (decodeURIComponent(url.username) !== user)
+      // A cluster's nodes come as a comma-separated list: every node URL must pass.
+      const urls = raw.split(',').map((entry) => new URL(entry.trim()));
+      urls.forEach((url) => vhosts.get(broker.url)?.add(vhostOf(url)));
+      if (urls.some((url) => decodeURIComponent(url.username) !== user))
         problems.push(`${where}: ${broker.url} must connect as ${user}`);
-      if (url.password)
+      if (urls.some((url) => url.password))
         problems.push(`${where}: ${broker.url} holds a password; use ${broker.password} instead`);
       if (environment[broker.password] !== `/run/secrets/${user}`)
         problems.push(`${where}: ${broker.password} must be /run/secrets/${user}`);
