@@ -78,9 +78,6 @@ cat > "$root/jest.config.cjs" <<JS
 module.exports = {
   displayName: '$name',
   preset: '../../jest.preset.js',
-  testEnvironment: 'node',
-  transform: { '^.+\\\\.[tj]s\$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
-  moduleFileExtensions: ['ts', 'js'],
   coverageDirectory: '../../coverage/$root',
 };
 JS
