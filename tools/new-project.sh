@@ -30,23 +30,7 @@ cat > "$root/project.json" <<JSON
   "targets": {
     "typecheck": {},
     "test": { "dependsOn": ["build"] },
-    "build": {
-      "executor": "@nx/esbuild:esbuild",
-      "outputs": ["{options.outputPath}"],
-      "defaultConfiguration": "production",
-      "options": {
-        "platform": "node",
-        "outputPath": "dist/$root",
-        "format": ["cjs"],
-        "bundle": true,
-        "thirdParty": false,
-        "main": "$root/src/main.ts",
-        "tsConfig": "$root/tsconfig.app.json",
-        "generatePackageJson": true,
-        "esbuildOptions": { "sourcemap": true, "outExtension": { ".js": ".js" } }
-      },
-      "configurations": { "development": {}, "production": {} }
-    }
+    "build": {}
   }
 }
 JSON
