@@ -65,10 +65,5 @@ module.exports = {
   coverageDirectory: '../../coverage/$root',
 };
 JS
-cat > "$root/eslint.config.mjs" <<JS
-import baseConfig from '../../eslint.config.mjs';
-
-export default [...baseConfig];
-JS
 [ -f "$root/src/index.ts" ] || [ "$kind" != lib ] || echo "export {};" > "$root/src/index.ts"
 echo "created $root"
