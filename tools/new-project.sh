@@ -29,7 +29,6 @@ cat > "$root/project.json" <<JSON
   "tags": [$tagjson],
   "targets": {
     "typecheck": {},
-    "test": { "dependsOn": ["build"] },
     "build": {}
   }
 }

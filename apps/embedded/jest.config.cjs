@@ -4,4 +4,6 @@ module.exports = {
   displayName: 'embedded',
   preset: '../../jest.preset.js',
   coverageDirectory: '../../coverage/apps/embedded',
+  // PGlite.create() unpacks and boots a whole database: seconds on a busy machine.
+  testTimeout: 30_000,
 };
