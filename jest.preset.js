@@ -12,6 +12,8 @@ module.exports = {
   ...nxPreset,
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js'],
+  // Projects run side by side on 2 cores: a property test that takes 2 s alone can take 8.
+  testTimeout: 20_000,
   testPathIgnorePatterns: ['/node_modules/', '\\.int\\.spec\\.ts$', '\\.e2e\\.spec\\.ts$'],
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
   // Jest takes the first pattern that matches a file, in this order.
