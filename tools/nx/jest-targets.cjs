@@ -3,7 +3,7 @@
 // whole stack: those run in `test-int`. Every other `*.spec.ts` is a unit test and runs in
 // `test`, which needs nothing running. A project gets a target only when it has such files.
 'use strict';
-const { readdirSync } = require('node:fs');
+const { existsSync, readdirSync } = require('node:fs');
 const { dirname, join } = require('node:path');
 
 const SPEC = /\.spec\.ts$/;
@@ -24,7 +24,8 @@ function jestTarget(root, flags, description) {
 /** The targets one jest.config.cjs gives its project. */
 function inferTargets(configFile, workspaceRoot) {
   const root = dirname(configFile);
-  const specs = readdirSync(join(workspaceRoot, root, 'src'), { recursive: true })
+  const src = join(workspaceRoot, root, 'src');
+  const specs = (existsSync(src) ? readdirSync(src, { recursive: true }) : [])
     .map(String)
     .filter((file) => SPEC.test(file));
   const targets = {};
