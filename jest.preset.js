@@ -3,12 +3,24 @@ const nxPreset = require('@nx/jest/preset').default;
 /** ESM-only packages that tests load through tools/jest/esm-to-cjs.cjs. */
 const ESM_ONLY = ['jose'];
 
+/**
+ * What every project's jest.config.cjs shares. The default selection is the unit tests:
+ * integration suites (`*.int.spec.ts`, `*.e2e.spec.ts`) are left out here and run by the
+ * `test-int` target (tools/nx/test-int.cjs), which swaps this selection for theirs.
+ */
 module.exports = {
   ...nxPreset,
   testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js'],
+  // Projects run side by side on 2 cores: a property test that takes 2 s alone can take 8.
+  testTimeout: 20_000,
+  testPathIgnorePatterns: ['/node_modules/', '\\.int\\.spec\\.ts$', '\\.e2e\\.spec\\.ts$'],
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
+  // Jest takes the first pattern that matches a file, in this order.
   transform: {
-    [`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]: require.resolve('./tools/jest/esm-to-cjs.cjs'),
+    '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
+    [`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]:
+      require.resolve('./tools/jest/esm-to-cjs.cjs'),
     ...nxPreset.transform,
   },
 };

@@ -29,24 +29,7 @@ cat > "$root/project.json" <<JSON
   "tags": [$tagjson],
   "targets": {
     "typecheck": {},
-    "test": { "dependsOn": ["build"] },
-    "build": {
-      "executor": "@nx/esbuild:esbuild",
-      "outputs": ["{options.outputPath}"],
-      "defaultConfiguration": "production",
-      "options": {
-        "platform": "node",
-        "outputPath": "dist/$root",
-        "format": ["cjs"],
-        "bundle": true,
-        "thirdParty": false,
-        "main": "$root/src/main.ts",
-        "tsConfig": "$root/tsconfig.app.json",
-        "generatePackageJson": true,
-        "esbuildOptions": { "sourcemap": true, "outExtension": { ".js": ".js" } }
-      },
-      "configurations": { "development": {}, "production": {} }
-    }
+    "build": {}
   }
 }
 JSON
@@ -78,16 +61,8 @@ cat > "$root/jest.config.cjs" <<JS
 module.exports = {
   displayName: '$name',
   preset: '../../jest.preset.js',
-  testEnvironment: 'node',
-  transform: { '^.+\\\\.[tj]s\$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
-  moduleFileExtensions: ['ts', 'js'],
   coverageDirectory: '../../coverage/$root',
 };
-JS
-cat > "$root/eslint.config.mjs" <<JS
-import baseConfig from '../../eslint.config.mjs';
-
-export default [...baseConfig];
 JS
 [ -f "$root/src/index.ts" ] || [ "$kind" != lib ] || echo "export {};" > "$root/src/index.ts"
 echo "created $root"

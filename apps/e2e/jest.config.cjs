@@ -1,9 +1,6 @@
 module.exports = {
   displayName: 'e2e',
   preset: '../../jest.preset.js',
-  testEnvironment: 'node',
-  transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
-  moduleFileExtensions: ['ts', 'js'],
   coverageDirectory: '../../coverage/apps/e2e',
   // Each suite runs a whole stack of processes: two at once would starve both of CPU.
   maxWorkers: 1,

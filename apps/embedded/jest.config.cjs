@@ -3,8 +3,7 @@
 module.exports = {
   displayName: 'embedded',
   preset: '../../jest.preset.js',
-  testEnvironment: 'node',
-  transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
-  moduleFileExtensions: ['ts', 'js'],
   coverageDirectory: '../../coverage/apps/embedded',
+  // PGlite.create() unpacks and boots a whole database: seconds on a busy machine.
+  testTimeout: 30_000,
 };

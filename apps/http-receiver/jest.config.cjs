@@ -1,8 +1,5 @@
 module.exports = {
   displayName: 'http-receiver',
   preset: '../../jest.preset.js',
-  testEnvironment: 'node',
-  transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
-  moduleFileExtensions: ['ts', 'js'],
   coverageDirectory: '../../coverage/apps/http-receiver',
 };

@@ -1,9 +1,6 @@
 module.exports = {
   displayName: 'deploy',
   preset: '../../jest.preset.js',
-  testEnvironment: 'node',
-  transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
-  moduleFileExtensions: ['ts', 'js'],
   coverageDirectory: '../../coverage/tools/deploy',
   // The PM2 suite runs a whole stack of processes: nothing else should compete for the CPU.
   maxWorkers: 1,

@@ -44,12 +44,15 @@ export async function runService(options: RunServiceOptions): Promise<void> {
       exit(1);
     }, options.stopDeadlineMs + 2000);
     deadline.unref();
+    // Settled in time: the deadline must not fire later and log into the ended logger.
     stop.then(
       () => {
+        clearTimeout(deadline);
         logger.info('stopped', { outcome: 'stopped' });
         exit(0);
       },
       (error: unknown) => {
+        clearTimeout(deadline);
         logger.error('graceful stop failed', { error });
         exit(1);
       },
