@@ -6,7 +6,9 @@ export type RequestEvent =
   | { type: 'allowed' }
   | { type: 'not-allowed' }
   | { type: 'sent' }
-  | { type: 'reply'; result: 'Succeeded' | 'Failed' };
+  | { type: 'reply'; result: 'Succeeded' | 'Failed' }
+  /** The reply deadline passed with every resend used up (ADR 0210). */
+  | { type: 'no-reply' };
 
 /** The result of applying an event to a status: a move, a no-op, or an illegal move. */
 export type TransitionOutcome =
@@ -53,6 +55,19 @@ function onSent(from: RequestStatus, event: RequestEvent): TransitionOutcome {
   }
 }
 
+/** Only a request still waiting in Sent can run out of time; a reply that came first wins. */
+function onNoReply(from: RequestStatus, event: RequestEvent): TransitionOutcome {
+  switch (from) {
+    case 'Sent':
+      return move(from, 'Failed');
+    case 'Succeeded':
+    case 'Failed':
+      return noop(from, 'the reply already came');
+    default:
+      return illegal(from, event);
+  }
+}
+
 function onReply(from: RequestStatus, event: RequestEvent & { type: 'reply' }): TransitionOutcome {
   if (from === 'Received' || from === 'NotAllowed') return illegal(from, event);
   if (event.result === 'Succeeded') {
@@ -76,6 +91,8 @@ export function transition(from: RequestStatus, event: RequestEvent): Transition
       return onSent(from, event);
     case 'reply':
       return onReply(from, event);
+    case 'no-reply':
+      return onNoReply(from, event);
   }
 }
 
@@ -86,6 +103,7 @@ const ALL_EVENTS: readonly RequestEvent[] = [
   { type: 'sent' },
   { type: 'reply', result: 'Succeeded' },
   { type: 'reply', result: 'Failed' },
+  { type: 'no-reply' },
 ];
 
 /** Every legal move (from, to), read off {@link transition} so the two cannot disagree. */
