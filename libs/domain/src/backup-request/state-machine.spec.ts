@@ -132,7 +132,9 @@ describe('LEGAL_MOVES', () => {
         typeof expected === 'object' && 'move' in expected ? [`${from}>${expected.move}`] : [],
       ),
     );
-    expect(LEGAL_MOVES.map(({ from, to }) => `${from}>${to}`).sort()).toEqual(written.sort());
+    expect(LEGAL_MOVES.map(({ from, to }) => `${from}>${to}`).sort()).toEqual(
+      [...new Set(written)].sort(),
+    );
   });
 
   it('knows a legal move from a backwards or skipping one', () => {

@@ -106,14 +106,19 @@ const ALL_EVENTS: readonly RequestEvent[] = [
   { type: 'no-reply' },
 ];
 
-/** Every legal move (from, to), read off {@link transition} so the two cannot disagree. */
+/**
+ * Every legal move (from, to), once each, read off {@link transition} so the two cannot
+ * disagree (two events may make the same move: a Failed reply and no reply both end Sent in
+ * Failed).
+ */
 export const LEGAL_MOVES: ReadonlyArray<{ from: RequestStatus; to: RequestStatus }> =
-  REQUEST_STATUSES.flatMap((from) =>
-    ALL_EVENTS.flatMap((event) => {
+  REQUEST_STATUSES.flatMap((from) => {
+    const targets = ALL_EVENTS.flatMap((event) => {
       const outcome = transition(from, event);
-      return outcome.outcome === 'move' ? [{ from: outcome.from, to: outcome.to }] : [];
-    }),
-  );
+      return outcome.outcome === 'move' ? [outcome.to] : [];
+    });
+    return [...new Set(targets)].map((to) => ({ from, to }));
+  });
 
 /** True when the state machine has a move from `from` to `to`. */
 export function isLegalMove(from: RequestStatus, to: RequestStatus): boolean {
