@@ -25,7 +25,7 @@ describe('the reply deadline, with an interface that never replies', () => {
 
   it('re-sends each request under its own id, then fails it with NoReplyFromInterface, with two recoverers racing', async () => {
     const { db, namespace } = env;
-    stack = pipelineProcessStack({
+    const running = pipelineProcessStack({
       databaseUrl: env.database.url,
       amqpUrl: env.broker.url,
       namespace,
@@ -37,7 +37,8 @@ describe('the reply deadline, with an interface that never replies', () => {
         LINEBACKER_RECOVERY_SWEEP_INTERVAL_MS: '100',
       },
     });
-    const endpoints = await startPipeline(stack, { recovery: 2 });
+    stack = running;
+    const endpoints = await startPipeline(running, { recovery: 2 });
 
     const results = await postAll(endpoints.receiverUrl, requestMix(REQUESTS, 'deadline'), 10);
     expect(results.filter((r) => r.status !== 202)).toEqual([]);
@@ -89,7 +90,7 @@ describe('the reply deadline, with an interface that never replies', () => {
       { from: 'Sent', to: 'Failed', by: 'recovery', n: allowed.length },
       { from: 'Sent', to: 'Sent', by: 'recovery', n: allowed.length * MAX_RESENDS },
     ]);
-    const resendLines = stack.linesOf(
+    const resendLines = running.linesOf(
       'recovery',
       (l) => l['message'] === 'reply overdue: re-sending',
     );
@@ -98,14 +99,14 @@ describe('the reply deadline, with an interface that never replies', () => {
     // The failures reached the notifier like any other end state.
     expect(
       await pollUntil(
-        async () => allowed.every((id) => notifiedRequestIds(stack!).has(id)),
+        async () => allowed.every((id) => notifiedRequestIds(running).has(id)),
         10_000,
       ),
     ).toBe(true);
 
-    expect(stack.unexpectedExits()).toEqual([]);
-    const exits = await stack.stopAll();
+    expect(running.unexpectedExits()).toEqual([]);
+    const exits = await running.stopAll();
     expect(exits.filter((exit) => exit.code !== 0)).toEqual([]);
-    expect(stack.linesAt('error')).toEqual([]);
+    expect(running.linesAt('error')).toEqual([]);
   }, 150_000);
 });
