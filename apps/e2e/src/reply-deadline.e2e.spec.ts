@@ -96,6 +96,22 @@ describe('the reply deadline, with an interface that never replies', () => {
     );
     expect(resendLines).toHaveLength(allowed.length * MAX_RESENDS);
 
+    // And in the metrics of the two recovery instances together.
+    const counted = async (name: string): Promise<number> => {
+      let sum = 0;
+      for (const instance of running.processes.filter((p) => p.app === 'recovery')) {
+        const health = instance.handle.lines.find((l) => l['message'] === 'health port listening');
+        const text = await (
+          await fetch(`http://127.0.0.1:${String(health?.['port'])}/metrics`)
+        ).text();
+        const sample = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+        sum += Number(sample?.[1] ?? Number.NaN);
+      }
+      return sum;
+    };
+    expect(await counted('linebacker_reply_resends_total')).toBe(allowed.length * MAX_RESENDS);
+    expect(await counted('linebacker_no_reply_failures_total')).toBe(allowed.length);
+
     // The failures reached the notifier like any other end state.
     expect(
       await pollUntil(
