@@ -10,6 +10,11 @@ import {
 const service = 'sim-backup-interface';
 const config = loadConfigOrExit(service, interfaceSimulatorConfigSchema, process.env);
 const logger = createLogger({ service });
+const SAID = {
+  answered: 'request answered',
+  duplicate: 'duplicate dropped',
+  ignored: 'request ignored',
+} as const;
 
 void runService({
   name: service,
@@ -20,7 +25,11 @@ void runService({
     const replies = new AmqpQueuePublisher({ ...broker, queue: config.replyQueue });
     await replies.start();
     const simulator = new InterfaceSimulator(
-      { replyDelayMs: config.replyDelayMs, failedShare: config.failedShare },
+      {
+        replyDelayMs: config.replyDelayMs,
+        failedShare: config.failedShare,
+        silentShare: config.silentShare,
+      },
       (reply) => replies.sendJson(reply, `${reply.backupRequestId}:reply`),
     );
     // Each request is acked only after its reply was confirmed: a crash means redelivery.
@@ -40,7 +49,7 @@ void runService({
       async (message) => {
         const request = parseInterfaceRequest(message.body);
         const outcome = await simulator.handle(request, message.messageId, message.redelivered);
-        logger.info(outcome === 'answered' ? 'request answered' : 'duplicate dropped', {
+        logger.info(SAID[outcome], {
           requestId: request.backupRequestId,
           messageId: message.messageId,
           redelivered: message.redelivered,

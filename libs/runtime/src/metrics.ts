@@ -16,6 +16,10 @@ export interface ServiceMetrics {
   deliveryAttempt: Histogram<'subscription'>;
   reconnects: Counter<'connection'>;
   recoveryRedriven: Counter;
+  /** Sent requests re-sent to the interface after their reply deadline (ADR 0210). */
+  replyResends: Counter;
+  /** Sent requests moved to Failed because no reply came after every resend. */
+  noReplyFailures: Counter;
   /** Group-commit batches that failed as a whole (their calls then ran one by one). */
   dbBatchFailures: Counter<'kind'>;
   /** Records one consumer-runner outcome. */
@@ -60,6 +64,16 @@ export function createServiceMetrics(service: string): ServiceMetrics {
     help: 'Stalled requests re-driven by recovery',
     registers: [registry],
   });
+  const replyResends = new Counter({
+    name: 'linebacker_reply_resends_total',
+    help: 'Sent requests re-sent to the backup interface after their reply deadline',
+    registers: [registry],
+  });
+  const noReplyFailures = new Counter({
+    name: 'linebacker_no_reply_failures_total',
+    help: 'Sent requests failed with NoReplyFromInterface after their last resend went unanswered',
+    registers: [registry],
+  });
   const dbBatchFailures = new Counter({
     name: 'linebacker_db_batch_failures_total',
     help: 'Database batches (of status changes or reads) that failed as a whole',
@@ -73,6 +87,8 @@ export function createServiceMetrics(service: string): ServiceMetrics {
     deliveryAttempt,
     reconnects,
     recoveryRedriven,
+    replyResends,
+    noReplyFailures,
     dbBatchFailures,
     observeDelivery(report) {
       messagesHandled.inc({ subscription: report.subscription, outcome: report.outcome });

@@ -97,6 +97,29 @@ describe('InterfaceSimulator', () => {
     expect(sim.stats().mismatchedMessageIds).toBe(1);
   });
 
+  it('never answers the silent share, still counting every copy it is sent', async () => {
+    const replies: StoreStatusReply[] = [];
+    const sim = new InterfaceSimulator(
+      { replyDelayMs: 0, failedShare: 0, silentShare: 1 },
+      async (r) => void replies.push(r),
+    );
+    expect(await sim.handle(request('a'), 'a')).toBe('ignored');
+    expect(await sim.handle(request('a'), 'a')).toBe('ignored');
+    expect(replies).toEqual([]);
+    expect(sim.attemptsByRequest()).toEqual({ a: 2 });
+    const some = new InterfaceSimulator(
+      { replyDelayMs: 0, failedShare: 0, silentShare: 0.5 },
+      async (r) => void replies.push(r),
+    );
+    const ids = Array.from({ length: 200 }, (_, i) => `r-${i}`);
+    for (const id of ids) await some.handle(request(id), id);
+    const silent = ids.filter((id) => unitHash(`${id}:silent`) < 0.5);
+    expect(silent.length).toBeGreaterThan(50);
+    expect(replies.map((r) => r.backupRequestId).sort()).toEqual(
+      ids.filter((id) => !silent.includes(id)).sort(),
+    );
+  });
+
   it('answers the configured share as Failed, reproducibly per request id', () => {
     const sim = new InterfaceSimulator(
       { replyDelayMs: 0, failedShare: 0.3 },

@@ -11,6 +11,11 @@ export interface InterfaceSimulatorOptions {
   failedShare: number;
   /** Answer duplicates (same message id) again instead of dropping them. */
   replyToDuplicates?: boolean;
+  /**
+   * Share of requests never answered, 0..1, decided per request id (reproducible): an
+   * interface that lost them, for tests of the reply deadline. Default 0.
+   */
+  silentShare?: number;
 }
 
 /** What the simulator has seen, for tests, the chaos checker and the benchmark. */
@@ -69,14 +74,14 @@ export class InterfaceSimulator {
   ) {}
 
   /**
-   * Takes one request delivered with the given AMQP message id; says whether it was answered
-   * or dropped as a duplicate (the transport logs it, so a run can follow every request).
+   * Takes one request delivered with the given AMQP message id; says whether it was answered,
+   * dropped as a duplicate, or ignored (one of the `silentShare`) (the transport logs it, so a run can follow every request).
    */
   async handle(
     request: InterfaceRequest,
     messageId: string | undefined,
     redelivered = false,
-  ): Promise<'answered' | 'duplicate'> {
+  ): Promise<'answered' | 'duplicate' | 'ignored'> {
     const key = messageId ?? request.backupRequestId;
     const previous = this.seen.get(key) ?? 0;
     // A redelivery of a request never seen (this process started after its first delivery)
@@ -88,6 +93,9 @@ export class InterfaceSimulator {
       this.seen.set(key, previous + 1);
       if (previous > 0) this.counts.duplicateAttempts += 1;
       else this.counts.distinctRequests += 1;
+    }
+    if (unitHash(`${request.backupRequestId}:silent`) < (this.options.silentShare ?? 0)) {
+      return 'ignored';
     }
     // Like an interface that deduplicates what it has done: only a request whose reply went
     // out makes a later copy a duplicate. A copy arriving while the same request is being

@@ -8,6 +8,7 @@ export interface InterfaceSimulatorConfig {
   replyQueue: string;
   replyDelayMs: number;
   failedShare: number;
+  silentShare: number;
   prefetch: number;
   port: number;
   host: string;
@@ -51,6 +52,12 @@ export const interfaceSimulatorConfigSchema: ConfigSchema<InterfaceSimulatorConf
     env: 'LINEBACKER_SIM_FAILED_SHARE',
     doc: 'share of Failed replies (0..1)',
     default: 0.1,
+    parse: parse.number(0, 1),
+  },
+  silentShare: {
+    env: 'LINEBACKER_SIM_SILENT_SHARE',
+    doc: 'share of requests never answered (0..1), to try the reply deadline',
+    default: 0,
     parse: parse.number(0, 1),
   },
   prefetch: {

@@ -1,6 +1,7 @@
 import type { Client } from 'pg';
 import {
   isRequestStatus,
+  isResendEntry,
   isTerminalStatus,
   STATUS_RANK,
   type BackupJob,
@@ -93,6 +94,8 @@ export function journeyProblems(id: string, status: string, moves: readonly Move
     if (from !== previous) problems.push(`${id}: move from ${from} after reaching ${previous}`);
     if (!isRequestStatus(from) || !isRequestStatus(to)) {
       problems.push(`${id}: move ${from} -> ${to} names an unknown status`);
+    } else if (isResendEntry(from, to)) {
+      // A resend after the reply deadline: recorded, not a move.
     } else if (!isLegalStatusMove(from, to) || STATUS_RANK[to] <= STATUS_RANK[from]) {
       problems.push(`${id}: illegal move ${from} -> ${to}`);
     }

@@ -7,6 +7,7 @@ const anEvent: fc.Arbitrary<RequestEvent> = fc.oneof(
   fc.constant({ type: 'allowed' as const }),
   fc.constant({ type: 'not-allowed' as const }),
   fc.constant({ type: 'sent' as const }),
+  fc.constant({ type: 'no-reply' as const }),
   fc.constantFrom('Succeeded' as const, 'Failed' as const).map((result) => ({
     type: 'reply' as const,
     result,

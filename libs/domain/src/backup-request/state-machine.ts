@@ -6,7 +6,9 @@ export type RequestEvent =
   | { type: 'allowed' }
   | { type: 'not-allowed' }
   | { type: 'sent' }
-  | { type: 'reply'; result: 'Succeeded' | 'Failed' };
+  | { type: 'reply'; result: 'Succeeded' | 'Failed' }
+  /** The reply deadline passed with every resend used up (ADR 0210). */
+  | { type: 'no-reply' };
 
 /** The result of applying an event to a status: a move, a no-op, or an illegal move. */
 export type TransitionOutcome =
@@ -53,6 +55,19 @@ function onSent(from: RequestStatus, event: RequestEvent): TransitionOutcome {
   }
 }
 
+/** Only a request still waiting in Sent can run out of time; a reply that came first wins. */
+function onNoReply(from: RequestStatus, event: RequestEvent): TransitionOutcome {
+  switch (from) {
+    case 'Sent':
+      return move(from, 'Failed');
+    case 'Succeeded':
+    case 'Failed':
+      return noop(from, 'the reply already came');
+    default:
+      return illegal(from, event);
+  }
+}
+
 function onReply(from: RequestStatus, event: RequestEvent & { type: 'reply' }): TransitionOutcome {
   if (from === 'Received' || from === 'NotAllowed') return illegal(from, event);
   if (event.result === 'Succeeded') {
@@ -76,6 +91,8 @@ export function transition(from: RequestStatus, event: RequestEvent): Transition
       return onSent(from, event);
     case 'reply':
       return onReply(from, event);
+    case 'no-reply':
+      return onNoReply(from, event);
   }
 }
 
@@ -86,16 +103,22 @@ const ALL_EVENTS: readonly RequestEvent[] = [
   { type: 'sent' },
   { type: 'reply', result: 'Succeeded' },
   { type: 'reply', result: 'Failed' },
+  { type: 'no-reply' },
 ];
 
-/** Every legal move (from, to), read off {@link transition} so the two cannot disagree. */
+/**
+ * Every legal move (from, to), once each, read off {@link transition} so the two cannot
+ * disagree (two events may make the same move: a Failed reply and no reply both end Sent in
+ * Failed).
+ */
 export const LEGAL_MOVES: ReadonlyArray<{ from: RequestStatus; to: RequestStatus }> =
-  REQUEST_STATUSES.flatMap((from) =>
-    ALL_EVENTS.flatMap((event) => {
+  REQUEST_STATUSES.flatMap((from) => {
+    const targets = ALL_EVENTS.flatMap((event) => {
       const outcome = transition(from, event);
-      return outcome.outcome === 'move' ? [{ from: outcome.from, to: outcome.to }] : [];
-    }),
-  );
+      return outcome.outcome === 'move' ? [outcome.to] : [];
+    });
+    return [...new Set(targets)].map((to) => ({ from, to }));
+  });
 
 /** True when the state machine has a move from `from` to `to`. */
 export function isLegalMove(from: RequestStatus, to: RequestStatus): boolean {

@@ -6,6 +6,8 @@ export const EVENT_TYPES = {
   sent: 'backup-request.sent',
   succeeded: 'backup-request.succeeded',
   failed: 'backup-request.failed',
+  /** A Sent request's reply deadline passed: send-to-interface sends it again (ADR 0210). */
+  replyOverdue: 'backup-request.reply-overdue',
   storeStatusReceived: 'store-status.received',
   recoveryRequested: 'recovery.requested',
 } as const;

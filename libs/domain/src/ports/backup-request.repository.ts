@@ -54,6 +54,24 @@ export interface StalledQuery {
   now: Date;
 }
 
+/** Which `Sent` requests recovery finds past their reply deadline in one batch. */
+export interface OverdueReplyQuery {
+  /** A request sent (or last re-sent) before this instant is overdue. */
+  sentBefore: Date;
+  /** An overdue request re-sent fewer times than this is re-sent; the others have used theirs up. */
+  maxResends: number;
+  limit: number;
+  now: Date;
+  /** The service that re-sends, for the history. */
+  by: string;
+}
+
+/** The overdue requests one claim found: those it re-sent, and those out of resends. */
+export interface OverdueReplies {
+  resent: BackupRequest[];
+  exhausted: BackupRequest[];
+}
+
 /** Persistence of the BackupRequest aggregate (implemented in libs/persistence). */
 export interface BackupRequestRepository {
   findById(backupRequestId: string): Promise<BackupRequest | null>;
@@ -78,6 +96,17 @@ export interface BackupRequestRepository {
     query: StalledQuery,
     redrive: (request: BackupRequest) => OutboxMessage[],
   ): Promise<BackupRequest[]>;
+  /**
+   * Claims overdue `Sent` requests, oldest deadline first (row locks skip ones another
+   * instance holds). Each with resends left gets, in one transaction, its resend counted and
+   * stamped (restarting its deadline), a history row Sent→Sent and the message `resend`
+   * builds for its resend number (1 for the first), whose id the history row carries.
+   * Requests out of resends are returned as found, unchanged.
+   */
+  claimOverdueReplies(
+    query: OverdueReplyQuery,
+    resend: (request: BackupRequest, resendNumber: number) => OutboxMessage,
+  ): Promise<OverdueReplies>;
   history(backupRequestId: string): Promise<StatusHistoryEntry[]>;
   /** How many requests are in each status right now (every status present, 0 when none). */
   countByStatus(): Promise<Record<RequestStatus, number>>;

@@ -16,6 +16,7 @@ import type {
   StatusChange,
 } from '../ports/backup-request.repository';
 import { aBackupJob, aNewRequest, aStoreStatusReply } from './fixtures';
+import { describeOverdueReplyClaims } from './reply-deadline.conformance';
 
 /** One fresh, empty store as the suite sees it. */
 export interface RepositoryUnderTest {
@@ -54,6 +55,8 @@ export function describeBackupRequestRepository(
   open: () => Promise<RepositoryUnderTest>,
 ): void {
   describe(`${name} (BackupRequestRepository contract)`, () => {
+    describeOverdueReplyClaims(open);
+
     let store: RepositoryUnderTest;
     let requests: BackupRequestRepository;
     beforeEach(async () => {

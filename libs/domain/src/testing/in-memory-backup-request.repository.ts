@@ -10,6 +10,8 @@ import type {
   BackupRequestRepository,
   CreateOutcome,
   IdempotencyRecord,
+  OverdueReplies,
+  OverdueReplyQuery,
   StalledQuery,
   StatusChange,
   StatusHistoryEntry,
@@ -21,6 +23,7 @@ export type RepositoryOperation =
   | 'create'
   | 'applyChange'
   | 'claimStalled'
+  | 'claimOverdueReplies'
   | 'history'
   | 'countByStatus'
   | 'findByRequestId';
@@ -29,6 +32,10 @@ interface StoredRequest {
   request: BackupRequest;
   /** When recovery last re-drove the request (the `redriven_at` column). */
   redrivenAt: Date | null;
+  /** Resends after a reply deadline (`reply_resend_count`). */
+  replyResends: number;
+  /** When the last resend was decided (`reply_resent_timestamp`). */
+  replyResentAt: Date | null;
 }
 
 /** Like the PostgreSQL adapter: a missing id would match every row there, so it is refused. */
@@ -103,6 +110,8 @@ export class InMemoryBackupRequestRepository implements BackupRequestRepository,
     this.requests.set(request.backupRequestId, {
       request: structuredClone(request),
       redrivenAt: null,
+      replyResends: 0,
+      replyResentAt: null,
     });
     this.historyRows.push({
       backupRequestId: request.backupRequestId,
@@ -182,6 +191,48 @@ export class InMemoryBackupRequestRepository implements BackupRequestRepository,
     return claimed.map(({ request }) => structuredClone(request));
   }
 
+  /**
+   * Finds `Sent` requests whose last send or resend (`replyResentAt`, else
+   * `sentToInterfaceTimestamp`, else `statusTimestamp`) is before `sentBefore`, oldest first,
+   * up to `limit`. Those with fewer than `maxResends` resends get one more, stamped at `now`,
+   * a history row Sent→Sent carrying the message's id, and the message. If `resend` throws,
+   * nothing is written.
+   */
+  async claimOverdueReplies(
+    query: OverdueReplyQuery,
+    resend: (request: BackupRequest, resendNumber: number) => OutboxMessage,
+  ): Promise<OverdueReplies> {
+    this.throwInjected('claimOverdueReplies');
+    const waitingSince = ({ request, replyResentAt }: StoredRequest): number =>
+      (replyResentAt ?? request.sentToInterfaceTimestamp ?? request.statusTimestamp).getTime();
+    const overdue = [...this.requests.values()]
+      .filter((s) => s.request.statusTypeCode === 'Sent')
+      .filter((s) => waitingSince(s) < query.sentBefore.getTime())
+      .sort((a, b) => waitingSince(a) - waitingSince(b))
+      .slice(0, Math.max(0, query.limit));
+    const toResend = overdue.filter((s) => s.replyResends < query.maxResends);
+    const messages = toResend.map((s) => resend(structuredClone(s.request), s.replyResends + 1));
+    toResend.forEach((stored, n) => {
+      stored.replyResends += 1;
+      stored.replyResentAt = new Date(query.now);
+      this.historyRows.push({
+        backupRequestId: stored.request.backupRequestId,
+        fromStatus: 'Sent',
+        toStatus: 'Sent',
+        at: new Date(query.now),
+        by: query.by,
+        messageId: messages[n]?.messageId ?? null,
+      });
+    });
+    this.outbox.push(...structuredClone(messages));
+    return {
+      resent: toResend.map(({ request }) => structuredClone(request)),
+      exhausted: overdue
+        .filter((s) => s.replyResends >= query.maxResends && !toResend.includes(s))
+        .map(({ request }) => structuredClone(request)),
+    };
+  }
+
   async history(backupRequestId: string): Promise<StatusHistoryEntry[]> {
     this.throwInjected('history');
     const id = requireId(backupRequestId);
@@ -218,6 +269,11 @@ export class InMemoryBackupRequestRepository implements BackupRequestRepository,
   redrivenAt(backupRequestId: string): Date | null {
     const redrivenAt = this.requests.get(backupRequestId)?.redrivenAt ?? null;
     return redrivenAt && new Date(redrivenAt);
+  }
+
+  /** How many times the reply deadline re-sent the request (for assertions). */
+  replyResends(backupRequestId: string): number {
+    return this.requests.get(backupRequestId)?.replyResends ?? 0;
   }
 
   private mustGet(backupRequestId: string): BackupRequest {

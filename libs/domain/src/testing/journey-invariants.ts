@@ -1,5 +1,6 @@
 import type { Backup } from '../backup/backup';
 import type { BackupRequest } from '../backup-request/backup-request';
+import { isResendEntry } from '../backup-request/reply-deadline';
 import { STATUS_RANK, type RequestStatus } from '../backup-request/request-status';
 import type { StatusHistoryEntry } from '../ports/backup-request.repository';
 
@@ -26,7 +27,7 @@ export function isLegalStatusMove(from: RequestStatus, to: RequestStatus): boole
 /**
  * What is wrong with one request's stored journey (empty when nothing): the history must
  * start with its creation as Received, chain each row onto the previous one, make only legal
- * moves of strictly rising rank, and end at the current status; the request must have at
+ * moves of strictly rising rank (a resend's Sent→Sent row is a record, not a move), and end at the current status; the request must have at
  * most one Backup, and one exactly when it is Succeeded. Usable against any adapter.
  */
 export function journeyViolations(
@@ -44,7 +45,7 @@ export function journeyViolations(
   for (const { fromStatus: from, toStatus: to } of moves) {
     if (from === null) {
       problems.push(`${id}: a second creation row (to ${to})`);
-    } else {
+    } else if (!isResendEntry(from, to)) {
       if (!isLegalStatusMove(from, to)) problems.push(`${id}: illegal move ${from} -> ${to}`);
       if (STATUS_RANK[to] <= STATUS_RANK[from]) problems.push(`${id}: backwards ${from} -> ${to}`);
     }

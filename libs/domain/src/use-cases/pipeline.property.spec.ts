@@ -70,6 +70,8 @@ function scheduledPipeline(s: fc.Scheduler, active: boolean): InMemoryPipeline {
     create: (...args) => later('create', () => inner.create(...args)),
     applyChange: (c) => later(`applyChange ${c.from}->${c.to}`, () => inner.applyChange(c)),
     claimStalled: (...args) => later('claimStalled', () => inner.claimStalled(...args)),
+    claimOverdueReplies: (...args) =>
+      later('claimOverdueReplies', () => inner.claimOverdueReplies(...args)),
     history: (id) => later('history', () => inner.history(id)),
     countByStatus: () => inner.countByStatus(),
     findByRequestId: (id) => later('findByRequestId', () => inner.findByRequestId(id)),

@@ -13,8 +13,12 @@ import { lookupId } from './lookup-id';
 import { COUNT_BY_STATUS_SQL, FIND_REQUEST_SQL, FIND_REQUESTS_SQL } from './reads.sql';
 
 /** A request as the domain sees it: the row without recovery's bookkeeping. */
-export const toRequest = ({ redrivenTimestamp: _, ...request }: BackupRequestRow): BackupRequest =>
-  request;
+export const toRequest = ({
+  redrivenTimestamp: _redriven,
+  replyResendCount: _resends,
+  replyResentTimestamp: _resent,
+  ...request
+}: BackupRequestRow): BackupRequest => request;
 
 const toHistoryEntry = ({ statusHistoryId: _, ...entry }: StatusHistoryRow): StatusHistoryEntry =>
   entry;

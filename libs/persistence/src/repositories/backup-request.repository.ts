@@ -4,6 +4,8 @@ import type {
   CreateOutcome,
   IdempotencyRecord,
   OutboxMessage,
+  OverdueReplies,
+  OverdueReplyQuery,
   RequestStatus,
   StalledQuery,
   StatusChange,
@@ -13,6 +15,7 @@ import type { DataSource } from 'typeorm';
 import { StatusChangeWriter } from './backup-request.change-writer';
 import { BackupRequestIntake } from './backup-request.intake';
 import { BackupRequestReads } from './backup-request.reads';
+import { claimOverdueReplies } from './backup-request.reply-deadline';
 import type { CoalescerOptions } from './coalescer';
 
 /** A group-commit batch that failed as a whole: which kind, how many calls, and why. */
@@ -68,8 +71,12 @@ export class TypeormBackupRequestRepository implements BackupRequestRepository {
   private readonly intake: BackupRequestIntake;
   private readonly writer: StatusChangeWriter;
   private readonly reads: BackupRequestReads;
+  private readonly outboxWritten: (count: number) => void;
 
-  constructor(dataSource: DataSource, options: BackupRequestRepositoryOptions = {}) {
+  constructor(
+    private readonly dataSource: DataSource,
+    options: BackupRequestRepositoryOptions = {},
+  ) {
     const batching = options.batching ?? DEFAULT_BATCHING;
     const outboxWritten = (count: number) => {
       if (count > 0) quietly(options.onOutboxWritten);
@@ -87,6 +94,7 @@ export class TypeormBackupRequestRepository implements BackupRequestRepository {
       batchFailed: batchFailed('changes'),
     });
     this.reads = new BackupRequestReads(dataSource, batching, batchFailed('reads'));
+    this.outboxWritten = outboxWritten;
   }
 
   /** The request, or null; an empty or missing id throws ValidationError. */
@@ -114,6 +122,16 @@ export class TypeormBackupRequestRepository implements BackupRequestRepository {
     redrive: (request: BackupRequest) => OutboxMessage[],
   ): Promise<BackupRequest[]> {
     return this.writer.claimStalled(query, redrive);
+  }
+
+  /** Claims overdue Sent requests and re-sends those with resends left (ADR 0210). */
+  async claimOverdueReplies(
+    query: OverdueReplyQuery,
+    resend: (request: BackupRequest, resendNumber: number) => OutboxMessage,
+  ): Promise<OverdueReplies> {
+    const { written, ...found } = await claimOverdueReplies(this.dataSource, query, resend);
+    this.outboxWritten(written);
+    return found;
   }
 
   /** The request's status changes, oldest first; empty for an unknown id. */

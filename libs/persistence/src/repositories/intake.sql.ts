@@ -12,6 +12,8 @@ import { insertOutboxSql, outboxJson } from './outbox.sql';
 /** Columns of a row that are recovery's bookkeeping, not part of a new request. */
 const ROW_ONLY: ReadonlyArray<Exclude<keyof BackupRequestRow, keyof BackupRequest>> = [
   'redrivenTimestamp',
+  'replyResendCount',
+  'replyResentTimestamp',
 ];
 
 /** The request's columns, in the order of the statements' first parameters. */

@@ -5,6 +5,10 @@ import { EntitySchema } from 'typeorm';
 export interface BackupRequestRow extends BackupRequest {
   /** When recovery last re-drove the request; keeps concurrent recoverers from repeating it. */
   redrivenTimestamp: Date | null;
+  /** Resends after a reply deadline (ADR 0210). */
+  replyResendCount: number;
+  /** When the last resend was decided; the next deadline counts from here. */
+  replyResentTimestamp: Date | null;
 }
 
 const timestamp = (name: string, nullable = false) =>
@@ -37,5 +41,7 @@ export const BackupRequestSchema = new EntitySchema<BackupRequestRow>({
     replyMessageText: { name: 'reply_message_text', type: 'varchar', length: 250, nullable: true },
     statusTimestamp: timestamp('status_timestamp'),
     redrivenTimestamp: timestamp('redriven_timestamp', true),
+    replyResendCount: { name: 'reply_resend_count', type: 'integer', default: 0 },
+    replyResentTimestamp: timestamp('reply_resent_timestamp', true),
   },
 });

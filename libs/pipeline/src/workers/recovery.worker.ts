@@ -1,4 +1,4 @@
-import { recover } from '@linebacker/domain';
+import { enforceReplyDeadline, NO_REPLY_FROM_INTERFACE, recover } from '@linebacker/domain';
 import { parse, type ConfigSchema } from '@linebacker/runtime';
 import { pipelineSubscriptions } from './subscriptions';
 import type { Worker, WorkerContext } from './worker';
@@ -11,6 +11,10 @@ export interface RecoverySettings {
   sweepIntervalMs: number;
   /** Requests claimed per transaction. */
   batchSize: number;
+  /** How long a Sent request waits for its reply, after its send and after each resend. */
+  replyTimeoutMs: number;
+  /** Resends after the reply deadline before the request ends Failed (NoReplyFromInterface). */
+  replyMaxResends: number;
 }
 
 /** The recovery app's own keys. */
@@ -35,6 +39,22 @@ export const recoveryConfigSchema: ConfigSchema<RecoverySettings> = {
     default: 200,
     parse: parse.integer(1, 10000),
   },
+  replyTimeoutMs: {
+    env: 'LINEBACKER_REPLY_TIMEOUT_MS',
+    doc:
+      'a Sent request with no reply this long after its send (or last resend) is re-sent, ' +
+      'or failed once its resends are used up (checked every sweep)',
+    // Hours, not minutes: an interface copies whole data sets, and a resend of a request it
+    // is still copying is only dropped by its duplicate check.
+    default: 4 * 3_600_000,
+    parse: parse.integer(1000),
+  },
+  replyMaxResends: {
+    env: 'LINEBACKER_REPLY_MAX_RESENDS',
+    doc: 'resends of a Sent request without a reply before it ends Failed (NoReplyFromInterface)',
+    default: 3,
+    parse: parse.integer(0, 100),
+  },
 };
 
 /** Batches per round: bounds one round while still covering a large backlog. */
@@ -45,7 +65,7 @@ const MAX_BATCHES_PER_ROUND = 1000;
  * status changed before this instance started (no message about them can be trusted to be
  * in flight); then it sweeps periodically and whenever a `recovery.requested` arrives. Claims
  * use row locks and a re-driven mark, so many instances never re-drive one request twice in
- * a round (ADR 0201).
+ * a round (ADR 0201). Every round also enforces the reply deadline of Sent requests (ADR 0210).
  */
 export function recoveryWorker(ctx: WorkerContext, settings: RecoverySettings): Worker {
   const deps = { requests: ctx.requests, clock: ctx.clock };
@@ -61,12 +81,40 @@ export function recoveryWorker(ctx: WorkerContext, settings: RecoverySettings): 
       maxBatches: MAX_BATCHES_PER_ROUND,
     });
     ctx.metrics.recoveryRedriven.inc(redriven);
-    ctx.logger.log(redriven > 0 ? 'info' : 'debug', 'recovery round', {
+    const { resent, failed } = await replyDeadline();
+    const busy = redriven + resent + failed > 0;
+    ctx.logger.log(busy ? 'info' : 'debug', 'recovery round', {
       reason,
       redriven,
+      resent,
+      failed,
       outcome: 'swept',
     });
     return redriven;
+  };
+  const replyDeadline = async (): Promise<{ resent: number; failed: number }> => {
+    const outcome = await enforceReplyDeadline(
+      { ...deps, service: ctx.service },
+      {
+        replyTimeoutMs: settings.replyTimeoutMs,
+        maxResends: settings.replyMaxResends,
+        batchSize: settings.batchSize,
+        maxBatches: MAX_BATCHES_PER_ROUND,
+      },
+    );
+    ctx.metrics.replyResends.inc(outcome.resent.length);
+    ctx.metrics.noReplyFailures.inc(outcome.failed.length);
+    for (const requestId of outcome.resent) {
+      ctx.logger.info('reply overdue: re-sending', { requestId, outcome: 'resend' });
+    }
+    for (const requestId of outcome.failed) {
+      ctx.logger.warn('no reply after every resend: failed', {
+        requestId,
+        outcome: 'no-reply',
+        replyMessageText: NO_REPLY_FROM_INTERFACE,
+      });
+    }
+    return { resent: outcome.resent.length, failed: outcome.failed.length };
   };
   // One sweep at a time per instance; a trigger during a sweep joins the running one.
   const sweep = (reason: string): Promise<number> => {

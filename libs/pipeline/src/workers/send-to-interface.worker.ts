@@ -1,6 +1,6 @@
-import { sendToInterface, type BackupInterface } from '@linebacker/domain';
+import { resendToInterface, sendToInterface, type BackupInterface } from '@linebacker/domain';
 import { pipelineSubscriptions } from './subscriptions';
-import { stepHandler, type Worker, type WorkerContext } from './worker';
+import { requestIdOf, stepHandler, type Worker, type WorkerContext } from './worker';
 
 /** The backup interface as a worker holds it: a port plus its own connection lifecycle. */
 export interface ManagedBackupInterface extends BackupInterface {
@@ -9,7 +9,10 @@ export interface ManagedBackupInterface extends BackupInterface {
   isReady?(): boolean;
 }
 
-/** send-to-interface: `backup-request.allowed` → send (message id = request id) → Sent. */
+/**
+ * send-to-interface: `backup-request.allowed` → send (message id = request id) → Sent; and
+ * `backup-request.reply-overdue` → the same send again while the request is still Sent.
+ */
 export function sendToInterfaceWorker(
   ctx: WorkerContext,
   backupInterface: ManagedBackupInterface,
@@ -22,6 +25,21 @@ export function sendToInterfaceWorker(
         handler: stepHandler((backupRequestId, envelope) =>
           sendToInterface(deps, { backupRequestId, messageId: envelope.messageId }),
         ),
+        options: { probe: async () => backupInterface.isReady?.() ?? true },
+      },
+      {
+        definition: pipelineSubscriptions(ctx.config).sendToInterfaceResend,
+        handler: async (envelope) => {
+          const backupRequestId = requestIdOf(envelope);
+          const outcome = await resendToInterface(deps, { backupRequestId });
+          ctx.logger.info('backup request re-sent after its reply deadline', {
+            requestId: backupRequestId,
+            messageId: envelope.messageId,
+            correlationId: envelope.correlationId,
+            outcome,
+          });
+          return outcome === 'resent' ? 'ok' : 'already-done';
+        },
         options: { probe: async () => backupInterface.isReady?.() ?? true },
       },
     ],

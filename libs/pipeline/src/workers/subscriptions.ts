@@ -45,6 +45,14 @@ export function pipelineSubscriptions(policy: Policy) {
       [EVENT_TYPES.allowed],
       policy,
     ),
+    // Resends after a reply deadline (ADR 0210): send-to-interface holds the interface's
+    // connection, so recovery asks it rather than opening one of its own.
+    sendToInterfaceResend: definition(
+      SERVICES.sendToInterface,
+      EVENT_TYPES.replyOverdue,
+      [EVENT_TYPES.replyOverdue],
+      policy,
+    ),
     receiveStatus: definition(
       SERVICES.receiveStatus,
       EVENT_TYPES.storeStatusReceived,

@@ -94,6 +94,7 @@ describe('recover', () => {
         applyChange: (change) => inner.applyChange(change),
         history: (id) => inner.history(id),
         countByStatus: () => inner.countByStatus(),
+        claimOverdueReplies: (...args) => inner.claimOverdueReplies(...args),
         claimStalled: (query, redrive) => {
           claims += 1;
           return inner.claimStalled(query, redrive);

@@ -21,6 +21,7 @@ describe('runStep', () => {
         return p.requests.applyChange(change);
       },
       claimStalled: (...args) => p.requests.claimStalled(...args),
+      claimOverdueReplies: (...args) => p.requests.claimOverdueReplies(...args),
       history: (requestId) => p.requests.history(requestId),
       countByStatus: () => p.requests.countByStatus(),
     };
