@@ -2,7 +2,8 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { freePort, runCommand } from './run-command';
+import { freeTcpPort as freePort } from '@linebacker/testing';
+import { runCommand } from './run-command';
 
 const PG_ROOT = '/usr/lib/postgresql';
 

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, runCommand } from './run-command';
+import { freeTcpPort as freePort } from '@linebacker/testing';
+import { runCommand } from './run-command';
 
 const RABBIT_BIN = '/usr/lib/rabbitmq/bin';
 

@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 
 /** Runs a command; resolves with its stdout, rejects with its stderr on a non-zero exit. */
 export function runCommand(
@@ -20,18 +19,5 @@ export function runCommand(
         }
       },
     );
-  });
-}
-
-/** A TCP port nothing listens on right now (the kernel picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
   });
 }

@@ -2,6 +2,7 @@ import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  freeTcpPort as freePort,
   listeningAddress,
   WORKSPACE_ROOT,
   PIPELINE_WORKER_APPS,
@@ -10,7 +11,6 @@ import {
   type StackProcess,
 } from '@linebacker/testing';
 import type { Random } from './prng';
-import { freePort } from './run-command';
 
 /** Every app of the pipeline the supervisor runs several instances of. */
 export const SUPERVISED_APPS = ['http-receiver', ...PIPELINE_WORKER_APPS] as const;
