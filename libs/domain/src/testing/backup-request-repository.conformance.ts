@@ -257,6 +257,25 @@ export function describeBackupRequestRepository(
         });
       });
 
+      it('stores the job facts the move to Allowed captures, and reads them back', async () => {
+        const request = await created();
+        const patch = {
+          backupProviderCode: 'CloudB',
+          storagePathName: '/vault/b',
+          daysToKeepCount: 9,
+          holdFlag: true,
+        } as const;
+        const allowed = { ...change(request, 'Received', 'Allowed'), patch };
+        expect(await requests.applyChange(allowed)).toBe('applied');
+        expect(await requests.findById(request.backupRequestId)).toMatchObject(patch);
+        const sent = { ...change(request, 'Allowed', 'Sent'), patch: { holdFlag: false } };
+        expect(await requests.applyChange(sent)).toBe('applied');
+        expect(await requests.findById(request.backupRequestId)).toMatchObject({
+          daysToKeepCount: 9,
+          holdFlag: false,
+        });
+      });
+
       it('stores a Backup with its change, and a second Backup is a conflict', async () => {
         const request = await at('Sent');
         const backup = backupFromReply(

@@ -1,8 +1,11 @@
 import { testNamespace } from '@linebacker/testing';
 import type { DataSource } from 'typeorm';
 import { openTestPersistence, waitFor, type TestPersistence } from '../testing/test-database';
-import { createGroupRoleSql } from './1795795200006-grant-linebacker-roles.migration';
-import { MIGRATIONS_TABLE_NAME, runMigrations } from './migrations';
+import {
+  createGroupRoleSql,
+  GrantLinebackerRoles1795795200006,
+} from './1795795200006-grant-linebacker-roles.migration';
+import { ALL_MIGRATIONS, MIGRATIONS_TABLE_NAME, runMigrations } from './migrations';
 
 const TABLE_PRIVILEGES = [
   'SELECT',
@@ -80,7 +83,12 @@ describe('the grants migration', () => {
   it('takes every grant back when reverted, and leaves the cluster-wide roles in place', async () => {
     const runner = db.dataSource.createQueryRunner();
     try {
-      await db.dataSource.undoLastMigration({ transaction: 'each' });
+      // Later migrations come off first, newest first, down to and including the grants.
+      const grantsAndLater =
+        ALL_MIGRATIONS.length - ALL_MIGRATIONS.indexOf(GrantLinebackerRoles1795795200006);
+      for (let n = 0; n < grantsAndLater; n++) {
+        await db.dataSource.undoLastMigration({ transaction: 'each' });
+      }
       expect(await privilegesOf(db.dataSource, 'linebacker_app')).toEqual(expected(''));
       expect(await privilegesOf(db.dataSource, 'linebacker_reader')).toEqual(expected(''));
       const [defaults] = await runner.query(

@@ -7,6 +7,7 @@ import { CreateBackup1795795200003 } from './1795795200003-create-backup.migrati
 import { CreateOutbox1795795200004 } from './1795795200004-create-outbox.migration';
 import { CreateIntakeIdempotencyKey1795795200005 } from './1795795200005-create-intake-idempotency-key.migration';
 import { GrantLinebackerRoles1795795200006 } from './1795795200006-grant-linebacker-roles.migration';
+import { CaptureJobFacts1795795200008 } from './1795795200008-capture-job-facts.migration';
 
 /** Every migration, oldest first. */
 export const ALL_MIGRATIONS = [
@@ -16,6 +17,7 @@ export const ALL_MIGRATIONS = [
   CreateOutbox1795795200004,
   CreateIntakeIdempotencyKey1795795200005,
   GrantLinebackerRoles1795795200006,
+  CaptureJobFacts1795795200008,
 ];
 
 /** Where TypeORM records which migrations ran. */

@@ -28,6 +28,8 @@ export const BackupRequestSchema = new EntitySchema<BackupRequestRow>({
       nullable: true,
     },
     storagePathName: { name: 'storage_path_name', type: 'varchar', length: 250, nullable: true },
+    daysToKeepCount: { name: 'days_to_keep_count', type: 'integer', nullable: true },
+    holdFlag: { name: 'hold_flag', type: 'boolean', nullable: true },
     requesterId: { name: 'requester_id', type: 'varchar', length: 200 },
     correlationId: { name: 'correlation_id', type: 'varchar', length: 200 },
     receivedTimestamp: timestamp('received_timestamp'),
