@@ -10,6 +10,7 @@ import type {
   BackupRequestRepository,
   CreateOutcome,
   IdempotencyRecord,
+  SendClaim,
   StalledQuery,
   StatusChange,
   StatusHistoryEntry,
@@ -21,6 +22,8 @@ export type RepositoryOperation =
   | 'create'
   | 'applyChange'
   | 'claimStalled'
+  | 'claimSend'
+  | 'releaseSend'
   | 'history'
   | 'countByStatus'
   | 'findByRequestId';
@@ -29,6 +32,8 @@ interface StoredRequest {
   request: BackupRequest;
   /** When recovery last re-drove the request (the `redriven_at` column). */
   redrivenAt: Date | null;
+  /** The send claim, if one was taken and not released (it may have lapsed). */
+  sendClaim: { token: string; expiresAt: Date } | null;
 }
 
 /** Like the PostgreSQL adapter: a missing id would match every row there, so it is refused. */
@@ -103,6 +108,7 @@ export class InMemoryBackupRequestRepository implements BackupRequestRepository,
     this.requests.set(request.backupRequestId, {
       request: structuredClone(request),
       redrivenAt: null,
+      sendClaim: null,
     });
     this.historyRows.push({
       backupRequestId: request.backupRequestId,
@@ -180,6 +186,23 @@ export class InMemoryBackupRequestRepository implements BackupRequestRepository,
     for (const stored of claimed) stored.redrivenAt = new Date(query.now);
     this.outbox.push(...structuredClone(messages));
     return claimed.map(({ request }) => structuredClone(request));
+  }
+
+  /** Like the conditional UPDATE in PostgreSQL: one claimant wins, a lapsed claim is free. */
+  async claimSend(claim: SendClaim): Promise<boolean> {
+    this.throwInjected('claimSend');
+    const stored = this.requests.get(requireId(claim.backupRequestId));
+    if (!stored || stored.request.statusTypeCode !== 'Allowed') return false;
+    const held = stored.sendClaim;
+    if (held && held.expiresAt.getTime() > claim.now.getTime()) return false;
+    stored.sendClaim = { token: claim.token, expiresAt: new Date(claim.expiresAt) };
+    return true;
+  }
+
+  async releaseSend(backupRequestId: string, token: string): Promise<void> {
+    this.throwInjected('releaseSend');
+    const stored = this.requests.get(requireId(backupRequestId));
+    if (stored?.sendClaim?.token === token) stored.sendClaim = null;
   }
 
   async history(backupRequestId: string): Promise<StatusHistoryEntry[]> {

@@ -5,6 +5,7 @@ import type {
   IdempotencyRecord,
   OutboxMessage,
   RequestStatus,
+  SendClaim,
   StalledQuery,
   StatusChange,
   StatusHistoryEntry,
@@ -114,6 +115,16 @@ export class TypeormBackupRequestRepository implements BackupRequestRepository {
     redrive: (request: BackupRequest) => OutboxMessage[],
   ): Promise<BackupRequest[]> {
     return this.writer.claimStalled(query, redrive);
+  }
+
+  /** Claims the send of an Allowed request; true for exactly one racing claimant. */
+  claimSend(claim: SendClaim): Promise<boolean> {
+    return this.writer.claimSend(claim);
+  }
+
+  /** Gives up a send claim that `token` holds. */
+  releaseSend(backupRequestId: string, token: string): Promise<void> {
+    return this.writer.releaseSend(backupRequestId, token);
   }
 
   /** The request's status changes, oldest first; empty for an unknown id. */

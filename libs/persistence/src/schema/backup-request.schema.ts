@@ -1,10 +1,14 @@
 import type { BackupRequest } from '@linebacker/domain';
 import { EntitySchema } from 'typeorm';
 
-/** A backup_request row: the aggregate plus recovery's bookkeeping. */
+/** A backup_request row: the aggregate plus recovery's and the sender's bookkeeping. */
 export interface BackupRequestRow extends BackupRequest {
   /** When recovery last re-drove the request; keeps concurrent recoverers from repeating it. */
   redrivenTimestamp: Date | null;
+  /** The send claim's holder (ADR 0212); only it may release the claim. */
+  sendClaimToken: string | null;
+  /** When the send claim lapses; until then no other handler may claim the send. */
+  sendClaimExpiresTimestamp: Date | null;
 }
 
 const timestamp = (name: string, nullable = false) =>
@@ -39,5 +43,7 @@ export const BackupRequestSchema = new EntitySchema<BackupRequestRow>({
     replyMessageText: { name: 'reply_message_text', type: 'varchar', length: 250, nullable: true },
     statusTimestamp: timestamp('status_timestamp'),
     redrivenTimestamp: timestamp('redriven_timestamp', true),
+    sendClaimToken: { name: 'send_claim_token', type: 'uuid', nullable: true },
+    sendClaimExpiresTimestamp: timestamp('send_claim_expires_timestamp', true),
   },
 });

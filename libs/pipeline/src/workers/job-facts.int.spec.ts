@@ -69,7 +69,9 @@ describe('a backup job deleted between the check and the Succeeded reply', () =>
       LINEBACKER_RUN_MIGRATIONS: 'true',
     });
     await start(SERVICES.checkAllowed, (ctx) => checkAllowedWorker(ctx, jobs));
-    await start(SERVICES.sendToInterface, (ctx) => sendToInterfaceWorker(ctx, backupInterface));
+    await start(SERVICES.sendToInterface, (ctx) =>
+      sendToInterfaceWorker(ctx, backupInterface, { sendClaimTtlMs: 60_000 }),
+    );
     await start(SERVICES.receiveStatus, (ctx) => receiveStatusWorker(ctx, jobs));
   });
 

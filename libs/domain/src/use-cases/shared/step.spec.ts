@@ -21,6 +21,8 @@ describe('runStep', () => {
         return p.requests.applyChange(change);
       },
       claimStalled: (...args) => p.requests.claimStalled(...args),
+      claimSend: (claim) => p.requests.claimSend(claim),
+      releaseSend: (...args) => p.requests.releaseSend(...args),
       history: (requestId) => p.requests.history(requestId),
       countByStatus: () => p.requests.countByStatus(),
     };
