@@ -293,7 +293,13 @@ describe('linebacker CLI against PostgreSQL and RabbitMQ', () => {
       { backupRequestId: id, messageId: 'msg-allowed' },
     );
     await sendToInterface(
-      { ...step, backupInterface: new RecordingBackupInterface(), service: 'send-to-interface' },
+      {
+        ...step,
+        backupInterface: new RecordingBackupInterface(),
+        ids,
+        service: 'send-to-interface',
+        sendClaimTtlMs: 60_000,
+      },
       { backupRequestId: id, messageId: 'msg-sent' },
     );
     await receiveStatus(

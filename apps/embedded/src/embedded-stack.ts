@@ -22,6 +22,7 @@ import {
   type ReceiverAddresses,
   type ReceiverConfig,
   type RecoverySettings,
+  type SendSettings,
 } from '@linebacker/pipeline';
 import { createLogger, createServiceMetrics, type RunningService } from '@linebacker/runtime';
 import {
@@ -33,7 +34,7 @@ import {
 
 /** Everything the embedded stack is built from. */
 export interface EmbeddedStackOptions {
-  config: ReceiverConfig & RecoverySettings;
+  config: ReceiverConfig & RecoverySettings & SendSettings;
   jobsFile: string;
   replyDelayMs: number;
   failedShare: number;
@@ -100,7 +101,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     [SERVICES.checkAllowed, (ctx) => checkAllowedWorker(ctx, jobs())],
     [
       SERVICES.sendToInterface,
-      (ctx) => sendToInterfaceWorker(ctx, new InMemoryBackupInterface(requestQueue)),
+      (ctx) => sendToInterfaceWorker(ctx, new InMemoryBackupInterface(requestQueue), config),
     ],
     [
       SERVICES.interfaceReceiver,

@@ -4,6 +4,7 @@ import type { BackupRequest } from '@linebacker/domain';
 import {
   receiverConfigSchema,
   recoveryConfigSchema,
+  sendConfigSchema,
   type ReceiverAddresses,
 } from '@linebacker/pipeline';
 import {
@@ -85,7 +86,7 @@ void runService({
     // The embedded mode always uses its own database and bus, whatever the shell exports.
     const config = loadConfigOrExit(
       service,
-      { ...receiverConfigSchema, ...recoveryConfigSchema },
+      { ...receiverConfigSchema, ...recoveryConfigSchema, ...sendConfigSchema },
       {
         LINEBACKER_LOG_LEVEL: 'warn',
         LINEBACKER_DB_POOL_SIZE: '2',

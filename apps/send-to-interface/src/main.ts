@@ -23,5 +23,6 @@ void runPipelineApp({
         startupMaxAttempts: config.startupAttempts,
         observer: reconnectCounter(ctx.logger, ctx.metrics, 'interface'),
       }),
+      config,
     ),
 });

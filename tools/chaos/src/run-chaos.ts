@@ -65,6 +65,9 @@ export function chaosEnvironment(): Record<string, string> {
     // Recovery must re-drive what a fault stranded well inside the 90 s after the last heal.
     LINEBACKER_RECOVERY_STALE_AFTER_MS: '10000',
     LINEBACKER_RECOVERY_SWEEP_INTERVAL_MS: '5000',
+    // A send-to-interface killed mid-send leaves its claim; recovery re-sends once it lapses,
+    // so the claim is kept short (still above the 30 s handler timeout, ADR 0212).
+    LINEBACKER_SEND_CLAIM_TTL_MS: '35000',
     // A process restarted while a dependency is down keeps trying instead of exiting.
     LINEBACKER_STARTUP_ATTEMPTS: '60',
     LINEBACKER_DB_POOL_SIZE: '4',

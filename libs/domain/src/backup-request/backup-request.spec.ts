@@ -93,6 +93,8 @@ describe('newBackupRequest', () => {
       statusTypeCode: 'Received',
       backupProviderCode: null,
       storagePathName: null,
+      daysToKeepCount: null,
+      holdFlag: null,
       requesterId: 'client-a',
       correlationId: 'c-9',
       receivedTimestamp: now,

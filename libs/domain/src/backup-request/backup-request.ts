@@ -16,6 +16,13 @@ export interface BackupRequest {
   statusTypeCode: RequestStatus;
   backupProviderCode: BackupProviderCode | null;
   storagePathName: string | null;
+  /**
+   * The job's retention and hold, captured with the provider when the request is allowed, so
+   * its Backup never depends on the job still existing at reply time (ADR 0211). Null before
+   * the check, and on requests allowed before these were captured.
+   */
+  daysToKeepCount: number | null;
+  holdFlag: boolean | null;
   requesterId: string;
   /** Carried on every message about the request so one grep shows its whole journey. */
   correlationId: string;
@@ -86,6 +93,8 @@ export function newBackupRequest(
     statusTypeCode: 'Received',
     backupProviderCode: null,
     storagePathName: null,
+    daysToKeepCount: null,
+    holdFlag: null,
     requesterId: input.requesterId,
     correlationId: input.correlationId ?? backupRequestId,
     receivedTimestamp: now,
@@ -101,6 +110,8 @@ export function newBackupRequest(
 export const REQUEST_PATCH_FIELDS = [
   'backupProviderCode',
   'storagePathName',
+  'daysToKeepCount',
+  'holdFlag',
   'checkedTimestamp',
   'sentToInterfaceTimestamp',
   'replyTimestamp',

@@ -25,14 +25,27 @@ export interface Backup {
   deletedTimestamp: Date | null;
 }
 
+/**
+ * What a Backup takes from its job. A BackupJob has these fields; so has an allowed request,
+ * which captured them at the check (see {@link jobFactsCaptured}).
+ */
+export type BackupJobFacts = Pick<BackupJob, 'backupProviderCode' | 'daysToKeep' | 'holdFlag'>;
+
+/** The job facts the request captured when it was allowed; null if it has none (older rows). */
+export function jobFactsCaptured(request: BackupRequest): BackupJobFacts | null {
+  const { backupProviderCode, daysToKeepCount, holdFlag } = request;
+  if (backupProviderCode === null || daysToKeepCount === null || holdFlag === null) return null;
+  return { backupProviderCode, daysToKeep: daysToKeepCount, holdFlag };
+}
+
 const optionalDate = (value: string | undefined): Date | null =>
   value === undefined ? null : new Date(value);
 
-/** Builds the Backup for a Succeeded reply; retention comes from the job as read now. */
+/** Builds the Backup for a Succeeded reply; retention and hold come from `job`'s facts. */
 export function backupFromReply(
   backupId: string,
   request: BackupRequest,
-  job: BackupJob,
+  job: BackupJobFacts,
   reply: StoreStatusReply,
 ): Backup {
   return {

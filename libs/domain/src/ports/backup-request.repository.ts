@@ -72,6 +72,19 @@ export interface OverdueReplies {
   exhausted: BackupRequest[];
 }
 
+/**
+ * A claim on sending one Allowed request to the interface (ADR 0212): while it holds, no
+ * other handler may claim, so no other handler sends.
+ */
+export interface SendClaim {
+  backupRequestId: string;
+  /** Identifies this claim: only its holder releases it. */
+  token: string;
+  now: Date;
+  /** The claim lapses at this instant (so a crashed sender's request can be sent again). */
+  expiresAt: Date;
+}
+
 /** Persistence of the BackupRequest aggregate (implemented in libs/persistence). */
 export interface BackupRequestRepository {
   findById(backupRequestId: string): Promise<BackupRequest | null>;
@@ -107,6 +120,15 @@ export interface BackupRequestRepository {
     query: OverdueReplyQuery,
     resend: (request: BackupRequest, resendNumber: number) => OutboxMessage,
   ): Promise<OverdueReplies>;
+
+  /**
+   * Claims the send of a request that is Allowed and holds no claim that lapses after
+   * `claim.now`; true for exactly one of several racing claimants, false otherwise (another
+   * live claim, another status, an unknown id).
+   */
+  claimSend(claim: SendClaim): Promise<boolean>;
+  /** Gives up the claim `token` holds (a send that failed); nothing if it holds none. */
+  releaseSend(backupRequestId: string, token: string): Promise<void>;
   history(backupRequestId: string): Promise<StatusHistoryEntry[]>;
   /** How many requests are in each status right now (every status present, 0 when none). */
   countByStatus(): Promise<Record<RequestStatus, number>>;

@@ -260,6 +260,25 @@ export function describeBackupRequestRepository(
         });
       });
 
+      it('stores the job facts the move to Allowed captures, and reads them back', async () => {
+        const request = await created();
+        const patch = {
+          backupProviderCode: 'CloudB',
+          storagePathName: '/vault/b',
+          daysToKeepCount: 9,
+          holdFlag: true,
+        } as const;
+        const allowed = { ...change(request, 'Received', 'Allowed'), patch };
+        expect(await requests.applyChange(allowed)).toBe('applied');
+        expect(await requests.findById(request.backupRequestId)).toMatchObject(patch);
+        const sent = { ...change(request, 'Allowed', 'Sent'), patch: { holdFlag: false } };
+        expect(await requests.applyChange(sent)).toBe('applied');
+        expect(await requests.findById(request.backupRequestId)).toMatchObject({
+          daysToKeepCount: 9,
+          holdFlag: false,
+        });
+      });
+
       it('stores a Backup with its change, and a second Backup is a conflict', async () => {
         const request = await at('Sent');
         const backup = backupFromReply(
@@ -278,6 +297,60 @@ export function describeBackupRequestRepository(
         expect(await requests.applyChange(again)).toBe('conflict');
         expect((await requests.findById(request.backupRequestId))?.statusTypeCode).toBe('Failed');
         expect(await store.backups.findByRequestId(request.backupRequestId)).toEqual(backup);
+      });
+    });
+
+    describe('send claims', () => {
+      const claim = (request: BackupRequest, token: string, now = minutes(2), ttlMinutes = 1) => ({
+        backupRequestId: request.backupRequestId,
+        token,
+        now,
+        expiresAt: new Date(now.getTime() + ttlMinutes * 60_000),
+      });
+      const newToken = () => globalThis.crypto.randomUUID();
+
+      it('lets one claimant of an Allowed request send until its claim lapses', async () => {
+        const request = await at('Allowed');
+        expect(await requests.claimSend(claim(request, newToken()))).toBe(true);
+        expect(await requests.claimSend(claim(request, newToken()))).toBe(false);
+        expect(await requests.claimSend(claim(request, newToken(), minutes(2.5)))).toBe(false);
+        expect(await requests.claimSend(claim(request, newToken(), minutes(3)))).toBe(true);
+        expect(await requests.findById(request.backupRequestId)).toEqual(request);
+      });
+
+      it('lets exactly one of several racing claimants win', async () => {
+        const request = await at('Allowed');
+        const outcomes = await Promise.all(
+          Array.from({ length: 5 }, () => requests.claimSend(claim(request, newToken()))),
+        );
+        expect(outcomes.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('frees the claim for the next claimant when its holder releases it', async () => {
+        const request = await at('Allowed');
+        const token = newToken();
+        expect(await requests.claimSend(claim(request, token))).toBe(true);
+        await requests.releaseSend(request.backupRequestId, newToken());
+        expect(await requests.claimSend(claim(request, newToken()))).toBe(false);
+        await requests.releaseSend(request.backupRequestId, token);
+        expect(await requests.claimSend(claim(request, newToken()))).toBe(true);
+      });
+
+      it('claims nothing for a request that is not Allowed, or unknown', async () => {
+        for (const status of ['Received', 'Sent', 'Succeeded'] as const) {
+          expect(await requests.claimSend(claim(await at(status), newToken()))).toBe(false);
+        }
+        expect(await requests.claimSend(claim(aRequest(), newToken()))).toBe(false);
+        await expect(
+          requests.claimSend({ ...claim(aRequest(), newToken()), backupRequestId: '' }),
+        ).rejects.toBeInstanceOf(ValidationError);
+      });
+
+      it('leaves status changes to the compare-and-set, claimed or not', async () => {
+        const request = await at('Allowed');
+        expect(await requests.claimSend(claim(request, newToken()))).toBe(true);
+        expect(await requests.applyChange(change(request, 'Allowed', 'Sent'))).toBe('applied');
+        expect((await requests.findById(request.backupRequestId))?.statusTypeCode).toBe('Sent');
       });
     });
 

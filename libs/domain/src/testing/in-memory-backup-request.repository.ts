@@ -12,6 +12,7 @@ import type {
   IdempotencyRecord,
   OverdueReplies,
   OverdueReplyQuery,
+  SendClaim,
   StalledQuery,
   StatusChange,
   StatusHistoryEntry,
@@ -24,6 +25,8 @@ export type RepositoryOperation =
   | 'applyChange'
   | 'claimStalled'
   | 'claimOverdueReplies'
+  | 'claimSend'
+  | 'releaseSend'
   | 'history'
   | 'countByStatus'
   | 'findByRequestId';
@@ -36,6 +39,8 @@ interface StoredRequest {
   replyResends: number;
   /** When the last resend was decided (`reply_resent_timestamp`). */
   replyResentAt: Date | null;
+  /** The send claim, if one was taken and not released (it may have lapsed). */
+  sendClaim: { token: string; expiresAt: Date } | null;
 }
 
 /** Like the PostgreSQL adapter: a missing id would match every row there, so it is refused. */
@@ -112,6 +117,7 @@ export class InMemoryBackupRequestRepository implements BackupRequestRepository,
       redrivenAt: null,
       replyResends: 0,
       replyResentAt: null,
+      sendClaim: null,
     });
     this.historyRows.push({
       backupRequestId: request.backupRequestId,
@@ -231,6 +237,23 @@ export class InMemoryBackupRequestRepository implements BackupRequestRepository,
         .filter((s) => s.replyResends >= query.maxResends && !toResend.includes(s))
         .map(({ request }) => structuredClone(request)),
     };
+  }
+
+  /** Like the conditional UPDATE in PostgreSQL: one claimant wins, a lapsed claim is free. */
+  async claimSend(claim: SendClaim): Promise<boolean> {
+    this.throwInjected('claimSend');
+    const stored = this.requests.get(requireId(claim.backupRequestId));
+    if (!stored || stored.request.statusTypeCode !== 'Allowed') return false;
+    const held = stored.sendClaim;
+    if (held && held.expiresAt.getTime() > claim.now.getTime()) return false;
+    stored.sendClaim = { token: claim.token, expiresAt: new Date(claim.expiresAt) };
+    return true;
+  }
+
+  async releaseSend(backupRequestId: string, token: string): Promise<void> {
+    this.throwInjected('releaseSend');
+    const stored = this.requests.get(requireId(backupRequestId));
+    if (stored?.sendClaim?.token === token) stored.sendClaim = null;
   }
 
   async history(backupRequestId: string): Promise<StatusHistoryEntry[]> {

@@ -72,6 +72,8 @@ function scheduledPipeline(s: fc.Scheduler, active: boolean): InMemoryPipeline {
     claimStalled: (...args) => later('claimStalled', () => inner.claimStalled(...args)),
     claimOverdueReplies: (...args) =>
       later('claimOverdueReplies', () => inner.claimOverdueReplies(...args)),
+    claimSend: (claim) => later('claimSend', () => inner.claimSend(claim)),
+    releaseSend: (...args) => later('releaseSend', () => inner.releaseSend(...args)),
     history: (id) => later('history', () => inner.history(id)),
     countByStatus: () => inner.countByStatus(),
     findByRequestId: (id) => later('findByRequestId', () => inner.findByRequestId(id)),
@@ -166,7 +168,7 @@ function serialOutcomes(before: RequestStatus, events: (RequestEvent | null)[]):
 }
 
 describe('the use cases, over random, duplicated, reordered and concurrent steps', () => {
-  it('never land an illegal or backwards move, nor a second Backup', async () => {
+  it('never land an illegal or backwards move, nor a second Backup, nor a second send', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.scheduler(),
@@ -196,6 +198,9 @@ describe('the use cases, over random, duplicated, reordered and concurrent steps
 
           const requests = p.requests.allRequests();
           expect(requests).toHaveLength(2);
+          // Nothing crashes here, so the interface never sees a request twice (SPEC §5.4).
+          const sent = p.backupInterface.sent.map((request) => request.backupRequestId);
+          expect(sent).toEqual([...new Set(sent)]);
           for (const request of requests) {
             const history = await p.requests.history(request.backupRequestId);
             expect(journeyViolations(request, history, p.requests.allBackups())).toEqual([]);

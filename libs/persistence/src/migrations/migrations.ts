@@ -8,6 +8,8 @@ import { CreateOutbox1795795200004 } from './1795795200004-create-outbox.migrati
 import { CreateIntakeIdempotencyKey1795795200005 } from './1795795200005-create-intake-idempotency-key.migration';
 import { GrantLinebackerRoles1795795200006 } from './1795795200006-grant-linebacker-roles.migration';
 import { AddReplyDeadline1795795200007 } from './1795795200007-add-reply-deadline.migration';
+import { CaptureJobFacts1795795200008 } from './1795795200008-capture-job-facts.migration';
+import { SendClaim1795795200009 } from './1795795200009-send-claim.migration';
 
 /** Every migration, oldest first. */
 export const ALL_MIGRATIONS = [
@@ -18,6 +20,8 @@ export const ALL_MIGRATIONS = [
   CreateIntakeIdempotencyKey1795795200005,
   GrantLinebackerRoles1795795200006,
   AddReplyDeadline1795795200007,
+  CaptureJobFacts1795795200008,
+  SendClaim1795795200009,
 ];
 
 /** Where TypeORM records which migrations ran. */

@@ -2,6 +2,7 @@ import {
   checkStatusChange,
   type BackupRequest,
   type OutboxMessage,
+  type SendClaim,
   type StalledQuery,
   type StatusChange,
 } from '@linebacker/domain';
@@ -21,6 +22,7 @@ import {
 } from './connection';
 import { lookupId } from './lookup-id';
 import { insertOutboxSql, outboxJson } from './outbox.sql';
+import { CLAIM_SEND_SQL, RELEASE_SEND_SQL } from './send-claim.sql';
 import { APPLY_CHANGES_SQL, applyChangesParams } from './status-change.sql';
 
 const { name: table, column } = REQUEST_TABLE;
@@ -46,7 +48,7 @@ export interface ChangeWriterSettings {
   batchFailed(error: unknown, size: number): void;
 }
 
-/** The writes to stored requests: status changes (group commit) and recovery's claims. */
+/** The writes to stored requests: status changes (group commit), recovery's and send claims. */
 export class StatusChangeWriter {
   private readonly batches: Coalescer<StatusChange, 'applied' | 'conflict'> | null;
 
@@ -113,6 +115,26 @@ export class StatusChangeWriter {
     const written = changes.filter((_, n) => applied.has(n));
     this.settings.outboxWritten(written.reduce((sum, change) => sum + change.outbox.length, 0));
     return applied;
+  }
+
+  /** One conditional UPDATE, prepared: true when this claimant got the row (ADR 0212). */
+  async claimSend(claim: SendClaim): Promise<boolean> {
+    const id = lookupId(claim.backupRequestId, 'backupRequestId');
+    if (id === null) return false;
+    const params = [id, claim.token, claim.now, claim.expiresAt];
+    const rows = await withConnection(this.dataSource, (runner) =>
+      preparedRows(runner, CLAIM_SEND_SQL, params),
+    );
+    return rows.length === 1;
+  }
+
+  /** Clears the claim if `token` still holds it. */
+  async releaseSend(backupRequestId: string, token: string): Promise<void> {
+    const id = lookupId(backupRequestId, 'backupRequestId');
+    if (id === null) return;
+    await withConnection(this.dataSource, (runner) =>
+      queryRows(runner, RELEASE_SEND_SQL, [id, token]),
+    );
   }
 
   /** Claims, marks and re-drives stalled requests in one transaction, oldest first. */

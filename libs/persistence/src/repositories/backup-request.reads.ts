@@ -12,11 +12,13 @@ import { hydrate, preparedRows, queryRows, withConnection } from './connection';
 import { lookupId } from './lookup-id';
 import { COUNT_BY_STATUS_SQL, FIND_REQUEST_SQL, FIND_REQUESTS_SQL } from './reads.sql';
 
-/** A request as the domain sees it: the row without recovery's bookkeeping. */
+/** A request as the domain sees it: the row without recovery's and the sender's bookkeeping. */
 export const toRequest = ({
   redrivenTimestamp: _redriven,
   replyResendCount: _resends,
   replyResentTimestamp: _resent,
+  sendClaimToken: _token,
+  sendClaimExpiresTimestamp: _expires,
   ...request
 }: BackupRequestRow): BackupRequest => request;
 

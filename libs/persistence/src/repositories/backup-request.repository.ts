@@ -7,6 +7,7 @@ import type {
   OverdueReplies,
   OverdueReplyQuery,
   RequestStatus,
+  SendClaim,
   StalledQuery,
   StatusChange,
   StatusHistoryEntry,
@@ -132,6 +133,16 @@ export class TypeormBackupRequestRepository implements BackupRequestRepository {
     const { written, ...found } = await claimOverdueReplies(this.dataSource, query, resend);
     this.outboxWritten(written);
     return found;
+  }
+
+  /** Claims the send of an Allowed request; true for exactly one racing claimant. */
+  claimSend(claim: SendClaim): Promise<boolean> {
+    return this.writer.claimSend(claim);
+  }
+
+  /** Gives up a send claim that `token` holds. */
+  releaseSend(backupRequestId: string, token: string): Promise<void> {
+    return this.writer.releaseSend(backupRequestId, token);
   }
 
   /** The request's status changes, oldest first; empty for an unknown id. */

@@ -9,11 +9,13 @@ import {
 } from '../schema/table';
 import { insertOutboxSql, outboxJson } from './outbox.sql';
 
-/** Columns of a row that are recovery's bookkeeping, not part of a new request. */
+/** Columns of a row that are recovery's and the sender's bookkeeping, not part of a request. */
 const ROW_ONLY: ReadonlyArray<Exclude<keyof BackupRequestRow, keyof BackupRequest>> = [
   'redrivenTimestamp',
   'replyResendCount',
   'replyResentTimestamp',
+  'sendClaimToken',
+  'sendClaimExpiresTimestamp',
 ];
 
 /** The request's columns, in the order of the statements' first parameters. */

@@ -1,7 +1,7 @@
 import type { BackupRequest } from '@linebacker/domain';
 import { EntitySchema } from 'typeorm';
 
-/** A backup_request row: the aggregate plus recovery's bookkeeping. */
+/** A backup_request row: the aggregate plus recovery's and the sender's bookkeeping. */
 export interface BackupRequestRow extends BackupRequest {
   /** When recovery last re-drove the request; keeps concurrent recoverers from repeating it. */
   redrivenTimestamp: Date | null;
@@ -9,6 +9,10 @@ export interface BackupRequestRow extends BackupRequest {
   replyResendCount: number;
   /** When the last resend was decided; the next deadline counts from here. */
   replyResentTimestamp: Date | null;
+  /** The send claim's holder (ADR 0212); only it may release the claim. */
+  sendClaimToken: string | null;
+  /** When the send claim lapses; until then no other handler may claim the send. */
+  sendClaimExpiresTimestamp: Date | null;
 }
 
 const timestamp = (name: string, nullable = false) =>
@@ -32,6 +36,8 @@ export const BackupRequestSchema = new EntitySchema<BackupRequestRow>({
       nullable: true,
     },
     storagePathName: { name: 'storage_path_name', type: 'varchar', length: 250, nullable: true },
+    daysToKeepCount: { name: 'days_to_keep_count', type: 'integer', nullable: true },
+    holdFlag: { name: 'hold_flag', type: 'boolean', nullable: true },
     requesterId: { name: 'requester_id', type: 'varchar', length: 200 },
     correlationId: { name: 'correlation_id', type: 'varchar', length: 200 },
     receivedTimestamp: timestamp('received_timestamp'),
@@ -43,5 +49,7 @@ export const BackupRequestSchema = new EntitySchema<BackupRequestRow>({
     redrivenTimestamp: timestamp('redriven_timestamp', true),
     replyResendCount: { name: 'reply_resend_count', type: 'integer', default: 0 },
     replyResentTimestamp: timestamp('reply_resent_timestamp', true),
+    sendClaimToken: { name: 'send_claim_token', type: 'uuid', nullable: true },
+    sendClaimExpiresTimestamp: timestamp('send_claim_expires_timestamp', true),
   },
 });

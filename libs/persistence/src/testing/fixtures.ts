@@ -64,14 +64,7 @@ export function aBackup(request: BackupRequest, byteCount = '9007199254740993'):
   const backup = backupFromReply(
     randomUUID(),
     { ...request, backupProviderCode: 'CloudA', storagePathName: '/store/a' },
-    {
-      backupJobId: request.backupJobId,
-      storagePathName: '/store/a',
-      backupProviderCode: 'CloudA',
-      daysToKeep: 365,
-      isActive: true,
-      holdFlag: false,
-    },
+    { backupProviderCode: 'CloudA', daysToKeep: 365, holdFlag: false },
     {
       apiVersion: '2022-05-22',
       backupRequestId: request.backupRequestId,

@@ -1,6 +1,7 @@
 import type { ConfigKey, ConfigSchema } from '@linebacker/runtime';
 import { receiverConfigSchema } from '../http/receiver-config';
 import { recoveryConfigSchema } from '../workers/recovery.worker';
+import { sendConfigSchema } from '../workers/send-to-interface.worker';
 import { interfaceConfigSchema } from './interface.config';
 import {
   jobServiceConfigSchema,
@@ -19,10 +20,11 @@ export const checkAllowedConfigSchema = {
   ...jobServiceConfigSchema,
 };
 
-/** send-to-interface: the shared keys plus the backup interface connection. */
+/** send-to-interface: the shared keys, the backup interface connection and the send claim. */
 export const sendToInterfaceConfigSchema = {
   ...pipelineConfigSchema(9102),
   ...interfaceConfigSchema,
+  ...sendConfigSchema,
 };
 
 /** interface-receiver: the shared keys plus the backup interface connection. */

@@ -83,7 +83,7 @@ describe('receive-status on RabbitMQ and PostgreSQL, given a forged message', ()
     );
     const backupInterface = new RecordingBackupInterface();
     await sendToInterface(
-      { ...step, backupInterface, service: 'send-to-interface' },
+      { ...step, backupInterface, ids, service: 'send-to-interface', sendClaimTtlMs: 60_000 },
       { backupRequestId: id, messageId: 's' },
     );
     return id;

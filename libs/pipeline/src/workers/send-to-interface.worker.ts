@@ -1,4 +1,5 @@
 import { resendToInterface, sendToInterface, type BackupInterface } from '@linebacker/domain';
+import { ConfigError, parse, type ConfigSchema } from '@linebacker/runtime';
 import { pipelineSubscriptions } from './subscriptions';
 import { requestIdOf, stepHandler, type Worker, type WorkerContext } from './worker';
 
@@ -9,15 +10,50 @@ export interface ManagedBackupInterface extends BackupInterface {
   isReady?(): boolean;
 }
 
+/** How send-to-interface claims a request before it sends it (ADR 0212). */
+export interface SendSettings {
+  /** How long a send claim keeps other handlers of the request from sending it. */
+  sendClaimTtlMs: number;
+}
+
+/** send-to-interface's own keys. */
+export const sendConfigSchema: ConfigSchema<SendSettings> = {
+  sendClaimTtlMs: {
+    env: 'LINEBACKER_SEND_CLAIM_TTL_MS',
+    doc:
+      'a handler claims a request before sending it; other handlers do not send it until the claim lapses ' +
+      '(after a crash mid-send). Above LINEBACKER_HANDLER_TIMEOUT_MS, below LINEBACKER_RECOVERY_STALE_AFTER_MS',
+    default: 60000,
+    parse: parse.integer(1000),
+  },
+};
+
 /**
- * send-to-interface: `backup-request.allowed` → send (message id = request id) → Sent; and
- * `backup-request.reply-overdue` → the same send again while the request is still Sent.
+ * send-to-interface: `backup-request.allowed` → claim → send (message id = request id) →
+ * Sent. A claim must outlast the handler's deadline: the runner gives up on a handler then,
+ * but its send may still complete, and a lapsed claim would let another handler send too.
+ * And `backup-request.reply-overdue` → the same send again while the request is still Sent
+ * (ADR 0210; no claim: a resend is a deliberate second send under the same message id).
  */
 export function sendToInterfaceWorker(
   ctx: WorkerContext,
   backupInterface: ManagedBackupInterface,
+  settings: SendSettings,
 ): Worker {
-  const deps = { requests: ctx.requests, backupInterface, clock: ctx.clock, service: ctx.service };
+  const { handlerTimeoutMs } = ctx.config;
+  if (settings.sendClaimTtlMs <= handlerTimeoutMs) {
+    throw new ConfigError([
+      `LINEBACKER_SEND_CLAIM_TTL_MS (${settings.sendClaimTtlMs}) must exceed LINEBACKER_HANDLER_TIMEOUT_MS (${handlerTimeoutMs})`,
+    ]);
+  }
+  const deps = {
+    requests: ctx.requests,
+    backupInterface,
+    clock: ctx.clock,
+    ids: ctx.ids,
+    service: ctx.service,
+    sendClaimTtlMs: settings.sendClaimTtlMs,
+  };
   return {
     subscriptions: [
       {

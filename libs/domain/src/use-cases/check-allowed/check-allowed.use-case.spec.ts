@@ -19,18 +19,27 @@ describe('checkAllowed', () => {
 
   beforeEach(async () => {
     p = createInMemoryPipeline({
-      jobs: [aBackupJob({ backupProviderCode: 'CloudB', storagePathName: '/vault/job-1' })],
+      jobs: [
+        aBackupJob({
+          backupProviderCode: 'CloudB',
+          storagePathName: '/vault/job-1',
+          daysToKeep: 12,
+          holdFlag: true,
+        }),
+      ],
     });
     id = await requestInStatus(p, 'Received');
     p.clock.advance(5000);
   });
 
-  it("allows a request for an active job and copies the job's provider and storage path", async () => {
+  it('allows a request for an active job and copies what its Backup will need of the job', async () => {
     expect(await check()).toEqual({ outcome: 'applied', from: 'Received', to: 'Allowed' });
     expect(await p.requests.findById(id)).toMatchObject({
       statusTypeCode: 'Allowed',
       backupProviderCode: 'CloudB',
       storagePathName: '/vault/job-1',
+      daysToKeepCount: 12,
+      holdFlag: true,
       checkedTimestamp: p.clock.now(),
     });
     expect(p.requests.outbox.at(-1)).toMatchObject({
@@ -53,6 +62,8 @@ describe('checkAllowed', () => {
       statusTypeCode: 'NotAllowed',
       backupProviderCode: null,
       storagePathName: null,
+      daysToKeepCount: null,
+      holdFlag: null,
       checkedTimestamp: p.clock.now(),
     });
     expect(p.requests.outbox.at(-1)?.type).toBe('backup-request.not-allowed');

@@ -22,7 +22,7 @@ export interface CheckAllowedInput {
 
 /**
  * Received → Allowed | NotAllowed. The job service is asked only while the request is still
- * Received; an allowed request takes the job's provider and storage path.
+ * Received; an allowed request takes the job's provider, storage path, retention and hold.
  */
 export async function checkAllowed(
   deps: CheckAllowedDeps,
@@ -39,8 +39,15 @@ export async function checkAllowed(
     });
     if (result.outcome === 'noop') return { kind: 'done', reason: result.reason };
     if (result.outcome === 'illegal') throw result.error;
+    // Everything a Backup will need from the job is captured now, in the same change: the
+    // reply may come after the job was deleted (ADR 0211).
     const jobPatch = allowed
-      ? { backupProviderCode: job.backupProviderCode, storagePathName: job.storagePathName }
+      ? {
+          backupProviderCode: job.backupProviderCode,
+          storagePathName: job.storagePathName,
+          daysToKeepCount: job.daysToKeep,
+          holdFlag: job.holdFlag,
+        }
       : {};
     const cause = { at: deps.clock.now(), by: deps.service, messageId: input.messageId };
     return moveDecision(request, result, cause, { patch: jobPatch });

@@ -34,9 +34,57 @@ describe('receiveStatus', () => {
     p = createInMemoryPipeline();
   });
 
-  describe('a Succeeded reply while the job service fails', () => {
-    it('is reported unavailable, so it waits for the service instead of spending its attempts', async () => {
-      const id = await requestInStatus(p, 'Sent');
+  /**
+   * A Sent request as one allowed before job facts were captured (ADR 0211): the check set
+   * only the provider and storage path.
+   */
+  const legacySentRequest = async (): Promise<string> => {
+    const id = await requestInStatus(p, 'Received');
+    const at = p.clock.now();
+    const move = (from: RequestStatus, to: RequestStatus, patch: object) =>
+      p.requests.applyChange({
+        backupRequestId: id,
+        from,
+        to,
+        at,
+        patch,
+        by: 'before-0211',
+        messageId: `m-${to}`,
+        outbox: [],
+      });
+    const job = aBackupJob();
+    const checked = { backupProviderCode: job.backupProviderCode, storagePathName: '/old' };
+    await move('Received', 'Allowed', { ...checked, checkedTimestamp: at });
+    await move('Allowed', 'Sent', { sentToInterfaceTimestamp: at });
+    return id;
+  };
+
+  describe('a Succeeded reply for a request allowed before job facts were captured', () => {
+    it('re-reads retention and hold from the job', async () => {
+      const id = await legacySentRequest();
+      p.jobs.put(aBackupJob({ daysToKeep: 7, holdFlag: true }));
+      expect(await reply(id)).toMatchObject({ outcome: 'applied', to: 'Succeeded' });
+      expect(await p.requests.findByRequestId(id)).toMatchObject({
+        daysToKeepCount: 7,
+        holdFlag: true,
+        dueToDeleteDate: '2024-03-22',
+      });
+    });
+
+    it('records a Backup on hold, and Succeeded, when the job is gone', async () => {
+      const id = await legacySentRequest();
+      p.jobs.jobs.clear();
+      expect(await reply(id)).toMatchObject({ outcome: 'applied', to: 'Succeeded' });
+      expect(await p.requests.findByRequestId(id)).toMatchObject({
+        backupProviderCode: 'Local',
+        daysToKeepCount: 0,
+        holdFlag: true,
+        dueToDeleteDate: '2024-03-15',
+      });
+    });
+
+    it('waits for a failing job service, reported unavailable so it spends no attempts', async () => {
+      const id = await legacySentRequest();
       p.jobs.failWith(new DependencyFailedError('backup job service', 'answered HTTP 503'));
       const failure = await reply(id).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(DependencyUnavailableError);
@@ -48,8 +96,8 @@ describe('receiveStatus', () => {
       expect(await reply(id)).toMatchObject({ outcome: 'applied', to: 'Succeeded' });
     });
 
-    it('keeps a permanent answer permanent (a job the service no longer knows)', async () => {
-      const id = await requestInStatus(p, 'Sent');
+    it('keeps a permanent answer of the job service permanent', async () => {
+      const id = await legacySentRequest();
       p.jobs.failWith(new BackupJobNotFoundError('job-x'));
       await expect(reply(id)).rejects.toBeInstanceOf(BackupJobNotFoundError);
     });
@@ -89,15 +137,33 @@ describe('receiveStatus', () => {
       },
     );
 
-    it('re-reads retention and hold from the job at reply time', async () => {
+    it('keeps the retention and hold the job had when the request was allowed', async () => {
       const id = await requestInStatus(p, 'Sent');
       p.jobs.put(aBackupJob({ daysToKeep: 7, holdFlag: true }));
       await reply(id);
       expect(await p.requests.findByRequestId(id)).toMatchObject({
-        daysToKeepCount: 7,
-        holdFlag: true,
-        dueToDeleteDate: '2024-03-22',
+        daysToKeepCount: 30,
+        holdFlag: false,
+        dueToDeleteDate: '2024-04-14',
       });
+    });
+
+    it('records the Backup and Succeeded when the job was deleted after the check', async () => {
+      const id = await requestInStatus(p, 'Sent');
+      p.jobs.jobs.clear();
+      expect(await reply(id)).toEqual({ outcome: 'applied', from: 'Sent', to: 'Succeeded' });
+      expect(await p.requests.findByRequestId(id)).toMatchObject({
+        backupProviderCode: 'Local',
+        daysToKeepCount: 30,
+        holdFlag: false,
+      });
+    });
+
+    it('does not need the job service at all', async () => {
+      const id = await requestInStatus(p, 'Sent');
+      p.jobs.failWith(new DependencyFailedError('backup job service', 'answered HTTP 503'));
+      expect(await reply(id)).toMatchObject({ outcome: 'applied', to: 'Succeeded' });
+      expect(p.requests.allBackups()).toHaveLength(1);
     });
 
     it('does nothing the second time, leaving the one Backup as it was', async () => {
@@ -117,15 +183,6 @@ describe('receiveStatus', () => {
       const results = await Promise.all([reply(id), reply(id)]);
       expect(results.map((r) => r.outcome).sort()).toEqual(['already-done', 'applied']);
       expect(p.requests.allBackups()).toHaveLength(1);
-    });
-
-    it('fails permanently, storing nothing, when the job is gone at reply time', async () => {
-      const id = await requestInStatus(p, 'Sent');
-      p.jobs.jobs.clear();
-      const before = await snapshot(id);
-      await expect(reply(id)).rejects.toBeInstanceOf(BackupJobNotFoundError);
-      await expect(reply(id)).rejects.toMatchObject({ kind: 'permanent' });
-      expect(await snapshot(id)).toEqual(before);
     });
   });
 

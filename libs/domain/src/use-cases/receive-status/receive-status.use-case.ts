@@ -1,4 +1,5 @@
-import { backupFromReply } from '../../backup/backup';
+import { backupFromReply, jobFactsCaptured, type BackupJobFacts } from '../../backup/backup';
+import type { BackupRequest } from '../../backup-request/backup-request';
 import { clipText, REQUEST_LIMITS } from '../../backup-request/backup-request';
 import { transition } from '../../backup-request/state-machine';
 import {
@@ -29,9 +30,10 @@ export interface ReceiveStatusInput {
 }
 
 /**
- * Applies the reply rules of SPEC §1. A Succeeded reply creates the Backup (retention re-read
- * from the job now) in the same transaction as the move to Succeeded; a Failed reply never
- * touches a Succeeded request; a reply for a Received or NotAllowed request is illegal.
+ * Applies the reply rules of SPEC §1. A Succeeded reply creates the Backup, from the job facts
+ * the request captured when it was allowed, in the same transaction as the move to Succeeded;
+ * a Failed reply never touches a Succeeded request; a reply for a Received or NotAllowed
+ * request is illegal.
  */
 export async function receiveStatus(
   deps: ReceiveStatusDeps,
@@ -47,14 +49,31 @@ export async function receiveStatus(
     if (result.outcome === 'illegal') throw result.error;
     let backup;
     if (result.to === 'Succeeded') {
-      const job = await findJobWaitingOutFailures(deps.jobs, request.backupJobId);
-      if (job === null) throw new BackupJobNotFoundError(request.backupJobId);
-      backup = backupFromReply(deps.ids.newId(), request, job, reply);
+      const facts = jobFactsCaptured(request) ?? (await jobFactsAtReply(deps.jobs, request));
+      backup = backupFromReply(deps.ids.newId(), request, facts, reply);
     }
     const cause = { at: deps.clock.now(), by: deps.service, messageId: input.messageId };
     const replyMessageText = clipText(reply.messageText, REQUEST_LIMITS.replyMessageTextMax);
     return moveDecision(request, result, cause, { patch: { replyMessageText }, backup });
   });
+}
+
+/**
+ * The job facts of a request allowed before they were captured (ADR 0211): re-read from the
+ * job. A job deleted since cannot strand the request, because the data is stored whatever we
+ * know of the job: the Backup is recorded on hold with no retention (kept until an operator
+ * decides), which no retention rule can delete by mistake.
+ */
+async function jobFactsAtReply(
+  jobs: BackupJobService,
+  request: BackupRequest,
+): Promise<BackupJobFacts> {
+  const job = await findJobWaitingOutFailures(jobs, request.backupJobId);
+  if (job !== null) return job;
+  // Every request past Allowed has its provider (check-allowed set it); one without is a row
+  // nothing here can complete.
+  if (request.backupProviderCode === null) throw new BackupJobNotFoundError(request.backupJobId);
+  return { backupProviderCode: request.backupProviderCode, daysToKeep: 0, holdFlag: true };
 }
 
 /**

@@ -110,6 +110,53 @@ describe('sendToInterface', () => {
     ]);
   });
 
+  describe('with other handlers of the same request (ADR 0212)', () => {
+    it('sends once when two handlers take the same request at once', async () => {
+      const outcomes = await Promise.all([send(), send()]);
+      expect(outcomes).toEqual(
+        expect.arrayContaining([
+          { outcome: 'applied', from: 'Allowed', to: 'Sent' },
+          { outcome: 'already-done', status: 'Allowed', reason: 'another handler holds the send' },
+        ]),
+      );
+      expect(p.backupInterface.sent).toHaveLength(1);
+      expect((await p.requests.findById(id))?.statusTypeCode).toBe('Sent');
+    });
+
+    it('does not send while another handler is sending, even after that send is slow', async () => {
+      const during: unknown[] = [];
+      p.backupInterface.onSend = async () => {
+        p.clock.advance(59_000);
+        during.push(await send());
+      };
+      expect(await send()).toMatchObject({ outcome: 'applied', to: 'Sent' });
+      expect(during).toEqual([
+        { outcome: 'already-done', status: 'Allowed', reason: 'another handler holds the send' },
+      ]);
+      expect(p.backupInterface.sent).toHaveLength(1);
+    });
+
+    it('gives the claim back when the send fails, so the retried message sends at once', async () => {
+      p.backupInterface.failWith(new DependencyUnavailableError('backup-interface', 'closed'));
+      await expect(send()).rejects.toMatchObject({ kind: 'unavailable' });
+      p.backupInterface.recover();
+      expect(await send()).toMatchObject({ outcome: 'applied', to: 'Sent' });
+      expect(p.backupInterface.sent).toHaveLength(1);
+    });
+
+    it("sends again once a crashed sender's claim has lapsed, and not before", async () => {
+      const now = p.clock.now();
+      const crashed = { backupRequestId: id, token: 'crashed', now };
+      const expiresAt = new Date(now.getTime() + 60_000);
+      expect(await p.requests.claimSend({ ...crashed, expiresAt })).toBe(true);
+      p.clock.advance(59_999);
+      expect(await send()).toMatchObject({ outcome: 'already-done', status: 'Allowed' });
+      p.clock.advance(1);
+      expect(await send()).toMatchObject({ outcome: 'applied', to: 'Sent' });
+      expect(p.backupInterface.sent).toHaveLength(1);
+    });
+  });
+
   it('refuses an Allowed request that lacks its storage path as permanently incomplete', async () => {
     const allowed = p.requests.allRequests().find((r) => r.backupRequestId === id);
     if (!allowed) throw new Error('no Allowed request to copy');

@@ -22,6 +22,8 @@ describe('runStep', () => {
       },
       claimStalled: (...args) => p.requests.claimStalled(...args),
       claimOverdueReplies: (...args) => p.requests.claimOverdueReplies(...args),
+      claimSend: (claim) => p.requests.claimSend(claim),
+      releaseSend: (...args) => p.requests.releaseSend(...args),
       history: (requestId) => p.requests.history(requestId),
       countByStatus: () => p.requests.countByStatus(),
     };

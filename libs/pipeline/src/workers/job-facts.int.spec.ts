@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { receiveBackupRequest } from '@linebacker/domain';
+import {
+  aBackupJob,
+  aNewRequest,
+  aStoreStatusReply,
+  FakeBackupJobService,
+  RecordingBackupInterface,
+} from '@linebacker/domain/testing';
+import { createLogger, createServiceMetrics, loadConfig } from '@linebacker/runtime';
+import {
+  createTestDatabase,
+  deleteBrokerNamespace,
+  rabbitmqForTests,
+  testNamespace,
+  type TestService,
+} from '@linebacker/testing';
+import { pipelineConfigSchema, type PipelineConfig } from '../config/pipeline.config';
+import { startPipelineService, type StartedPipelineService } from '../run-pipeline-service';
+import { checkAllowedWorker } from './check-allowed.worker';
+import { receiveStatusWorker } from './receive-status.worker';
+import { sendToInterfaceWorker } from './send-to-interface.worker';
+import { pipelineSubscriptions, SERVICES } from './subscriptions';
+import type { Worker, WorkerContext } from './worker';
+
+jest.setTimeout(60_000);
+
+const until = async (check: () => Promise<boolean>, what: string): Promise<void> => {
+  const deadline = Date.now() + 20_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+};
+
+describe('a backup job deleted between the check and the Succeeded reply', () => {
+  let database: TestService;
+  let broker: TestService;
+  let namespace: string;
+  let config: PipelineConfig;
+  const services: StartedPipelineService[] = [];
+  const jobs = new FakeBackupJobService([aBackupJob({ daysToKeep: 3, holdFlag: true })]);
+  const backupInterface = new RecordingBackupInterface();
+
+  const start = async (service: string, worker: (ctx: WorkerContext) => Worker) => {
+    const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
+    const started = await startPipelineService({
+      service,
+      config,
+      logger: createLogger({ service, stream: quiet }),
+      metrics: createServiceMetrics(service),
+      healthServer: false,
+      worker,
+    });
+    services.push(started);
+    return started;
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase('jobfacts');
+    broker = await rabbitmqForTests();
+    namespace = testNamespace('jobfacts');
+    config = loadConfig(pipelineConfigSchema(0), {
+      LINEBACKER_DATABASE_URL: database.url,
+      LINEBACKER_AMQP_URL: broker.url,
+      LINEBACKER_NAMESPACE: namespace,
+      LINEBACKER_QUEUE_TYPE: 'classic',
+      LINEBACKER_RUN_MIGRATIONS: 'true',
+    });
+    await start(SERVICES.checkAllowed, (ctx) => checkAllowedWorker(ctx, jobs));
+    await start(SERVICES.sendToInterface, (ctx) =>
+      sendToInterfaceWorker(ctx, backupInterface, { sendClaimTtlMs: 60_000 }),
+    );
+    await start(SERVICES.receiveStatus, (ctx) => receiveStatusWorker(ctx, jobs));
+  });
+
+  afterAll(async () => {
+    for (const service of services.reverse()) await service.stop(1000);
+    await deleteBrokerNamespace(broker.url, namespace);
+    await database?.stop();
+    await broker?.stop();
+  });
+
+  it('still records the Backup, with the job as it was when allowed, and Succeeded', async () => {
+    const [intake, , receiver] = services;
+    if (!intake || !receiver) throw new Error('services not started');
+    const { requests, backups, ids, clock } = intake.ctx;
+    const { request } = await receiveBackupRequest({ requests, ids, clock }, aNewRequest());
+    const id = request.backupRequestId;
+    const status = async () => (await requests.findById(id))?.statusTypeCode;
+    await until(async () => (await status()) === 'Sent', 'Sent');
+    expect(backupInterface.sent.map((sent) => sent.backupRequestId)).toEqual([id]);
+
+    jobs.jobs.clear();
+    const lookupsBeforeReply = jobs.lookups.length;
+    await receiver.infrastructure.bus.publish({
+      messageId: randomUUID(),
+      type: 'store-status.received',
+      correlationId: id,
+      payload: { ...aStoreStatusReply(id) },
+    });
+    await until(async () => (await status()) === 'Succeeded', 'Succeeded');
+
+    expect(await backups.findByRequestId(id)).toMatchObject({
+      backupRequestId: id,
+      backupProviderCode: 'Local',
+      daysToKeepCount: 3,
+      holdFlag: true,
+      dueToDeleteDate: '2024-03-18',
+    });
+    expect(jobs.lookups).toHaveLength(lookupsBeforeReply);
+    const definition = pipelineSubscriptions(config).receiveStatus;
+    expect(await receiver.infrastructure.bus.deadLetters.depth(definition)).toBe(0);
+  });
+});
