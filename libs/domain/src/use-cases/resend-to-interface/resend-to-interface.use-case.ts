@@ -1,8 +1,7 @@
-import { PermanentError } from '../../errors/linebacker-error';
 import { RequestNotFoundError } from '../../errors/domain-errors';
-import type { BackupRequest } from '../../backup-request/backup-request';
-import type { BackupInterface, InterfaceRequest } from '../../ports/backup-interface.port';
+import type { BackupInterface } from '../../ports/backup-interface.port';
 import type { BackupRequestRepository } from '../../ports/backup-request.repository';
+import { interfaceRequestOf } from '../shared/interface-request';
 
 /** Dependencies of a resend. */
 export interface ResendToInterfaceDeps {
@@ -12,25 +11,6 @@ export interface ResendToInterfaceDeps {
 
 /** What a resend did: sent the request again, or found its reply already in. */
 export type ResendOutcome = 'resent' | 'no-longer-waiting';
-
-/** What the interface receives for a request that has its storage facts. */
-export function interfaceRequestOf(request: BackupRequest): InterfaceRequest {
-  const { storagePathName, backupProviderCode } = request;
-  if (storagePathName === null || backupProviderCode === null) {
-    throw new PermanentError(
-      'IncompleteRequest',
-      `request ${request.backupRequestId} has no storage path or provider`,
-    );
-  }
-  return {
-    backupRequestId: request.backupRequestId,
-    backupJobId: request.backupJobId,
-    dataDate: request.dataDate,
-    preparedDataPathName: request.preparedDataPathName,
-    storagePathName,
-    backupProviderCode,
-  };
-}
 
 /**
  * Sends a `Sent` request to the interface again after its reply deadline (ADR 0210), with the

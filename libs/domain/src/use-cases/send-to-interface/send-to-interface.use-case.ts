@@ -1,9 +1,9 @@
 import { transition } from '../../backup-request/state-machine';
-import { PermanentError } from '../../errors/linebacker-error';
 import type { Clock } from '../../ports/clock.port';
 import type { BackupInterface, InterfaceRequest } from '../../ports/backup-interface.port';
 import type { BackupRequestRepository } from '../../ports/backup-request.repository';
 import type { IdGenerator } from '../../ports/id-generator.port';
+import { interfaceRequestOf } from '../shared/interface-request';
 import { moveDecision, runStep, type StepResult } from '../shared/step';
 
 /** Dependencies of the send-to-interface step. */
@@ -43,21 +43,7 @@ export async function sendToInterface(
     const result = transition(request.statusTypeCode, { type: 'sent' });
     if (result.outcome === 'noop') return { kind: 'done', reason: result.reason };
     if (result.outcome === 'illegal') throw result.error;
-    const { storagePathName, backupProviderCode } = request;
-    if (storagePathName === null || backupProviderCode === null) {
-      throw new PermanentError(
-        'IncompleteRequest',
-        `allowed request ${request.backupRequestId} has no storage path or provider`,
-      );
-    }
-    const sent = await sendClaimed(deps, {
-      backupRequestId: request.backupRequestId,
-      backupJobId: request.backupJobId,
-      dataDate: request.dataDate,
-      preparedDataPathName: request.preparedDataPathName,
-      storagePathName,
-      backupProviderCode,
-    });
+    const sent = await sendClaimed(deps, interfaceRequestOf(request));
     if (!sent) return { kind: 'done', reason: 'another handler holds the send' };
     const cause = { at: deps.clock.now(), by: deps.service, messageId: input.messageId };
     return moveDecision(request, result, cause);
