@@ -1,11 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ALL_MIGRATIONS } from '@linebacker/persistence';
-import {
-  createTestDatabase,
-  startBundle,
-  startPgBouncer,
-  type LogLine,
-} from '@linebacker/testing';
+import { createTestDatabase, startBundle, startPgBouncer, type LogLine } from '@linebacker/testing';
 
 const migrated = (line: LogLine) => line['outcome'] === 'migrated';
 
