@@ -97,7 +97,7 @@ export function transition(from: RequestStatus, event: RequestEvent): Transition
 }
 
 /** Every event, for enumerating the state machine. */
-const ALL_EVENTS: readonly RequestEvent[] = [
+export const REQUEST_EVENTS: readonly RequestEvent[] = [
   { type: 'allowed' },
   { type: 'not-allowed' },
   { type: 'sent' },
@@ -113,7 +113,7 @@ const ALL_EVENTS: readonly RequestEvent[] = [
  */
 export const LEGAL_MOVES: ReadonlyArray<{ from: RequestStatus; to: RequestStatus }> =
   REQUEST_STATUSES.flatMap((from) => {
-    const targets = ALL_EVENTS.flatMap((event) => {
+    const targets = REQUEST_EVENTS.flatMap((event) => {
       const outcome = transition(from, event);
       return outcome.outcome === 'move' ? [outcome.to] : [];
     });

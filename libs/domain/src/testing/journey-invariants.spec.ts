@@ -1,20 +1,11 @@
 import { isResendEntry } from '../backup-request/reply-deadline';
 import { REQUEST_STATUSES, type RequestStatus } from '../backup-request/request-status';
-import { transition, type RequestEvent } from '../backup-request/state-machine';
+import { REQUEST_EVENTS, transition } from '../backup-request/state-machine';
 import type { StatusHistoryEntry } from '../ports/backup-request.repository';
 import { backupFromReply } from '../backup/backup';
 import { newBackupRequest, type BackupRequest } from '../backup-request/backup-request';
 import { aBackupJob, aNewRequest, aStoreStatusReply } from './fixtures';
 import { isLegalStatusMove, journeyViolations, LEGAL_STATUS_MOVES } from './journey-invariants';
-
-const EVENTS: RequestEvent[] = [
-  { type: 'allowed' },
-  { type: 'not-allowed' },
-  { type: 'sent' },
-  { type: 'reply', result: 'Succeeded' },
-  { type: 'reply', result: 'Failed' },
-  { type: 'no-reply' },
-];
 
 const row = (from: RequestStatus | null, to: RequestStatus): StatusHistoryEntry => ({
   backupRequestId: 'r-1',
@@ -35,7 +26,7 @@ const backup = (id = 'b-1') =>
 describe('LEGAL_STATUS_MOVES', () => {
   it('lists exactly the moves transition makes', () => {
     const moves = REQUEST_STATUSES.flatMap((from) =>
-      EVENTS.map((event) => transition(from, event)).flatMap((result) =>
+      REQUEST_EVENTS.map((event) => transition(from, event)).flatMap((result) =>
         result.outcome === 'move' ? [`${result.from}->${result.to}`] : [],
       ),
     );
