@@ -22,7 +22,7 @@ const rules = ['@nx/enforce-module-boundaries', 'no-restricted-imports'];
 const eslint = new ESLint({
   cwd: process.argv[1],
   ruleFilter: ({ ruleId }) => rules.includes(ruleId),
-  overrideConfig: { languageOptions: { parserOptions: { projectService: false } } },
+  overrideConfig: { languageOptions: { parserOptions: { project: null } } },
 });
 (async () => {
   const out = [];
