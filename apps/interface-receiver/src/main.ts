@@ -17,6 +17,7 @@ void runPipelineApp({
           {
             url: config.interfaceAmqpUrl,
             password: config.interfaceAmqpPassword,
+            nodeOrder: config.amqpNodeOrder,
             queue: config.interfaceReplyQueue,
             returnExchange: config.interfaceReplyExchange,
             // The interface owns the reply queue; the parking queue is this app's own.

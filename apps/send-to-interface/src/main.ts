@@ -16,6 +16,7 @@ void runPipelineApp({
       new AmqpBackupInterface({
         url: config.interfaceAmqpUrl,
         password: config.interfaceAmqpPassword,
+        nodeOrder: config.amqpNodeOrder,
         queue: config.interfaceRequestQueue,
         exchange: config.interfaceRequestExchange,
         // The interface owns its queues; with declare-own this app may not configure them.

@@ -40,6 +40,24 @@ export interface StartedPipelineService extends RunningService {
 }
 
 /**
+ * What a worker's `/healthz` adds to its readiness: the service, its uptime, and where each
+ * broker connection is now (`host:port` of the node, never the credentials) with its
+ * reconnects and failovers, so an operator sees which node of a cluster serves it.
+ */
+export function workerHealthDetails(
+  service: string,
+  startedAt: number,
+  metrics: Pick<ServiceMetrics, 'brokerConnections'>,
+  now: number = Date.now(),
+): Record<string, unknown> {
+  return {
+    service,
+    uptimeSeconds: Math.round((now - startedAt) / 1000),
+    brokerConnections: metrics.brokerConnections(),
+  };
+}
+
+/**
  * Starts a service: infrastructure, then the worker's pre-consume work (recovery re-drives
  * here), then its subscriptions, then background work and the health port. Stop reverses it:
  * readiness drops first, then the worker, then relay, bus and pool within the deadline.
@@ -48,6 +66,7 @@ export async function startPipelineService(
   options: PipelineServiceOptions,
 ): Promise<StartedPipelineService> {
   const { service, config, logger, metrics } = options;
+  const startedAt = Date.now();
   const infrastructure = await openInfrastructure({
     service,
     config,
@@ -120,6 +139,7 @@ export async function startPipelineService(
       ? undefined
       : await startHealthServer(config.healthPort, config.healthHost, {
           ready: isReady,
+          details: () => Promise.resolve(workerHealthDetails(service, startedAt, metrics)),
           registry: metrics.registry,
         });
   if (health) logger.info('health port listening', { port: health.port });

@@ -8,6 +8,18 @@ export interface DeliveryObservation {
   envelope: { attempt: number } | null;
 }
 
+/** Where one broker connection is, for healthz. */
+export interface BrokerConnectionState {
+  /** `host:port` of the node it is connected to now; null while disconnected. */
+  node: string | null;
+  /** The node it was on last, while disconnected (null before the first connect). */
+  lastNode: string | null;
+  /** Connections re-established after a loss. */
+  reconnects: number;
+  /** Reconnects that landed on another node than the one lost. */
+  failovers: number;
+}
+
 /** The Prometheus metrics every linebacker app exposes. */
 export interface ServiceMetrics {
   registry: Registry;
@@ -22,6 +34,16 @@ export interface ServiceMetrics {
   noReplyFailures: Counter;
   /** Group-commit batches that failed as a whole (their calls then ran one by one). */
   dbBatchFailures: Counter<'kind'>;
+  /** Reconnects that landed on another node than the one lost, by connection. */
+  failovers: Counter<'connection'>;
+  /**
+   * Records a broker connection's change (`connection`: `events`, `interface`) with the node
+   * (`host:port`) it is on: counts reconnects and failovers, and keeps the node for
+   * `brokerConnections` and the `linebacker_broker_node` gauge.
+   */
+  brokerConnection(connection: string, state: 'connected' | 'disconnected', node?: string): void;
+  /** Each broker connection's node now (null while disconnected), reconnects and failovers. */
+  brokerConnections(): Record<string, BrokerConnectionState>;
   /** Records one consumer-runner outcome. */
   observeDelivery(report: DeliveryObservation): void;
   /** Registers a gauge whose value is read at scrape time. */
@@ -80,8 +102,57 @@ export function createServiceMetrics(service: string): ServiceMetrics {
     labelNames: ['kind'] as const,
     registers: [registry],
   });
+  const failovers = new Counter({
+    name: 'linebacker_broker_failovers_total',
+    help: 'Broker reconnects that landed on another node of the cluster than the one lost',
+    labelNames: ['connection'] as const,
+    registers: [registry],
+  });
+  const connections = new Map<string, BrokerConnectionState>();
+  new Gauge({
+    name: 'linebacker_broker_node',
+    help: 'Always 1, labelled with the node (host:port) each broker connection is on now; no series while disconnected',
+    labelNames: ['connection', 'node'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [connection, state] of connections)
+        if (state.node !== null) this.set({ connection, node: state.node }, 1);
+    },
+  });
   return {
     registry,
+    failovers,
+    brokerConnection(connection, state, node) {
+      const known = connections.get(connection);
+      if (state === 'disconnected') {
+        if (known)
+          connections.set(connection, {
+            ...known,
+            node: null,
+            lastNode: node ?? known.node ?? known.lastNode,
+          });
+        return;
+      }
+      const now = node ?? null;
+      if (!known) {
+        connections.set(connection, { node: now, lastNode: null, reconnects: 0, failovers: 0 });
+        return;
+      }
+      const before = known.node ?? known.lastNode;
+      const failover = before !== null && now !== null && before !== now;
+      reconnects.inc({ connection });
+      if (failover) failovers.inc({ connection });
+      connections.set(connection, {
+        node: now,
+        lastNode: null,
+        reconnects: known.reconnects + 1,
+        failovers: known.failovers + (failover ? 1 : 0),
+      });
+    },
+    brokerConnections() {
+      return Object.fromEntries([...connections].map(([name, state]) => [name, { ...state }]));
+    },
     messagesHandled,
     handlerDuration,
     deliveryAttempt,

@@ -18,10 +18,10 @@ export interface InterfaceSimulatorConfig {
 export const interfaceSimulatorConfigSchema: ConfigSchema<InterfaceSimulatorConfig> = {
   amqpUrl: {
     env: 'LINEBACKER_INTERFACE_AMQP_URL',
-    doc: "the interface's RabbitMQ",
+    doc: "the interface's RabbitMQ, or a comma-separated list of its cluster's node URLs",
     default: 'amqp://guest:guest@127.0.0.1:5672',
     secret: true,
-    parse: parse.url('amqp', 'amqps'),
+    parse: parse.urlList('amqp', 'amqps'),
   },
   amqpPassword: {
     env: 'LINEBACKER_INTERFACE_AMQP_PASSWORD',

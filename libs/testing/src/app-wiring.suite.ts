@@ -65,6 +65,19 @@ export function describeAppWiring(app: string, extraEnv: ExtraEnv = () => ({})):
         const listening = child.lines.find((line) => line['message'] === 'listening')?.['address'];
         const base = port ? `http://127.0.0.1:${String(port)}` : `${String(listening)}/api/zpages`;
         expect((await fetch(`${base}/readyz`)).status).toBe(200);
+        if (port) {
+          // A worker's healthz names the node its broker connection is on, never the password.
+          const healthz = await (await fetch(`${base}/healthz`)).text();
+          const node = new URL(broker.url);
+          expect(JSON.parse(healthz)).toMatchObject({
+            ready: true,
+            service: app,
+            brokerConnections: {
+              events: { node: `${node.hostname}:${node.port || '5672'}`, failovers: 0 },
+            },
+          });
+          if (node.password) expect(healthz).not.toContain(decodeURIComponent(node.password));
+        }
       } finally {
         // Clean up before asserting on the exit code, so a failure never leaves queues behind.
         const exitCode = await child.stop();

@@ -14,13 +14,15 @@ export interface InterfaceConfig {
 export const interfaceConfigSchema: ConfigSchema<InterfaceConfig> = {
   interfaceAmqpUrl: {
     env: 'LINEBACKER_INTERFACE_AMQP_URL',
-    doc: "the backup interface's RabbitMQ URL",
+    doc:
+      "the backup interface's RabbitMQ URL, or a comma-separated list of its cluster's node URLs: " +
+      'a lost connection moves on to the next node, in the order LINEBACKER_AMQP_NODE_ORDER says',
     secret: true,
-    parse: parse.url('amqp', 'amqps'),
+    parse: parse.urlList('amqp', 'amqps'),
   },
   interfaceAmqpPassword: {
     env: 'LINEBACKER_INTERFACE_AMQP_PASSWORD',
-    doc: "password of LINEBACKER_INTERFACE_AMQP_URL's user, in place of the URL's",
+    doc: "password of LINEBACKER_INTERFACE_AMQP_URL's user (on every node), in place of the URL's",
     default: '',
     secret: true,
     parse: parse.string,

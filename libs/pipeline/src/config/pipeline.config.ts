@@ -98,7 +98,7 @@ export function pipelineConfigSchema(defaultHealthPort: number): ConfigSchema<Pi
     amqpNodeOrder: {
       env: 'LINEBACKER_AMQP_NODE_ORDER',
       doc:
-        'order in which the nodes of LINEBACKER_AMQP_URL are tried: in-order (as listed, every instance prefers the first) ' +
+        'order in which the nodes of LINEBACKER_AMQP_URL (and LINEBACKER_INTERFACE_AMQP_URL) are tried: in-order (as listed, every instance prefers the first) ' +
         'or shuffle (an order drawn per instance, spreading connections over the nodes)',
       default: 'in-order',
       parse: parse.oneOf(...NODE_ORDERS),

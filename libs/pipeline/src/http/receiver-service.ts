@@ -93,6 +93,7 @@ export function receiverWorker(
       service: ctx.service,
       node: process.version,
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      brokerConnections: ctx.metrics.brokerConnections(),
       ...stats,
     };
   };

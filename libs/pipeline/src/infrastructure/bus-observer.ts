@@ -13,7 +13,8 @@ const LEVEL_BY_OUTCOME: Record<DeliveryReport['outcome'], string> = {
 };
 
 /**
- * One log line and the metrics per message outcome, plus connection and pause events. A
+ * One log line and the metrics per message outcome, plus connection and pause events (the
+ * node each connect lands on is kept for healthz and counted as a failover when it changed). A
  * disconnect is a warning unless `isClosing` says the service is closing it on purpose.
  */
 export function busObserver(
@@ -21,7 +22,6 @@ export function busObserver(
   metrics: ServiceMetrics,
   isClosing: () => boolean = () => false,
 ): MessageBusObserver {
-  let connectedBefore = false;
   return {
     onDelivery(report) {
       metrics.observeDelivery(report);
@@ -39,9 +39,7 @@ export function busObserver(
       });
     },
     onConnectionChange(state, reason, node) {
-      if (state === 'connected' && connectedBefore)
-        metrics.reconnects.inc({ connection: 'events' });
-      if (state === 'connected') connectedBefore = true;
+      metrics.brokerConnection('events', state, node);
       const expected = state === 'connected' || isClosing();
       logger.log(expected ? 'info' : 'warn', `broker ${state}`, { reason, node });
     },
@@ -61,8 +59,8 @@ export function busObserver(
 }
 
 /**
- * Counts the reconnects of a connection outside linebacker's bus (e.g. send-to-interface's
- * to the backup interface) under `connection`. Only a reconnect is logged: a loss already
+ * Counts the reconnects (and failovers to another node) of a connection outside linebacker's
+ * bus (e.g. send-to-interface's to the backup interface) under `connection`. Only a reconnect is logged: a loss already
  * shows as the paused subscription, and a deliberate stop must not log a warning.
  */
 export function reconnectCounter(
@@ -70,15 +68,12 @@ export function reconnectCounter(
   metrics: ServiceMetrics,
   connection: string,
 ): Pick<MessageBusObserver, 'onConnectionChange'> {
-  let connectedBefore = false;
   return {
-    onConnectionChange(state) {
-      if (state !== 'connected') return;
-      if (connectedBefore) {
-        metrics.reconnects.inc({ connection });
-        logger.info(`${connection} broker reconnected`, { connection });
-      }
-      connectedBefore = true;
+    onConnectionChange(state, _reason, node) {
+      const reconnectsBefore = metrics.brokerConnections()[connection]?.reconnects ?? 0;
+      metrics.brokerConnection(connection, state, node);
+      if ((metrics.brokerConnections()[connection]?.reconnects ?? 0) > reconnectsBefore)
+        logger.info(`${connection} broker reconnected`, { connection, node });
     },
   };
 }

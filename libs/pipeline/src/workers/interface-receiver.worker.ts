@@ -22,7 +22,6 @@ export function replyQueueObserver(
   metrics: ServiceMetrics,
   isClosing: () => boolean = () => false,
 ): ExternalQueueObserver {
-  let connectedBefore = false;
   return {
     onMessage(report) {
       metrics.messagesHandled.inc({ subscription: report.queue, outcome: report.outcome });
@@ -42,14 +41,12 @@ export function replyQueueObserver(
         },
       );
     },
-    onConnectionChange: (state, reason) => {
-      if (state === 'connected' && connectedBefore)
-        metrics.reconnects.inc({ connection: 'interface' });
-      if (state === 'connected') connectedBefore = true;
+    onConnectionChange: (state, reason, node) => {
+      metrics.brokerConnection('interface', state, node);
       logger.log(
         state === 'connected' || isClosing() ? 'info' : 'warn',
         `interface broker ${state}`,
-        { reason },
+        { reason, node },
       );
     },
     onPause: (queue, paused, reason) =>

@@ -10,7 +10,9 @@ import { databaseLoginProblems, databasePasswordProblems } from './database-logi
 import { schemaProblems } from './compose-schema';
 import { parseDockerfile, type DockerfileFacts } from './dockerfile';
 import { interpolateDeep } from './interpolate';
-import { rabbitmqAccessProblems } from './rabbitmq-access';
+import { mergeComposeDocuments } from './compose-merge';
+import { clusterProblems } from './rabbitmq-cluster';
+import { definitionsFileOf, rabbitmqAccessProblems } from './rabbitmq-access';
 import { workspaceProjects } from './workspace-projects';
 
 /** Every app the image may run, with the schema its `main.ts` validates against. */
@@ -95,17 +97,19 @@ function requiredPlaceholders(text: string): Record<string, string> {
  * configuration they would get.
  */
 export function inspectCompose(
-  text: string,
+  text: string | readonly string[],
   options: ComposeCheckOptions,
-): { problems: string[]; apps: RunningApp[] } {
+): { problems: string[]; apps: RunningApp[]; document: ComposeDocument } {
+  const texts = typeof text === 'string' ? [text] : text;
   let raw: unknown;
   try {
-    raw = parse(text, { merge: true });
+    // Several files are merged as `docker compose -f a -f b` does (docker/compose.cluster.yaml).
+    raw = mergeComposeDocuments(texts.map((t) => parse(t, { merge: true }) as unknown));
   } catch (error) {
-    return { problems: [`yaml: ${(error as Error).message}`], apps: [] };
+    return { problems: [`yaml: ${(error as Error).message}`], apps: [], document: {} };
   }
   const problems: string[] = [];
-  const env = { ...requiredPlaceholders(text), ...options.env };
+  const env = { ...requiredPlaceholders(texts.join('\n')), ...options.env };
   const document = interpolateDeep(raw, env, problems) as ComposeDocument;
   problems.push(...schemaProblems(document));
   problems.push(...databasePasswordProblems(raw as ComposeDocument));
@@ -141,15 +145,22 @@ export function inspectCompose(
     problems.push(...inspected.problems);
     if (inspected.running) apps.push(inspected.running);
   }
-  return { problems, apps };
+  return { problems, apps, document };
 }
 
 /**
- * Every problem in a Compose file's text: schema, cross-references, app environments,
+ * Every problem in a Compose file's text (or several files' merged, in order): schema, cross-references, app environments,
  * database logins and passwords, and each app's RabbitMQ user against the definitions the
  * broker is provisioned from.
  */
-export function checkComposeText(text: string, options: ComposeCheckOptions): string[] {
-  const { problems, apps } = inspectCompose(text, options);
-  return [...problems, ...rabbitmqAccessProblems(apps, options.composeDir)];
+export function checkComposeText(
+  text: string | readonly string[],
+  options: ComposeCheckOptions,
+): string[] {
+  const { problems, apps, document } = inspectCompose(text, options);
+  return [
+    ...problems,
+    ...rabbitmqAccessProblems(apps, options.composeDir, definitionsFileOf(document)),
+    ...clusterProblems(document, apps, options.composeDir),
+  ];
 }

@@ -1,19 +1,40 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, normalize } from 'node:path';
 import {
   brokerDefinitions,
   INTERFACE_USER,
   SERVICES,
+  topologyOptionsOf,
   type BrokerAccessSettings,
   type BrokerConfig,
 } from '@linebacker/pipeline';
 import type { RunningApp } from './app-environment';
+import type { ComposeDocument } from './compose-model';
 
 /** Every RabbitMQ user of docker/compose.yaml is named `linebacker-<app>`. */
 export const COMPOSE_USER_PREFIX = 'linebacker-';
 
 /** The definitions the Compose broker is provisioned from, beside the Compose file. */
 export const DEFINITIONS_FILE = join('rabbitmq', 'definitions.json');
+
+/** Where the broker's boot script reads the definitions (docker/rabbitmq/rabbitmq-boot.sh). */
+export const DEFINITIONS_MOUNT = '/etc/linebacker/definitions.json';
+
+/**
+ * The definitions file a Compose document's broker is provisioned from, relative to the
+ * Compose file's folder: the bind source a service mounts at DEFINITIONS_MOUNT (the cluster
+ * override mounts its own), else DEFINITIONS_FILE.
+ */
+export function definitionsFileOf(document: ComposeDocument): string {
+  for (const service of Object.values(document.services ?? {})) {
+    for (const volume of service.volumes ?? []) {
+      if (typeof volume !== 'string') continue;
+      const [source, target] = volume.split(':');
+      if (target === DEFINITIONS_MOUNT && source) return normalize(source);
+    }
+  }
+  return DEFINITIONS_FILE;
+}
 
 const BROKERS = [
   { url: 'LINEBACKER_AMQP_URL', password: 'LINEBACKER_AMQP_PASSWORD_FILE' },
@@ -92,6 +113,25 @@ function agreementProblems(apps: readonly RunningApp[], keys: readonly string[])
   );
 }
 
+/**
+ * Every app must declare its quorum queues with the same replica count, or RabbitMQ refuses
+ * the second declare (406): with `auto`, an app given one URL and one given three would differ.
+ */
+function groupSizeProblems(apps: readonly RunningApp[]): string[] {
+  const sizeOf = (app: RunningApp) =>
+    topologyOptionsOf(app.config as unknown as BrokerConfig).quorumInitialGroupSize;
+  const [first, ...rest] = apps;
+  if (!first) return [];
+  return rest
+    .filter((other) => sizeOf(other) !== sizeOf(first))
+    .map(
+      (other) =>
+        `services.${other.service}: declares quorum queues with ${String(sizeOf(other) ?? "the broker's default")} ` +
+        `replicas, services.${first.service} with ${String(sizeOf(first) ?? "the broker's default")} ` +
+        '(LINEBACKER_QUORUM_INITIAL_GROUP_SIZE and the number of URLs must agree)',
+    );
+}
+
 /** The broker set-up Compose needs, from the apps' own configuration (or why it cannot be). */
 export function composeBrokerAccess(apps: readonly RunningApp[]): {
   problems: string[];
@@ -103,6 +143,7 @@ export function composeBrokerAccess(apps: readonly RunningApp[]): {
   );
   const { problems, vhosts } = userProblems(apps);
   problems.push(...agreementProblems(pipeline, TOPOLOGY_KEYS));
+  problems.push(...groupSizeProblems(pipeline));
   problems.push(...agreementProblems(interfaceApps, INTERFACE_KEYS));
   const [vhost, ...otherVhosts] = [...(vhosts.get(BROKERS[0].url) ?? [])];
   const [interfaceVhost, ...otherInterfaceVhosts] = [...(vhosts.get(BROKERS[1].url) ?? [])];
@@ -120,7 +161,11 @@ export function definitionsText(settings: BrokerAccessSettings): string {
 }
 
 /** User and agreement problems, and a definitions file that drifted from the code. */
-export function rabbitmqAccessProblems(apps: readonly RunningApp[], composeDir: string): string[] {
+export function rabbitmqAccessProblems(
+  apps: readonly RunningApp[],
+  composeDir: string,
+  definitionsFile: string = DEFINITIONS_FILE,
+): string[] {
   const { problems, settings } = composeBrokerAccess(apps);
   if (!settings) return problems;
   let expected: string;
@@ -130,7 +175,7 @@ export function rabbitmqAccessProblems(apps: readonly RunningApp[], composeDir: 
     // The settings cannot give every app a user of its own (e.g. no interface exchanges).
     return [...problems, (error as Error).message];
   }
-  const file = join(composeDir, DEFINITIONS_FILE);
+  const file = join(composeDir, definitionsFile);
   const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
   if (current !== expected)
     problems.push(
