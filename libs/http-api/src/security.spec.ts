@@ -53,6 +53,7 @@ interface Setup {
   key: TestKey;
   attackerKey: TestKey;
   warnings: string[];
+  stop(): Promise<void>;
 }
 
 async function setup(overrides: Partial<JwtSettings> = {}): Promise<Setup> {
@@ -79,7 +80,25 @@ async function setup(overrides: Partial<JwtSettings> = {}): Promise<Setup> {
     }),
   });
   const advance = (ms: number): void => void (time += ms);
-  return { app, advance, requests, jwks, attacker, key, attackerKey, warnings };
+  const stop = async (): Promise<void> => {
+    await app.close();
+    await jwks.stop();
+    await attacker.stop();
+  };
+  return { app, advance, requests, jwks, attacker, key, attackerKey, warnings, stop };
+}
+
+/** Runs `test` against a fresh receiver and JWKS servers, and stops them after. */
+async function withSetup(
+  overrides: Partial<JwtSettings>,
+  test: (s: Setup) => Promise<void>,
+): Promise<void> {
+  const s = await setup(overrides);
+  try {
+    await test(s);
+  } finally {
+    await s.stop();
+  }
 }
 
 const postWith = (
@@ -97,11 +116,7 @@ const postWith = (
 describe('JWT authentication against hostile tokens', () => {
   let s: Setup;
   beforeAll(async () => (s = await setup()));
-  afterAll(async () => {
-    await s.app.close();
-    await s.jwks.stop();
-    await s.attacker.stop();
-  });
+  afterAll(() => s.stop());
 
   const sign = (claims: Record<string, unknown>, header: Record<string, unknown> = {}) =>
     signTestToken(s.key, claims, header);
@@ -315,11 +330,7 @@ describe('JWT authentication against hostile tokens', () => {
 describe('per-client authorization of locations and dates', () => {
   let s: Setup;
   beforeAll(async () => (s = await setup()));
-  afterAll(async () => {
-    await s.app.close();
-    await s.jwks.stop();
-    await s.attacker.stop();
-  });
+  afterAll(() => s.stop());
   const token = () => signTestToken(s.key, goodClaims);
 
   it.each([
@@ -379,9 +390,8 @@ describe('per-client authorization of locations and dates', () => {
 });
 
 describe('JWKS key rotation and outages', () => {
-  it('accepts a new key without a restart and refuses the retired one once refreshed', async () => {
-    const s = await setup({ jwksCooldownMs: 0 });
-    try {
+  it('accepts a new key without a restart and refuses the retired one once refreshed', () =>
+    withSetup({ jwksCooldownMs: 0 }, async (s) => {
       const old = await signTestToken(s.key, goodClaims);
       expect((await postWith(s.app, `Bearer ${old}`)).statusCode).toBe(202);
       const next = await makeTestKey('key-2');
@@ -394,16 +404,10 @@ describe('JWKS key rotation and outages', () => {
       s.advance(61_000);
       expect((await postWith(s.app, `Bearer ${old}`)).statusCode).toBe(401);
       expect((await postWith(s.app, `Bearer ${fresh}`)).statusCode).toBe(202);
-    } finally {
-      await s.app.close();
-      await s.jwks.stop();
-      await s.attacker.stop();
-    }
-  });
+    }));
 
-  it('never accepts a remembered token past its exp', async () => {
-    const s = await setup();
-    try {
+  it('never accepts a remembered token past its exp', () =>
+    withSetup({}, async (s) => {
       const shortLived = await signTestToken(s.key, { ...goodClaims, exp: nowSeconds + 10 });
       expect((await postWith(s.app, `Bearer ${shortLived}`)).statusCode).toBe(202);
       s.advance(5_000);
@@ -411,16 +415,10 @@ describe('JWKS key rotation and outages', () => {
       // Past exp plus the 30 s tolerance: refused although a minute has not gone by.
       s.advance(36_000);
       expect((await postWith(s.app, `Bearer ${shortLived}`)).statusCode).toBe(401);
-    } finally {
-      await s.app.close();
-      await s.jwks.stop();
-      await s.attacker.stop();
-    }
-  });
+    }));
 
-  it('answers 503, not 401, while the key set cannot be fetched', async () => {
-    const s = await setup();
-    try {
+  it('answers 503, not 401, while the key set cannot be fetched', () =>
+    withSetup({}, async (s) => {
       s.jwks.failWith(500);
       const response = await postWith(s.app, `Bearer ${await signTestToken(s.key, goodClaims)}`);
       expect(response.statusCode).toBe(503);
@@ -429,10 +427,5 @@ describe('JWKS key rotation and outages', () => {
       expect(
         (await postWith(s.app, `Bearer ${await signTestToken(s.key, goodClaims)}`)).statusCode,
       ).toBe(202);
-    } finally {
-      await s.app.close();
-      await s.jwks.stop();
-      await s.attacker.stop();
-    }
-  });
+    }));
 });

@@ -1,20 +1,12 @@
-import { Writable } from 'node:stream';
 import { DependencyUnavailableError } from '@linebacker/domain';
 import { createLogger, createServiceMetrics } from '@linebacker/runtime';
+import { capturedLines } from '@linebacker/testing';
 import { batchFailureObserver } from './batch-failure-observer';
 
 describe('batchFailureObserver', () => {
   it('logs a failed database batch as a warning and counts it by kind', async () => {
-    const lines: Array<Record<string, unknown>> = [];
-    const logger = createLogger({
-      service: 'test',
-      stream: new Writable({
-        write: (chunk: Buffer, _encoding, done) => {
-          lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-          done();
-        },
-      }),
-    });
+    const { lines, stream } = capturedLines();
+    const logger = createLogger({ service: 'test', stream });
     const metrics = createServiceMetrics('test');
     const observe = batchFailureObserver(logger, metrics);
     const outage = new DependencyUnavailableError('postgresql', 'connection terminated');

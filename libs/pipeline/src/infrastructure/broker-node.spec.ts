@@ -1,22 +1,17 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
 import { createLogger, createServiceMetrics, startHealthServer } from '@linebacker/runtime';
+import { capturedLines } from '@linebacker/testing';
 import { workerHealthDetails } from '../run-pipeline-service';
 import { replyQueueObserver } from '../workers/interface-receiver.worker';
 import { busObserver, reconnectCounter } from './bus-observer';
 
 function capture() {
-  const lines: Array<Record<string, unknown>> = [];
-  const logger = createLogger({
-    service: 'test',
-    stream: new Writable({
-      write: (chunk: Buffer, _e, done) => {
-        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-        done();
-      },
-    }),
-  });
-  return { lines, logger, metrics: createServiceMetrics('test') };
+  const { lines, stream } = capturedLines();
+  return {
+    lines,
+    logger: createLogger({ service: 'test', stream }),
+    metrics: createServiceMetrics('test'),
+  };
 }
 
 type Metrics = ReturnType<typeof createServiceMetrics>;

@@ -15,6 +15,7 @@ import {
   rabbitmqForTests,
   testNamespace,
   type TestService,
+  waitFor,
 } from '@linebacker/testing';
 import { pipelineConfigSchema, type PipelineConfig } from '../config/pipeline.config';
 import { startPipelineService, type StartedPipelineService } from '../run-pipeline-service';
@@ -25,14 +26,6 @@ import { pipelineSubscriptions, SERVICES } from './subscriptions';
 import type { Worker, WorkerContext } from './worker';
 
 jest.setTimeout(60_000);
-
-const until = async (check: () => Promise<boolean>, what: string): Promise<void> => {
-  const deadline = Date.now() + 20_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-};
 
 describe('a backup job deleted between the check and the Succeeded reply', () => {
   let database: TestService;
@@ -89,7 +82,7 @@ describe('a backup job deleted between the check and the Succeeded reply', () =>
     const { request } = await receiveBackupRequest({ requests, ids, clock }, aNewRequest());
     const id = request.backupRequestId;
     const status = async () => (await requests.findById(id))?.statusTypeCode;
-    await until(async () => (await status()) === 'Sent', 'Sent');
+    await waitFor(async () => (await status()) === 'Sent', 'Sent', 20_000, 50);
     expect(backupInterface.sent.map((sent) => sent.backupRequestId)).toEqual([id]);
 
     jobs.jobs.clear();
@@ -100,7 +93,7 @@ describe('a backup job deleted between the check and the Succeeded reply', () =>
       correlationId: id,
       payload: { ...aStoreStatusReply(id) },
     });
-    await until(async () => (await status()) === 'Succeeded', 'Succeeded');
+    await waitFor(async () => (await status()) === 'Succeeded', 'Succeeded', 20_000, 50);
 
     expect(await backups.findByRequestId(id)).toMatchObject({
       backupRequestId: id,
