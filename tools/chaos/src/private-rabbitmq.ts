@@ -15,7 +15,7 @@ export interface BusiestQueue {
  * libs/testing's `RabbitMqCluster` (own node names `chaos-<pid>-a@localhost`, …, own ports,
  * data, logs and Erlang cookie, no plugins). Every `rabbitmqctl` call names one of these
  * nodes and carries this cookie, so no command can reach the shared broker. A cluster runs
- * with `pause_minority` and a short net tick time (see ADR 0302).
+ * with `autoheal` and a short net tick time (see ADR 0302).
  */
 export class PrivateRabbitMq {
   private constructor(private readonly cluster: RabbitMqCluster) {}
@@ -26,7 +26,7 @@ export class PrivateRabbitMq {
       size: nodes,
       prefix: `chaos-${process.pid}`,
       ...(nodes > 1
-        ? { netTickSeconds: CLUSTER_NET_TICK_SECONDS, partitionHandling: 'pause_minority' }
+        ? { netTickSeconds: CLUSTER_NET_TICK_SECONDS, partitionHandling: 'autoheal' }
         : {}),
     });
     return new PrivateRabbitMq(cluster);

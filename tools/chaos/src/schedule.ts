@@ -25,7 +25,7 @@ export const FAULT_KINDS = [
  * Faults on one node of a private cluster (`--cluster N`), one node at a time, each healed
  * (the node booted again or resumed, the cluster whole) before the next: kill -9 of a node,
  * a graceful stop, kill -9 of the node leading the busiest quorum queue, and a SIGSTOP
- * longer than the net tick time (the others declare it down; pause_minority lets it rejoin).
+ * longer than the net tick time (the others declare it down; autoheal restarts it into the cluster).
  */
 export const CLUSTER_FAULT_KINDS = [
   'node-kill',
