@@ -147,7 +147,9 @@ export class RabbitMqCluster {
     try {
       await Promise.all(this.nodes.map((node) => node.kill()));
     } finally {
-      rmSync(this.dir, { recursive: true, force: true });
+      // A rabbitmqctl still finishing writes a new cookie into the folder while it goes
+      // (seen as ENOTEMPTY at the end of a chaos run): retry instead of leaving it behind.
+      rmSync(this.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     }
   }
 
