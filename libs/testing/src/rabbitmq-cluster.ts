@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freeTcpPort, RabbitMqNode } from './rabbitmq-node';
+import { freeTcpPort, RabbitMqNode, type PartitionHandling } from './rabbitmq-node';
 
 /** How `RabbitMqCluster.start` lays the nodes out; every field has a default. */
 export interface RabbitMqClusterOptions {
@@ -17,6 +17,8 @@ export interface RabbitMqClusterOptions {
   netTickSeconds?: number;
   /** Parent of the cluster's folder (default the OS temp folder). */
   parentDir?: string;
+  /** `cluster_partition_handling` of every node (default `ignore`, the broker's own). */
+  partitionHandling?: PartitionHandling;
 }
 
 /** A queue as `rabbitmqctl list_queues` reports it (leader and members: quorum queues only). */
@@ -61,6 +63,7 @@ export class RabbitMqCluster {
           dir: join(dir, letter),
           home: dir,
           netTickSeconds: options.netTickSeconds ?? 60,
+          partitionHandling: options.partitionHandling,
         }),
       );
     }
@@ -144,7 +147,9 @@ export class RabbitMqCluster {
     try {
       await Promise.all(this.nodes.map((node) => node.kill()));
     } finally {
-      rmSync(this.dir, { recursive: true, force: true });
+      // A rabbitmqctl still finishing writes a new cookie into the folder while it goes
+      // (seen as ENOTEMPTY at the end of a chaos run): retry instead of leaving it behind.
+      rmSync(this.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     }
   }
 

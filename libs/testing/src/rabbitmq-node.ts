@@ -19,7 +19,16 @@ export interface RabbitMqNodeSettings {
   home: string;
   /** Erlang `net_ticktime`, s: a peer that stays silent this long is declared down. */
   netTickSeconds: number;
+  /**
+   * `cluster_partition_handling` (default `ignore`, the broker's own). With `ignore` a node
+   * that was cut off (or paused past the net tick time) stays partitioned once it is back;
+   * `pause_minority` stops the broker on the minority side and lets it rejoin by itself.
+   */
+  partitionHandling?: PartitionHandling;
 }
+
+/** How a node reacts to a network partition (RabbitMQ's `cluster_partition_handling`). */
+export type PartitionHandling = 'ignore' | 'pause_minority' | 'autoheal';
 
 /**
  * One RabbitMQ node run from the installed Debian package as an OS process group of its own.
@@ -35,7 +44,8 @@ export class RabbitMqNode {
     writeFileSync(join(settings.dir, 'rabbitmq-env.conf'), '');
     writeFileSync(
       join(settings.dir, 'rabbitmq.conf'),
-      `listeners.tcp.default = 127.0.0.1:${settings.amqpPort}\nloopback_users = none\n`,
+      `listeners.tcp.default = 127.0.0.1:${settings.amqpPort}\nloopback_users = none\n` +
+        `cluster_partition_handling = ${settings.partitionHandling ?? 'ignore'}\n`,
     );
     writeFileSync(
       join(settings.dir, 'advanced.config'),

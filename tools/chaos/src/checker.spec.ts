@@ -144,6 +144,37 @@ describe('the chaos checker', () => {
     expect(report.intake.violations).toHaveLength(1);
   });
 
+  it.each(['node-kill', 'node-stop', 'node-kill-leader', 'node-pause'] as const)(
+    'counts a cluster node fault (%s) as the broker down: 202 wanted, duplicates explained',
+    (kind) => {
+      const run = healthyRun();
+      run.faults = [faultAt(kind, -1000, 5000)];
+      run.history = run.history.map((h, i) =>
+        i === 1 ? { ...h, status: 503, outcome: 'server-error' } : h,
+      );
+      expect(check(run).intake.violations).toHaveLength(1);
+
+      const dup = healthyRun();
+      dup.interfaceAttempts = { ...dup.interfaceAttempts, [SUCCEEDED]: 2 };
+      dup.sendWindows = [
+        { backup_request_id: SUCCEEDED, allowedAt: EPOCH + 1000, closedAt: EPOCH + 6000 },
+      ];
+      dup.faults = [faultAt(kind, 2000, 5000)];
+      expect(check(dup).interface.explainedBy).toEqual({ [kind]: 1 });
+      expect(check(dup).ok).toBe(true);
+    },
+  );
+
+  it('flags a cluster that is not whole again after the heal', () => {
+    const run = healthyRun();
+    run.brokerNotWhole = 'chaos-1-c@localhost sees running chaos-1-c@localhost';
+    const report = check(run);
+    expect(report.violations).toEqual([
+      'broker cluster not whole after the heal: chaos-1-c@localhost sees running chaos-1-c@localhost',
+    ]);
+    expect(report.ok).toBe(false);
+  });
+
   it('wants a quick 503 while the database is down', () => {
     const run = healthyRun();
     run.faults = [faultAt('db-restart', -2000, 5000)];

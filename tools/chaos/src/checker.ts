@@ -61,6 +61,8 @@ export interface Observation {
   lastHealAt: number;
   /** When the last request reached its terminal status (null: none did). */
   lastTerminalAt: number | null;
+  /** Why the broker (a cluster) was not whole after the final heal; absent: it was. */
+  brokerNotWhole?: string;
 }
 
 /** The checker's verdict on one run. */
@@ -118,13 +120,21 @@ export const HEAL_TO_TERMINAL_LIMIT_MS = 90_000;
 export const DB_DOWN_ANSWER_LIMIT_MS = 8_000;
 
 const TERMINAL = new Set(['NotAllowed', 'Succeeded', 'Failed']);
+/** Faults that take a broker node (or the only one) away: the intake must still say 202. */
+const BROKER_DOWN: readonly FaultKind[] = [
+  'broker-restart',
+  'broker-kill',
+  'node-kill',
+  'node-stop',
+  'node-kill-leader',
+  'node-pause',
+];
 const DUPLICATE_CAUSES: readonly FaultKind[] = [
   'kill',
   'kill-send',
   'term',
   'broker-connections',
-  'broker-restart',
-  'broker-kill',
+  ...BROKER_DOWN,
   'db-restart',
   'db-terminate',
 ];
@@ -184,9 +194,7 @@ const DB_RESTART_END_GRACE_MS = 2000;
 
 /** Intake under outages: 202 while only the broker is down; a quick 503 while the database is. */
 function intakeChecks(o: Observation): ChaosReport['intake'] {
-  const brokerDown = o.faults.filter(
-    (f) => f.kind === 'broker-restart' || f.kind === 'broker-kill',
-  );
+  const brokerDown = o.faults.filter((f) => BROKER_DOWN.includes(f.kind));
   const dbDown = o.faults.filter((f) => f.kind === 'db-restart');
   // Other faults that legitimately change an answer: the receiver itself killed or stopped,
   // backends terminated, the database down.
@@ -376,6 +384,8 @@ export function check(o: Observation): ChaosReport {
     'SIGTERMed processes that did not exit 0',
   );
   flag(intake.violations, 'intake answers breaking SPEC §3 under outages');
+  if (o.brokerNotWhole)
+    violations.push(`broker cluster not whole after the heal: ${o.brokerNotWhole}`);
 
   return {
     ok: violations.length === 0,

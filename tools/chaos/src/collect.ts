@@ -1,7 +1,7 @@
-import { connect } from 'amqplib';
 import type { Client } from 'pg';
 import { readOutcomeRows, type ProcessStack } from '@linebacker/testing';
 import type { DeadLetterSeen, SendWindow, StoredRequest } from './checker';
+import { connectAny } from './connect-any';
 
 /** Every stored request. */
 export async function readStored(db: Client): Promise<StoredRequest[]> {
@@ -100,7 +100,7 @@ export async function readDeadLetters(
   queues: readonly string[],
 ): Promise<DeadLetterSeen[]> {
   if (queues.length === 0) return [];
-  const connection = await connect(amqpUrl);
+  const connection = await connectAny(amqpUrl);
   const letters: DeadLetterSeen[] = [];
   try {
     const channel = await connection.createChannel();

@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { WORKSPACE_ROOT } from '@linebacker/testing';
 import { formatReport } from './format-report';
 import { runChaos, runCleanups, type PlantedBug } from './run-chaos';
-import { FAULT_KINDS, parseFaultKinds } from './schedule';
+import { CLUSTER_FAULT_KINDS, FAULT_KINDS, parseFaultKinds } from './schedule';
 
 const integer = (min: number) => (value: string) => {
   const n = Number(value);
@@ -48,6 +48,11 @@ const program = new Command()
     '--cover-kinds',
     'inject every chosen kind at least once, posting on until the last has started (refused if the schedule cannot fit them)',
   )
+  .option(
+    '--cluster <n>',
+    `run on a private RabbitMQ cluster of n nodes (3 or more); "all" then means every kind but broker-restart and broker-kill, plus the node faults (${CLUSTER_FAULT_KINDS.join(', ')})`,
+    integer(3),
+  )
   .option('--instances <n>', 'instances of every pipeline app', integer(2), 2)
   .option(
     '--drain-timeout <ms>',
@@ -70,6 +75,7 @@ const program = new Command()
   .addHelpText(
     'after',
     '\nExample: npm run chaos -- --seed 42 --requests 2000\n' +
+      '         npm run chaos -- --cluster 3 --seed 42 --requests 2000 --cover-kinds\n' +
       'Same seed, same schedule: a failing run is replayed with its seed.',
   );
 
@@ -81,6 +87,7 @@ async function main(): Promise<number> {
     rate: number;
     faults: string;
     coverKinds?: boolean;
+    cluster?: number;
     faultInterval: [number, number];
     instances: number;
     drainTimeout: number;
@@ -111,7 +118,8 @@ async function main(): Promise<number> {
     seed: opts.seed,
     requests: opts.requests,
     ratePerSecond: opts.rate,
-    faults: parseFaultKinds(opts.faults),
+    faults: parseFaultKinds(opts.faults, opts.cluster !== undefined),
+    clusterNodes: opts.cluster ?? 1,
     faultIntervalMs: opts.faultInterval,
     coverKinds: opts.coverKinds === true,
     instances: opts.instances,

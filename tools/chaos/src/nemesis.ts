@@ -3,13 +3,29 @@ import type { StackProcess } from '@linebacker/testing';
 import { FAULT_RESOURCE, type FaultKind, type FaultResource, type PlannedFault } from './schedule';
 import { SUPERVISED_APPS, type Supervisor } from './supervisor';
 
-/** What the nemesis can do to the broker. */
+/** One node of a cluster, as the nemesis acts on it. */
+export interface NodeControl {
+  readonly name: string;
+  isRunning(): boolean;
+  kill(): Promise<void>;
+  stopGracefully(): Promise<void>;
+  restart(): Promise<void>;
+  pause(): void;
+  resume(): void;
+}
+
+/** What the nemesis can do to the broker (a single node, or a cluster's nodes). */
 export interface BrokerControl {
   closeAllConnections(): Promise<void>;
   stopApp(): Promise<void>;
   startApp(): Promise<void>;
   kill(): Promise<void>;
   restart(): Promise<void>;
+  readonly nodes: readonly NodeControl[];
+  /** The busiest quorum queue and the index of its leader (none: undefined). */
+  busiestQueue(): Promise<{ queue: string; messages: number; node: number } | undefined>;
+  /** Resolves once every node runs and sees all the others, with no partition. */
+  awaitWhole(timeoutMs?: number): Promise<void>;
 }
 
 /** What the nemesis can do to the database. */
@@ -72,6 +88,8 @@ export class Nemesis {
   private unstarted = 0;
   /** When the last fault healed (ms since the epoch). */
   lastHealAt = 0;
+  /** Why the broker was not whole after the final heal (undefined: it was). */
+  brokerNotWhole: string | undefined;
 
   constructor(private readonly deps: NemesisDeps) {}
 
@@ -126,8 +144,25 @@ export class Nemesis {
     if (supervisor.stack.running('sim-backup-job-service').length > 0) {
       await putJobsFault(supervisor.jobServiceUrl, { mode: 'none' });
     }
+    await this.healBroker();
     await supervisor.settle();
     this.lastHealAt = Math.max(this.lastHealAt, Date.now());
+  }
+
+  /** Every node running and resumed, and the cluster whole again (recorded when not). */
+  private async healBroker(): Promise<void> {
+    const { broker } = this.deps;
+    try {
+      for (const node of broker.nodes) {
+        node.resume();
+        if (!node.isRunning()) await node.restart();
+      }
+      await broker.awaitWhole();
+      this.brokerNotWhole = undefined;
+    } catch (error) {
+      this.brokerNotWhole = String((error as Error).message ?? error).slice(0, 500);
+      this.deps.log(`broker not whole after the heal: ${this.brokerNotWhole}`);
+    }
   }
 
   private async inject(fault: PlannedFault): Promise<void> {
@@ -210,7 +245,55 @@ export class Nemesis {
       case 'replies':
         record.detail = await this.deps.injectReplies(5 + Math.floor(fault.pick * 10), 5000);
         return;
+      case 'node-kill':
+      case 'node-stop':
+      case 'node-kill-leader':
+      case 'node-pause':
+        return this.nodeFault(fault, record);
     }
+  }
+
+  /**
+   * One node down (killed, stopped, or paused past the net tick time) for the fault's
+   * duration, then booted again (or resumed); the fault heals only once the cluster is whole,
+   * so the next broker fault never finds a node still missing.
+   */
+  private async nodeFault(fault: PlannedFault, record: FaultRecord): Promise<void> {
+    const { broker } = this.deps;
+    let index = Math.min(broker.nodes.length - 1, Math.floor(fault.pick * broker.nodes.length));
+    if (fault.kind === 'node-kill-leader') {
+      const busiest = await broker.busiestQueue();
+      if (busiest) {
+        index = busiest.node;
+        record.detail = `leads ${busiest.queue} (${busiest.messages} messages)`;
+      } else {
+        record.detail = 'no quorum queue leader found; a node by pick';
+      }
+    }
+    const node = broker.nodes[index];
+    if (!node) throw new Error(`no node ${index}`);
+    record.target = node.name;
+    try {
+      if (fault.kind === 'node-pause') {
+        node.pause();
+        await sleep(fault.durationMs);
+        node.resume();
+      } else {
+        if (fault.kind === 'node-stop') await node.stopGracefully();
+        else await node.kill();
+        await sleep(fault.durationMs);
+        await node.restart();
+      }
+    } catch (error) {
+      // Never leave the node out for the next broker fault: two down would lose the majority.
+      node.resume();
+      if (!node.isRunning()) await node.restart().catch(() => undefined);
+      throw error;
+    }
+    const back = Date.now();
+    await broker.awaitWhole();
+    const whole = `whole ${Date.now() - back} ms after ${fault.kind === 'node-pause' ? 'SIGCONT' : 'boot'}`;
+    record.detail = record.detail ? `${record.detail}; ${whole}` : whole;
   }
 
   /**

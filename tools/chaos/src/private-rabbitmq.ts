@@ -1,171 +1,150 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, chmodSync, createWriteStream } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freeTcpPort as freePort } from '@linebacker/testing';
-import { runCommand } from './run-command';
+import { RabbitMqCluster, type RabbitMqNode } from '@linebacker/testing';
+import { CLUSTER_NET_TICK_SECONDS } from './schedule';
 
-const RABBIT_BIN = '/usr/lib/rabbitmq/bin';
+/** The busiest quorum queue and the node leading it. */
+export interface BusiestQueue {
+  queue: string;
+  messages: number;
+  /** Index of the leading node in `nodes`. */
+  node: number;
+}
 
 /**
- * A RabbitMQ node of the harness's own: its own node name, ports, data and log directories,
- * Erlang cookie (a HOME of its own) and an empty plugin list. Every `rabbitmqctl` call names
- * this node and carries this cookie, so no command can reach the shared broker.
+ * The harness's own RabbitMQ: one node, or a cluster of `nodes` (3 or more), started with
+ * libs/testing's `RabbitMqCluster` (own node names `chaos-<pid>-a@localhost`, …, own ports,
+ * data, logs and Erlang cookie, no plugins). Every `rabbitmqctl` call names one of these
+ * nodes and carries this cookie, so no command can reach the shared broker. A cluster runs
+ * with `autoheal` and a short net tick time (see ADR 0302).
  */
 export class PrivateRabbitMq {
-  private child: ChildProcess | undefined;
-  private constructor(
-    readonly dir: string,
-    readonly node: string,
-    readonly port: number,
-    private readonly distPort: number,
-  ) {}
+  private constructor(private readonly cluster: RabbitMqCluster) {}
 
-  /** Starts the node and waits until it accepts connections. */
-  static async start(): Promise<PrivateRabbitMq> {
-    const dir = mkdtempSync(join(tmpdir(), 'linebacker-chaos-rabbitmq-'));
-    const [port, distPort] = [await freePort(), await freePort()];
-    const broker = new PrivateRabbitMq(dir, `chaos-${process.pid}@localhost`, port, distPort);
-    writeFileSync(join(dir, 'enabled_plugins'), '[].\n');
-    writeFileSync(join(dir, 'rabbitmq-env.conf'), '');
-    writeFileSync(
-      join(dir, 'rabbitmq.conf'),
-      `listeners.tcp.default = 127.0.0.1:${port}\nloopback_users = none\n`,
-    );
-    writeFileSync(join(dir, '.erlang.cookie'), randomBytes(20).toString('hex'));
-    chmodSync(join(dir, '.erlang.cookie'), 0o400);
-    try {
-      await broker.boot();
-    } catch (error) {
-      await broker.destroy();
-      throw error;
-    }
-    return broker;
+  /** Starts the node(s), joins a cluster, and waits until every node runs. */
+  static async start(nodes = 1): Promise<PrivateRabbitMq> {
+    const cluster = await RabbitMqCluster.start({
+      size: nodes,
+      prefix: `chaos-${process.pid}`,
+      ...(nodes > 1
+        ? { netTickSeconds: CLUSTER_NET_TICK_SECONDS, partitionHandling: 'autoheal' }
+        : {}),
+    });
+    return new PrivateRabbitMq(cluster);
   }
 
-  /** The AMQP URL of this node. */
+  /** The node list as the apps take it (comma-separated; one URL for a single node). */
   get url(): string {
-    return `amqp://guest:guest@127.0.0.1:${this.port}`;
+    return this.cluster.url;
   }
 
-  private env(): NodeJS.ProcessEnv {
-    return {
-      ...process.env,
-      HOME: this.dir,
-      RABBITMQ_CONF_ENV_FILE: join(this.dir, 'rabbitmq-env.conf'),
-      RABBITMQ_CONFIG_FILE: join(this.dir, 'rabbitmq.conf'),
-      RABBITMQ_NODENAME: this.node,
-      RABBITMQ_NODE_PORT: String(this.port),
-      RABBITMQ_DIST_PORT: String(this.distPort),
-      RABBITMQ_MNESIA_BASE: join(this.dir, 'mnesia'),
-      RABBITMQ_LOG_BASE: join(this.dir, 'log'),
-      RABBITMQ_ENABLED_PLUGINS_FILE: join(this.dir, 'enabled_plugins'),
-      RABBITMQ_PID_FILE: join(this.dir, 'rabbitmq.pid'),
-      ERL_EPMD_ADDRESS: '127.0.0.1',
-    };
+  /** Every node's AMQP URL. */
+  get urls(): string[] {
+    return this.cluster.urls;
   }
 
-  private async boot(): Promise<void> {
-    const out = createWriteStream(join(this.dir, 'server.out'), { flags: 'a' });
-    // A process group of its own: a kill takes the whole node (beam and its helpers) at once,
-    // and a Ctrl-C in the harness's terminal does not reach it before the harness cleans up.
-    const child = spawn(join(RABBIT_BIN, 'rabbitmq-server'), [], {
-      env: this.env(),
-      cwd: this.dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    child.stdout?.pipe(out);
-    child.stderr?.pipe(out);
-    this.child = child;
-    const deadline = Date.now() + 120_000;
-    // await_startup needs the node registered with epmd first; until then it fails at once.
-    for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(
-          `RabbitMQ node ${this.node} exited while booting; see ${this.dir}/server.out`,
-        );
-      }
-      try {
-        await this.ctl(['await_startup', '--timeout', '60'], 90_000);
-        return;
-      } catch (error) {
-        if (Date.now() > deadline) throw error;
-        await sleep(1000);
-      }
-    }
+  /** The nodes, in order. */
+  get nodes(): readonly RabbitMqNode[] {
+    return this.cluster.nodes;
   }
 
-  /** `rabbitmqctl -n <this node> …` with this node's cookie. */
-  ctl(args: readonly string[], timeoutMs = 60_000): Promise<string> {
-    return runCommand(join(RABBIT_BIN, 'rabbitmqctl'), ['-n', this.node, ...args], {
-      env: this.env(),
-      timeoutMs,
-      cwd: this.dir,
-    });
+  /** One line for the log: node names and AMQP ports. */
+  describe(): string {
+    return this.nodes.map((n) => `${n.name} on ${n.settings.amqpPort}`).join(', ');
   }
 
-  /** Closes every client connection (the apps must reconnect). */
+  private get first(): RabbitMqNode {
+    return this.cluster.node(0);
+  }
+
+  /** Closes every client connection on every running node (the apps must reconnect). */
   async closeAllConnections(): Promise<void> {
-    await this.ctl(['close_all_connections', 'chaos nemesis']);
+    for (const node of this.nodes.filter((n) => n.isRunning()))
+      await node.ctl(['close_all_connections', 'chaos nemesis']);
   }
 
-  /** Stops the RabbitMQ application (the Erlang node stays up). */
+  /** Stops the RabbitMQ application of the (first) node; the Erlang node stays up. */
   async stopApp(): Promise<void> {
-    await this.ctl(['stop_app']);
+    await this.first.ctl(['stop_app']);
   }
 
   /** Starts the application again after `stopApp`. */
   async startApp(): Promise<void> {
-    await this.ctl(['start_app']);
-    await this.ctl(['await_startup', '--timeout', '90'], 120_000);
+    await this.first.ctl(['start_app']);
+    await this.first.ctl(['await_startup', '--timeout', '90'], 120_000);
   }
 
-  /** SIGKILLs the node's OS process (no clean shutdown at all). */
+  /** SIGKILLs the (first) node's process group (no clean shutdown at all). */
   async kill(): Promise<void> {
-    const child = this.child;
-    this.child = undefined;
-    if (!child?.pid) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // The group is already gone.
-    }
-    if (child.exitCode === null && child.signalCode === null) await exited;
+    await this.first.kill();
   }
 
-  /** Boots the node again after `kill` (same data directory: durable queues come back). */
+  /** Boots the (first) node again after `kill` (same data: durable queues come back). */
   async restart(): Promise<void> {
-    await this.boot();
+    await this.first.restart();
   }
 
-  /** `name → messages` of every queue on the node. */
-  async queueDepths(): Promise<Record<string, number>> {
-    const out = await this.ctl([
-      'list_queues',
-      'name',
-      'messages',
-      '--quiet',
-      '--no-table-headers',
-    ]);
-    const depths: Record<string, number> = {};
-    for (const line of out.split('\n')) {
-      const [name, messages] = line.trim().split(/\s+/);
-      if (name && messages !== undefined) depths[name] = Number(messages);
+  /** The node at `index`. */
+  node(index: number): RabbitMqNode {
+    return this.cluster.node(index);
+  }
+
+  /** The quorum queue holding the most messages and the node leading it (none: undefined). */
+  async busiestQueue(): Promise<BusiestQueue | undefined> {
+    const queues = (await this.cluster.queues()).filter((q) => q.type === 'quorum' && q.leader);
+    queues.sort((a, b) => b.messages - a.messages || a.name.localeCompare(b.name));
+    const [top] = queues;
+    const node = this.nodes.findIndex((n) => n.name === top?.leader);
+    return top && node >= 0 ? { queue: top.name, messages: top.messages, node } : undefined;
+  }
+
+  /**
+   * Waits until every node runs and each of them sees all of them running and no partition:
+   * the cluster is whole again. Throws with what the nodes see when `timeoutMs` passes.
+   */
+  async awaitWhole(timeoutMs = 120_000): Promise<void> {
+    const want = this.nodes
+      .map((n) => n.name)
+      .sort()
+      .join(' ');
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const views = await Promise.all(this.nodes.map((node) => this.viewOf(node)));
+      if (views.every((v) => v === `running ${want}; partitions none`)) return;
+      if (Date.now() > deadline)
+        throw new Error(
+          `cluster not whole after ${timeoutMs} ms: ${this.nodes
+            .map((n, i) => `${n.name} sees ${views[i]}`)
+            .join('; ')}`,
+        );
+      await sleep(1000);
     }
-    return depths;
   }
 
-  /** Stops the node and deletes its directory. */
-  async destroy(): Promise<void> {
+  private async viewOf(node: RabbitMqNode): Promise<string> {
+    if (!node.isRunning()) return 'not running';
     try {
-      // Its data is thrown away: no need for a clean shutdown.
-      await this.kill();
-    } finally {
-      rmSync(this.dir, { recursive: true, force: true });
+      const args = ['cluster_status', '--formatter', 'json'];
+      const status = JSON.parse(await node.ctl(args, 20_000)) as {
+        running_nodes?: string[];
+        partitions?: Record<string, string[]>;
+      };
+      const partitions = Object.entries(status.partitions ?? {}).filter(([, p]) => p.length > 0);
+      return (
+        `running ${[...(status.running_nodes ?? [])].sort().join(' ')}; partitions ` +
+        (partitions.length === 0 ? 'none' : partitions.map(([n, p]) => `${n}: ${p}`).join(', '))
+      );
+    } catch {
+      return 'no answer';
     }
+  }
+
+  /** `name → messages` of every queue, asked of the first node that answers. */
+  async queueDepths(): Promise<Record<string, number>> {
+    return Object.fromEntries((await this.cluster.queues()).map((q) => [q.name, q.messages]));
+  }
+
+  /** Kills every node and deletes their directories. */
+  async destroy(): Promise<void> {
+    await this.cluster.stop();
   }
 }

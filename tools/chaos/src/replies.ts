@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
+import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import { Client } from 'pg';
 import { InterfaceSimulator } from '@linebacker/simulators';
+import { connectAny } from './connect-any';
 import type { Random } from './prng';
 
 /**
@@ -17,6 +18,7 @@ export class ReplyCopier {
   published = 0;
 
   constructor(
+    /** One URL, or a cluster's comma-separated list (the first node that answers). */
     private readonly amqpUrl: string,
     private readonly replyQueue: string,
     private readonly databaseUrl: string,
@@ -28,7 +30,7 @@ export class ReplyCopier {
 
   private async open(): Promise<ConfirmChannel> {
     if (this.channel) return this.channel;
-    this.connection = await connect(this.amqpUrl);
+    this.connection = await connectAny(this.amqpUrl);
     this.connection.on('error', () => undefined);
     this.connection.on('close', () => {
       this.connection = undefined;

@@ -13,7 +13,7 @@ import {
   readSendWindows,
   readStored,
 } from './collect';
-import { Nemesis } from './nemesis';
+import { Nemesis, type FaultRecord } from './nemesis';
 import { deriveRandom } from './prng';
 import { PrivatePostgres } from './private-postgres';
 import { PrivateRabbitMq } from './private-rabbitmq';
@@ -41,6 +41,8 @@ export interface ChaosOptions {
   plant: PlantedBug;
   /** Added to every pipeline process's environment (e.g. a smaller retry budget). */
   extraEnv?: Record<string, string>;
+  /** RabbitMQ nodes: 1 (default) or a private cluster of 3 or more (ADR 0302). */
+  clusterNodes?: number;
   log(message: string): void;
 }
 
@@ -48,6 +50,8 @@ export interface ChaosOptions {
 export interface ChaosResult {
   report: ChaosReport;
   schedule: PlannedFault[];
+  /** Every fault as it ran (target, detail, error). */
+  faultRecords: FaultRecord[];
   historyFile: string;
   reportFile: string;
   durationMs: number;
@@ -72,6 +76,28 @@ export function chaosEnvironment(): Record<string, string> {
     LINEBACKER_STARTUP_ATTEMPTS: '60',
     LINEBACKER_DB_POOL_SIZE: '4',
     LINEBACKER_STOP_DEADLINE_MS: '8000',
+  };
+}
+
+/**
+ * The backup interface's broker is another system with one URL (its config takes no node
+ * list): on a cluster it is the first node, so a fault on that node also takes the
+ * interface's classic queues away for a while, as an interface broker outage would.
+ */
+function interfaceUrl(rabbit: PrivateRabbitMq): string {
+  return rabbit.urls[0] ?? rabbit.url;
+}
+
+/**
+ * On a cluster: every app gets every node (`LINEBACKER_AMQP_URL`, set by the stack) and
+ * draws its own node order, so connections spread over the nodes and every node fault
+ * hits some of them; the interface's connections go to the first node.
+ */
+function clusterEnvironment(rabbit: PrivateRabbitMq): Record<string, string> {
+  if (rabbit.urls.length === 1) return {};
+  return {
+    LINEBACKER_AMQP_NODE_ORDER: 'shuffle',
+    LINEBACKER_INTERFACE_AMQP_URL: interfaceUrl(rabbit),
   };
 }
 
@@ -108,18 +134,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   mkdirSync(options.outDir, { recursive: true });
   const historyFile = join(options.outDir, 'history.jsonl');
   const reportFile = join(options.outDir, 'report.json');
+  const nodes = options.clusterNodes ?? 1;
+  if (nodes === 2 || nodes < 1)
+    throw new Error(`a private RabbitMQ has 1 node or a cluster of 3 or more, not ${nodes}`);
   try {
-    log('starting a private PostgreSQL and a private RabbitMQ');
+    log(`starting a private PostgreSQL and a private RabbitMQ of ${nodes} node(s)`);
     const [postgres, rabbit] = await Promise.all([
       PrivatePostgres.start(),
-      PrivateRabbitMq.start(),
+      PrivateRabbitMq.start(nodes),
     ]);
     cleanups.push(
       () => postgres.destroy(),
       () => rabbit.destroy(),
     );
     const databaseUrl = await postgres.createDatabase('linebacker_chaos');
-    log(`PostgreSQL on ${postgres.port}, RabbitMQ ${rabbit.node} on ${rabbit.port}`);
+    log(`PostgreSQL on ${postgres.port}, RabbitMQ ${rabbit.describe()}`);
 
     const bundleRoot = snapshotBundles(join(options.outDir, 'bundles'));
     cleanups.push(async () => rmSync(bundleRoot, { recursive: true, force: true }));
@@ -131,7 +160,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         namespace: NAMESPACE,
         instances: options.instances,
         leaveOut: options.plant === 'no-recovery' ? ['recovery'] : [],
-        env: { ...chaosEnvironment(), ...options.extraEnv },
+        env: { ...chaosEnvironment(), ...clusterEnvironment(rabbit), ...options.extraEnv },
         log,
       },
       deriveRandom(options.seed, 'supervisor'),
@@ -141,7 +170,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     log(`${supervisor.stack.running().length} processes running`);
 
     const replies = new ReplyCopier(
-      rabbit.url,
+      interfaceUrl(rabbit),
       `${NAMESPACE}.backup-interface.replies`,
       databaseUrl,
       FAILED_SHARE,
@@ -150,7 +179,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     cleanups.push(() => replies.close());
     const nemesis = new Nemesis({
       supervisor,
-      broker: rabbit,
+      broker: {
+        closeAllConnections: () => rabbit.closeAllConnections(),
+        stopApp: () => rabbit.stopApp(),
+        startApp: () => rabbit.startApp(),
+        kill: () => rabbit.kill(),
+        restart: () => rabbit.restart(),
+        nodes: rabbit.nodes,
+        busiestQueue: () => rabbit.busiestQueue(),
+        awaitWhole: (timeoutMs) => rabbit.awaitWhole(timeoutMs),
+      },
       database: {
         stopImmediate: () => postgres.stopImmediate(),
         startAgain: () => postgres.startAgain(),
@@ -202,6 +240,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const drained = await drain(databaseUrl, rabbit, options.drainTimeoutMs, log);
     log(drained ? 'drained' : `not drained within ${options.drainTimeoutMs} ms`);
     const observation = await observe(databaseUrl, rabbit, supervisor, history, nemesis, healedAt);
+    if (nemesis.brokerNotWhole) observation.brokerNotWhole = nemesis.brokerNotWhole;
     const finalExits = await supervisor.stopAll();
     writeLogs(join(options.outDir, 'logs'), supervisor);
     observation.badGracefulExits = [...observation.badGracefulExits, ...finalExits];
@@ -209,12 +248,25 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     writeFileSync(
       reportFile,
       JSON.stringify(
-        { seed: options.seed, options: { ...options, log: undefined }, schedule, report },
+        {
+          seed: options.seed,
+          options: { ...options, log: undefined },
+          schedule,
+          faults: nemesis.records,
+          report,
+        },
         null,
         2,
       ),
     );
-    return { report, schedule, historyFile, reportFile, durationMs: Date.now() - started };
+    return {
+      report,
+      schedule,
+      faultRecords: nemesis.records,
+      historyFile,
+      reportFile,
+      durationMs: Date.now() - started,
+    };
   } finally {
     await runCleanups(log);
   }

@@ -1,4 +1,7 @@
 import {
+  CLUSTER_FAULT_KINDS,
+  CLUSTER_NET_TICK_SECONDS,
+  CLUSTER_RUN_KINDS,
   FAULT_KINDS,
   FAULT_RESOURCE,
   missingKinds,
@@ -79,7 +82,30 @@ describe('the nemesis schedule', () => {
   it('parses kind lists and rejects unknown kinds', () => {
     expect(parseFaultKinds('all')).toEqual([...FAULT_KINDS]);
     expect(parseFaultKinds('kill, db-restart')).toEqual(['kill', 'db-restart']);
-    expect(() => parseFaultKinds('kill,meteor')).toThrow(/unknown fault kind\(s\): meteor/);
+    expect(() => parseFaultKinds('kill,meteor')).toThrow(/unknown fault kind\(s\).*: meteor/);
+  });
+
+  it('knows node faults only in cluster mode, the single-node kill only outside it', () => {
+    expect(parseFaultKinds('all', true)).toEqual(CLUSTER_RUN_KINDS);
+    expect(parseFaultKinds('all', true)).toEqual(expect.arrayContaining([...CLUSTER_FAULT_KINDS]));
+    expect(parseFaultKinds('all', true)).not.toContain('broker-kill');
+    expect(() => parseFaultKinds('node-kill')).toThrow(/node faults need --cluster/);
+    expect(() => parseFaultKinds('broker-kill', true)).toThrow(/with --cluster: broker-kill/);
+  });
+
+  it('puts every node fault on the broker, so at most one node is down at a time', () => {
+    const schedule = planSchedule({ ...options, kinds: CLUSTER_RUN_KINDS, coverKinds: true });
+    expect(missingKinds(schedule, CLUSTER_RUN_KINDS)).toEqual([]);
+    const nodeFaults = schedule.filter((f) =>
+      (CLUSTER_FAULT_KINDS as readonly string[]).includes(f.kind),
+    );
+    for (const [i, a] of nodeFaults.entries()) {
+      const b = nodeFaults[i + 1];
+      if (b) expect(b.atMs).toBeGreaterThanOrEqual(a.atMs + a.durationMs);
+    }
+    // A pause outlasts the longest a peer may take to declare the node down (1.25 ticks).
+    for (const pause of schedule.filter((f) => f.kind === 'node-pause'))
+      expect(pause.durationMs).toBeGreaterThan(CLUSTER_NET_TICK_SECONDS * 1250);
   });
 });
 

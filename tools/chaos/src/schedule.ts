@@ -1,6 +1,9 @@
 import { deriveRandom, type Random } from './prng';
 
-/** Every fault the nemesis can inject (each selectable on the command line). */
+/** Erlang net tick time of a private cluster, s: a node paused longer is declared down. */
+export const CLUSTER_NET_TICK_SECONDS = 10;
+
+/** Every fault the nemesis can inject on a single broker node (each selectable by name). */
 export const FAULT_KINDS = [
   'kill',
   'kill-send',
@@ -18,8 +21,36 @@ export const FAULT_KINDS = [
   'replies',
 ] as const;
 
+/**
+ * Faults on one node of a private cluster (`--cluster N`), one node at a time, each healed
+ * (the node booted again or resumed, the cluster whole) before the next: kill -9 of a node,
+ * a graceful stop, kill -9 of the node leading the busiest quorum queue, and a SIGSTOP
+ * longer than the net tick time (the others declare it down; autoheal restarts it into the cluster).
+ */
+export const CLUSTER_FAULT_KINDS = [
+  'node-kill',
+  'node-stop',
+  'node-kill-leader',
+  'node-pause',
+] as const;
+
+/** Single-node broker faults a cluster run leaves out (it has node faults instead). */
+const SINGLE_NODE_ONLY = ['broker-restart', 'broker-kill'] as const;
+
+/** Every kind a cluster run may inject: `all` in cluster mode. */
+export const CLUSTER_RUN_KINDS = [
+  ...FAULT_KINDS.filter((k) => !(SINGLE_NODE_ONLY as readonly string[]).includes(k)),
+  ...CLUSTER_FAULT_KINDS,
+];
+
 /** One kind of fault. */
-export type FaultKind = (typeof FAULT_KINDS)[number];
+export type FaultKind = (typeof FAULT_KINDS)[number] | (typeof CLUSTER_FAULT_KINDS)[number];
+
+/** How long a paused node stays paused: past the net tick time (at most 1.25 of it), ms. */
+export const NODE_PAUSE_MS: readonly [number, number] = [
+  CLUSTER_NET_TICK_SECONDS * 1000 * 1.25 + 3000,
+  CLUSTER_NET_TICK_SECONDS * 1000 * 1.25 + 7000,
+];
 
 /** What a fault acts on: two faults on one resource never overlap. */
 export type FaultResource = 'process' | 'broker' | 'database' | 'jobs' | 'interface' | 'replies';
@@ -40,6 +71,11 @@ export const FAULT_RESOURCE: Readonly<Record<FaultKind, FaultResource>> = {
   'interface-down': 'interface',
   'interface-slow': 'interface',
   replies: 'replies',
+  // One resource for the whole cluster: never two nodes down or paused at once.
+  'node-kill': 'broker',
+  'node-stop': 'broker',
+  'node-kill-leader': 'broker',
+  'node-pause': 'broker',
 };
 
 /** Kinds that last a while before they heal; the others are instantaneous. */
@@ -52,6 +88,11 @@ const DURATION_MS: Partial<Record<FaultKind, readonly [number, number]>> = {
   'jobs-down': [2000, 6000],
   'interface-down': [2000, 8000],
   'interface-slow': [3000, 8000],
+  // How long a node stays down before it is booted again.
+  'node-kill': [1000, 4000],
+  'node-stop': [1000, 4000],
+  'node-kill-leader': [1000, 4000],
+  'node-pause': NODE_PAUSE_MS,
 };
 
 /** One planned fault. */
@@ -128,15 +169,20 @@ function shuffled<T>(items: T[], random: Random): T[] {
   return items;
 }
 
-/** Parses a comma-separated list of kinds (`all` for every kind). */
-export function parseFaultKinds(text: string): FaultKind[] {
-  if (text.trim() === 'all') return [...FAULT_KINDS];
+/**
+ * Parses a comma-separated list of kinds (`all` for every kind of the mode): node faults
+ * only with `cluster`, the single node's restart and kill only without.
+ */
+export function parseFaultKinds(text: string, cluster = false): FaultKind[] {
+  const known: readonly string[] = cluster ? CLUSTER_RUN_KINDS : FAULT_KINDS;
+  if (text.trim() === 'all') return [...known] as FaultKind[];
   if (text.trim() === 'none' || text.trim() === '') return [];
   const kinds = text.split(',').map((k) => k.trim());
-  const unknown = kinds.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k));
+  const unknown = kinds.filter((k) => !known.includes(k));
   if (unknown.length > 0) {
+    const mode = cluster ? 'with --cluster' : 'on a single node (node faults need --cluster)';
     throw new Error(
-      `unknown fault kind(s): ${unknown.join(', ')} (known: ${FAULT_KINDS.join(', ')})`,
+      `unknown fault kind(s) ${mode}: ${unknown.join(', ')} (known: ${known.join(', ')})`,
     );
   }
   return kinds as FaultKind[];

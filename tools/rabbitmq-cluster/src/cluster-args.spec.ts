@@ -8,6 +8,15 @@ describe('parseClusterArgs', () => {
     expect(parseClusterArgs([])).toEqual({});
   });
 
+  it('reads the partition handling and refuses one the broker does not know', () => {
+    expect(parseClusterArgs(['--partition-handling', 'pause_minority'])).toEqual({
+      partitionHandling: 'pause_minority',
+    });
+    expect(() => parseClusterArgs(['--partition-handling', 'pause'])).toThrow(
+      /--partition-handling must be one of ignore, pause_minority, autoheal/,
+    );
+  });
+
   it('refuses an unknown flag, a missing value, a non-number and a bad prefix', () => {
     expect(() => parseClusterArgs(['--size', '3'])).toThrow(/bad argument --size[\s\S]*usage/);
     expect(() => parseClusterArgs(['--nodes'])).toThrow(/bad argument --nodes/);
