@@ -70,7 +70,7 @@ describe('docker/compose.yaml + docker/compose.cluster.yaml', () => {
         .filter(([key]) => key.startsWith('cluster_formation.classic_config.nodes.'))
         .map(([, value]) => value);
       expect(peers).toEqual(NODES.map((host) => `rabbit@${host}`));
-      expect(node.conf.get('cluster_partition_handling')).toBe('pause_minority');
+      expect(node.conf.get('cluster_partition_handling')).toBe('autoheal');
     }
   });
 

@@ -113,8 +113,8 @@ function nodeProblems(nodes: readonly ComposeBrokerNode[], document: ComposeDocu
         `${where}: cluster_formation.classic_config.nodes lists ${peers.join(', ') || 'nothing'}, ` +
           `the cluster's nodes are ${names.join(', ')}`,
       );
-    if (node.conf.get('cluster_partition_handling') !== 'pause_minority')
-      problems.push(`${where}: cluster_partition_handling must be pause_minority`);
+    if (node.conf.get('cluster_partition_handling') !== 'autoheal')
+      problems.push(`${where}: cluster_partition_handling must be autoheal`);
     if (!node.cookieSecret)
       problems.push(`${where}.secrets: mounts no Erlang cookie at ${COOKIE_MOUNT}`);
     else if (!document.secrets?.[node.cookieSecret]?.file)
@@ -184,7 +184,7 @@ function appProblems(nodes: readonly ComposeBrokerNode[], apps: readonly Running
  * they form one cluster the apps can fail over in: an odd number of nodes, each resolvable by
  * its node name, all found by the same classic-config peer list, sharing one Erlang cookie
  * secret, each with its own data volume, a health check that waits for the whole cluster,
- * `pause_minority`, exactly one that provisions; and every app given every node, with quorum
+ * `autoheal`, exactly one that provisions; and every app given every node, with quorum
  * queues of an odd size the cluster can hold.
  */
 export function clusterProblems(
