@@ -26,32 +26,43 @@ const RESULT_FILES = [
 const jestJson = (file) => ['--json', `--outputFile=${file}`];
 
 /**
- * Runs commands side by side, each one's output printed in one piece when it ends, and
- * resolves to the worst exit status.
+ * Runs commands at most `width` at a time, in the order given, each one's output printed in
+ * one piece when it ends; resolves to each command's exit status and seconds.
  */
-async function sideBySide(commands) {
-  const statuses = await Promise.all(
-    commands.map(
-      ([command, ...args]) =>
-        new Promise((resolve) => {
-          const started = Date.now();
-          const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-          let output = '';
-          child.stdout.on('data', (chunk) => (output += chunk));
-          child.stderr.on('data', (chunk) => (output += chunk));
-          child.on('error', (error) => (output += `${error.message}\n`));
-          child.on('close', (status) => {
-            const seconds = Math.round((Date.now() - started) / 1000);
-            process.stdout.write(
-              `> ${[command, ...args].join(' ')}: exit ${status} in ${seconds} s\n${output}`,
-            );
-            resolve(status ?? 1);
-          });
-        }),
-    ),
-  );
-  return statuses.find((status) => status !== 0) ?? 0;
+async function pool(commands, width) {
+  const results = new Array(commands.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < commands.length) {
+      const index = next++;
+      results[index] = await run(commands[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, commands.length) }, lane));
+  return results;
 }
+
+function run({ label, command }) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn(command[0], command.slice(1), {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('error', (error) => (output += `${error.message}\n`));
+    child.on('close', (code) => {
+      const seconds = Math.round((Date.now() - started) / 1000);
+      process.stdout.write(`> ${label}: exit ${code} in ${seconds} s\n${output}\n`);
+      resolve({ label, status: code ?? 1, seconds });
+    });
+  });
+}
+
+const worst = (results) => results.find(({ status }) => status !== 0)?.status ?? 0;
 
 function projectRoots() {
   return ['apps', 'libs', 'tools']
@@ -60,44 +71,80 @@ function projectRoots() {
     .filter((dir) => existsSync(join(root, dir, 'project.json')));
 }
 
-/** Names of the projects holding a broker-disturbing suite. */
-function projectsWithExclusiveSuites() {
+/** Names of the projects with a spec file whose name matches `pattern`. */
+function projectsWithSuites(pattern) {
   return projectRoots()
-    .filter((dir) =>
-      readdirSync(join(root, dir, 'src'), { recursive: true }).some((f) =>
-        new RegExp(EXCLUSIVE).test(String(f)),
-      ),
+    .filter(
+      (dir) =>
+        existsSync(join(root, dir, 'src')) &&
+        readdirSync(join(root, dir, 'src'), { recursive: true }).some((f) =>
+          pattern.test(String(f)),
+        ),
     )
     .map((dir) => JSON.parse(readFileSync(join(root, dir, 'project.json'), 'utf8')).name);
+}
+
+/**
+ * The integration projects that take minutes, longest first (measured: docs/adr/0007). They
+ * start first so that none of them begins last and runs on alone; a stale list only costs time.
+ */
+const LONG_FIRST = ['embedded', 'chaos', 'e2e', 'cli'];
+/** Integration projects running at once: most of their time is spent waiting on services. */
+const INTEGRATION_WIDTH = 3;
+
+/** Each integration project's suites (the exclusive ones left out), longest projects first. */
+function integrationRuns() {
+  const projects = projectsWithSuites(/\.(int|e2e)\.spec\.ts$/);
+  const rank = (name) => (LONG_FIRST.includes(name) ? LONG_FIRST.indexOf(name) : LONG_FIRST.length);
+  return projects
+    .sort((a, b) => rank(a) - rank(b))
+    .map((name) => ({
+      label: `${name}:test-int`,
+      command: [
+        'npx',
+        'nx',
+        'run',
+        `${name}:test-int`,
+        // Step one built every bundle; parallel Nx runs must not restore them all at once.
+        '--excludeTaskDependencies',
+        '--outputStyle=static',
+        '--',
+        ...jestJson(RESULT_FILES[1]),
+        `--testPathIgnorePatterns=${EXCLUSIVE}`,
+        '--passWithNoTests',
+      ],
+    }));
 }
 
 const resultFiles = () =>
   projectRoots().flatMap((dir) => RESULT_FILES.map((file) => join(root, dir, file)));
 for (const file of resultFiles()) rmSync(file, { force: true });
 
+async function integrationStep() {
+  const results = await pool(integrationRuns(), INTEGRATION_WIDTH);
+  const longest = [...results].sort((a, b) => b.seconds - a.seconds);
+  console.log(
+    `integration projects, longest first: ${longest.map((r) => `${r.label} ${r.seconds} s`).join(', ')}`,
+  );
+  return worst(results);
+}
+
 async function main() {
-  const exclusive = projectsWithExclusiveSuites();
+  const exclusive = projectsWithSuites(new RegExp(EXCLUSIVE));
+  const checkRuns = [
+    { label: 'lint', command: ['npm', 'run', '--silent', 'lint'] },
+    { label: 'typecheck', command: ['npm', 'run', '--silent', 'typecheck'] },
+    { label: 'build', command: ['npx', 'nx', 'run-many', '-t', 'build', '--outputStyle=static'] },
+  ];
   const steps = [
     // One ESLint run and one tsc program see every file once; per project, the shared libs
     // were parsed and checked 28 times over (about 4 of the 5 minutes these checks took).
-    await sideBySide([
-      ['npm', 'run', '--silent', 'lint'],
-      ['npm', 'run', '--silent', 'typecheck'],
-      ['npx', 'nx', 'run-many', '-t', 'build', '--outputStyle=static'],
-    ]),
+    worst(await pool(checkRuns, checkRuns.length)),
     // Unit tests need no service and are cached: a hit restores its results file too.
     nx(['run-many', '-t', 'test', '--', ...jestJson(RESULT_FILES[0])]),
     // Every integration suite uses its own scratch database and queue namespace, so the
     // projects run side by side (never cached: the outcome depends on the services).
-    nx([
-      'run-many',
-      '-t',
-      'test-int',
-      '--',
-      ...jestJson(RESULT_FILES[1]),
-      `--testPathIgnorePatterns=${EXCLUSIVE}`,
-      '--passWithNoTests',
-    ]),
+    await integrationStep(),
     nx([
       'run-many',
       '-t',
