@@ -82,6 +82,24 @@ describe('docker/observability/alerts.yml', () => {
   });
 });
 
+describe('docker/observability/prometheus.yml', () => {
+  it('passes promtool check config, with its rule file where the container mounts it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'prometheus-config-'));
+    try {
+      const config = parse(
+        readFileSync(join(observabilityDir(WORKSPACE_ROOT), 'prometheus.yml'), 'utf8'),
+      ) as { rule_files: string[] };
+      expect(config.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
+      config.rule_files = [join(observabilityDir(WORKSPACE_ROOT), 'alerts.yml')];
+      const file = join(dir, 'prometheus.yml');
+      writeFileSync(file, stringify(config));
+      expect(promtool('check', 'config', file)).toMatch('SUCCESS');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the Grafana dashboard and its provisioning', () => {
   const board = dashboard(WORKSPACE_ROOT);
   const grafana = join(observabilityDir(WORKSPACE_ROOT), 'grafana');
