@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure PostgreSQL and RabbitMQ answer on 127.0.0.1: starts them if installed but
 # stopped, installs them from Debian's packages if absent; installs PgBouncer for the tests
-# that start one. Must run as root.
+# that start one, and promtool for the tests of the alert rules. Must run as root.
 set -euo pipefail
 
 log() { echo "[ensure-services] $*"; }
@@ -60,9 +60,18 @@ ensure_pgbouncer() {
   apt_install pgbouncer
 }
 
+# promtool checks docker/observability's rules and dashboard queries with Prometheus' own
+# parser; it comes with Debian's Prometheus, whose server is never started here.
+ensure_promtool() {
+  if command -v promtool >/dev/null 2>&1; then log "promtool is installed"; return; fi
+  log "installing promtool (Debian's prometheus package)"
+  apt_install --no-install-recommends prometheus
+}
+
 ensure_postgres
 ensure_rabbitmq
 ensure_pgbouncer
+ensure_promtool
 
 db=${LINEBACKER_TEST_DATABASE:-linebacker_test}
 if ! psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then

@@ -36,6 +36,8 @@ export interface ServiceMetrics {
   dbBatchFailures: Counter<'kind'>;
   /** Reconnects that landed on another node than the one lost, by connection. */
   failovers: Counter<'connection'>;
+  /** 1 while a subscription is paused (its dependency unavailable), 0 once it resumed. */
+  subscriptionPaused: Gauge<'subscription'>;
   /**
    * Records a broker connection's change (`connection`: `events`, `interface`) with the node
    * (`host:port`) it is on: counts reconnects and failovers, and keeps the node for
@@ -108,6 +110,12 @@ export function createServiceMetrics(service: string): ServiceMetrics {
     labelNames: ['connection'] as const,
     registers: [registry],
   });
+  const subscriptionPaused = new Gauge({
+    name: 'linebacker_subscription_paused',
+    help: '1 while a subscription is paused because a dependency is unavailable, else 0',
+    labelNames: ['subscription'] as const,
+    registers: [registry],
+  });
   const connections = new Map<string, BrokerConnectionState>();
   new Gauge({
     name: 'linebacker_broker_node',
@@ -123,6 +131,7 @@ export function createServiceMetrics(service: string): ServiceMetrics {
   return {
     registry,
     failovers,
+    subscriptionPaused,
     brokerConnection(connection, state, node) {
       const known = connections.get(connection);
       if (state === 'disconnected') {

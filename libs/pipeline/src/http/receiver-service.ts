@@ -8,6 +8,7 @@ import {
   type PipelineStats,
 } from '../operations/pipeline-stats';
 import { allSubscriptions } from '../workers/subscriptions';
+import { registerPipelineStatsGauges } from '../operations/pipeline-stats-metrics';
 import type { Worker, WorkerContext } from '../workers/worker';
 import { authenticatorFor, buildReceiverApp } from '@linebacker/http-api';
 import type { ReceiverConfig } from './receiver-config';
@@ -82,6 +83,7 @@ export function receiverWorker(
       timeoutMs: settings.healthTimeoutMs,
     });
   }, settings.healthCacheMs);
+  registerPipelineStatsGauges(ctx.metrics.registry, statsCached);
   // Intake needs only PostgreSQL: with the broker down, accepted requests wait in the outbox
   // and the relay publishes them once it is back. So the broker does not take the receiver
   // out of rotation; healthz says `degraded` instead.

@@ -44,6 +44,20 @@ describe('observers', () => {
     ).toBe(1);
   });
 
+  it('show a subscription as paused until it resumes, the reply queue too', async () => {
+    const { logger, metrics } = capture();
+    const events = busObserver(logger, metrics);
+    const replies = replyQueueObserver(logger, metrics);
+    events.onPause?.('check-allowed.backup-request.received', true, 'DependencyUnavailable');
+    replies.onPause?.('backup-interface.replies', true, 'DatabaseUnavailable');
+    const paused = (subscription: string) =>
+      value(metrics, 'linebacker_subscription_paused', { subscription });
+    expect(await paused('check-allowed.backup-request.received')).toBe(1);
+    expect(await paused('backup-interface.replies')).toBe(1);
+    events.onPause?.('check-allowed.backup-request.received', false);
+    expect(await paused('check-allowed.backup-request.received')).toBe(0);
+  });
+
   it('log and count each interface reply with its correlation id', async () => {
     const { lines, logger, metrics } = capture();
     const observer = replyQueueObserver(logger, metrics);

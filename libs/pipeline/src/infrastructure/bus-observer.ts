@@ -44,6 +44,7 @@ export function busObserver(
       logger.log(expected ? 'info' : 'warn', `broker ${state}`, { reason, node });
     },
     onPause(subscription, paused, reason) {
+      metrics.subscriptionPaused.set({ subscription }, paused ? 1 : 0);
       logger.warn(paused ? 'subscription paused' : 'subscription resumed', {
         subscription,
         reason,

@@ -49,8 +49,10 @@ export function replyQueueObserver(
         { reason, node },
       );
     },
-    onPause: (queue, paused, reason) =>
-      logger.warn(paused ? 'reply queue paused' : 'reply queue resumed', { queue, reason }),
+    onPause: (queue, paused, reason) => {
+      metrics.subscriptionPaused.set({ subscription: queue }, paused ? 1 : 0);
+      logger.warn(paused ? 'reply queue paused' : 'reply queue resumed', { queue, reason });
+    },
     onChannelError: (channel, message, code) =>
       logger.warn('channel closed', { channel, reason: message, code }),
     onError: (context, error) =>

@@ -1,5 +1,6 @@
 import { notify, type BackupRequest, type EndStateNotifier } from '@linebacker/domain';
 import type { Logger } from '@linebacker/runtime';
+import { Counter } from 'prom-client';
 import { pipelineSubscriptions } from './subscriptions';
 import { requestIdOf, type Worker, type WorkerContext } from './worker';
 
@@ -26,6 +27,12 @@ export function notifierWorker(
   notifier: EndStateNotifier = logNotifier(ctx.logger),
 ): Worker {
   const deps = { requests: ctx.requests, notifier };
+  const ended = new Counter({
+    name: 'linebacker_requests_ended_total',
+    help: 'End states notified, by status (a redelivered end-state event counts again)',
+    labelNames: ['status'] as const,
+    registers: [ctx.metrics.registry],
+  });
   const subscriptions = pipelineSubscriptions(ctx.config);
   return {
     subscriptions: [
@@ -42,7 +49,8 @@ export function notifierWorker(
       {
         definition: subscriptions.notifier,
         handler: async (envelope) => {
-          await notify(deps, { backupRequestId: requestIdOf(envelope) });
+          const request = await notify(deps, { backupRequestId: requestIdOf(envelope) });
+          ended.inc({ status: request.statusTypeCode });
           return 'ok';
         },
       },

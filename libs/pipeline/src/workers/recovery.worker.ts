@@ -72,6 +72,14 @@ export function recoveryWorker(ctx: WorkerContext, settings: RecoverySettings): 
   const startedAt = ctx.clock.now();
   let timer: NodeJS.Timeout | undefined;
   let sweeping: Promise<number> | undefined;
+  let lastSweepAt: Date | undefined;
+  // A Sent request outlives its reply deadline by more than a sweep interval only when no
+  // round completes, so the time of the last completed round is what an alert watches.
+  ctx.metrics.gauge(
+    'linebacker_recovery_last_sweep_timestamp_seconds',
+    'When this instance last completed a recovery round (re-drive and reply deadline), 0 before',
+    () => (lastSweepAt ? lastSweepAt.getTime() / 1000 : 0),
+  );
 
   const round = async (reason: string, changedBefore?: Date): Promise<number> => {
     const redriven = await recover(deps, {
@@ -82,6 +90,7 @@ export function recoveryWorker(ctx: WorkerContext, settings: RecoverySettings): 
     });
     ctx.metrics.recoveryRedriven.inc(redriven);
     const { resent, failed } = await replyDeadline();
+    lastSweepAt = ctx.clock.now();
     const busy = redriven + resent + failed > 0;
     ctx.logger.log(busy ? 'info' : 'debug', 'recovery round', {
       reason,

@@ -232,6 +232,26 @@ describe('a broken compose file', () => {
     );
   });
 
+  it('is rejected when Prometheus does not scrape an app on the health port it gets', () => {
+    const broken = variant(
+      '      LINEBACKER_APP: recovery\n',
+      "      LINEBACKER_APP: recovery\n      LINEBACKER_HEALTH_PORT: '9200'\n",
+    );
+    expect(checkComposeText(broken, options)).toContainEqual(
+      expect.stringMatching(/no scrape job reaches services\.recovery on its health port 9200/),
+    );
+  });
+
+  it('is rejected when a rule file Prometheus loads is not mounted', () => {
+    const broken = variant(
+      '      - ./observability/alerts.yml:/etc/prometheus/alerts.yml:ro\n',
+      '',
+    );
+    expect(checkComposeText(broken, options)).toContainEqual(
+      expect.stringMatching(/rule file \/etc\/prometheus\/alerts\.yml is not mounted/),
+    );
+  });
+
   it('fails dclint for a port published on every host interface', () => {
     const dir = mkdtempSync(join(tmpdir(), 'compose-check-'));
     try {

@@ -12,6 +12,7 @@ import { parseDockerfile, type DockerfileFacts } from './dockerfile';
 import { interpolateDeep } from './interpolate';
 import { mergeComposeDocuments } from './compose-merge';
 import { clusterProblems } from './rabbitmq-cluster';
+import { prometheusScrapeProblems } from './prometheus-scrape';
 import { definitionsFileOf, rabbitmqAccessProblems } from './rabbitmq-access';
 import { workspaceProjects } from './workspace-projects';
 
@@ -150,8 +151,8 @@ export function inspectCompose(
 
 /**
  * Every problem in a Compose file's text (or several files' merged, in order): schema, cross-references, app environments,
- * database logins and passwords, and each app's RabbitMQ user against the definitions the
- * broker is provisioned from.
+ * database logins and passwords, each app's RabbitMQ user against the definitions the
+ * broker is provisioned from, and Prometheus scraping every app's health port.
  */
 export function checkComposeText(
   text: string | readonly string[],
@@ -162,5 +163,6 @@ export function checkComposeText(
     ...problems,
     ...rabbitmqAccessProblems(apps, options.composeDir, definitionsFileOf(document)),
     ...clusterProblems(document, apps, options.composeDir),
+    ...prometheusScrapeProblems(document, apps, options.composeDir),
   ];
 }
