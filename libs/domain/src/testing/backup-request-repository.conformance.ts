@@ -346,6 +346,66 @@ export function describeBackupRequestRepository(
         ).rejects.toBeInstanceOf(ValidationError);
       });
 
+      // Claims that arrive while another runs go together (PostgreSQL claims them in one
+      // statement): the first of these starts at once, the rest wait and share a batch.
+      const claimTogether = (claims: ReturnType<typeof claim>[]) =>
+        Promise.all(claims.map((c) => requests.claimSend(c)));
+
+      it('gives a request claimed twice in one batch exactly one winner, and its claim holds', async () => {
+        const [a, b, twice] = [await at('Allowed'), await at('Allowed'), await at('Allowed')];
+        const tokens = [newToken(), newToken(), newToken()];
+        const outcomes = await claimTogether([
+          claim(a, newToken()),
+          claim(b, newToken()),
+          ...tokens.map((token) => claim(twice, token)),
+        ]);
+        expect(outcomes.slice(0, 2)).toEqual([true, true]);
+        expect(outcomes.slice(2).filter(Boolean)).toHaveLength(1);
+        expect(await requests.claimSend(claim(twice, newToken(), minutes(2.5)))).toBe(false);
+        // The winner's token is the one stored: only it frees the claim.
+        const winner = tokens[outcomes.slice(2).indexOf(true)] as string;
+        for (const token of tokens.filter((t) => t !== winner)) {
+          await requests.releaseSend(twice.backupRequestId, token);
+        }
+        expect(await requests.claimSend(claim(twice, newToken()))).toBe(false);
+        await requests.releaseSend(twice.backupRequestId, winner);
+        expect(await requests.claimSend(claim(twice, newToken()))).toBe(true);
+      });
+
+      it('in one batch, takes over a lapsed claim and leaves a live one alone', async () => {
+        const [a, b, lapsed, live] = [
+          await at('Allowed'),
+          await at('Allowed'),
+          await at('Allowed'),
+          await at('Allowed'),
+        ];
+        expect(await requests.claimSend(claim(lapsed, newToken(), minutes(1)))).toBe(true);
+        expect(await requests.claimSend(claim(live, newToken(), minutes(2.5)))).toBe(true);
+        const later = minutes(3);
+        const outcomes = await claimTogether([
+          claim(a, newToken(), later),
+          claim(b, newToken(), later),
+          claim(lapsed, newToken(), later),
+          claim(live, newToken(), later),
+        ]);
+        expect(outcomes).toEqual([true, true, true, false]);
+      });
+
+      it('in one batch, claims nothing for a request that is not Allowed, or unknown', async () => {
+        const [a, b, allowed] = [await at('Allowed'), await at('Allowed'), await at('Allowed')];
+        const others = [await at('Received'), await at('Sent'), await at('Succeeded'), aRequest()];
+        const outcomes = await claimTogether([
+          claim(a, newToken()),
+          claim(b, newToken()),
+          ...others.map((request) => claim(request, newToken())),
+          claim(allowed, newToken()),
+        ]);
+        expect(outcomes).toEqual([true, true, false, false, false, false, true]);
+        for (const request of others.slice(0, 3)) {
+          expect(await requests.findById(request.backupRequestId)).toEqual(request);
+        }
+      });
+
       it('leaves status changes to the compare-and-set, claimed or not', async () => {
         const request = await at('Allowed');
         expect(await requests.claimSend(claim(request, newToken()))).toBe(true);

@@ -22,7 +22,7 @@ import {
 } from './connection';
 import { lookupId } from './lookup-id';
 import { insertOutboxSql, outboxJson } from './outbox.sql';
-import { CLAIM_SEND_SQL, RELEASE_SEND_SQL } from './send-claim.sql';
+import { CLAIM_SENDS_SQL, RELEASE_SEND_SQL } from './send-claim.sql';
 import { APPLY_CHANGES_SQL, applyChangesParams } from './status-change.sql';
 
 const { name: table, column } = REQUEST_TABLE;
@@ -46,11 +46,14 @@ export interface ChangeWriterSettings {
   outboxWritten(count: number): void;
   /** Told that a batch of `size` changes failed as a whole (they are then retried alone). */
   batchFailed(error: unknown, size: number): void;
+  /** Told that a batch of `size` send claims failed (each claimant gets the error). */
+  claimBatchFailed(error: unknown, size: number): void;
 }
 
 /** The writes to stored requests: status changes (group commit), recovery's and send claims. */
 export class StatusChangeWriter {
   private readonly batches: Coalescer<StatusChange, 'applied' | 'conflict'> | null;
+  private readonly claims: Coalescer<SendClaim, boolean> | null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -62,6 +65,18 @@ export class StatusChangeWriter {
           (batch) => this.applyBatch(batch),
           (c) => c.backupRequestId,
           batching,
+        )
+      : null;
+    // Claims are keyed by their token, not their request: two claims of one request may share
+    // a batch, which decides between them (claimBatch) instead of paying a round trip more.
+    // One batch in flight at a time: a claim is one short UPDATE, and the pool's other
+    // connections stay free for the reads and the status changes (a Sent commit must not
+    // queue behind claims).
+    this.claims = batching
+      ? new Coalescer(
+          (batch) => this.claimBatch(batch),
+          (c) => c.token,
+          { maxInFlight: 1, maxBatch: batching.maxBatch },
         )
       : null;
   }
@@ -117,15 +132,53 @@ export class StatusChangeWriter {
     return applied;
   }
 
-  /** One conditional UPDATE, prepared: true when this claimant got the row (ADR 0212). */
+  /**
+   * Claims the send (ADR 0212): true when this claimant got the row. Claims that arrive while
+   * a claim statement runs go together as the next one, like status changes (group commit).
+   */
   async claimSend(claim: SendClaim): Promise<boolean> {
     const id = lookupId(claim.backupRequestId, 'backupRequestId');
     if (id === null) return false;
-    const params = [id, claim.token, claim.now, claim.expiresAt];
-    const rows = await withConnection(this.dataSource, (runner) =>
-      preparedRows(runner, CLAIM_SEND_SQL, params),
+    const checked = { ...claim, backupRequestId: id.toLowerCase() };
+    if (this.claims) return this.claims.run(checked);
+    const [result] = await this.claimBatch([checked]);
+    if (!result?.ok) throw result?.error;
+    return result.value;
+  }
+
+  /**
+   * Claims a batch in one statement (CLAIM_SENDS_SQL). Of several claims of one request in
+   * the batch only the first can win: the statement updates a row once, and had they run one
+   * after another the first's claim (or whatever refused it) would have refused the others.
+   * A failed statement fails every claim of the batch with its error, and is reported.
+   */
+  private async claimBatch(batch: SendClaim[]): Promise<Settled<boolean>[]> {
+    const first = new Map<string, SendClaim>();
+    for (const claim of batch) {
+      if (!first.has(claim.backupRequestId)) first.set(claim.backupRequestId, claim);
+    }
+    const distinct = [...first.values()].sort((a, b) =>
+      a.backupRequestId < b.backupRequestId ? -1 : 1,
     );
-    return rows.length === 1;
+    const params = [
+      distinct.map((c) => c.backupRequestId),
+      distinct.map((c) => c.token),
+      distinct.map((c) => c.now),
+      distinct.map((c) => c.expiresAt),
+    ];
+    try {
+      const rows = await withConnection(this.dataSource, (runner) =>
+        preparedRows(runner, CLAIM_SENDS_SQL, params),
+      );
+      const won = new Set(rows.map((row) => String(row['backup_request_id'])));
+      return batch.map((claim) => ({
+        ok: true,
+        value: first.get(claim.backupRequestId) === claim && won.has(claim.backupRequestId),
+      }));
+    } catch (error) {
+      if (batch.length > 1) this.settings.claimBatchFailed(error, batch.length);
+      return batch.map(() => ({ ok: false, error }));
+    }
   }
 
   /** Clears the claim if `token` still holds it. */

@@ -21,7 +21,7 @@ import type { CoalescerOptions } from './coalescer';
 
 /** A group-commit batch that failed as a whole: which kind, how many calls, and why. */
 export interface BatchFailure {
-  kind: 'changes' | 'reads';
+  kind: 'changes' | 'reads' | 'claims';
   size: number;
   error: unknown;
 }
@@ -40,13 +40,13 @@ export interface BackupRequestRepositoryOptions {
   /**
    * Called (synchronously, errors ignored) when a batch fails as a whole, for the log and
    * the metrics. Every call in it still gets its own outcome: the changes of a failed batch
-   * run again one by one, and the reads of one fail each with the batch's error.
+   * run again one by one, and the reads and send claims of one fail each with its error.
    */
   onBatchFailure?: (failure: BatchFailure) => void;
   /**
    * Group commit: while `maxInFlight` reads (or status changes) are running, further ones
    * wait and then go together, up to `maxBatch` in one statement. Default 2 and 50; `false`
-   * runs every call on its own.
+   * runs every call on its own. Send claims run one batch at a time, up to `maxBatch`.
    */
   batching?: CoalescerOptions | false;
 }
@@ -93,6 +93,7 @@ export class TypeormBackupRequestRepository implements BackupRequestRepository {
       batching,
       outboxWritten,
       batchFailed: batchFailed('changes'),
+      claimBatchFailed: batchFailed('claims'),
     });
     this.reads = new BackupRequestReads(dataSource, batching, batchFailed('reads'));
     this.outboxWritten = outboxWritten;
@@ -135,7 +136,7 @@ export class TypeormBackupRequestRepository implements BackupRequestRepository {
     return found;
   }
 
-  /** Claims the send of an Allowed request; true for exactly one racing claimant. */
+  /** Claims the send of an Allowed request (group commit); true for exactly one racing claimant. */
   claimSend(claim: SendClaim): Promise<boolean> {
     return this.writer.claimSend(claim);
   }

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { ValidationError, type BackupRequest, type StatusChange } from '@linebacker/domain';
 import { aBackup, aChange, aRequest, receivedEvent } from '../testing/fixtures';
 import { openTestPersistence, type TestPersistence } from '../testing/test-database';
 import { TypeormBackupRepository } from './backup.repository';
 import { TypeormBackupRequestRepository, type BatchFailure } from './backup-request.repository';
+import { CLAIM_SENDS_SQL } from './send-claim.sql';
 import { APPLY_CHANGES_SQL, applyChangesParams } from './status-change.sql';
 import * as connection from './connection';
 
@@ -144,6 +146,35 @@ describe('status changes and reads that arrive together', () => {
     expect(statuses.map((r) => r?.statusTypeCode)).toEqual(
       requests.map((_, i) => (i === 4 ? 'Received' : 'Allowed')),
     );
+  });
+
+  it('gathers concurrent send claims into one statement, duplicates and all', async () => {
+    const batched = new TypeormBackupRequestRepository(db.dataSource);
+    const [first, ...allowed] = await Promise.all(
+      Array.from({ length: 5 }, () => stored('Received', 'Allowed')),
+    );
+    const sent = await stored('Received', 'Allowed', 'Sent');
+    const claim = (request: BackupRequest) => ({
+      backupRequestId: request.backupRequestId,
+      token: randomUUID(),
+      now: new Date(),
+      expiresAt: new Date(Date.now() + 60_000),
+    });
+    const twice = allowed[0] as BackupRequest;
+    const statements = jest.spyOn(connection, 'preparedRows');
+
+    const results = await Promise.all(
+      [first, ...allowed, twice, sent].map((request) =>
+        batched.claimSend(claim(request as BackupRequest)),
+      ),
+    );
+
+    // The first claim ran alone; the rest went together, one row per distinct request.
+    expect(results).toEqual([true, true, true, true, true, false, false]);
+    expect(statements.mock.calls.map(([, sql]) => sql)).toEqual([CLAIM_SENDS_SQL, CLAIM_SENDS_SQL]);
+    expect(statements.mock.calls.map(([, , params]) => (params[0] as string[]).length)).toEqual([
+      1, 5,
+    ]);
   });
 
   it('gives an error only to the change it belongs to when a batch fails, and reports it', async () => {

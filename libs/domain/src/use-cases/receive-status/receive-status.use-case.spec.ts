@@ -104,7 +104,7 @@ describe('receiveStatus', () => {
   });
 
   describe('a Succeeded reply', () => {
-    it.each(['Allowed', 'Sent', 'Failed'] as const)(
+    it.each(['Sent', 'Failed'] as const)(
       'moves a %s request to Succeeded and creates exactly one Backup',
       async (status: RequestStatus) => {
         const id = await requestInStatus(p, status);
@@ -186,8 +186,81 @@ describe('receiveStatus', () => {
     });
   });
 
+  describe('a reply for a request still Allowed (its Sent commit has not landed yet)', () => {
+    it.each(['Succeeded', 'Failed'] as const)(
+      'records the Allowed → Sent the reply proves, then the %s reply',
+      async (resultTypeCode) => {
+        const id = await requestInStatus(p, 'Allowed');
+        p.clock.advance(60_000);
+        const outbox = p.requests.outbox.length;
+        expect(await reply(id, { resultTypeCode })).toEqual({
+          outcome: 'applied',
+          from: 'Sent',
+          to: resultTypeCode,
+        });
+        expect(await p.requests.findById(id)).toMatchObject({
+          statusTypeCode: resultTypeCode,
+          sentToInterfaceTimestamp: p.clock.now(),
+          replyTimestamp: p.clock.now(),
+        });
+        const history = await p.requests.history(id);
+        expect(history.slice(-2)).toEqual([
+          expect.objectContaining({
+            fromStatus: 'Allowed',
+            toStatus: 'Sent',
+            by: 'receive-status',
+            messageId: 'msg-reply',
+          }),
+          expect.objectContaining({
+            fromStatus: 'Sent',
+            toStatus: resultTypeCode,
+            by: 'receive-status',
+            messageId: 'msg-reply',
+          }),
+        ]);
+        expect(p.requests.outbox.slice(outbox).map((m) => m.type)).toEqual([
+          'backup-request.sent',
+          `backup-request.${resultTypeCode.toLowerCase()}`,
+        ]);
+        expect(p.requests.allBackups()).toHaveLength(resultTypeCode === 'Succeeded' ? 1 : 0);
+      },
+    );
+
+    it('lets the reply decide from Sent when the Sent commit lands first', async () => {
+      const id = await requestInStatus(p, 'Allowed');
+      const found = await p.requests.findById(id);
+      // send-to-interface commits Sent between the reply's read and its implied move.
+      const findById = p.requests.findById.bind(p.requests);
+      let reads = 0;
+      jest.spyOn(p.requests, 'findById').mockImplementation(async (requestId) => {
+        reads += 1;
+        if (reads === 1) {
+          await p.requests.applyChange({
+            backupRequestId: id,
+            from: 'Allowed',
+            to: 'Sent',
+            at: p.clock.now(),
+            patch: { sentToInterfaceTimestamp: p.clock.now() },
+            by: 'send-to-interface',
+            messageId: 'msg-allowed',
+            outbox: [],
+          });
+          return found;
+        }
+        return findById(requestId);
+      });
+      expect(await reply(id)).toEqual({ outcome: 'applied', from: 'Sent', to: 'Succeeded' });
+      expect((await p.requests.history(id)).map((h) => [h.toStatus, h.by])).toEqual([
+        ['Received', expect.any(String)],
+        ['Allowed', expect.any(String)],
+        ['Sent', 'send-to-interface'],
+        ['Succeeded', 'receive-status'],
+      ]);
+    });
+  });
+
   describe('a Failed reply', () => {
-    it.each(['Allowed', 'Sent'] as const)('moves a %s request to Failed', async (status) => {
+    it.each(['Sent'] as const)('moves a %s request to Failed', async (status) => {
       const id = await requestInStatus(p, status);
       expect(await reply(id, { resultTypeCode: 'Failed', messageText: 'disk full' })).toEqual({
         outcome: 'applied',

@@ -1,6 +1,6 @@
 import { backupFromReply, jobFactsCaptured, type BackupJobFacts } from '../../backup/backup';
 import type { BackupRequest } from '../../backup-request/backup-request';
-import { clipText, REQUEST_LIMITS } from '../../backup-request/backup-request';
+import { clipText, REQUEST_LIMITS, timestampPatchFor } from '../../backup-request/backup-request';
 import { transition } from '../../backup-request/state-machine';
 import {
   BackupJobNotFoundError,
@@ -12,7 +12,7 @@ import type { IdGenerator } from '../../ports/id-generator.port';
 import type { BackupJobService } from '../../ports/backup-job-service.port';
 import type { BackupRequestRepository } from '../../ports/backup-request.repository';
 import type { StoreStatusReply } from '../../store-status/store-status';
-import { moveDecision, runStep, type StepResult } from '../shared/step';
+import { moveDecision, runStep, type MoveCause, type StepResult } from '../shared/step';
 
 /** Dependencies of the receive-status step. */
 export interface ReceiveStatusDeps {
@@ -40,7 +40,9 @@ export async function receiveStatus(
   input: ReceiveStatusInput,
 ): Promise<StepResult> {
   const { reply } = input;
-  return runStep(deps.requests, reply.backupRequestId, async (request) => {
+  return runStep(deps.requests, reply.backupRequestId, async (found) => {
+    const cause = { at: deps.clock.now(), by: deps.service, messageId: input.messageId };
+    const request = await recordImpliedSend(deps.requests, found, cause);
     const result = transition(request.statusTypeCode, {
       type: 'reply',
       result: reply.resultTypeCode,
@@ -52,10 +54,33 @@ export async function receiveStatus(
       const facts = jobFactsCaptured(request) ?? (await jobFactsAtReply(deps.jobs, request));
       backup = backupFromReply(deps.ids.newId(), request, facts, reply);
     }
-    const cause = { at: deps.clock.now(), by: deps.service, messageId: input.messageId };
     const replyMessageText = clipText(reply.messageText, REQUEST_LIMITS.replyMessageTextMax);
     return moveDecision(request, result, cause, { patch: { replyMessageText }, backup });
   });
+}
+
+/**
+ * A reply for a request still `Allowed` proves the interface had it: send-to-interface sent it
+ * and its `Allowed → Sent` commit has not landed yet (ADR 0212). The reply records that move
+ * first, with its own commit, so the history and the progress event keep `Sent`; the late
+ * commit of send-to-interface then finds the request moved on and does nothing. The request
+ * as it is after the move is returned. A conflict means another writer moved it first (that
+ * commit, or a copy of the reply): the reply's compare-and-set from `Sent` then decides, and
+ * after a lost race the step reads again. A crash between the two commits leaves the request
+ * `Sent`, where the redelivered reply applies as usual.
+ */
+async function recordImpliedSend(
+  requests: BackupRequestRepository,
+  request: BackupRequest,
+  cause: MoveCause,
+): Promise<BackupRequest> {
+  if (request.statusTypeCode !== 'Allowed') return request;
+  const sent = transition(request.statusTypeCode, { type: 'sent' });
+  if (sent.outcome !== 'move') return request;
+  const decision = moveDecision(request, sent, cause);
+  if (decision.kind === 'change') await requests.applyChange(decision.change);
+  const moved = { statusTypeCode: sent.to, statusTimestamp: cause.at };
+  return { ...request, ...moved, ...timestampPatchFor(sent.to, cause.at) };
 }
 
 /**

@@ -90,7 +90,7 @@ describe('sendToInterface', () => {
     expect(await snapshot()).toEqual(before);
   });
 
-  it('treats a reply that lands between the send and our commit as the work already done', async () => {
+  it('keeps Sent when a reply lands between the send and our commit, which then does nothing', async () => {
     p.backupInterface.onSend = async (request) => {
       await receiveStatus(p.receiveStatus, {
         reply: aStoreStatusReply(request.backupRequestId),
@@ -103,11 +103,15 @@ describe('sendToInterface', () => {
       reason: 'already sent',
     });
     expect(p.backupInterface.sent).toHaveLength(1);
-    expect((await p.requests.history(id)).map((h) => h.toStatus)).toEqual([
-      'Received',
-      'Allowed',
-      'Succeeded',
+    // The reply proved the send and recorded it (receive-status); our late Allowed → Sent
+    // found the request moved on and wrote nothing.
+    expect((await p.requests.history(id)).map((h) => [h.toStatus, h.by])).toEqual([
+      ['Received', expect.any(String)],
+      ['Allowed', expect.any(String)],
+      ['Sent', 'receive-status'],
+      ['Succeeded', 'receive-status'],
     ]);
+    expect(p.requests.outbox.filter((m) => m.type === 'backup-request.sent')).toHaveLength(1);
   });
 
   describe('with other handlers of the same request (ADR 0212)', () => {
