@@ -97,6 +97,18 @@ const rejected: Array<[string, string, RegExp]> = [
     "import fastify from 'fastify';",
     /scope:external.*"fastify"/,
   ],
+  ['libs/azure-queues/src/index.ts', "import amqp from 'amqplib';", /scope:azure.*"amqplib"/],
+  [
+    'libs/messaging/src/index.ts',
+    "import { QueueClient } from '@azure/storage-queue';",
+    /scope:messaging.*"@azure\/storage-queue"/,
+  ],
+  // Only the declared scope builds on the messaging adapter.
+  [
+    'libs/persistence/src/index.ts',
+    "import { HEADERS } from '@linebacker/messaging';",
+    /scope:messaging/,
+  ],
 ];
 
 // [file, import]: edges the rules must leave alone, so that each rejection above is the
@@ -117,6 +129,8 @@ const accepted: Array<[string, string]> = [
   ],
   ['libs/persistence/src/index.ts', "import { Pool } from 'pg';"],
   ['libs/messaging/src/index.ts', "import amqp from 'amqplib';"],
+  ['libs/azure-queues/src/index.ts', "import { QueueClient } from '@azure/storage-queue';"],
+  ['libs/azure-queues/src/index.ts', "import { PauseController } from '@linebacker/messaging';"],
 ];
 
 describe('module boundaries (the layering the lint enforces)', () => {
