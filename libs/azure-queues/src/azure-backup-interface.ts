@@ -10,8 +10,8 @@ import {
   type AzureQueueConnection,
 } from './queue-connection';
 
-/** Where and how requests reach the backup interface over Azure Storage Queues. */
-export interface AzureBackupInterfaceConfig extends AzureQueueConnection {
+/** An Azure Storage queue to send JSON messages to. */
+export interface AzureQueuePublisherConfig extends AzureQueueConnection {
   /** Create the queue at start-up if missing; off when the interface owns it (default true). */
   createQueue?: boolean;
   /** Start-up attempts before start() fails `unavailable` (default 10). */
@@ -20,18 +20,19 @@ export interface AzureBackupInterfaceConfig extends AzureQueueConnection {
   startupDelayMs?: number;
 }
 
+/** Where and how requests reach the backup interface over Azure Storage Queues. */
+export type AzureBackupInterfaceConfig = AzureQueuePublisherConfig;
+
 /**
- * The BackupInterface port on an Azure Storage queue: one message per request, its JSON body
- * carrying `backupRequestId`, which is the interface's dedup key (the service assigns its own
- * message ids, so a repeated send is recognisable by the body only). A send resolves once the
- * service has stored the message (HTTP 201); it is never buffered.
+ * Sends JSON messages to one Azure Storage queue. A send resolves once the service has
+ * stored the message (HTTP 201); it is never buffered, and fails with a classified error.
  */
-export class AzureBackupInterface implements BackupInterface {
+export class AzureQueuePublisher {
   private readonly client: QueueClient;
   private ready = false;
 
   constructor(
-    private readonly config: AzureBackupInterfaceConfig,
+    private readonly config: AzureQueuePublisherConfig,
     client?: QueueClient,
   ) {
     assertQueueName(config.queue);
@@ -60,9 +61,9 @@ export class AzureBackupInterface implements BackupInterface {
     return this.ready;
   }
 
-  /** Sends one request; resolves when the service stored it, rejects with a classified error. */
-  async send(request: InterfaceRequest): Promise<void> {
-    const text = encodeMessage(JSON.stringify(request), this.config.encoding);
+  /** Sends one JSON message; resolves when the service stored it. */
+  async sendJson(value: unknown): Promise<void> {
+    const text = encodeMessage(JSON.stringify(value), this.config.encoding);
     try {
       await this.client.sendMessage(text, {
         abortSignal: AbortSignal.timeout(
@@ -77,5 +78,38 @@ export class AzureBackupInterface implements BackupInterface {
   /** Nothing to close: every call is its own HTTP request. */
   async stop(): Promise<void> {
     this.ready = false;
+  }
+}
+
+/**
+ * The BackupInterface port on an Azure Storage queue: one message per request, its JSON body
+ * carrying `backupRequestId`, which is the interface's dedup key (the service assigns its own
+ * message ids, so a repeated send is recognisable by the body only).
+ */
+export class AzureBackupInterface implements BackupInterface {
+  private readonly queue: AzureQueuePublisher;
+
+  constructor(config: AzureBackupInterfaceConfig, client?: QueueClient) {
+    this.queue = new AzureQueuePublisher(config, client);
+  }
+
+  /** Checks the account answers (creating the queue when configured), bounded attempts. */
+  start(): Promise<void> {
+    return this.queue.start();
+  }
+
+  /** Started. */
+  isReady(): boolean {
+    return this.queue.isReady();
+  }
+
+  /** Sends one request; resolves when the service stored it, rejects with a classified error. */
+  send(request: InterfaceRequest): Promise<void> {
+    return this.queue.sendJson(request);
+  }
+
+  /** Nothing to close. */
+  stop(): Promise<void> {
+    return this.queue.stop();
   }
 }
