@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { QueueClient } from '@azure/storage-queue';
 import { AzureBackupInterface } from './azure-backup-interface';
 import { decodeMessage } from './queue-connection';
-import { Azurite, azuriteConnectionString, freePort } from './testing/azurite';
+import { Azurite, azuriteConnectionString, freePort } from '@linebacker/testing';
 
 jest.setTimeout(30_000);
 

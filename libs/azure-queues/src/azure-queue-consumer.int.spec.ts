@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { QueueClient } from '@azure/storage-queue';
 import type { RawMessageReport } from '@linebacker/messaging';
 import { describeExternalQueueContract } from '@linebacker/messaging/testing';
-import { waitFor } from '@linebacker/testing';
 import { AzureQueueConsumer, type AzureQueueConsumerConfig } from './azure-queue-consumer';
 import { decodePoison } from './poison-message';
 import { decodeMessage, encodeMessage, poisonQueueName } from './queue-connection';
-import { Azurite } from './testing/azurite';
+import { Azurite, waitFor } from '@linebacker/testing';
 
 jest.setTimeout(60_000);
 

@@ -62,6 +62,10 @@ function azureTransport(config: InterfaceSimulatorConfig): SimulatorTransport {
           queue: config.azureRequestQueue,
           batchSize: Math.min(32, config.prefetch),
           pollMaxDelayMs: 200,
+          // Replies go out within the reply delay: a shorter visibility timeout than the
+          // default minute brings back a request whose delete was lost (an outage) sooner.
+          handlerTimeoutMs: 20_000 + config.replyDelayMs,
+          visibilityTimeoutMs: 30_000 + config.replyDelayMs,
           observer,
         },
         handler,

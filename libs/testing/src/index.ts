@@ -12,3 +12,4 @@ export * from './jwks-server';
 export * from './database-roles';
 export * from './rabbitmq-node';
 export * from './rabbitmq-cluster';
+export * from './azurite';

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { QueueServiceClient } from '@azure/storage-queue';
-import { waitFor } from '@linebacker/testing';
+import { waitFor } from './wait-for';
 
 /** Azurite's well-known development account (public, documented by Microsoft). */
 const DEV_ACCOUNT = 'devstoreaccount1';
