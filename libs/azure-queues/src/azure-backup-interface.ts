@@ -61,6 +61,12 @@ export class AzureQueuePublisher {
     return this.ready;
   }
 
+  /** The queue's approximate message count (the service's estimate). */
+  async queueDepths(): Promise<Record<string, number>> {
+    const properties = await this.client.getProperties();
+    return { [this.config.queue]: properties.approximateMessagesCount ?? 0 };
+  }
+
   /** Sends one JSON message; resolves when the service stored it. */
   async sendJson(value: unknown): Promise<void> {
     const text = encodeMessage(JSON.stringify(value), this.config.encoding);
@@ -106,6 +112,11 @@ export class AzureBackupInterface implements BackupInterface {
   /** Sends one request; resolves when the service stored it, rejects with a classified error. */
   send(request: InterfaceRequest): Promise<void> {
     return this.queue.sendJson(request);
+  }
+
+  /** The request queue's approximate message count. */
+  queueDepths(): Promise<Record<string, number>> {
+    return this.queue.queueDepths();
   }
 
   /** Nothing to close. */

@@ -126,6 +126,8 @@ describe('AzureQueueConsumer on Azurite', () => {
     expect(decodeMessage(poison?.messageText ?? '').toString()).toBe('{"crash":true}');
     expect(handled).toEqual([]);
     await waitFor(async () => (await raw.getProperties()).approximateMessagesCount === 0, 'empty');
+    // healthz shows the approximate depths, the poison queue's too.
+    expect(await consumer?.queueDepths()).toEqual({ [queue]: 0, [poisonQueueName(queue)]: 1 });
   });
 
   it('reads plain-text messages when configured so, and poisons text that is not base64', async () => {

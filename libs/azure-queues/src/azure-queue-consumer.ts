@@ -151,6 +151,18 @@ export class AzureQueueConsumer implements ExternalQueueConsumer {
     this.inFlight.abortAll('the consumer is stopping');
   }
 
+  /** Approximate message counts of the queue and its poison queue (the service's estimate). */
+  async queueDepths(): Promise<Record<string, number>> {
+    const [main, poison] = await Promise.all([
+      this.client.getProperties(),
+      this.runner.poisonProperties(),
+    ]);
+    return {
+      [this.config.queue]: main.approximateMessagesCount ?? 0,
+      [poisonQueueName(this.config.queue)]: poison.approximateMessagesCount ?? 0,
+    };
+  }
+
   private async poll(): Promise<void> {
     const minDelay = this.config.pollMinDelayMs ?? 100;
     const maxDelay = this.config.pollMaxDelayMs ?? 2000;

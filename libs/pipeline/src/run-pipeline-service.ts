@@ -121,6 +121,7 @@ export async function startPipelineService(
       : await startHealthServer(config.healthPort, config.healthHost, {
           ready: isReady,
           registry: metrics.registry,
+          ...(worker.details ? { details: () => worker.details?.() ?? Promise.resolve({}) } : {}),
         });
   if (health) logger.info('health port listening', { port: health.port });
   return {
