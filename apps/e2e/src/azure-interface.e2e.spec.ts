@@ -15,7 +15,7 @@ import { interfaceStats, nonEmpty, notifiedRequestIds, settledQueueDepths } from
 import { acceptedRequests, FIXTURE_JOBS, pollUntil, postAll, requestMix } from './traffic';
 
 const REQUESTS = 500;
-const IN_FLIGHT = 20;
+const IN_FLIGHT = 5;
 
 /** The text of an Azure queue message as the apps write it (base64 of the JSON). */
 const base64 = (value: unknown) =>

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { QueueClient } from '@azure/storage-queue';
 import type { RawMessageReport } from '@linebacker/messaging';
 import { describeExternalQueueContract } from '@linebacker/messaging/testing';
+import { PermanentError } from '@linebacker/domain';
 import { AzureQueueConsumer, type AzureQueueConsumerConfig } from './azure-queue-consumer';
+import { AzurePoisonQueue } from './poison-queue';
 import { decodePoison } from './poison-message';
 import { decodeMessage, encodeMessage, poisonQueueName } from './queue-connection';
 import { Azurite, waitFor } from '@linebacker/testing';
@@ -177,5 +179,46 @@ describe('AzureQueueConsumer on Azurite', () => {
     await azurite.restart();
     await waitFor(() => done.size === 20, 'every message handled', 20_000);
     await waitFor(() => c.isReady(), 'ready again');
+  });
+});
+
+describe('AzurePoisonQueue (the operator CLI)', () => {
+  it('lists poisoned replies with their reasons and replays chosen ones back to the queue', async () => {
+    const queue = queueName('parked');
+    const connection = { connectionString: azurite.connectionString, queue };
+    await client(queue).create();
+    const consumer = new AzureQueueConsumer({ ...connection, pollMaxDelayMs: 200 }, async (m) => {
+      if (m.body.toString().startsWith('bad')) throw new PermanentError('InvalidReply', 'bad');
+    });
+    await consumer.start();
+    await client(queue).sendMessage(encodeMessage('bad-1'));
+    await client(queue).sendMessage(encodeMessage('bad-2'));
+    const poisonQueue = new AzurePoisonQueue(connection);
+    await waitFor(async () => (await poisonQueue.list()).length === 2, 'two poisoned');
+    await consumer.stop(500);
+
+    const listed = await poisonQueue.list();
+    expect(
+      listed.map((m) => [m.errorCode, decodeMessage(m.messageText).toString()]).sort(),
+    ).toEqual([
+      ['InvalidReply', 'bad-1'],
+      ['InvalidReply', 'bad-2'],
+    ]);
+    const first = listed.find((m) => decodeMessage(m.messageText).toString() === 'bad-1');
+    const result = await poisonQueue.replay({ ids: [first?.messageId ?? '', 'no-such-id'] });
+    expect(result.replayed.map((m) => m.messageId)).toEqual([first?.messageId]);
+    expect(result.missing).toEqual(['no-such-id']);
+    const { peekedMessageItems } = await client(queue).peekMessages();
+    expect(peekedMessageItems.map((m) => decodeMessage(m.messageText).toString())).toEqual([
+      'bad-1',
+    ]);
+    await waitFor(
+      async () => (await poisonQueue.list()).length === 1,
+      'one left poisoned',
+      70_000,
+      500,
+    );
+    await client(queue).deleteIfExists();
+    await client(poisonQueueName(queue)).deleteIfExists();
   });
 });

@@ -4,3 +4,4 @@ export * from './queue-connection';
 export * from './poison-message';
 export * from './azure-backup-interface';
 export * from './azure-queue-consumer';
+export * from './poison-queue';

@@ -89,7 +89,9 @@ export class Azurite {
         }
       },
       'Azurite answering',
-      20_000,
+      // It reloads its store on start, slowly on a loaded machine.
+      90_000,
+      200,
     );
   }
 
