@@ -132,13 +132,26 @@ describe('the pipeline with the backup interface on Azure Storage Queues (Azurit
     expect(summary.Succeeded + summary.Failed).toBe(allowed);
     expect(summary.backups).toBe(summary.Succeeded);
 
-    // Each allowed request reached the interface once, recognised by backupRequestId.
+    // Each allowed request reached the interface, recognised by backupRequestId: one
+    // distinct effect each. A second copy is sent only where a send failed ambiguously (it
+    // timed out, or the connection dropped, after Azurite may have stored the message), the
+    // HTTP counterpart of a lost publisher confirm; the interface drops it by the id.
     const stats = await interfaceStats(endpoints.interfaceUrl);
     expect(stats).toMatchObject({ distinctRequests: allowed, mismatchedMessageIds: 0 });
-    expect({ attempts: stats.attempts, duplicates: stats.duplicateAttempts }).toEqual({
-      attempts: allowed,
-      duplicates: 0,
-    });
+    const ambiguousSends = stack.linesOf(
+      'send-to-interface',
+      (line) =>
+        line['message'] === 'message handled' &&
+        line['outcome'] !== 'ok' &&
+        ['AzureQueueTimeout', 'AzureQueueUnreachable', 'HandlerTimeout'].includes(
+          String(line['errorCode']),
+        ),
+    ).length;
+    console.log(
+      `interface: ${stats.attempts} attempts, ${stats.duplicateAttempts} duplicates, ${ambiguousSends} ambiguous sends`,
+    );
+    expect(stats.attempts).toBe(allowed + stats.duplicateAttempts);
+    expect(stats.duplicateAttempts).toBeLessThanOrEqual(ambiguousSends);
 
     // Nothing left on the Azure queues but the one poisoned reply, with its reason.
     expect(await pollUntil(async () => (await depth(replies)) === 0, 20_000, 500)).toBe(true);
