@@ -99,9 +99,9 @@ describe('the pipeline with the backup interface on Azure Storage Queues (Azurit
         const { rows } = await db.query<{ n: number }>(
           `SELECT count(*)::int AS n FROM backup_request WHERE status_type_code IN ('Succeeded', 'Failed')`,
         );
-        return (rows[0]?.n ?? 0) >= 50;
+        return (rows[0]?.n ?? 0) >= 20;
       },
-      150_000,
+      300_000,
       100,
     );
     expect(moving).toBe(true);
@@ -171,5 +171,5 @@ describe('the pipeline with the backup interface on Azure Storage Queues (Azurit
     expect(stack.unexpectedExits()).toEqual([]);
     const exits = await stack.stopAll();
     expect(exits.filter((exit) => exit.code !== 0)).toEqual([]);
-  }, 600_000);
+  }, 900_000);
 });
