@@ -24,12 +24,21 @@ const SCOPE_TECHNOLOGIES = {
   'scope:messaging': ['amqplib'],
   'scope:http': ['fastify', '@fastify/*'],
   'scope:external': ['opossum'],
+  'scope:azure': ['@azure/*'],
 };
+/**
+ * The one declared dependency between adapters: the Azure Storage Queue adapter implements
+ * the external-queue ports of `scope:messaging` and builds on its runner pieces.
+ */
+const SCOPES_BUILDING_ON_MESSAGING = ['scope:azure', 'scope:messaging'];
 const scopeConstraints = Object.entries(SCOPE_TECHNOLOGIES).map(([sourceTag, own]) => ({
   sourceTag,
   bannedExternalImports: Object.values(SCOPE_TECHNOLOGIES)
     .flat()
     .filter((library) => !own.includes(library)),
+  ...(SCOPES_BUILDING_ON_MESSAGING.includes(sourceTag)
+    ? {}
+    : { notDependOnLibsWithTags: ['scope:messaging'] }),
 }));
 
 const typeConstraints = [
@@ -39,9 +48,10 @@ const typeConstraints = [
     bannedExternalImports: ioLibraries,
   },
   {
-    // Adapters log and count through the runtime; none imports another adapter.
+    // Adapters log and count through the runtime; none imports another adapter, except
+    // the declared `SCOPES_BUILDING_ON_MESSAGING` (the scope rules below refuse the rest).
     sourceTag: 'type:infra',
-    onlyDependOnLibsWithTags: ['type:domain', 'type:runtime'],
+    onlyDependOnLibsWithTags: ['type:domain', 'type:runtime', 'scope:messaging'],
   },
   {
     sourceTag: 'type:runtime',

@@ -11,6 +11,7 @@ import { purgeDeadLetters, replayDeadLetters } from './commands/dlq-repair.comma
 import { runRecovery } from './commands/recovery.command';
 import { addTopologyCommands } from './commands/topology.cli';
 import { pipelineStats } from './commands/stats.command';
+import { listPoisonedReplies, replayPoisonedReplies } from './commands/interface-replies.command';
 
 type Env = Readonly<Record<string, string | undefined>>;
 type Run = (config: CliConfig, connections: CliConnections) => Promise<CommandResult>;
@@ -140,6 +141,39 @@ export function buildCli(io: CliIo, env: Env) {
           namespace: c.namespace,
         });
       }),
+    );
+
+  const replies = program
+    .command('interface-replies')
+    .description("the backup interface's poisoned replies (Azure: <reply queue>-poison)");
+  replies
+    .command('list')
+    .description('the oldest poisoned replies with message id, error code, reason and body')
+    .addOption(
+      new Option('--limit <n>', 'at most this many (32 at most)')
+        .argParser(positiveInt)
+        .default(32),
+    )
+    .addOption(json())
+    .action((o: { json?: boolean; limit: number }) =>
+      execute(o.json, (c) => listPoisonedReplies(c, o.limit)),
+    );
+  auditOptions(
+    replies
+      .command('replay')
+      .description('put poisoned replies back on the reply queue, as the interface sent them')
+      .option('--id <id...>', 'message ids (original or poison) to replay')
+      .option('--all', 'replay every poisoned reply'),
+  )
+    .addOption(json())
+    .action((o: { json?: boolean; id?: string[]; all?: boolean } & AuditFlags) =>
+      execute(o.json, (c) =>
+        replayPoisonedReplies(c, { ids: o.id, all: o.all }, io, {
+          operator: operatorName(o.operator, env),
+          auditFile: o.auditFile,
+          namespace: c.namespace,
+        }),
+      ),
     );
 
   program

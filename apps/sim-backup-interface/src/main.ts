@@ -1,10 +1,10 @@
-import { AmqpExternalQueueConsumer, AmqpQueuePublisher } from '@linebacker/messaging';
 import { createLogger, loadConfigOrExit, runService } from '@linebacker/runtime';
 import {
   buildInterfaceSimulatorApp,
   InterfaceSimulator,
   interfaceSimulatorConfigSchema,
   parseInterfaceRequest,
+  simulatorTransport,
 } from '@linebacker/simulators';
 
 const service = 'sim-backup-interface';
@@ -21,40 +21,35 @@ void runService({
   logger,
   stopDeadlineMs: 5000,
   start: async () => {
-    const broker = { url: config.amqpUrl, password: config.amqpPassword };
-    const replies = new AmqpQueuePublisher({ ...broker, queue: config.replyQueue });
-    await replies.start();
+    const transport = simulatorTransport(config);
+    await transport.start();
     const simulator = new InterfaceSimulator(
       {
         replyDelayMs: config.replyDelayMs,
         failedShare: config.failedShare,
         silentShare: config.silentShare,
       },
-      (reply) => replies.sendJson(reply, `${reply.backupRequestId}:reply`),
+      (reply) => transport.sendReply(reply),
     );
     // Each request is acked only after its reply was confirmed: a crash means redelivery.
     // One line per request and per failed delivery, so a chaos run can follow every request.
-    const requests = new AmqpExternalQueueConsumer(
-      {
-        ...broker,
-        queue: config.requestQueue,
-        prefetch: config.prefetch,
-        observer: {
-          onMessage: (report) => {
-            if (report.outcome !== 'ok') logger.warn('request not settled', { ...report });
-          },
-          onConnectionChange: (state, reason) => logger.info(`broker ${state}`, { reason }),
-        },
-      },
+    const requests = transport.requests(
       async (message) => {
         const request = parseInterfaceRequest(message.body);
-        const outcome = await simulator.handle(request, message.messageId, message.redelivered);
+        const messageId = transport.dedupKey(message.messageId, request.backupRequestId);
+        const outcome = await simulator.handle(request, messageId, message.redelivered);
         logger.info(SAID[outcome], {
           requestId: request.backupRequestId,
-          messageId: message.messageId,
+          messageId,
           redelivered: message.redelivered,
         });
         return { requestId: request.backupRequestId };
+      },
+      {
+        onMessage: (report) => {
+          if (report.outcome !== 'ok') logger.warn('request not settled', { ...report });
+        },
+        onConnectionChange: (state, reason) => logger.info(`broker ${state}`, { reason }),
       },
     );
     await requests.start();
@@ -64,7 +59,7 @@ void runService({
     return {
       stop: async (deadlineMs) => {
         await requests.stop(deadlineMs);
-        await replies.stop();
+        await transport.stop();
         await app.close();
       },
     };

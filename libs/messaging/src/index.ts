@@ -32,3 +32,8 @@ export * from './port/external-queue.port';
 export * from './amqp/amqp-backup-interface';
 export * from './amqp/amqp-external-queue-consumer';
 export * from './memory/in-memory-queue';
+// Runner pieces other external-queue adapters (libs/azure-queues) build on.
+export { PauseController, type PauseTarget } from './runner/pause-controller';
+export { InFlightTracker, HandlerRun } from './runner/in-flight-tracker';
+export { withDeadline, type DeadlineResult } from './runner/handler-deadline';
+export { headerReason } from './runner/message-headers';

@@ -21,3 +21,4 @@ export * from './migrate/migrate-database';
 export * from './operations/pipeline-stats';
 export * from './broker-access/broker-users';
 export * from './broker-access/broker-definitions';
+export * from './infrastructure/interface-transport';

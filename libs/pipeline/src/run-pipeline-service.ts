@@ -141,6 +141,7 @@ export async function startPipelineService(
           ready: isReady,
           details: () => Promise.resolve(workerHealthDetails(service, startedAt, metrics)),
           registry: metrics.registry,
+          ...(worker.details ? { details: () => worker.details?.() ?? Promise.resolve({}) } : {}),
         });
   if (health) logger.info('health port listening', { port: health.port });
   return {

@@ -2,6 +2,11 @@ import { parse, type ConfigSchema } from '@linebacker/runtime';
 
 /** The backup interface simulator's settings. */
 export interface InterfaceSimulatorConfig {
+  transport: 'amqp' | 'azure-queue';
+  azureConnectionString: string;
+  azureRequestQueue: string;
+  azureReplyQueue: string;
+  azureEncoding: 'base64' | 'text';
   amqpUrl: string;
   amqpPassword: string;
   requestQueue: string;
@@ -16,6 +21,37 @@ export interface InterfaceSimulatorConfig {
 
 /** Every key `sim-backup-interface` reads. */
 export const interfaceSimulatorConfigSchema: ConfigSchema<InterfaceSimulatorConfig> = {
+  transport: {
+    env: 'LINEBACKER_INTERFACE_TRANSPORT',
+    doc: 'the queues the simulated interface uses: `amqp` or `azure-queue`',
+    default: 'amqp',
+    parse: parse.oneOf('amqp', 'azure-queue'),
+  },
+  azureConnectionString: {
+    env: 'LINEBACKER_INTERFACE_AZURE_CONNECTION_STRING',
+    doc: "the storage account's connection string (transport azure-queue)",
+    default: '',
+    secret: true,
+    parse: parse.string,
+  },
+  azureRequestQueue: {
+    env: 'LINEBACKER_INTERFACE_AZURE_REQUEST_QUEUE',
+    doc: 'Azure queue requests arrive on',
+    default: 'backup-interface-requests',
+    parse: parse.string,
+  },
+  azureReplyQueue: {
+    env: 'LINEBACKER_INTERFACE_AZURE_REPLY_QUEUE',
+    doc: 'Azure queue replies go to',
+    default: 'backup-interface-replies',
+    parse: parse.string,
+  },
+  azureEncoding: {
+    env: 'LINEBACKER_INTERFACE_AZURE_ENCODING',
+    doc: 'message text on the Azure queues: `base64` or `text`',
+    default: 'base64',
+    parse: parse.oneOf('base64', 'text'),
+  },
   amqpUrl: {
     env: 'LINEBACKER_INTERFACE_AMQP_URL',
     doc: "the interface's RabbitMQ, or a comma-separated list of its cluster's node URLs",

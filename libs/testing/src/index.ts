@@ -13,3 +13,4 @@ export * from './database-roles';
 export * from './rabbitmq-node';
 export * from './rabbitmq-cluster';
 export * from './log-capture';
+export * from './azurite';

@@ -15,8 +15,8 @@ export interface AuditOptions {
   namespace: string;
 }
 
-/** Writes one JSON audit line: who, when, what, on which queue, how many. */
-function audit(
+/** Writes one JSON audit line: who, when, what, on which queue, how many (every repair command). */
+export function audit(
   io: CliIo,
   options: AuditOptions,
   { action, ...record }: { action: string } & Record<string, unknown>,

@@ -63,4 +63,6 @@ export interface ExternalQueueConsumer {
   consumerCount(): number;
   /** Stops consuming, lets in-flight handlers finish within `deadlineMs`, closes. */
   stop(deadlineMs?: number): Promise<void>;
+  /** Approximate message counts of the consumed queue and its companions, for healthz. */
+  queueDepths?(): Promise<Record<string, number>>;
 }

@@ -1,22 +1,45 @@
-import { parse, type ConfigSchema } from '@linebacker/runtime';
+import { ConfigError, parse, type ConfigSchema } from '@linebacker/runtime';
 
-/** The backup interface's broker settings (send-to-interface, interface-receiver). */
+/** How linebacker reaches the backup interface's queues. */
+export const INTERFACE_TRANSPORTS = ['amqp', 'azure-queue'] as const;
+/** One of INTERFACE_TRANSPORTS. */
+export type InterfaceTransport = (typeof INTERFACE_TRANSPORTS)[number];
+
+/** The backup interface's queue settings (send-to-interface, interface-receiver). */
 export interface InterfaceConfig {
+  interfaceTransport: InterfaceTransport;
   interfaceAmqpUrl: string;
   interfaceAmqpPassword: string;
   interfaceRequestQueue: string;
   interfaceReplyQueue: string;
   interfaceRequestExchange: string;
   interfaceReplyExchange: string;
+  interfaceAzureConnectionString: string;
+  interfaceAzureRequestQueue: string;
+  interfaceAzureReplyQueue: string;
+  interfaceAzureEncoding: 'base64' | 'text';
+  interfaceAzureVisibilityTimeoutMs: number;
+  interfaceAzurePollMaxDelayMs: number;
+  interfaceAzureDeliveryLimit: number;
 }
 
 /** Keys of the backup interface connection (its own URL: it may be another broker or vhost). */
 export const interfaceConfigSchema: ConfigSchema<InterfaceConfig> = {
+  interfaceTransport: {
+    env: 'LINEBACKER_INTERFACE_TRANSPORT',
+    doc:
+      "how the backup interface's queues are reached: `amqp` (RabbitMQ at LINEBACKER_INTERFACE_AMQP_URL) " +
+      'or `azure-queue` (Azure Storage Queues at LINEBACKER_INTERFACE_AZURE_CONNECTION_STRING)',
+    default: 'amqp',
+    parse: parse.oneOf(...INTERFACE_TRANSPORTS),
+  },
   interfaceAmqpUrl: {
     env: 'LINEBACKER_INTERFACE_AMQP_URL',
     doc:
-      "the backup interface's RabbitMQ URL, or a comma-separated list of its cluster's node URLs: " +
-      'a lost connection moves on to the next node, in the order LINEBACKER_AMQP_NODE_ORDER says',
+      "the backup interface's RabbitMQ URL, or a comma-separated list of its cluster's node URLs " +
+      '(a lost connection moves on to the next node, in the order LINEBACKER_AMQP_NODE_ORDER ' +
+      'says); required when LINEBACKER_INTERFACE_TRANSPORT=amqp',
+    default: '',
     secret: true,
     parse: parse.urlList('amqp', 'amqps'),
   },
@@ -55,4 +78,61 @@ export const interfaceConfigSchema: ConfigSchema<InterfaceConfig> = {
     default: '',
     parse: parse.string,
   },
+  interfaceAzureConnectionString: {
+    env: 'LINEBACKER_INTERFACE_AZURE_CONNECTION_STRING',
+    doc:
+      "the storage account's connection string (AccountName/AccountKey, or a SAS); " +
+      'required when LINEBACKER_INTERFACE_TRANSPORT=azure-queue',
+    default: '',
+    secret: true,
+    parse: parse.string,
+  },
+  interfaceAzureRequestQueue: {
+    env: 'LINEBACKER_INTERFACE_AZURE_REQUEST_QUEUE',
+    doc: 'Azure queue the interface takes requests from (lowercase letters, digits, hyphens)',
+    default: 'backup-interface-requests',
+    parse: parse.string,
+  },
+  interfaceAzureReplyQueue: {
+    env: 'LINEBACKER_INTERFACE_AZURE_REPLY_QUEUE',
+    doc: 'Azure queue the interface puts status replies on; poisoned replies go to `<queue>-poison`',
+    default: 'backup-interface-replies',
+    parse: parse.string,
+  },
+  interfaceAzureEncoding: {
+    env: 'LINEBACKER_INTERFACE_AZURE_ENCODING',
+    doc: 'message text on the Azure queues: `base64` (what Azure Functions read) or `text`',
+    default: 'base64',
+    parse: parse.oneOf('base64', 'text'),
+  },
+  interfaceAzureVisibilityTimeoutMs: {
+    env: 'LINEBACKER_INTERFACE_AZURE_VISIBILITY_TIMEOUT_MS',
+    doc: 'how long a received reply stays hidden from other receivers; 0: LINEBACKER_HANDLER_TIMEOUT_MS + 30 s',
+    default: 0,
+    parse: parse.integer(0, 7 * 24 * 3600 * 1000),
+  },
+  interfaceAzurePollMaxDelayMs: {
+    env: 'LINEBACKER_INTERFACE_AZURE_POLL_MAX_DELAY_MS',
+    doc: 'longest wait between polls of an empty reply queue (waits double from 100 ms up to this)',
+    default: 1000,
+    parse: parse.integer(100, 60_000),
+  },
+  interfaceAzureDeliveryLimit: {
+    env: 'LINEBACKER_INTERFACE_AZURE_DELIVERY_LIMIT',
+    doc: 'receives of one reply (its dequeueCount) before it is moved to the poison queue',
+    default: 5,
+    parse: parse.integer(1, 1000),
+  },
 };
+
+/** Checks the interface keys taken together: the chosen transport's connection is set. */
+export function validateInterfaceConfig(config: InterfaceConfig): void {
+  if (config.interfaceTransport === 'amqp' && config.interfaceAmqpUrl === '')
+    throw new ConfigError([
+      'LINEBACKER_INTERFACE_AMQP_URL is required when LINEBACKER_INTERFACE_TRANSPORT=amqp',
+    ]);
+  if (config.interfaceTransport === 'azure-queue' && config.interfaceAzureConnectionString === '')
+    throw new ConfigError([
+      'LINEBACKER_INTERFACE_AZURE_CONNECTION_STRING (or _FILE) is required when LINEBACKER_INTERFACE_TRANSPORT=azure-queue',
+    ]);
+}

@@ -5,6 +5,7 @@ import type {
 } from '@linebacker/messaging';
 import type { Logger, ServiceMetrics } from '@linebacker/runtime';
 import { parseInterfaceReply, storeStatusMessage } from '../messages/interface-reply';
+import { interfaceQueueDetails } from './interface-queue-details';
 import type { Worker, WorkerContext } from './worker';
 
 /** Builds the consumer of the interface's reply queue around the receiver's handler. */
@@ -92,5 +93,6 @@ export function interfaceReceiverWorker(
     },
     isReady: () => consumer.isReady(),
     consumerCount: () => consumer.consumerCount(),
+    details: () => interfaceQueueDetails(() => consumer.queueDepths?.()),
   };
 }

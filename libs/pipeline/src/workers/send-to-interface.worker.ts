@@ -1,6 +1,7 @@
 import { resendToInterface, sendToInterface, type BackupInterface } from '@linebacker/domain';
 import { ConfigError, parse, type ConfigSchema } from '@linebacker/runtime';
 import { pipelineSubscriptions } from './subscriptions';
+import { interfaceQueueDetails } from './interface-queue-details';
 import { requestIdOf, stepHandler, type Worker, type WorkerContext } from './worker';
 
 /** The backup interface as a worker holds it: a port plus its own connection lifecycle. */
@@ -8,6 +9,8 @@ export interface ManagedBackupInterface extends BackupInterface {
   start?(): Promise<void>;
   stop?(deadlineMs: number): Promise<void>;
   isReady?(): boolean;
+  /** Approximate depths of the interface's queues, where the transport can tell. */
+  queueDepths?(): Promise<Record<string, number>>;
 }
 
 /** How send-to-interface claims a request before it sends it (ADR 0212). */
@@ -82,5 +85,6 @@ export function sendToInterfaceWorker(
     beforeConsume: async () => backupInterface.start?.(),
     stop: async (deadlineMs) => backupInterface.stop?.(deadlineMs),
     isReady: () => backupInterface.isReady?.() ?? true,
+    details: () => interfaceQueueDetails(() => backupInterface.queueDepths?.()),
   };
 }

@@ -50,6 +50,8 @@ export interface Worker {
   isReady?(): boolean;
   /** Consumers the worker attached outside the bus (e.g. on an external queue). */
   consumerCount?(): number;
+  /** Extra `/healthz` details (e.g. the external queues' depths); bounded by the caller. */
+  details?(): Promise<Record<string, unknown>>;
 }
 
 /** The request id of a backup-request event (its payload schema was checked by the bus). */

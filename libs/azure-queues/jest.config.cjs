@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'azure-queues',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/libs/azure-queues',
+};
