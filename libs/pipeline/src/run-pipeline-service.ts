@@ -139,9 +139,12 @@ export async function startPipelineService(
       ? undefined
       : await startHealthServer(config.healthPort, config.healthHost, {
           ready: isReady,
-          details: () => Promise.resolve(workerHealthDetails(service, startedAt, metrics)),
+          // The worker's own details (an interface worker's queue depths) beside the common ones.
+          details: async () => ({
+            ...workerHealthDetails(service, startedAt, metrics),
+            ...(await (worker.details?.() ?? Promise.resolve({}))),
+          }),
           registry: metrics.registry,
-          ...(worker.details ? { details: () => worker.details?.() ?? Promise.resolve({}) } : {}),
         });
   if (health) logger.info('health port listening', { port: health.port });
   return {
