@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BackupJob } from '@linebacker/domain';
 import { JOBS_FIXTURE, type AcceptedRequest } from '@linebacker/testing';
 
@@ -16,11 +17,15 @@ export interface RequestSpec {
   backupDataLocation: string;
 }
 
-/** What the receiver answered to one POST (`status` -1: the call itself failed). */
+/**
+ * What the receiver answered to one POST (`status` -1: the call itself failed), and the
+ * network errors of the tries before it (each retried under the same Idempotency-Key).
+ */
 export interface PostResult {
   spec: RequestSpec;
   status: number;
   body: Record<string, unknown>;
+  retriedAfter: string[];
 }
 
 const DATES = ['2024-02-29', '2023-12-31', '2024-01-01', '2025-06-15'];
@@ -48,21 +53,44 @@ export function requestMix(count: number, label: string): RequestSpec[] {
   });
 }
 
+/** Tries of one POST that got no answer (or 409: its first try still holds the key). */
+const TRIES = 5;
+
+/**
+ * POSTs one spec as a careful client does: with an Idempotency-Key, trying again under the same
+ * key when the call got no answer at all (a dropped connection says nothing about whether the
+ * request was stored; the key makes the retry return the stored one instead of a second).
+ */
 async function post(receiverUrl: string, spec: RequestSpec): Promise<PostResult> {
-  try {
-    const response = await fetch(`${receiverUrl}/api/backup-requests`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ apiVersion: '2022-05-22', ...spec }),
-    });
-    return {
-      spec,
-      status: response.status,
-      body: (await response.json()) as Record<string, unknown>,
-    };
-  } catch (error) {
-    return { spec, status: -1, body: { error: String(error) } };
+  const retriedAfter: string[] = [];
+  for (;;) {
+    try {
+      const response = await fetch(`${receiverUrl}/api/backup-requests`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': spec.backupDataLocation },
+        body: JSON.stringify({ apiVersion: '2022-05-22', ...spec }),
+      });
+      const body = (await response.json()) as Record<string, unknown>;
+      if (response.status !== 409 || retriedAfter.length + 1 >= TRIES)
+        return { spec, status: response.status, body, retriedAfter };
+      retriedAfter.push(`409 ${String(body['code'] ?? body['error'])}`);
+    } catch (error) {
+      const cause = (error as { cause?: { message?: string; code?: string } }).cause;
+      const reason = `${String(error)}${cause ? ` (${cause.code ?? ''} ${cause.message ?? ''})` : ''}`;
+      if (retriedAfter.length + 1 >= TRIES)
+        return { spec, status: -1, body: { error: reason }, retriedAfter };
+      retriedAfter.push(reason);
+    }
+    await sleep(250 * retriedAfter.length);
   }
+}
+
+/** The network errors that were retried, by reason, for a test to print. */
+export function retriedCalls(results: readonly PostResult[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const reason of results.flatMap((result) => result.retriedAfter))
+    counts[reason] = (counts[reason] ?? 0) + 1;
+  return counts;
 }
 
 /** Posts every spec with at most `concurrency` calls in flight; keeps every answer, in order. */
