@@ -1,7 +1,43 @@
+import { expect } from '@jest/globals';
 import { connect } from 'amqplib';
+import type { Client } from 'pg';
 import type { InterfaceSimulatorStats } from '@linebacker/simulators';
-import { namespaceQueueDepths, type ProcessStack } from '@linebacker/testing';
-import { pollUntil } from './traffic';
+import {
+  namespaceQueueDepths,
+  outcomeViolations,
+  unfinishedCount,
+  type AcceptedRequest,
+  type ProcessStack,
+} from '@linebacker/testing';
+import { FIXTURE_JOBS, pollUntil } from './traffic';
+
+/**
+ * Waits up to `timeoutMs` for every accepted request to be terminal, then requires each
+ * outcome to be legal (journey, Backup, notification); returns the outcome counts and how many
+ * requests named an active job.
+ */
+export async function settledOutcomes(
+  db: Client,
+  accepted: readonly AcceptedRequest[],
+  timeoutMs: number,
+) {
+  const ids = accepted.map((request) => request.backupRequestId);
+  const finished = await pollUntil(
+    async () => (await unfinishedCount(db, ids)) === 0,
+    timeoutMs,
+    500,
+  );
+  expect({ finished, unfinished: await unfinishedCount(db, ids) }).toEqual({
+    finished: true,
+    unfinished: 0,
+  });
+  const { problems, summary } = await outcomeViolations(db, accepted, FIXTURE_JOBS);
+  expect(problems.slice(0, 25)).toEqual([]);
+  const allowed = accepted.filter((request) =>
+    FIXTURE_JOBS.some((job) => job.isActive && job.backupJobId === request.backupJobId),
+  ).length;
+  return { summary, allowed };
+}
 
 /** The interface simulator's counters, as its `/stats` serves them. */
 export type InterfaceStats = InterfaceSimulatorStats;

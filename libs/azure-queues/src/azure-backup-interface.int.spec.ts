@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { QueueClient } from '@azure/storage-queue';
 import { AzureBackupInterface } from './azure-backup-interface';
 import { decodeMessage } from './queue-connection';
-import { Azurite, azuriteConnectionString, freePort } from '@linebacker/testing';
+import { Azurite, azuriteConnectionString, freeTcpPort } from '@linebacker/testing';
 
 jest.setTimeout(30_000);
 
@@ -69,7 +69,7 @@ describe('AzureBackupInterface on Azurite', () => {
 
   it('fails unavailable when nothing listens (connection refused)', async () => {
     const sender = new AzureBackupInterface({
-      connectionString: azuriteConnectionString(await freePort()),
+      connectionString: azuriteConnectionString(await freeTcpPort()),
       queue,
       startupMaxAttempts: 1,
     });

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { QueueServiceClient } from '@azure/storage-queue';
+import { freeTcpPort } from './rabbitmq-node';
 import { waitFor } from './wait-for';
 
 /** Azurite's well-known development account (public, documented by Microsoft). */
@@ -17,19 +17,6 @@ export function azuriteConnectionString(port: number): string {
     `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};` +
     `QueueEndpoint=http://127.0.0.1:${port}/${DEV_ACCOUNT};`
   );
-}
-
-/** A free TCP port on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**
@@ -46,7 +33,7 @@ export class Azurite {
 
   /** Starts Azurite on a free port and waits until it answers. */
   static async start(): Promise<Azurite> {
-    const azurite = new Azurite(await freePort(), mkdtempSync(join(tmpdir(), 'azurite-')));
+    const azurite = new Azurite(await freeTcpPort(), mkdtempSync(join(tmpdir(), 'azurite-')));
     await azurite.restart();
     return azurite;
   }

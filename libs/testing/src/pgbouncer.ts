@@ -1,23 +1,14 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
+import { freeTcpPort } from './rabbitmq-node';
 import type { TestService } from './services';
 
 /** Where Debian's `pgbouncer` package puts the binary (`.ci/run` installs it). */
 const PGBOUNCER = '/usr/sbin/pgbouncer';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address !== 'object') throw new Error('no port');
-  return address.port;
-}
 
 /**
  * A real PgBouncer in front of `databaseUrl`'s server, in the given pool mode, on a free
@@ -33,7 +24,7 @@ export async function startPgBouncer(
   if (!existsSync(PGBOUNCER))
     throw new Error(`${PGBOUNCER} is missing: install Debian's pgbouncer (.ci/run does)`);
   const target = new URL(databaseUrl);
-  const port = await freePort();
+  const port = await freeTcpPort();
   const dir = mkdtempSync(join(tmpdir(), 'lb-pgbouncer-'));
   chmodSync(dir, 0o777);
   const user = decodeURIComponent(target.username) || 'postgres';
