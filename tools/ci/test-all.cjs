@@ -99,32 +99,41 @@ const SHARDS = { e2e: 3, chaos: 2, embedded: 2 };
 /** Integration runs at once: most of their time is spent waiting on services. */
 const INTEGRATION_WIDTH = 3;
 
-/** Each integration project's suites (the exclusive ones left out), longest projects first. */
+/**
+ * Each integration project's suites (the exclusive ones left out), longest projects first; the
+ * shards of the long projects taken in turn, so that the first three runs are not three copies
+ * of one heavy stack.
+ */
 function integrationRuns() {
   const projects = projectsWithSuites(/\.(int|e2e)\.spec\.ts$/);
   const rank = (name) => (LONG_FIRST.includes(name) ? LONG_FIRST.indexOf(name) : LONG_FIRST.length);
-  return projects
-    .sort((a, b) => rank(a) - rank(b))
-    .flatMap((name) => {
-      const shards = SHARDS[name] ?? 1;
-      return Array.from({ length: shards }, (_, index) => ({
-        label: shards > 1 ? `${name}:test-int (${index + 1}/${shards})` : `${name}:test-int`,
-        command: [
-          'npx',
-          'nx',
-          'run',
-          `${name}:test-int`,
-          // Step one built every bundle; parallel Nx runs must not restore them all at once.
-          '--excludeTaskDependencies',
-          '--outputStyle=static',
-          '--',
-          ...jestJson(shards > 1 ? `.jest-int-results-${index + 1}.json` : RESULT_FILES[1]),
-          ...(shards > 1 ? [`--shard=${index + 1}/${shards}`] : []),
-          `--testPathIgnorePatterns=${EXCLUSIVE}`,
-          '--passWithNoTests',
-        ],
-      }));
-    });
+  const runsOf = (name) => {
+    const shards = SHARDS[name] ?? 1;
+    return Array.from({ length: shards }, (_, index) => ({
+      label: shards > 1 ? `${name}:test-int (${index + 1}/${shards})` : `${name}:test-int`,
+      command: [
+        'npx',
+        'nx',
+        'run',
+        `${name}:test-int`,
+        // Step one built every bundle; parallel Nx runs must not restore them all at once.
+        '--excludeTaskDependencies',
+        '--outputStyle=static',
+        '--',
+        ...jestJson(shards > 1 ? `.jest-int-results-${index + 1}.json` : RESULT_FILES[1]),
+        ...(shards > 1 ? [`--shard=${index + 1}/${shards}`] : []),
+        `--testPathIgnorePatterns=${EXCLUSIVE}`,
+        '--passWithNoTests',
+      ],
+    }));
+  };
+  const lists = projects.sort((a, b) => rank(a) - rank(b)).map(runsOf);
+  const sharded = lists.filter((runs) => runs.length > 1);
+  const rounds = Math.max(0, ...sharded.map((runs) => runs.length));
+  const interleaved = Array.from({ length: rounds }, (_, round) =>
+    sharded.flatMap((runs) => runs.slice(round, round + 1)),
+  ).flat();
+  return [...interleaved, ...lists.filter((runs) => runs.length === 1).flat()];
 }
 
 /** Every Jest results file in the projects, shards' included. */
