@@ -91,3 +91,21 @@ export function notifiedRequestIds(stack: ProcessStack): Set<string> {
       .map((line) => String(line['requestId'])),
   );
 }
+
+/**
+ * Says how long each phase of a long test took, for the test to log as the phase ends, so a
+ * run that fails on a slow machine shows in its output which phase the time went to.
+ */
+export function phaseClock(): { lap(phase: string): string } {
+  const start = Date.now();
+  let last = start;
+  return {
+    lap(phase) {
+      const now = Date.now();
+      const seconds = (ms: number) => (ms / 1000).toFixed(1);
+      const line = `${phase} after ${seconds(now - last)} s (${seconds(now - start)} s in all)`;
+      last = now;
+      return line;
+    },
+  };
+}
