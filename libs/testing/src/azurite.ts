@@ -38,6 +38,11 @@ export class Azurite {
     return azurite;
   }
 
+  /** The running process's pid (undefined while killed), for the bench's CPU figures. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** The dev account's connection string. */
   get connectionString(): string {
     return azuriteConnectionString(this.port);

@@ -11,6 +11,9 @@ import {
 import { Poster, postBatch } from './http-load';
 import type { LatencySummary } from './stats';
 
+/** The backup interface's transport: RabbitMQ or Azure Storage Queues (on Azurite). */
+export type InterfaceTransport = 'amqp' | 'azure-queue';
+
 /** Where a pipeline keeps its requests (table and columns). */
 export interface RequestTable {
   table: string;
@@ -38,6 +41,8 @@ export const LEAN_TABLE: RequestTable = {
 /** A running pipeline as the end-to-end phase drives it. */
 export interface E2eTarget {
   pipeline: 'linebacker' | 'lean';
+  /** How the pipeline reaches the backup interface (the lean pipeline: always AMQP). */
+  interfaceTransport: InterfaceTransport;
   instances: number;
   receiverUrl: string;
   table: RequestTable;
@@ -50,6 +55,7 @@ export interface E2eTarget {
 /** One end-to-end measurement. */
 export interface E2eResult {
   pipeline: 'linebacker' | 'lean';
+  interfaceTransport: InterfaceTransport;
   instances: number;
   batch: number;
   accepted: number;
@@ -191,6 +197,7 @@ export async function runE2e(
   const perRequest = (v: number): number => Math.round((v / n) * 100) / 100;
   return {
     pipeline: target.pipeline,
+    interfaceTransport: target.interfaceTransport,
     instances: target.instances,
     batch,
     accepted: ids.length,

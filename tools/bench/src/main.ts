@@ -74,6 +74,13 @@ const program = new Command('bench')
   )
   .option('--queue-type <type>', 'quorum (linebacker default) or classic, both pipelines', 'quorum')
   .option(
+    '--interface-transports <list>',
+    'interface transports of the linebacker end-to-end runs, one run each: amqp, azure-queue ' +
+      '(an Azurite the bench starts), e.g. amqp,azure-queue',
+    (raw: string) => raw.split(','),
+    ['amqp'],
+  )
+  .option(
     '--env <KEY=value>',
     'extra LINEBACKER_* setting for every linebacker process (repeatable)',
     envPair,
@@ -107,6 +114,7 @@ interface CliOptions {
   prefetch: number;
   dbPoolSize: number;
   queueType: string;
+  interfaceTransports: string[];
   env: Record<string, string>;
   intake: boolean;
   lean: boolean;
@@ -122,6 +130,11 @@ function benchOptions(cli: CliOptions, given: (name: string) => boolean): BenchO
     quick && !given(name) ? quickValue : value;
   if (cli.queueType !== 'quorum' && cli.queueType !== 'classic')
     throw new Error('--queue-type: quorum or classic');
+  const transports = cli.interfaceTransports.map((transport) => {
+    if (transport !== 'amqp' && transport !== 'azure-queue')
+      throw new Error('--interface-transports: amqp, azure-queue or both');
+    return transport;
+  });
   return {
     instances: cli.instances,
     batch: pick('batch', cli.batch, 2000),
@@ -130,6 +143,7 @@ function benchOptions(cli: CliOptions, given: (name: string) => boolean): BenchO
     prefetch: cli.prefetch,
     dbPoolSize: cli.dbPoolSize,
     queueType: cli.queueType,
+    interfaceTransports: transports,
     lean: cli.lean,
     env: cli.env,
     intake: cli.intake

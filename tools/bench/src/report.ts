@@ -1,5 +1,5 @@
 import type { E2eResult } from './e2e-phase';
-import type { BenchResult } from './result';
+import { runLabel, type BenchResult } from './result';
 
 const table = (head: string[], rows: (string | number)[][]): string =>
   [
@@ -66,7 +66,7 @@ function intakeSection(intake: NonNullable<BenchResult['intake']>): string[] {
 function processRows(run: E2eResult): (string | number)[][] {
   const n = Math.max(1, run.completed);
   return run.usage.processes.map((p) => [
-    `${run.pipeline} x${run.instances}`,
+    runLabel(run),
     p.name,
     p.cpuSeconds,
     Math.round((p.cpuSeconds * 1000 * 100) / n) / 100,
@@ -78,6 +78,7 @@ function processRows(run: E2eResult): (string | number)[][] {
 export function renderSummary(result: BenchResult): string {
   const e2eRows = result.e2e.map((r) => [
     r.pipeline,
+    r.interfaceTransport === 'azure-queue' ? 'Azure queues (Azurite)' : 'AMQP',
     r.instances,
     `${r.completed}/${r.accepted}`,
     r.spanSeconds,
@@ -101,6 +102,7 @@ export function renderSummary(result: BenchResult): string {
     table(
       [
         'pipeline',
+        'interface',
         'instances',
         'completed',
         'span s',

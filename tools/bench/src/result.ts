@@ -25,6 +25,8 @@ export interface BenchResult {
     prefetch: number;
     dbPoolSize: number;
     queueType: string;
+    /** Absent in results from before the Azure interface was measured: AMQP only. */
+    interfaceTransports?: string[];
     env: Record<string, string>;
   };
   intake?: IntakeResult;
@@ -34,6 +36,12 @@ export interface BenchResult {
   /** linebacker completions/s ÷ lean completions/s at the same instance count, same run. */
   leanRatio: { instances: number; linebacker: number; lean: number; ratio: number }[];
   targets: { name: string; met: boolean; measured: string }[];
+}
+
+/** `linebacker x1`, `linebacker (Azurite) x1`, `lean x1`: one end-to-end run's name. */
+export function runLabel(run: Pick<E2eResult, 'pipeline' | 'interfaceTransport' | 'instances'>) {
+  const via = run.interfaceTransport === 'azure-queue' ? ' (Azurite)' : '';
+  return `${run.pipeline}${via} x${run.instances}`;
 }
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -56,7 +64,7 @@ export function resultProblems(value: unknown): string[] {
   }
   if (!Array.isArray(r.e2e) || r.e2e.length === 0) problems.push('no end-to-end result');
   for (const run of r.e2e ?? []) {
-    const label = `${run.pipeline} x${run.instances}`;
+    const label = runLabel(run);
     if (!isNumber(run.completionsPerSecond) || run.completionsPerSecond <= 0)
       problems.push(`${label}: no completion rate`);
     if (run.completed !== run.accepted)

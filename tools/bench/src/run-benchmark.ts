@@ -3,14 +3,21 @@ import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { LOCAL_DATABASE_URL, PIPELINE_WORKER_APPS } from '@linebacker/testing';
 import type { Cleanup } from './cleanup';
-import { LEAN_TABLE, LINEBACKER_TABLE, runE2e, type E2eResult } from './e2e-phase';
+import { Azurite, LOCAL_DATABASE_URL, PIPELINE_WORKER_APPS } from '@linebacker/testing';
+import {
+  LEAN_TABLE,
+  LINEBACKER_TABLE,
+  runE2e,
+  type E2eResult,
+  type InterfaceTransport,
+} from './e2e-phase';
 import { openRunEnvironment } from './environment';
 import { runIntake, type IntakeAuth, type IntakeOptions, type IntakeResult } from './intake-phase';
 import { startLeanStack } from './lean/lean-stack';
 import { startLinebackerStack } from './linebacker-stack';
-import type { BenchResult, MachineInfo } from './result';
+import type { WatchedProcess } from './cpu-window';
+import { runLabel, type BenchResult, type MachineInfo } from './result';
 
 /** Everything one bench run needs to know. */
 export interface BenchOptions {
@@ -21,6 +28,8 @@ export interface BenchOptions {
   prefetch: number;
   dbPoolSize: number;
   queueType: 'quorum' | 'classic';
+  /** One linebacker end-to-end run per transport and instance count (the lean one: AMQP). */
+  interfaceTransports: InterfaceTransport[];
   /** Intake settings; one intake run per entry of `authModes` (the first is `intake`). */
   intake: (Omit<IntakeOptions, 'auth'> & { authModes: IntakeAuth[] }) | undefined;
   lean: boolean;
@@ -67,24 +76,53 @@ function sharedEnv(options: BenchOptions): Record<string, string> {
   };
 }
 
+/**
+ * The interface on Azure Storage Queues: an Azurite of the run's own (its CPU counted as
+ * the `azurite` role, as RabbitMQ's is for AMQP) and the settings that switch the pipeline
+ * and the interface simulator to it.
+ */
+async function azureInterface(
+  cleanup: Cleanup,
+  label: string,
+): Promise<{ env: Record<string, string>; watched: () => WatchedProcess[] }> {
+  const azurite = await Azurite.start();
+  cleanup.add(`azurite ${label}`, () => azurite.stop());
+  return {
+    env: {
+      LINEBACKER_INTERFACE_TRANSPORT: 'azure-queue',
+      LINEBACKER_INTERFACE_AZURE_CONNECTION_STRING: azurite.connectionString,
+      LINEBACKER_INTERFACE_AZURE_REQUEST_QUEUE: `bench-requests-${label}`,
+      LINEBACKER_INTERFACE_AZURE_REPLY_QUEUE: `bench-replies-${label}`,
+    },
+    watched: () =>
+      azurite.pid === undefined ? [] : [{ name: 'azurite', role: 'azurite', pid: azurite.pid }],
+  };
+}
+
 async function linebackerE2e(
   cleanup: Cleanup,
   options: BenchOptions,
   instances: number,
+  interfaceTransport: InterfaceTransport,
 ): Promise<E2eResult> {
-  const environment = await openRunEnvironment(cleanup, `lb${instances}`);
+  const label = `lb${instances}${interfaceTransport === 'amqp' ? '' : 'az'}`;
+  const environment = await openRunEnvironment(cleanup, label);
   let stop: (() => Promise<unknown>) | undefined;
   try {
-    const stack = await startLinebackerStack(environment, cleanup, instances, sharedEnv(options));
+    const azure =
+      interfaceTransport === 'azure-queue' ? await azureInterface(cleanup, label) : undefined;
+    const env = { ...sharedEnv(options), ...azure?.env };
+    const stack = await startLinebackerStack(environment, cleanup, instances, env);
     stop = stack.stop;
     return await runE2e(
       {
         pipeline: 'linebacker',
+        interfaceTransport,
         instances,
         receiverUrl: stack.receiverUrl,
         table: LINEBACKER_TABLE,
         environment,
-        watched: stack.watched,
+        watched: () => [...stack.watched(), ...(azure?.watched() ?? [])],
         stop: stack.stop,
       },
       options.batch,
@@ -121,6 +159,7 @@ async function leanE2e(
     return await runE2e(
       {
         pipeline: 'lean',
+        interfaceTransport: 'amqp',
         instances,
         receiverUrl: stack.receiverUrl,
         table: LEAN_TABLE,
@@ -154,7 +193,10 @@ function targets(result: Omit<BenchResult, 'targets'>): BenchResult['targets'] {
       measured: `${rate} req/s`,
     });
   }
-  const lb = result.e2e.filter((r) => r.pipeline === 'linebacker');
+  // The targets are the AMQP interface's; an Azurite run is reported beside them.
+  const lb = result.e2e.filter(
+    (r) => r.pipeline === 'linebacker' && r.interfaceTransport === 'amqp',
+  );
   const best = Math.max(0, ...lb.map((r) => r.completionsPerSecond));
   list.push({
     name: 'end to end ≥ 200 completed/s',
@@ -201,17 +243,22 @@ export async function runBenchmark(
   const intake = intakeRuns[0];
   const e2e: E2eResult[] = [];
   const describe = (r: E2eResult): string =>
-    `${r.pipeline} x${r.instances}: ${r.completed}/${r.accepted} in ${r.spanSeconds} s = ${r.completionsPerSecond}/s, p50 ${r.latencyMs.p50} p99 ${r.latencyMs.p99} ms, ${r.database.commitsPerRequest} commits/req, machine busy ${Math.round(r.usage.machineBusyShare * 100)} %${r.stepsMs ? ` steps ${JSON.stringify(r.stepsMs)}` : ''}`;
+    `${runLabel(r)}: ${r.completed}/${r.accepted} in ${r.spanSeconds} s = ${r.completionsPerSecond}/s, p50 ${r.latencyMs.p50} p99 ${r.latencyMs.p99} ms, ${r.database.commitsPerRequest} commits/req, machine busy ${Math.round(r.usage.machineBusyShare * 100)} %${r.stepsMs ? ` steps ${JSON.stringify(r.stepsMs)}` : ''}`;
   for (const instances of options.instances) {
-    e2e.push(await linebackerE2e(cleanup, options, instances));
-    log(describe(e2e[e2e.length - 1] as E2eResult));
+    for (const transport of options.interfaceTransports) {
+      e2e.push(await linebackerE2e(cleanup, options, instances, transport));
+      log(describe(e2e[e2e.length - 1] as E2eResult));
+    }
     if (options.lean) {
       e2e.push(await leanE2e(cleanup, options, instances));
       log(describe(e2e[e2e.length - 1] as E2eResult));
     }
   }
   const leanRatio = options.instances.flatMap((instances) => {
-    const lb = e2e.find((r) => r.pipeline === 'linebacker' && r.instances === instances);
+    const lb = e2e.find(
+      (r) =>
+        r.pipeline === 'linebacker' && r.interfaceTransport === 'amqp' && r.instances === instances,
+    );
     const lean = e2e.find((r) => r.pipeline === 'lean' && r.instances === instances);
     if (!lb || !lean) return [];
     const ratio =
@@ -234,6 +281,7 @@ export async function runBenchmark(
       prefetch: options.prefetch,
       dbPoolSize: options.dbPoolSize,
       queueType: options.queueType,
+      interfaceTransports: options.interfaceTransports,
       env: options.env,
     },
     ...(intake ? { intake } : {}),
