@@ -145,30 +145,32 @@ export function buildCli(io: CliIo, env: Env) {
 
   const replies = program
     .command('interface-replies')
-    .description("the backup interface's poisoned replies (Azure: <reply queue>-poison)");
+    .description(
+      "the backup interface's poisoned replies (AMQP: <reply queue>.parked; Azure: <reply queue>-poison)",
+    );
   replies
     .command('list')
     .description('the oldest poisoned replies with message id, error code, reason and body')
     .addOption(
-      new Option('--limit <n>', 'at most this many (32 at most)')
+      new Option('--limit <n>', 'at most this many (Azure: 32 at most)')
         .argParser(positiveInt)
         .default(32),
     )
     .addOption(json())
     .action((o: { json?: boolean; limit: number }) =>
-      execute(o.json, (c) => listPoisonedReplies(c, o.limit)),
+      execute(o.json, (c, conn) => listPoisonedReplies(c, conn, o.limit)),
     );
   auditOptions(
     replies
       .command('replay')
       .description('put poisoned replies back on the reply queue, as the interface sent them')
-      .option('--id <id...>', 'message ids (original or poison) to replay')
+      .option('--id <id...>', 'message ids or poison ids to replay')
       .option('--all', 'replay every poisoned reply'),
   )
     .addOption(json())
     .action((o: { json?: boolean; id?: string[]; all?: boolean } & AuditFlags) =>
-      execute(o.json, (c) =>
-        replayPoisonedReplies(c, { ids: o.id, all: o.all }, io, {
+      execute(o.json, (c, conn) =>
+        replayPoisonedReplies(c, conn, { ids: o.id, all: o.all }, io, {
           operator: operatorName(o.operator, env),
           auditFile: o.auditFile,
           namespace: c.namespace,

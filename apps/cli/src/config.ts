@@ -20,7 +20,7 @@ export const cliConfigSchema: ConfigSchema<CliConfig> = {
   ...interfaceConfigSchema,
   interfaceAmqpUrl: {
     ...interfaceConfigSchema.interfaceAmqpUrl,
-    doc: "the backup interface's RabbitMQ URL (its vhost, for topology export --access)",
+    doc: "the backup interface's RabbitMQ URL (its vhost: topology export --access, interface-replies)",
     default: '',
   },
   databaseUrl: {

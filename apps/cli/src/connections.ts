@@ -1,4 +1,4 @@
-import { AmqpMessageBus } from '@linebacker/messaging';
+import { AmqpMessageBus, AmqpParkedMessages } from '@linebacker/messaging';
 import {
   openDataSource,
   persistenceConfig,
@@ -25,6 +25,7 @@ export interface CliDatabase {
 export class CliConnections {
   private database?: Promise<CliDatabase>;
   private messageBus?: Promise<AmqpMessageBus>;
+  private parked?: Promise<AmqpParkedMessages>;
 
   constructor(private readonly config: CliConfig) {}
 
@@ -73,13 +74,34 @@ export class CliConnections {
     return this.messageBus;
   }
 
+  /** `<reply queue>.parked` on the backup interface's RabbitMQ (exit 4 when unreachable). */
+  parkedReplies(): Promise<AmqpParkedMessages> {
+    this.parked ??= (async () => {
+      const parked = new AmqpParkedMessages({
+        url: required(this.config.interfaceAmqpUrl, 'LINEBACKER_INTERFACE_AMQP_URL'),
+        password: this.config.interfaceAmqpPassword,
+        nodeOrder: this.config.amqpNodeOrder,
+        connectionName: 'linebacker-cli',
+        queue: this.config.interfaceReplyQueue,
+        exchange: this.config.interfaceReplyExchange,
+        startupMaxAttempts: 1,
+        connectTimeoutMs: 5000,
+      });
+      await parked.start();
+      return parked;
+    })();
+    return this.parked;
+  }
+
   /** Closes whatever was opened (errors ignored: the command's outcome is already known). */
   async close(): Promise<void> {
-    const [database, bus] = await Promise.all([
+    const [database, bus, parked] = await Promise.all([
       this.database?.catch(() => undefined),
       this.messageBus?.catch(() => undefined),
+      this.parked?.catch(() => undefined),
     ]);
     await bus?.stop(1000).catch(() => undefined);
+    await parked?.stop().catch(() => undefined);
     await database?.dataSource.destroy().catch(() => undefined);
   }
 }

@@ -31,6 +31,8 @@ export * from './outbox/outbox-relay';
 export * from './port/external-queue.port';
 export * from './amqp/amqp-backup-interface';
 export * from './amqp/amqp-external-queue-consumer';
+export * from './amqp/amqp-parked-messages';
+export type { ParkedMessage } from './dead-letters/parked-message';
 export * from './memory/in-memory-queue';
 // Runner pieces other external-queue adapters (libs/azure-queues) build on.
 export { PauseController, type PauseTarget } from './runner/pause-controller';

@@ -1,21 +1,41 @@
 import { AzurePoisonQueue, decodeMessage, type PoisonedMessage } from '@linebacker/azure-queues';
+import { parkedQueueName, type ParkedMessage } from '@linebacker/messaging';
 import type { CliConfig } from '../config';
 import { required } from '../config';
+import type { CliConnections } from '../connections';
 import { CliError, EXIT } from '../exit-codes';
 import { table, type CliIo, type CommandResult } from '../output';
 import { audit, type AuditOptions } from './dlq-repair.command';
 
-/**
- * The interface's poisoned replies on Azure Storage Queues (`<reply queue>-poison`). The
- * parked replies of the AMQP transport (`<reply queue>.parked`) are not listed here yet.
- */
-function poisonQueue(config: CliConfig): AzurePoisonQueue {
-  if (config.interfaceTransport !== 'azure-queue')
-    throw new CliError(
-      EXIT.usage,
-      'interface-replies works on LINEBACKER_INTERFACE_TRANSPORT=azure-queue only (AMQP parked replies: not yet)',
-    );
-  return new AzurePoisonQueue({
+/** A poisoned reply as `interface-replies` shows it, whichever transport parked it. */
+interface ReplySummary {
+  /** Its id in the poison (Azure) or parked (AMQP) queue. */
+  poisonId: string;
+  messageId: string | null;
+  errorCode: string;
+  reason: string;
+  parkedAt: string;
+  /** Receives of the original before it was parked. */
+  dequeueCount: number;
+  body: string;
+}
+
+/** Where the transport keeps poisoned replies, and how to list and replay them. */
+interface PoisonedReplies {
+  /** The poison or parked queue. */
+  queue: string;
+  /** The reply queue replays go back to. */
+  replyQueue: string;
+  list(limit: number): Promise<ReplySummary[]>;
+  replay(select: {
+    ids?: string[];
+    all?: boolean;
+  }): Promise<{ replayed: ReplySummary[]; missing: string[] }>;
+}
+
+/** Azure Storage Queues: `<reply queue>-poison`, peeked (at most 32) and replayed. */
+function azureReplies(config: CliConfig): PoisonedReplies {
+  const poison = new AzurePoisonQueue({
     connectionString: required(
       config.interfaceAzureConnectionString,
       'LINEBACKER_INTERFACE_AZURE_CONNECTION_STRING',
@@ -23,67 +43,109 @@ function poisonQueue(config: CliConfig): AzurePoisonQueue {
     queue: config.interfaceAzureReplyQueue,
     encoding: config.interfaceAzureEncoding,
   });
+  const summary = (message: PoisonedMessage): ReplySummary => {
+    let body: string;
+    try {
+      body = decodeMessage(message.messageText, config.interfaceAzureEncoding).toString('utf8');
+    } catch {
+      body = message.messageText;
+    }
+    const { poisonId, messageId, errorCode, reason, parkedAt, dequeueCount } = message;
+    return { poisonId, messageId, errorCode, reason, parkedAt, dequeueCount, body };
+  };
+  return {
+    queue: `${config.interfaceAzureReplyQueue}-poison`,
+    replyQueue: config.interfaceAzureReplyQueue,
+    list: async (limit) => (await poison.list(limit)).map(summary),
+    replay: async (select) => {
+      const result = await poison.replay(select);
+      return { replayed: result.replayed.map(summary), missing: result.missing };
+    },
+  };
 }
 
-function summary(message: PoisonedMessage, config: CliConfig) {
-  let body: string;
-  try {
-    body = decodeMessage(message.messageText, config.interfaceAzureEncoding).toString('utf8');
-  } catch {
-    body = message.messageText;
-  }
-  return {
-    poisonId: message.poisonId,
+/** AMQP: `<reply queue>.parked` on the interface's broker, read without consuming. */
+function amqpReplies(config: CliConfig, connections: CliConnections): PoisonedReplies {
+  const summary = (message: ParkedMessage): ReplySummary => ({
+    poisonId: message.parkedId,
     messageId: message.messageId,
     errorCode: message.errorCode,
     reason: message.reason,
     parkedAt: message.parkedAt,
-    dequeueCount: message.dequeueCount,
-    body,
+    dequeueCount: message.receiveCount,
+    body: message.rawBody,
+  });
+  return {
+    queue: parkedQueueName(config.interfaceReplyQueue),
+    replyQueue: config.interfaceReplyQueue,
+    list: async (limit) => (await (await connections.parkedReplies()).list(limit)).map(summary),
+    replay: async (select) => {
+      const result = await (await connections.parkedReplies()).replay(select);
+      return { replayed: result.replayed.map(summary), missing: result.missing };
+    },
   };
 }
 
-/** `interface-replies list`: the oldest poisoned replies (at most 32), left in place. */
+const poisonedReplies = (config: CliConfig, connections: CliConnections): PoisonedReplies =>
+  config.interfaceTransport === 'azure-queue'
+    ? azureReplies(config)
+    : amqpReplies(config, connections);
+
+/** `interface-replies list`: the oldest poisoned replies, left in place. */
 export async function listPoisonedReplies(
   config: CliConfig,
+  connections: CliConnections,
   limit: number,
 ): Promise<CommandResult> {
-  const messages = (await poisonQueue(config).list(limit)).map((m) => summary(m, config));
+  const replies = poisonedReplies(config, connections);
+  const messages = await replies.list(limit);
   const text =
     messages.length === 0
-      ? `no poisoned replies in ${config.interfaceAzureReplyQueue}-poison`
+      ? `no poisoned replies in ${replies.queue}`
       : table(
-          ['message id', 'error code', 'parked at', 'receives', 'reason'],
-          messages.map((m) => [m.messageId, m.errorCode, m.parkedAt, m.dequeueCount, m.reason]),
+          ['message id', 'poison id', 'error code', 'parked at', 'receives', 'reason'],
+          messages.map((m) => [
+            m.messageId,
+            m.poisonId,
+            m.errorCode,
+            m.parkedAt,
+            m.dequeueCount,
+            m.reason,
+          ]),
         );
   return { data: messages, text };
 }
 
 /**
  * `interface-replies replay --id …|--all`: puts poisoned replies back on the reply queue
- * (their original text); an id not found makes the exit code 3 after the rest were replayed.
+ * (their original body); an id not found makes the exit code 3 after the rest were replayed.
  */
 export async function replayPoisonedReplies(
   config: CliConfig,
+  connections: CliConnections,
   select: { ids?: string[]; all?: boolean },
   io: CliIo,
   options: AuditOptions,
 ): Promise<CommandResult> {
-  if (!select.all && !select.ids?.length)
-    throw new CliError(EXIT.usage, 'name the replies to replay with --id, or use --all');
-  const result = await poisonQueue(config).replay(select);
+  const hasIds = (select.ids?.length ?? 0) > 0;
+  if (hasIds === Boolean(select.all))
+    throw new CliError(EXIT.usage, 'give either --id <id...> or --all', 'Usage');
+  const replies = poisonedReplies(config, connections);
+  const result = await replies.replay(select);
+  // A reply the interface sent without a message id is named by its poison id.
+  const replayedIds = result.replayed.map((m) => m.messageId ?? m.poisonId);
   audit(io, options, {
     action: 'interface-replies.replay',
-    queue: `${config.interfaceAzureReplyQueue}-poison`,
+    queue: replies.queue,
     count: result.replayed.length,
-    messageIds: result.replayed.map((m) => m.messageId),
+    messageIds: replayedIds,
   });
   const text = [
-    `replayed ${result.replayed.length} poisoned replies to ${config.interfaceAzureReplyQueue}`,
+    `replayed ${result.replayed.length} poisoned replies to ${replies.replyQueue}`,
     ...result.missing.map((id) => `not found: ${id}`),
   ].join('\n');
   return {
-    data: { replayed: result.replayed.map((m) => m.messageId), missing: result.missing },
+    data: { replayed: replayedIds, missing: result.missing },
     text,
     exitCode: result.missing.length > 0 ? EXIT.notFound : EXIT.ok,
   };

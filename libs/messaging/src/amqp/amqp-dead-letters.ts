@@ -1,7 +1,6 @@
-import type { ChannelModel, GetMessage, MessageProperties, Options } from 'amqplib';
-import { PermanentError, UnavailableError } from '@linebacker/domain';
+import type { ChannelModel, GetMessage } from 'amqplib';
 import { replayCopy, toDeadLetter } from '../dead-letters/dead-letter-view';
-import { freshCopyHeaders, isWorn } from '../dead-letters/fresh-copy';
+import { freshCopyHeaders } from '../dead-letters/fresh-copy';
 import type { EnvelopeCodec } from '../envelope/envelope-codec';
 import type {
   DeadLetter,
@@ -9,10 +8,9 @@ import type {
   SubscriptionDefinition,
 } from '../port/message-bus.port';
 import { subscriptionQueueNames } from '../topology/topology-names';
-import { withChannel } from './amqp-topology';
 import type { ConfirmPublisher } from './confirm-publisher';
-import { DlqSession } from './dlq-session';
-import { replyCodeOf } from './reply-codes';
+import type { DlqSession } from './dlq-session';
+import { inspectQueue, republishSelected, takeOldest } from './queue-inspection';
 
 /** What the dead-letter operations borrow from the bus. */
 export interface AmqpDeadLettersDeps {
@@ -20,18 +18,6 @@ export interface AmqpDeadLettersDeps {
   publisher: ConfirmPublisher;
   namespace?: string;
   connection(): ChannelModel | null;
-}
-
-/**
- * The publish properties a fresh copy keeps. Not `userId` (the broker refuses one that is
- * not the publishing user) nor `appId` (the publisher's own), nor `expiration`.
- */
-function copiedProperties(properties: MessageProperties): Options.Publish {
-  const { contentType, contentEncoding, correlationId, messageId, timestamp, type } = properties;
-  const kept = { contentType, contentEncoding, correlationId, messageId, timestamp, type };
-  return Object.fromEntries(
-    Object.entries(kept).filter(([, value]) => value !== undefined && value !== null),
-  );
 }
 
 /**
@@ -46,15 +32,9 @@ export class AmqpDeadLetters implements DeadLetterOperations {
 
   /** The oldest `limit` dead letters, all returned to the queue afterwards. */
   async list(subscription: SubscriptionDefinition, limit: number): Promise<DeadLetter[]> {
-    return this.onDlq(subscription, async (session) => {
-      const letters: DeadLetter[] = [];
-      while (letters.length < limit) {
-        const message = await session.take();
-        if (!message) break;
-        letters.push(this.view(message));
-      }
-      return letters;
-    });
+    return this.onDlq(subscription, async (session) =>
+      (await takeOldest(session, limit)).map((message) => this.view(message)),
+    );
   }
 
   /** One dead letter by id (scans the whole queue, holding what it read until done). */
@@ -72,21 +52,22 @@ export class AmqpDeadLetters implements DeadLetterOperations {
   async replay(subscription: SubscriptionDefinition, ids?: readonly string[]): Promise<number> {
     const main = subscriptionQueueNames(subscription, this.deps.namespace).main;
     return this.onDlq(subscription, async (session) => {
-      const messageCount = await session.depth();
-      let replayed = 0;
-      for (let seen = 0; seen < messageCount; seen++) {
-        const message = await session.take();
-        if (!message) break;
-        if (ids && !ids.includes(this.view(message).id)) continue;
-        const copy = replayCopy(message.content, message.properties.headers ?? {}, this.deps.codec);
-        await this.deps.publisher.publish('', main, copy.body, {
-          headers: copy.headers,
-          contentType: 'application/json',
-        });
-        session.ack(message);
-        replayed += 1;
-      }
-      return replayed;
+      const replayed = await republishSelected(
+        session,
+        (message) => !ids || ids.includes(this.view(message).id),
+        async (message) => {
+          const copy = replayCopy(
+            message.content,
+            message.properties.headers ?? {},
+            this.deps.codec,
+          );
+          await this.deps.publisher.publish('', main, copy.body, {
+            headers: copy.headers,
+            contentType: 'application/json',
+          });
+        },
+      );
+      return replayed.length;
     });
   }
 
@@ -103,48 +84,25 @@ export class AmqpDeadLetters implements DeadLetterOperations {
     return this.onDlq(subscription, (session) => session.depth());
   }
 
-  /** Confirmed fresh copies at the back of the queue: same body, properties and view. */
-  private refresh(queue: string, messages: readonly GetMessage[]): Promise<void> {
-    return this.deps.publisher.publishAll(
-      messages.map(({ content, properties }) => ({
-        exchange: '',
-        routingKey: queue,
-        body: content,
-        options: {
-          ...copiedProperties(properties),
-          headers: freshCopyHeaders(content, properties.headers ?? {}, this.deps.codec),
-        },
-      })),
-    );
-  }
-
   private view(message: GetMessage): DeadLetter {
     return toDeadLetter(message.content, message.properties.headers ?? {}, this.deps.codec);
   }
 
-  private async onDlq<T>(
+  private onDlq<T>(
     subscription: SubscriptionDefinition,
     work: (session: DlqSession) => Promise<T>,
   ): Promise<T> {
-    const connection = this.deps.connection();
-    if (!connection) throw new UnavailableError('BrokerUnavailable', 'not connected to the broker');
     const queue = subscriptionQueueNames(subscription, this.deps.namespace).deadLetter;
-    try {
-      return await withChannel(connection, async (channel) => {
-        const session = new DlqSession(channel, queue, {
-          refresh: (messages) => this.refresh(queue, messages),
-          isWorn: (message) => isWorn(message.properties.headers ?? {}),
-        });
-        const result = await work(session);
-        await session.giveBack();
-        return result;
-      });
-    } catch (error) {
-      if (replyCodeOf(error) === 404)
-        throw new PermanentError('QueueNotFound', `no dead-letter queue '${queue}'`, {
-          cause: error,
-        });
-      throw error;
-    }
+    return inspectQueue(
+      this.deps.connection(),
+      this.deps.publisher,
+      {
+        queue,
+        kind: 'dead-letter queue',
+        freshHeaders: ({ content, properties }) =>
+          freshCopyHeaders(content, properties.headers ?? {}, this.deps.codec),
+      },
+      work,
+    );
   }
 }

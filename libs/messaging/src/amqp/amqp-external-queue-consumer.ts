@@ -113,7 +113,8 @@ export class AmqpExternalQueueConsumer implements ExternalQueueConsumer, Connect
       queue: this.config.queue,
       handler,
       handlerTimeoutMs: this.config.handlerTimeoutMs ?? 30_000,
-      park: (body, headers) => this.publisher.publish(exchange, parked, body, { headers }),
+      park: (body, headers, messageId) =>
+        this.publisher.publish(exchange, parked, body, { headers, messageId }),
       putBack: (body, headers, messageId) =>
         this.publisher.publish(exchange, this.config.queue, body, { headers, messageId }),
       redeliveryLimit: this.config.deliveryLimit ?? 10,

@@ -14,6 +14,13 @@ export const DEAD_LETTER_REFRESH_AT = 5;
 /** Counters the broker keeps per message and adds on delivery; a fresh copy starts at zero. */
 const BROKER_COUNTERS = ['x-delivery-count', 'x-acquired-count'];
 
+/** The headers without the broker's per-message counters (a copy starts at zero). */
+export function withoutBrokerCounters(headers: MessageHeaders): MessageHeaders {
+  const copy = { ...headers };
+  for (const name of BROKER_COUNTERS) delete copy[name];
+  return copy;
+}
+
 /** True when the broker has counted enough returns of this message to refresh it. */
 export function isWorn(headers: MessageHeaders): boolean {
   return numericHeader(headers, 'x-delivery-count') >= DEAD_LETTER_REFRESH_AT;
@@ -31,14 +38,12 @@ export function freshCopyHeaders(
   codec: EnvelopeCodec,
 ): MessageHeaders {
   const letter = toDeadLetter(body, headers, codec);
-  const copy: MessageHeaders = {
+  return withoutBrokerCounters({
     [HEADERS.deadLetterId]: letter.id,
     [HEADERS.errorCode]: letter.errorCode,
     [HEADERS.reason]: letter.reason,
     [HEADERS.originalRoutingKey]: letter.originalRoutingKey,
     [HEADERS.deadLetteredAt]: letter.deadLetteredAt,
     ...headers,
-  };
-  for (const name of BROKER_COUNTERS) delete copy[name];
-  return copy;
+  });
 }

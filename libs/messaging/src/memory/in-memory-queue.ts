@@ -93,7 +93,8 @@ class InMemoryQueueConsumer implements ExternalQueueConsumer {
       queue,
       handler,
       handlerTimeoutMs: options.handlerTimeoutMs ?? 30_000,
-      park: async (body, headers) => broker.publish('', parkedQueueName(queue), body, headers),
+      park: async (body, headers, messageId) =>
+        broker.publish('', parkedQueueName(queue), body, headers, messageId),
       putBack: async (body, headers, messageId) =>
         broker.publish('', queue, body, headers, messageId),
       redeliveryLimit: options.deliveryLimit ?? 10,

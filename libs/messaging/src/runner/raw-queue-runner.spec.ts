@@ -1,4 +1,4 @@
-import { TransientError } from '@linebacker/domain';
+import { PermanentError, TransientError } from '@linebacker/domain';
 import type { RawMessageReport } from '../port/external-queue.port';
 import type { InboundDelivery } from './inbound-delivery';
 import { HEADERS, type MessageHeaders } from './message-headers';
@@ -37,7 +37,8 @@ describe('RawQueueRunner', () => {
         await handler();
       },
       handlerTimeoutMs: 1000,
-      park: async (_body, headers) => void sent.push({ to: 'parked', headers }),
+      park: async (_body, headers, messageId) =>
+        void sent.push({ to: 'parked', headers, messageId }),
       putBack: async (_body, headers, messageId) => {
         if (failPutBack) throw new TransientError('BrokerDown', 'no channel');
         sent.push({ to: 'queue', headers, messageId });
@@ -90,9 +91,25 @@ describe('RawQueueRunner', () => {
     expect(sent[0]).toMatchObject({
       to: 'parked',
       headers: { [HEADERS.errorCode]: 'DeliveryLimitExceeded' },
+      messageId: 'm1',
     });
     expect(d.log).toEqual(['ack']);
     expect(reports[0]).toMatchObject({ outcome: 'parked', errorCode: 'DeliveryLimitExceeded' });
+  });
+
+  it('parks a message its handler refuses with its message id, so a replay keeps it', async () => {
+    const d = delivery();
+    await runner(async () => {
+      throw new PermanentError('InvalidInterfaceReply', 'not a reply');
+    }, 2).handle(d, 'm1');
+    expect(sent).toEqual([
+      {
+        to: 'parked',
+        headers: expect.objectContaining({ [HEADERS.errorCode]: 'InvalidInterfaceReply' }),
+        messageId: 'm1',
+      },
+    ]);
+    expect(d.log).toEqual(['ack']);
   });
 
   it('handles redeliveries normally when no limit is set', async () => {

@@ -23,8 +23,8 @@ export interface RawQueueRunnerOptions {
   queue: string;
   handler: RawMessageHandler;
   handlerTimeoutMs: number;
-  /** Confirmed publish into the parking queue. */
-  park(body: Buffer, headers: MessageHeaders): Promise<void>;
+  /** Confirmed publish into the parking queue (same message id, so a replay keeps it). */
+  park(body: Buffer, headers: MessageHeaders, messageId?: string): Promise<void>;
   /** Confirmed publish of a copy back into the consumed queue (same message id). */
   putBack(body: Buffer, headers: MessageHeaders, messageId?: string): Promise<void>;
   /**
@@ -87,7 +87,7 @@ export class RawQueueRunner {
         return report(delivery.ack() ? 'ok' : 'dropped', undefined, result.value);
       }
       if (errorKindOf(result.error) === 'permanent')
-        return await this.park(delivery, result.error, report);
+        return await this.park(delivery, messageId, result.error, report);
       const kept = await this.putBackPaused(delivery, messageId, describeError(result.error));
       report(kept ? 'requeued' : 'dropped', result.error);
     } finally {
@@ -117,7 +117,7 @@ export class RawQueueRunner {
         'DeliveryLimitExceeded',
         `delivered ${count} times without being settled (a handler that kills its worker?)`,
       );
-      return this.park(delivery, error, report);
+      return this.park(delivery, messageId, error, report);
     }
     const headers = { ...withoutPublishId(delivery.headers), [HEADERS.redeliveries]: count };
     try {
@@ -134,6 +134,7 @@ export class RawQueueRunner {
 
   private async park(
     delivery: InboundDelivery,
+    messageId: string | undefined,
     error: unknown,
     report: (outcome: RawMessageReport['outcome'], error?: unknown) => void,
   ): Promise<void> {
@@ -146,7 +147,7 @@ export class RawQueueRunner {
     };
     delete headers[HEADERS.publishId];
     try {
-      await this.options.park(delivery.body, headers);
+      await this.options.park(delivery.body, headers, messageId);
     } catch (parkError) {
       const requeued = await this.requeuePaused(
         delivery,

@@ -63,13 +63,24 @@ describe('broker users', () => {
     expect(allows(permissions?.write, 'amq.default')).toBe(false);
   });
 
-  it('give no app but the two interface apps any access to the interface vhost', () => {
+  it('let the operator read the parked replies and put them back through the reply exchange', () => {
+    const permissions = permissionsOf('operator', 'backup-interface');
+    expect(allows(permissions?.read, 'backup-interface.replies.parked')).toBe(true);
+    expect(allows(permissions?.read, 'backup-interface.replies')).toBe(false);
+    expect(allows(permissions?.read, 'backup-interface.requests')).toBe(false);
+    expect(allows(permissions?.write, 'backup-interface.to-replies')).toBe(true);
+    expect(allows(permissions?.write, 'amq.default')).toBe(false);
+    expect(allows(permissions?.configure, 'backup-interface.replies.parked')).toBe(false);
+  });
+
+  it('give no app but the two interface apps, and the operator, access to the interface vhost', () => {
     const inInterface = brokerUsers(settings)
       .filter((u) => u.permissions.some((p) => p.vhost === 'backup-interface'))
       .map((u) => u.name);
     expect(inInterface.sort()).toEqual([
       'linebacker-backup-interface',
       'linebacker-interface-receiver',
+      'linebacker-operator',
       'linebacker-send-to-interface',
     ]);
   });

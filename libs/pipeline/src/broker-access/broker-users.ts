@@ -88,7 +88,7 @@ function checkSettings({ config, vhost, interfaceVhost }: BrokerAccessSettings):
  * linebacker's vhost; send-to-interface may only write to the request exchange and
  * interface-receiver only read the reply queue and write to the reply exchange in the
  * interface's vhost, where the interface's own user owns the queues; the operator reaches
- * the whole namespace.
+ * the whole namespace, and in the interface's vhost only the parked replies.
  */
 export function brokerUsers(settings: BrokerAccessSettings): BrokerUser[] {
   checkSettings(settings);
@@ -126,7 +126,16 @@ export function brokerUsers(settings: BrokerAccessSettings): BrokerUser[] {
     ...apps,
     {
       name: `${userPrefix}${OPERATOR_USER}`,
-      permissions: [{ vhost, ...namespacePermissions(options) }],
+      permissions: [
+        { vhost, ...namespacePermissions(options) },
+        // interface-replies: read the parked replies (a passive declare needs no permission)
+        // and put them back, or refresh worn ones, through the reply exchange.
+        inInterface({
+          configure: NOTHING,
+          write: exactly([config.interfaceReplyExchange]),
+          read: exactly([parkedQueueName(reply)]),
+        }),
+      ],
     },
     {
       name: `${userPrefix}${INTERFACE_USER}`,
