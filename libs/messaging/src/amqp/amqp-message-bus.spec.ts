@@ -54,6 +54,53 @@ describe('AmqpMessageBus with a fake broker', () => {
     await bus.stop(100);
   });
 
+  it('subscribes through a connection lost mid-declare: declared and attached on the next', async () => {
+    const fake = fakeConnector(['ok']);
+    const bus = new AmqpMessageBus(
+      {
+        url: 'amqp://fake',
+        reconnectInitialDelayMs: 5,
+        payloadSchemas: anyPayloadSchemas('unit.test'),
+      },
+      fake.connect,
+    );
+    await bus.start();
+    // The node goes away just as the instance declares its queue (chaos: node-stop at start-up).
+    const first = fake.connections[0] as FakeConnection;
+    first.createChannel = async () => {
+      first.drop(new Error('write ECONNRESET'));
+      throw new Error('Channel ended, no reply will be forthcoming');
+    };
+    await bus.subscribe(contractSubscription('late', ['unit.test']), async () => 'ok');
+    await waitFor(() => bus.isReady(), 'the reconnect');
+    const second = fake.connections[1] as FakeConnection;
+    const consumer = second.channels.find((c) => c.consumer) as FakeChannel;
+    const message = consumer.deliver(envelopeBody('m-3'), 1);
+    await waitFor(() => consumer.acked.length === 1, 'the ack on the new connection');
+    expect(consumer.acked[0]).toBe(message);
+    await bus.stop(100);
+  });
+
+  it('still rejects a subscribe the broker refuses', async () => {
+    const fake = fakeConnector(['ok']);
+    const bus = new AmqpMessageBus(
+      { url: 'amqp://fake', payloadSchemas: anyPayloadSchemas('unit.test') },
+      fake.connect,
+    );
+    await bus.start();
+    const refused = Object.assign(new Error('ACCESS_REFUSED - access to queue denied'), {
+      code: 403,
+    });
+    const first = fake.connections[0] as FakeConnection;
+    first.createChannel = async () => {
+      throw refused;
+    };
+    await expect(
+      bus.subscribe(contractSubscription('refused', ['unit.test']), async () => 'ok'),
+    ).rejects.toMatchObject({ kind: 'permanent', code: 'BrokerMisconfigured' });
+    await bus.stop(100);
+  });
+
   it('acks a delivery on its own channel after the handler succeeds', async () => {
     const fake = fakeConnector(['ok']);
     const bus = new AmqpMessageBus(

@@ -115,7 +115,12 @@ export class AmqpMessageBus implements MessageBus {
     return this.publisher.publishAll(outgoing);
   }
 
-  /** Declares the subscriptions' topology now (if connected) and on every reconnect. */
+  /**
+   * Declares the subscriptions' topology now (if connected) and on every reconnect. A broker
+   * refusal (permissions, arguments) rejects; the connection or channel going away meanwhile
+   * does not: the topology is registered, so the next connection declares it, and recycling
+   * this one makes sure there is a next one (a node stopped while an instance starts).
+   */
   async declare(definitions: readonly SubscriptionDefinition[]): Promise<void> {
     definitions.forEach(assertSubscription);
     const topology = this.topology.add(definitions);
@@ -124,7 +129,10 @@ export class AmqpMessageBus implements MessageBus {
     try {
       await this.topology.declareNow(live.connection, topology);
     } catch (error) {
-      throw classifyBrokerError(error, 'declaring topology failed');
+      const failure = classifyBrokerError(error, 'declaring topology failed');
+      if (failure.kind !== 'unavailable') throw failure;
+      if (this.supervisor.current()?.connection === live.connection)
+        this.supervisor.recycle(failure.message);
     }
   }
 
