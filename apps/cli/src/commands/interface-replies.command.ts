@@ -1,6 +1,10 @@
-import { AzurePoisonQueue, decodeMessage, type PoisonedMessage } from '@linebacker/azure-queues';
+import {
+  azureAccountFromConfig,
+  AzurePoisonQueue,
+  decodeMessage,
+  type PoisonedMessage,
+} from '@linebacker/azure-queues';
 import type { CliConfig } from '../config';
-import { required } from '../config';
 import { CliError, EXIT } from '../exit-codes';
 import { table, type CliIo, type CommandResult } from '../output';
 import { audit, type AuditOptions } from './dlq-repair.command';
@@ -15,11 +19,9 @@ function poisonQueue(config: CliConfig): AzurePoisonQueue {
       EXIT.usage,
       'interface-replies works on LINEBACKER_INTERFACE_TRANSPORT=azure-queue only (AMQP parked replies: not yet)',
     );
+  // The services' own account keys and rules: a ConfigError here is a usage error (exit 2).
   return new AzurePoisonQueue({
-    connectionString: required(
-      config.interfaceAzureConnectionString,
-      'LINEBACKER_INTERFACE_AZURE_CONNECTION_STRING',
-    ),
+    account: azureAccountFromConfig(config),
     queue: config.interfaceAzureReplyQueue,
     encoding: config.interfaceAzureEncoding,
   });
