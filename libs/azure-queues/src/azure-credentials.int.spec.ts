@@ -100,7 +100,10 @@ describe('a wrong credential', () => {
       );
       expect(isLinebackerError(failure)).toBe(true);
       expect(failure).toMatchObject({ kind: 'permanent', code: 'AzureQueueRefused403' });
-      const secret = c.kind === 'sas' ? new URLSearchParams(c.sasToken).get('sig') : c.accountKey;
+      const secret =
+        c.kind === 'sas'
+          ? new URLSearchParams(c.sasToken).get('sig')
+          : (c as { accountKey: string }).accountKey;
       expect((failure as Error).message).not.toContain(secret);
     },
   );

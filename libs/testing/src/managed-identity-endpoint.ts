@@ -27,9 +27,9 @@ export class ManagedIdentityEndpoint {
   static async start(
     audience: (resource: string) => string = (resource) => resource,
   ): Promise<ManagedIdentityEndpoint> {
-    let endpoint: ManagedIdentityEndpoint | undefined;
-    const server = createServer((request, response) => endpoint?.answer(request, response));
-    endpoint = new ManagedIdentityEndpoint(server, audience);
+    const server = createServer();
+    const endpoint = new ManagedIdentityEndpoint(server, audience);
+    server.on('request', (request, response) => endpoint.answer(request, response));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return endpoint;
   }
