@@ -68,10 +68,18 @@ ensure_promtool() {
   apt_install --no-install-recommends prometheus
 }
 
+# The Entra ID test runs Azurite over HTTPS with a certificate openssl makes for the run.
+ensure_openssl() {
+  if command -v openssl >/dev/null 2>&1; then log "openssl is installed"; return; fi
+  log "installing openssl from Debian's packages"
+  apt_install openssl
+}
+
 ensure_postgres
 ensure_rabbitmq
 ensure_pgbouncer
 ensure_promtool
+ensure_openssl
 
 db=${LINEBACKER_TEST_DATABASE:-linebacker_test}
 if ! psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then

@@ -1,8 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { QueueClient } from '@azure/storage-queue';
 import {
+  Azurite,
   createTestDatabase,
+  DEV_KEY,
   deleteBrokerNamespace,
   rabbitmqForTests,
   startBundle,
@@ -60,6 +63,22 @@ describe('http-receiver start-up refusals', () => {
     const output = child.lines.map((line) => JSON.stringify(line)).join('\n');
     expect(output).toMatch(/LINEBACKER_DATABASE_URL/);
     for (const secret of secrets) expect(output).not.toContain(secret);
+  }, 30_000);
+
+  it('refuses an Azure account URL without a credential, naming the keys', async () => {
+    const child = startBundle('http-receiver', {
+      LINEBACKER_DATABASE_URL: 'postgres://postgres@127.0.0.1:9/none',
+      LINEBACKER_AMQP_URL: 'amqp://guest:guest@127.0.0.1:9',
+      LINEBACKER_AUTH_MODE: 'static-tokens',
+      LINEBACKER_AUTH_TOKENS_FILE: tokensFile,
+      LINEBACKER_INTERFACE_TRANSPORT: 'azure-queue',
+      LINEBACKER_INTERFACE_AZURE_ACCOUNT_URL: 'https://acct.queue.core.windows.net',
+    });
+    expect(await child.exited).toBe(1);
+    const failure = await child.waitForLine((line) => line['outcome'] === 'bad-config');
+    expect(String(failure['message'])).toMatch(
+      /LINEBACKER_INTERFACE_AZURE_ACCOUNT_URL needs exactly one credential, LINEBACKER_INTERFACE_AZURE_ACCOUNT_KEY\(_FILE\)/,
+    );
   }, 30_000);
 });
 
@@ -133,4 +152,65 @@ describe('http-receiver listeners', () => {
       await broker.stop();
     }
   }, 60_000);
+});
+
+describe('http-receiver healthz with the interface on Azure Storage Queues', () => {
+  it("shows the Azure queues' depths, and them unknown while Azure is down", async () => {
+    const azurite = await Azurite.start();
+    const database = await createTestDatabase('receiver-azure-depths');
+    const broker = await rabbitmqForTests();
+    const namespace = testNamespace('receiver-azure-depths');
+    const [requests, replies] = ['requests', 'replies'].map((q) => `${q}-${namespace.slice(-8)}`);
+    const admin = (queue: string) => new QueueClient(azurite.connectionString, queue);
+    for (const queue of [requests, replies, `${replies}-poison`]) await admin(queue).create();
+    await admin(requests).sendMessage('e30=');
+    await admin(requests).sendMessage('e30=');
+    await admin(`${replies}-poison`).sendMessage('e30=');
+    const keyFile = join(mkdtempSync(join(tmpdir(), 'lb-receiver-')), 'account-key');
+    writeFileSync(keyFile, `${DEV_KEY}\n`);
+    const child = startBundle('http-receiver', {
+      LINEBACKER_DATABASE_URL: database.url,
+      LINEBACKER_AMQP_URL: broker.url,
+      LINEBACKER_NAMESPACE: namespace,
+      LINEBACKER_QUEUE_TYPE: 'classic',
+      LINEBACKER_RUN_MIGRATIONS: 'true',
+      LINEBACKER_HTTP_PORT: '0',
+      LINEBACKER_HEALTH_PORT: '0',
+      LINEBACKER_HEALTH_CACHE_MS: '0',
+      LINEBACKER_AUTH_MODE: 'static-tokens',
+      LINEBACKER_AUTH_TOKENS_FILE: tokensFile,
+      LINEBACKER_INTERFACE_TRANSPORT: 'azure-queue',
+      LINEBACKER_INTERFACE_AZURE_ACCOUNT_URL: azurite.accountUrl,
+      LINEBACKER_INTERFACE_AZURE_ACCOUNT_KEY_FILE: keyFile,
+      LINEBACKER_INTERFACE_AZURE_REQUEST_QUEUE: requests,
+      LINEBACKER_INTERFACE_AZURE_REPLY_QUEUE: replies,
+    });
+    try {
+      const listening = await child.waitForLine((line) => line['message'] === 'listening', 30_000);
+      const healthz = async () =>
+        (await (await fetch(`${listening['operatorAddress']}/api/zpages/healthz`)).json()) as {
+          status: string;
+          interfaceQueues: Record<string, unknown>;
+        };
+      expect(await healthz()).toMatchObject({
+        status: 'ok',
+        interfaceQueues: { [requests]: 2, [replies]: 0, [`${replies}-poison`]: 1 },
+      });
+
+      await azurite.kill();
+      const started = Date.now();
+      const down = await healthz();
+      // Bounded by LINEBACKER_HEALTH_TIMEOUT_MS (1 s) plus the round's own work.
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(down.status).toBe('ok');
+      expect(down.interfaceQueues).toEqual({ error: expect.stringMatching(/ECONNREFUSED/) });
+      expect(JSON.stringify(child.lines)).not.toContain(DEV_KEY);
+    } finally {
+      await child.stop();
+      await azurite.stop();
+      await deleteBrokerNamespace(broker.url, namespace);
+      await database.stop();
+      await broker.stop();
+    }
+  }, 90_000);
 });

@@ -4,6 +4,7 @@ import {
   receiverWorker,
   runPipelineApp,
   SERVICES,
+  validateInterfaceQueuesConfig,
 } from '@linebacker/pipeline';
 
 void runPipelineApp({
@@ -11,6 +12,9 @@ void runPipelineApp({
   schema: receiverConfigSchema,
   healthServer: false,
   // A receiver that would be open by accident (or half-configured) does not start.
-  validate: (config) => void authenticatorFor(config),
+  validate: (config) => {
+    authenticatorFor(config);
+    validateInterfaceQueuesConfig(config);
+  },
   worker: (ctx, infrastructure, config) => receiverWorker(ctx, infrastructure, config),
 });

@@ -5,10 +5,16 @@ import {
   interfaceSimulatorConfigSchema,
   parseInterfaceRequest,
   simulatorTransport,
+  validateInterfaceSimulatorConfig,
 } from '@linebacker/simulators';
 
 const service = 'sim-backup-interface';
-const config = loadConfigOrExit(service, interfaceSimulatorConfigSchema, process.env);
+const config = loadConfigOrExit(
+  service,
+  interfaceSimulatorConfigSchema,
+  process.env,
+  validateInterfaceSimulatorConfig,
+);
 const logger = createLogger({ service });
 const SAID = {
   answered: 'request answered',

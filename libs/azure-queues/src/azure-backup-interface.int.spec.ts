@@ -29,7 +29,10 @@ describe('AzureBackupInterface on Azurite', () => {
   afterEach(() => new QueueClient(azurite.connectionString, queue).deleteIfExists());
 
   it('sends one base64 JSON message per request, the body carrying backupRequestId', async () => {
-    const sender = new AzureBackupInterface({ connectionString: azurite.connectionString, queue });
+    const sender = new AzureBackupInterface({
+      account: { connectionString: azurite.connectionString },
+      queue,
+    });
     await sender.start();
     await sender.send(request('r-1'));
     const { receivedMessageItems } = await new QueueClient(
@@ -43,7 +46,7 @@ describe('AzureBackupInterface on Azurite', () => {
 
   it('sends plain text when configured so', async () => {
     const sender = new AzureBackupInterface({
-      connectionString: azurite.connectionString,
+      account: { connectionString: azurite.connectionString },
       queue,
       encoding: 'text',
     });
@@ -57,7 +60,10 @@ describe('AzureBackupInterface on Azurite', () => {
   });
 
   it('refuses a message over 64 KiB, permanently, without sending a truncated one', async () => {
-    const sender = new AzureBackupInterface({ connectionString: azurite.connectionString, queue });
+    const sender = new AzureBackupInterface({
+      account: { connectionString: azurite.connectionString },
+      queue,
+    });
     await sender.start();
     await expect(sender.send(request('r-big', 'x'.repeat(60_000)))).rejects.toMatchObject({
       kind: 'permanent',
@@ -69,7 +75,7 @@ describe('AzureBackupInterface on Azurite', () => {
 
   it('fails unavailable when nothing listens (connection refused)', async () => {
     const sender = new AzureBackupInterface({
-      connectionString: azuriteConnectionString(await freeTcpPort()),
+      account: { connectionString: azuriteConnectionString(await freeTcpPort()) },
       queue,
       startupMaxAttempts: 1,
     });
@@ -85,7 +91,7 @@ describe('AzureBackupInterface on Azurite', () => {
       /AccountKey=[^;]+/,
       `AccountKey=${Buffer.from('wrong').toString('base64')}`,
     );
-    const sender = new AzureBackupInterface({ connectionString: wrongKey, queue });
+    const sender = new AzureBackupInterface({ account: { connectionString: wrongKey }, queue });
     await expect(sender.start()).rejects.toMatchObject({
       kind: 'permanent',
       code: 'AzureQueueRefused403',

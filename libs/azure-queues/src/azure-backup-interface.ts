@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { QueueClient } from '@azure/storage-queue';
 import type { BackupInterface, InterfaceRequest } from '@linebacker/domain';
 import { classifyAzureError } from './azure-errors';
+import { approximateDepths } from './queue-depths';
 import {
   assertQueueName,
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -62,9 +63,8 @@ export class AzureQueuePublisher {
   }
 
   /** The queue's approximate message count (the service's estimate). */
-  async queueDepths(): Promise<Record<string, number>> {
-    const properties = await this.client.getProperties();
-    return { [this.config.queue]: properties.approximateMessagesCount ?? 0 };
+  queueDepths(): Promise<Record<string, number>> {
+    return approximateDepths([this.client]);
   }
 
   /** Sends one JSON message; resolves when the service stored it. */

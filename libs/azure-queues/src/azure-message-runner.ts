@@ -53,11 +53,6 @@ export class AzureMessageRunner {
     await this.options.poison.createIfNotExists();
   }
 
-  /** The poison queue's properties (its approximate depth). */
-  poisonProperties() {
-    return this.options.poison.getProperties();
-  }
-
   /** Handles one received message to the end; never rejects. */
   async handle(message: DequeuedMessageItem): Promise<void> {
     const run = this.options.inFlight.begin();

@@ -55,7 +55,7 @@ describeExternalQueueContract('AzureQueueConsumer (Azurite)', async () => {
     consumer: (handler, onMessage) =>
       new AzureQueueConsumer(
         {
-          connectionString: azurite.connectionString,
+          account: { connectionString: azurite.connectionString },
           queue,
           pauseInitialDelayMs: 300,
           pollMaxDelayMs: 200,
@@ -93,7 +93,7 @@ describe('AzureQueueConsumer on Azurite', () => {
   ) => {
     consumer = new AzureQueueConsumer(
       {
-        connectionString: azurite.connectionString,
+        account: { connectionString: azurite.connectionString },
         queue,
         pollMaxDelayMs: 200,
         pauseInitialDelayMs: 200,
@@ -185,7 +185,7 @@ describe('AzureQueueConsumer on Azurite', () => {
 describe('AzurePoisonQueue (the operator CLI)', () => {
   it('lists poisoned replies with their reasons and replays chosen ones back to the queue', async () => {
     const queue = queueName('parked');
-    const connection = { connectionString: azurite.connectionString, queue };
+    const connection = { account: { connectionString: azurite.connectionString }, queue };
     await client(queue).create();
     const consumer = new AzureQueueConsumer({ ...connection, pollMaxDelayMs: 200 }, async (m) => {
       if (m.body.toString().startsWith('bad')) throw new PermanentError('InvalidReply', 'bad');

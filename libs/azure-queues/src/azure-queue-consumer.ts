@@ -10,6 +10,7 @@ import {
 } from '@linebacker/messaging';
 import { AzureMessageRunner } from './azure-message-runner';
 import { classifyAzureError } from './azure-errors';
+import { approximateDepths } from './queue-depths';
 import {
   assertQueueName,
   poisonQueueName,
@@ -56,6 +57,7 @@ const VISIBILITY_MARGIN_MS = 30_000;
  */
 export class AzureQueueConsumer implements ExternalQueueConsumer {
   private readonly client: QueueClient;
+  private readonly poison: QueueClient;
   private readonly runner: AzureMessageRunner;
   private readonly pauser: PauseController;
   private readonly inFlight = new InFlightTracker();
@@ -81,7 +83,7 @@ export class AzureQueueConsumer implements ExternalQueueConsumer {
       );
     this.visibilityTimeoutSec = Math.ceil(visibilityMs / 1000);
     this.client = clients?.queue ?? queueClient(config);
-    const poison = clients?.poison ?? queueClient(config, poisonQueueName(config.queue));
+    this.poison = clients?.poison ?? queueClient(config, poisonQueueName(config.queue));
     this.pauser = new PauseController(
       {
         subscription: config.queue,
@@ -98,7 +100,7 @@ export class AzureQueueConsumer implements ExternalQueueConsumer {
     this.runner = new AzureMessageRunner({
       queue: config.queue,
       client: this.client,
-      poison,
+      poison: this.poison,
       handler,
       handlerTimeoutMs,
       deliveryLimit: config.deliveryLimit ?? 5,
@@ -152,15 +154,8 @@ export class AzureQueueConsumer implements ExternalQueueConsumer {
   }
 
   /** Approximate message counts of the queue and its poison queue (the service's estimate). */
-  async queueDepths(): Promise<Record<string, number>> {
-    const [main, poison] = await Promise.all([
-      this.client.getProperties(),
-      this.runner.poisonProperties(),
-    ]);
-    return {
-      [this.config.queue]: main.approximateMessagesCount ?? 0,
-      [poisonQueueName(this.config.queue)]: poison.approximateMessagesCount ?? 0,
-    };
+  queueDepths(): Promise<Record<string, number>> {
+    return approximateDepths([this.client, this.poison]);
   }
 
   private async poll(): Promise<void> {

@@ -1,13 +1,35 @@
-import { QueueClient, type StoragePipelineOptions } from '@azure/storage-queue';
+import { isIP } from 'node:net';
+import type { DefaultAzureCredential } from '@azure/identity';
+import {
+  AnonymousCredential,
+  QueueClient,
+  StorageSharedKeyCredential,
+  type StoragePipelineOptions,
+} from '@azure/storage-queue';
 import { PermanentError } from '@linebacker/domain';
 
 /** How message text is put on the wire: base64 (what Azure Functions and the old interface read) or plain. */
 export type AzureMessageEncoding = 'base64' | 'text';
 
+/** How linebacker signs in to a storage account reached by its URL. */
+export type AzureQueueCredential =
+  /** The account key; the account name is the URL's (see `accountNameFromUrl`). */
+  | { kind: 'shared-key'; accountKey: string }
+  /** A SAS token (the query string, without `?`): account or queue SAS. */
+  | { kind: 'sas'; sasToken: string }
+  /** Microsoft Entra ID: one credential shared by every client of the process. */
+  | { kind: 'token'; tokenCredential: TokenCredential };
+
+/** What the SDK asks of an Entra ID credential (core-auth's TokenCredential, not a direct dependency). */
+export type TokenCredential = Pick<DefaultAzureCredential, 'getToken'>;
+
+/** A storage account: its connection string, or its queue endpoint and a credential. */
+export type AzureQueueAccount =
+  { connectionString: string } | { accountUrl: string; credential: AzureQueueCredential };
+
 /** Where an Azure Storage queue lives and how to talk to it. */
 export interface AzureQueueConnection {
-  /** A storage account connection string (Azurite's or a real account's). */
-  connectionString: string;
+  account: AzureQueueAccount;
   queue: string;
   /** Default base64. */
   encoding?: AzureMessageEncoding;
@@ -39,7 +61,50 @@ export function queueClient(
       tryTimeoutInMs: connection.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     },
   };
-  return new QueueClient(connection.connectionString, queue, options);
+  const { account } = connection;
+  if ('connectionString' in account)
+    return new QueueClient(account.connectionString, queue, options);
+  const url = `${account.accountUrl.replace(/\/+$/, '')}/${queue}`;
+  const { credential } = account;
+  switch (credential.kind) {
+    case 'shared-key':
+      return new QueueClient(
+        url,
+        new StorageSharedKeyCredential(
+          accountNameFromUrl(account.accountUrl),
+          credential.accountKey,
+        ),
+        options,
+      );
+    case 'sas':
+      // The SDK signs nothing here: the token in the query string is the authorisation.
+      return new QueueClient(`${url}?${credential.sasToken}`, new AnonymousCredential(), options);
+    case 'token':
+      return new QueueClient(url, credential.tokenCredential, options);
+  }
+}
+
+/**
+ * The account name an account URL carries: the first path segment of a path-style URL
+ * (Azurite, `http://127.0.0.1:10001/devstoreaccount1`), else the first label of the host
+ * (`https://<account>.queue.core.windows.net`). Shared-key signatures name the account.
+ */
+export function accountNameFromUrl(accountUrl: string): string {
+  const url = new URL(accountUrl);
+  const segments = url.pathname.split('/').filter((segment) => segment !== '');
+  if (segments.length === 1) return segments[0] as string;
+  if (segments.length > 1)
+    throw new PermanentError(
+      'InvalidAccountUrl',
+      'an account URL has no path, or only the account name (path-style, as Azurite)',
+    );
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host) !== 0 || !host.includes('.'))
+    throw new PermanentError(
+      'InvalidAccountUrl',
+      'an account URL on an address or a bare host name ends with the account name (path-style)',
+    );
+  return host.split('.')[0] as string;
 }
 
 /** The wire text of a message body, refused when over the size limit. */

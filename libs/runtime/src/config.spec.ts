@@ -120,6 +120,14 @@ describe('secret keys', () => {
     expect(text).toMatch(/LINEBACKER_TOKENS_FILE=".*missing": ENOENT/);
   });
 
+  it('refuses a secret file that is empty rather than taking the default', () => {
+    writeFileSync(join(dir, 'blank'), ' \n');
+    const optional = { ...secrets.tokens, default: '' };
+    expect(() =>
+      loadConfig({ tokens: optional }, { LINEBACKER_TOKENS_FILE: join(dir, 'blank') }),
+    ).toThrow(/LINEBACKER_TOKENS_FILE=".*blank": the file is empty/);
+  });
+
   it('scrubs a URL password from a plain key too', () => {
     const plain = { url: { env: 'LINEBACKER_URL', doc: 'u', parse: parse.url('http') } };
     expect(() => loadConfig(plain, { LINEBACKER_URL: 'ftp://u:hunter2@h/' })).toThrow(

@@ -79,12 +79,17 @@ function rawValue(
   if (file === undefined || file === '') return { raw: direct };
   if (direct !== undefined && direct !== '')
     return { problem: `set ${key.env} or ${key.env}_FILE, not both` };
+  let raw: string;
   try {
     // Files written by editors and secret stores end with a newline that is not part of it.
-    return { raw: readFileSync(file, 'utf8').replace(/\r?\n$/, '') };
+    raw = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
   } catch (error) {
     return { problem: `${key.env}_FILE=${JSON.stringify(file)}: ${(error as Error).message}` };
   }
+  // An empty file is a secret mount gone wrong, not a deliberate "unset": said, not defaulted.
+  if (raw.trim() === '')
+    return { problem: `${key.env}_FILE=${JSON.stringify(file)}: the file is empty` };
+  return { raw };
 }
 
 /**

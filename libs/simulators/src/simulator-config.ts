@@ -1,9 +1,13 @@
-import { parse, type ConfigSchema } from '@linebacker/runtime';
+import {
+  azureAccountConfigSchema,
+  azureAccountProblems,
+  type AzureAccountConfig,
+} from '@linebacker/azure-queues';
+import { ConfigError, parse, type ConfigSchema } from '@linebacker/runtime';
 
 /** The backup interface simulator's settings. */
-export interface InterfaceSimulatorConfig {
+export interface InterfaceSimulatorConfig extends AzureAccountConfig {
   transport: 'amqp' | 'azure-queue';
-  azureConnectionString: string;
   azureRequestQueue: string;
   azureReplyQueue: string;
   azureEncoding: 'base64' | 'text';
@@ -27,13 +31,7 @@ export const interfaceSimulatorConfigSchema: ConfigSchema<InterfaceSimulatorConf
     default: 'amqp',
     parse: parse.oneOf('amqp', 'azure-queue'),
   },
-  azureConnectionString: {
-    env: 'LINEBACKER_INTERFACE_AZURE_CONNECTION_STRING',
-    doc: "the storage account's connection string (transport azure-queue)",
-    default: '',
-    secret: true,
-    parse: parse.string,
-  },
+  ...azureAccountConfigSchema,
   azureRequestQueue: {
     env: 'LINEBACKER_INTERFACE_AZURE_REQUEST_QUEUE',
     doc: 'Azure queue requests arrive on',
@@ -115,6 +113,13 @@ export const interfaceSimulatorConfigSchema: ConfigSchema<InterfaceSimulatorConf
     parse: parse.string,
   },
 };
+
+/** Checks the simulator's keys taken together: on Azure, the account keys as the services do. */
+export function validateInterfaceSimulatorConfig(config: InterfaceSimulatorConfig): void {
+  if (config.transport !== 'azure-queue') return;
+  const problems = azureAccountProblems(config);
+  if (problems.length > 0) throw new ConfigError(problems);
+}
 
 /** The backup job service simulator's settings. */
 export interface JobServiceSimulatorConfig {

@@ -1,4 +1,8 @@
-import { AzureQueueConsumer, AzureQueuePublisher } from '@linebacker/azure-queues';
+import {
+  azureAccountFromConfig,
+  AzureQueueConsumer,
+  AzureQueuePublisher,
+} from '@linebacker/azure-queues';
 import type { StoreStatusReply } from '@linebacker/domain';
 import {
   AmqpExternalQueueConsumer,
@@ -47,10 +51,7 @@ function amqpTransport(config: InterfaceSimulatorConfig): SimulatorTransport {
 }
 
 function azureTransport(config: InterfaceSimulatorConfig): SimulatorTransport {
-  const account = {
-    connectionString: config.azureConnectionString,
-    encoding: config.azureEncoding,
-  };
+  const account = { account: azureAccountFromConfig(config), encoding: config.azureEncoding };
   const replies = new AzureQueuePublisher({ ...account, queue: config.azureReplyQueue });
   return {
     start: () => replies.start(),

@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { QueueServiceClient } from '@azure/storage-queue';
@@ -7,8 +8,9 @@ import { freeTcpPort } from './rabbitmq-node';
 import { waitFor } from './wait-for';
 
 /** Azurite's well-known development account (public, documented by Microsoft). */
-const DEV_ACCOUNT = 'devstoreaccount1';
-const DEV_KEY =
+export const DEV_ACCOUNT = 'devstoreaccount1';
+/** The dev account's key. */
+export const DEV_KEY =
   'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 /** The connection string of Azurite's dev account on a queue endpoint. */
@@ -17,6 +19,16 @@ export function azuriteConnectionString(port: number): string {
     `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};` +
     `QueueEndpoint=http://127.0.0.1:${port}/${DEV_ACCOUNT};`
   );
+}
+
+/** How to run Azurite: plain HTTP (default), or HTTPS that also accepts Entra ID tokens. */
+export interface AzuriteOptions {
+  /**
+   * HTTPS with a certificate for 127.0.0.1 made by `openssl` for this run (`certificatePath`),
+   * and `--oauth basic`: bearer tokens are checked for audience, issuer and lifetime, not
+   * for their signature, which is what lets a test's own token endpoint stand in for Entra.
+   */
+  httpsWithOAuth?: boolean;
 }
 
 /**
@@ -29,11 +41,22 @@ export class Azurite {
   private constructor(
     readonly port: number,
     private readonly location: string,
+    private readonly options: AzuriteOptions,
   ) {}
 
   /** Starts Azurite on a free port and waits until it answers. */
-  static async start(): Promise<Azurite> {
-    const azurite = new Azurite(await freeTcpPort(), mkdtempSync(join(tmpdir(), 'azurite-')));
+  static async start(options: AzuriteOptions = {}): Promise<Azurite> {
+    const location = mkdtempSync(join(tmpdir(), 'azurite-'));
+    if (options.httpsWithOAuth)
+      execFileSync(
+        'openssl',
+        // prettier-ignore
+        ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+          '-addext', 'subjectAltName=IP:127.0.0.1',
+          '-keyout', join(location, 'key.pem'), '-out', join(location, 'cert.pem')],
+        { stdio: 'ignore' },
+      );
+    const azurite = new Azurite(await freeTcpPort(), location, options);
     await azurite.restart();
     return azurite;
   }
@@ -43,9 +66,20 @@ export class Azurite {
     return this.child?.pid;
   }
 
-  /** The dev account's connection string. */
+  /** The dev account's connection string (HTTP only). */
   get connectionString(): string {
     return azuriteConnectionString(this.port);
+  }
+
+  /** The dev account's URL, path-style. */
+  get accountUrl(): string {
+    const scheme = this.options.httpsWithOAuth ? 'https' : 'http';
+    return `${scheme}://127.0.0.1:${this.port}/${DEV_ACCOUNT}`;
+  }
+
+  /** The PEM file of the HTTPS certificate, for a client's NODE_EXTRA_CA_CERTS. */
+  get certificatePath(): string {
+    return join(this.location, 'cert.pem');
   }
 
   /** Starts the process again (after `kill`) and waits until it answers. */
@@ -65,17 +99,23 @@ export class Azurite {
         '--skipApiVersionCheck',
         '--loose',
         '--silent',
+        ...(this.options.httpsWithOAuth
+          ? ['--cert', this.certificatePath, '--key', join(this.location, 'key.pem')]
+          : []),
+        ...(this.options.httpsWithOAuth ? ['--oauth', 'basic'] : []),
       ],
       { stdio: 'ignore' },
     );
     const service = QueueServiceClient.fromConnectionString(this.connectionString, {
       retryOptions: { maxTries: 1, tryTimeoutInMs: 1000 },
     });
+    const answers = this.options.httpsWithOAuth
+      ? () => this.answersOverHttps()
+      : () => service.getProperties().then(() => true);
     await waitFor(
       async () => {
         try {
-          await service.getProperties();
-          return true;
+          return await answers();
         } catch {
           return false;
         }
@@ -85,6 +125,23 @@ export class Azurite {
       90_000,
       200,
     );
+  }
+
+  /** Any HTTP answer over TLS with this run's certificate means it is up. */
+  private answersOverHttps(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const probe = httpsRequest(
+        `${this.accountUrl}?comp=list`,
+        { ca: readFileSync(this.certificatePath), timeout: 1000 },
+        (response) => {
+          response.resume();
+          resolve(true);
+        },
+      );
+      probe.on('error', () => resolve(false));
+      probe.on('timeout', () => probe.destroy());
+      probe.end();
+    });
   }
 
   /**

@@ -1,7 +1,11 @@
-import { AzurePoisonQueue, decodeMessage, type PoisonedMessage } from '@linebacker/azure-queues';
+import {
+  azureAccountFromConfig,
+  AzurePoisonQueue,
+  decodeMessage,
+  type PoisonedMessage,
+} from '@linebacker/azure-queues';
 import { parkedQueueName, type ParkedMessage } from '@linebacker/messaging';
 import type { CliConfig } from '../config';
-import { required } from '../config';
 import type { CliConnections } from '../connections';
 import { CliError, EXIT } from '../exit-codes';
 import { table, type CliIo, type CommandResult } from '../output';
@@ -35,11 +39,9 @@ interface PoisonedReplies {
 
 /** Azure Storage Queues: `<reply queue>-poison`, peeked (at most 32) and replayed. */
 function azureReplies(config: CliConfig): PoisonedReplies {
+  // The services' own account keys and rules: a ConfigError here is a usage error (exit 2).
   const poison = new AzurePoisonQueue({
-    connectionString: required(
-      config.interfaceAzureConnectionString,
-      'LINEBACKER_INTERFACE_AZURE_CONNECTION_STRING',
-    ),
+    account: azureAccountFromConfig(config),
     queue: config.interfaceAzureReplyQueue,
     encoding: config.interfaceAzureEncoding,
   });

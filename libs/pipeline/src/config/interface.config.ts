@@ -1,3 +1,8 @@
+import {
+  azureAccountConfigSchema,
+  azureAccountProblems,
+  type AzureAccountConfig,
+} from '@linebacker/azure-queues';
 import { ConfigError, parse, type ConfigSchema } from '@linebacker/runtime';
 
 /** How linebacker reaches the backup interface's queues. */
@@ -6,7 +11,7 @@ export const INTERFACE_TRANSPORTS = ['amqp', 'azure-queue'] as const;
 export type InterfaceTransport = (typeof INTERFACE_TRANSPORTS)[number];
 
 /** The backup interface's queue settings (send-to-interface, interface-receiver). */
-export interface InterfaceConfig {
+export interface InterfaceConfig extends AzureAccountConfig {
   interfaceTransport: InterfaceTransport;
   interfaceAmqpUrl: string;
   interfaceAmqpPassword: string;
@@ -14,7 +19,6 @@ export interface InterfaceConfig {
   interfaceReplyQueue: string;
   interfaceRequestExchange: string;
   interfaceReplyExchange: string;
-  interfaceAzureConnectionString: string;
   interfaceAzureRequestQueue: string;
   interfaceAzureReplyQueue: string;
   interfaceAzureEncoding: 'base64' | 'text';
@@ -29,7 +33,8 @@ export const interfaceConfigSchema: ConfigSchema<InterfaceConfig> = {
     env: 'LINEBACKER_INTERFACE_TRANSPORT',
     doc:
       "how the backup interface's queues are reached: `amqp` (RabbitMQ at LINEBACKER_INTERFACE_AMQP_URL) " +
-      'or `azure-queue` (Azure Storage Queues at LINEBACKER_INTERFACE_AZURE_CONNECTION_STRING)',
+      'or `azure-queue` (Azure Storage Queues at LINEBACKER_INTERFACE_AZURE_CONNECTION_STRING or ' +
+      'LINEBACKER_INTERFACE_AZURE_ACCOUNT_URL)',
     default: 'amqp',
     parse: parse.oneOf(...INTERFACE_TRANSPORTS),
   },
@@ -78,15 +83,7 @@ export const interfaceConfigSchema: ConfigSchema<InterfaceConfig> = {
     default: '',
     parse: parse.string,
   },
-  interfaceAzureConnectionString: {
-    env: 'LINEBACKER_INTERFACE_AZURE_CONNECTION_STRING',
-    doc:
-      "the storage account's connection string (AccountName/AccountKey, or a SAS); " +
-      'required when LINEBACKER_INTERFACE_TRANSPORT=azure-queue',
-    default: '',
-    secret: true,
-    parse: parse.string,
-  },
+  ...azureAccountConfigSchema,
   interfaceAzureRequestQueue: {
     env: 'LINEBACKER_INTERFACE_AZURE_REQUEST_QUEUE',
     doc: 'Azure queue the interface takes requests from (lowercase letters, digits, hyphens)',
@@ -125,14 +122,35 @@ export const interfaceConfigSchema: ConfigSchema<InterfaceConfig> = {
   },
 };
 
+/** The keys that say where the interface's Azure queues are, for a process that only reads their depths. */
+export type InterfaceQueuesConfig = Pick<
+  InterfaceConfig,
+  | 'interfaceTransport'
+  | keyof AzureAccountConfig
+  | 'interfaceAzureRequestQueue'
+  | 'interfaceAzureReplyQueue'
+>;
+
+/** The receiver's share of the interface keys: its healthz shows the Azure queues' depths. */
+export const interfaceQueuesConfigSchema: ConfigSchema<InterfaceQueuesConfig> = {
+  interfaceTransport: interfaceConfigSchema.interfaceTransport,
+  ...azureAccountConfigSchema,
+  interfaceAzureRequestQueue: interfaceConfigSchema.interfaceAzureRequestQueue,
+  interfaceAzureReplyQueue: interfaceConfigSchema.interfaceAzureReplyQueue,
+};
+
+/** Checks the Azure account keys taken together when the transport is Azure. */
+export function validateInterfaceQueuesConfig(config: InterfaceQueuesConfig): void {
+  if (config.interfaceTransport !== 'azure-queue') return;
+  const problems = azureAccountProblems(config);
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
 /** Checks the interface keys taken together: the chosen transport's connection is set. */
 export function validateInterfaceConfig(config: InterfaceConfig): void {
   if (config.interfaceTransport === 'amqp' && config.interfaceAmqpUrl === '')
     throw new ConfigError([
       'LINEBACKER_INTERFACE_AMQP_URL is required when LINEBACKER_INTERFACE_TRANSPORT=amqp',
     ]);
-  if (config.interfaceTransport === 'azure-queue' && config.interfaceAzureConnectionString === '')
-    throw new ConfigError([
-      'LINEBACKER_INTERFACE_AZURE_CONNECTION_STRING (or _FILE) is required when LINEBACKER_INTERFACE_TRANSPORT=azure-queue',
-    ]);
+  validateInterfaceQueuesConfig(config);
 }

@@ -1,5 +1,9 @@
 import { parse, type ConfigSchema } from '@linebacker/runtime';
 import { pipelineConfigSchema, type PipelineConfig } from '../config/pipeline.config';
+import {
+  interfaceQueuesConfigSchema,
+  type InterfaceQueuesConfig,
+} from '../config/interface.config';
 import { authConfigSchema, type AuthSettings } from '@linebacker/http-api';
 
 /** The HTTP receiver's own settings. */
@@ -20,7 +24,7 @@ export interface ReceiverSettings extends AuthSettings {
 }
 
 /** The receiver's full configuration. */
-export type ReceiverConfig = PipelineConfig & ReceiverSettings;
+export type ReceiverConfig = PipelineConfig & InterfaceQueuesConfig & ReceiverSettings;
 
 /** `false`, `true`, a hop count or a list of addresses/CIDRs, as Fastify's `trustProxy`. */
 function trustProxy(raw: string): string {
@@ -31,6 +35,7 @@ function trustProxy(raw: string): string {
 /** Every key the receiver reads. Its health port is the operator listener (127.0.0.1:9100). */
 export const receiverConfigSchema: ConfigSchema<ReceiverConfig> = {
   ...pipelineConfigSchema(9100),
+  ...interfaceQueuesConfigSchema,
   ...authConfigSchema,
   httpHost: {
     env: 'LINEBACKER_HTTP_HOST',

@@ -7,6 +7,8 @@ import {
   withProbeTimeout,
   type PipelineStats,
 } from '../operations/pipeline-stats';
+import { interfaceQueueDepthsFor } from '../infrastructure/interface-transport';
+import { interfaceQueueDetails } from '../workers/interface-queue-details';
 import { allSubscriptions } from '../workers/subscriptions';
 import { registerPipelineStatsGauges } from '../operations/pipeline-stats-metrics';
 import type { Worker, WorkerContext } from '../workers/worker';
@@ -84,12 +86,19 @@ export function receiverWorker(
     });
   }, settings.healthCacheMs);
   registerPipelineStatsGauges(ctx.metrics.registry, statsCached);
+  // On Azure, the interface's queues are not the broker's: read beside the stats, under the
+  // same bound, and an account that does not answer makes their depths unknown, nothing else.
+  const interfaceDepths = interfaceQueueDepthsFor(settings, settings.healthTimeoutMs);
+  const interfaceQueuesCached = cachedSingleFlight(
+    () => interfaceQueueDetails(() => interfaceDepths?.(), settings.healthTimeoutMs),
+    settings.healthCacheMs,
+  );
   // Intake needs only PostgreSQL: with the broker down, accepted requests wait in the outbox
   // and the relay publishes them once it is back. So the broker does not take the receiver
   // out of rotation; healthz says `degraded` instead.
   const ready = async (): Promise<boolean> => !stopping && (await databaseUpCached());
   const details = async (): Promise<Record<string, unknown>> => {
-    const stats = await statsCached();
+    const [stats, interfaceQueues] = await Promise.all([statsCached(), interfaceQueuesCached()]);
     return {
       status: receiverStatus(stats.dependencies, stopping),
       service: ctx.service,
@@ -97,6 +106,7 @@ export function receiverWorker(
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       brokerConnections: ctx.metrics.brokerConnections(),
       ...stats,
+      ...interfaceQueues,
     };
   };
   return {

@@ -45,7 +45,7 @@ describe('the interface transport chosen by configuration', () => {
     );
     const azure = configFrom({ LINEBACKER_INTERFACE_TRANSPORT: 'azure-queue' });
     expect(() => validateInterfaceConfig(azure)).toThrow(
-      /LINEBACKER_INTERFACE_AZURE_CONNECTION_STRING \(or _FILE\) is required/,
+      /LINEBACKER_INTERFACE_AZURE_CONNECTION_STRING \(or _FILE\), or LINEBACKER_INTERFACE_AZURE_ACCOUNT_URL with a credential, is required/,
     );
   });
 

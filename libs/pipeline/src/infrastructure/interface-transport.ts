@@ -1,7 +1,13 @@
-import { AzureBackupInterface, AzureQueueConsumer } from '@linebacker/azure-queues';
+import {
+  azureAccountFromConfig,
+  AzureBackupInterface,
+  AzureQueueConsumer,
+  AzureQueueDepths,
+  poisonQueueName,
+} from '@linebacker/azure-queues';
 import { AmqpBackupInterface, AmqpExternalQueueConsumer } from '@linebacker/messaging';
 import type { Logger, ServiceMetrics } from '@linebacker/runtime';
-import type { InterfaceConfig } from '../config/interface.config';
+import type { InterfaceConfig, InterfaceQueuesConfig } from '../config/interface.config';
 import type { PipelineConfig } from '../config/pipeline.config';
 import type { ReplyConsumerFactory } from '../workers/interface-receiver.worker';
 import type { ManagedBackupInterface } from '../workers/send-to-interface.worker';
@@ -32,7 +38,7 @@ export function backupInterfaceFor(
   const declare = config.topology === 'declare-all';
   if (config.interfaceTransport === 'azure-queue')
     return new AzureBackupInterface({
-      connectionString: config.interfaceAzureConnectionString,
+      account: azureAccountFromConfig(config),
       queue: config.interfaceAzureRequestQueue,
       encoding: config.interfaceAzureEncoding,
       createQueue: declare,
@@ -53,11 +59,12 @@ export function backupInterfaceFor(
 /** The consumer of the interface's reply queue on the configured transport. */
 export function replyConsumerFor(config: InterfaceTransportConfig): ReplyConsumerFactory {
   const declare = config.topology === 'declare-all';
-  if (config.interfaceTransport === 'azure-queue')
+  if (config.interfaceTransport === 'azure-queue') {
+    const account = azureAccountFromConfig(config);
     return (handler, observer) =>
       new AzureQueueConsumer(
         {
-          connectionString: config.interfaceAzureConnectionString,
+          account,
           queue: config.interfaceAzureReplyQueue,
           encoding: config.interfaceAzureEncoding,
           createQueue: declare,
@@ -73,6 +80,7 @@ export function replyConsumerFor(config: InterfaceTransportConfig): ReplyConsume
         },
         handler,
       );
+  }
   return (handler, observer) =>
     new AmqpExternalQueueConsumer(
       {
@@ -91,4 +99,25 @@ export function replyConsumerFor(config: InterfaceTransportConfig): ReplyConsume
       },
       handler,
     );
+}
+
+/**
+ * The depths of the interface's queues for a process that neither sends nor consumes (the
+ * receiver's healthz): Azure's request, reply and poison queues, each call bounded by
+ * `requestTimeoutMs`; undefined on AMQP, whose queues the broker's management shows.
+ */
+export function interfaceQueueDepthsFor(
+  config: InterfaceQueuesConfig,
+  requestTimeoutMs: number,
+): (() => Promise<Record<string, number>>) | undefined {
+  if (config.interfaceTransport !== 'azure-queue') return undefined;
+  const queues = new AzureQueueDepths(
+    { account: azureAccountFromConfig(config), requestTimeoutMs },
+    [
+      config.interfaceAzureRequestQueue,
+      config.interfaceAzureReplyQueue,
+      poisonQueueName(config.interfaceAzureReplyQueue),
+    ],
+  );
+  return () => queues.depths();
 }
