@@ -8,7 +8,6 @@ import {
   TypeormBackupRequestRepository,
   type DataSource,
 } from '@linebacker/persistence';
-import { retentionRowCounts, seedRequests } from '@linebacker/persistence/testing';
 import {
   createDatabaseRoles,
   createTestDatabase,
@@ -16,6 +15,8 @@ import {
   testNamespace,
   type TestDatabaseRoles,
   type TestService,
+  retentionRowCounts,
+  seedRequests,
 } from '@linebacker/testing';
 import { runCli as cli } from './testing/run-cli';
 

@@ -14,3 +14,4 @@ export * from './rabbitmq-node';
 export * from './rabbitmq-cluster';
 export * from './log-capture';
 export * from './azurite';
+export * from './retention-seed';

@@ -19,7 +19,7 @@ import {
   TypeormBackupRequestRepository,
   TypeormRetentionStore,
 } from '@linebacker/persistence';
-import { seedRequests } from '@linebacker/persistence/testing';
+import { seedRequests } from '@linebacker/testing';
 import { createTestDatabase } from '@linebacker/testing';
 
 const ROWS = Number(process.env['BENCH_ROWS'] ?? 100_000);

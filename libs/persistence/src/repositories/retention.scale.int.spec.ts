@@ -1,6 +1,6 @@
 import { applyRetention, systemClock, type RetentionBatch } from '@linebacker/domain';
 import { aRequest, receivedEvent } from '../testing/fixtures';
-import { retentionRowCounts, seedRequests } from '../testing/retention-seed';
+import { retentionRowCounts, seedRequests } from '@linebacker/testing';
 import { openTestPersistence, type TestPersistence } from '../testing/test-database';
 import { CREATE_WITH_KEY_SQL, createParams } from './intake.sql';
 import { REMOVE_KEYS_SQL, REMOVE_REQUESTS_SQL } from './retention.sql';

@@ -1,5 +1,5 @@
 import { applyRetention, REQUEST_STATUSES, systemClock } from '@linebacker/domain';
-import { retentionRowCounts, seedRequests } from '../testing/retention-seed';
+import { retentionRowCounts, seedRequests } from '@linebacker/testing';
 import { openTestPersistence, type TestPersistence } from '../testing/test-database';
 import { TypeormRetentionStore } from './retention.store';
 

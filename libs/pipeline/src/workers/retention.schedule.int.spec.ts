@@ -1,6 +1,5 @@
 import { createLogger, createServiceMetrics, loadConfig } from '@linebacker/runtime';
 import { openDataSource, persistenceConfig, runMigrations } from '@linebacker/persistence';
-import { retentionRowCounts, seedRequests } from '@linebacker/persistence/testing';
 import {
   capturedLines,
   createTestDatabase,
@@ -9,6 +8,8 @@ import {
   testNamespace,
   type TestService,
   waitFor,
+  retentionRowCounts,
+  seedRequests,
 } from '@linebacker/testing';
 import { recoveryAppConfigSchema } from '../config/app-config-schemas';
 import { startPipelineService, type StartedPipelineService } from '../run-pipeline-service';
