@@ -1,21 +1,23 @@
 #!/bin/sh
 # Creates linebacker's PostgreSQL roles in one database (docs/security.md, "PostgreSQL roles").
 #
-#   postgres-roles.sh owner:lb_owner app:lb_http_receiver app:lb_check_allowed reader:lb_cli ...
+#   postgres-roles.sh owner:lb_owner app:lb_http_receiver app:lb_check_allowed operator:lb_cli ...
 #
 # Run it as a superuser, connected to linebacker's database through the libpq variables
 # (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE). Without arguments it reads the list from
 # LINEBACKER_PG_ROLES. It is idempotent: run again, it creates what is missing and sets every
 # listed login's password anew (how a password is rotated).
 #
-#   - always: the NOLOGIN group roles linebacker_app and linebacker_reader (the migrations
-#     grant them the tables); CONNECT on the database only for them (not for PUBLIC), and no
+#   - always: the NOLOGIN group roles linebacker_app, linebacker_reader and
+#     linebacker_retention (the migrations grant them the tables); CONNECT on the database only for them (not for PUBLIC), and no
 #     TEMP and no CREATE in the schema for PUBLIC (PostgreSQL 14 and older still grant that).
 #   - owner:NAME   a login that owns the database and may create in its schema: run the
 #                  migrate app as this one. Neither superuser nor allowed to create roles.
 #   - app:NAME     a login in linebacker_app (rows only, no DDL); one per app, so
 #                  pg_stat_activity tells the apps apart.
-#   - reader:NAME  a login in linebacker_reader (SELECT only): the operator CLI.
+#   - reader:NAME  a login in linebacker_reader (SELECT only): dashboards, a read-only CLI.
+#   - operator:NAME  a login in linebacker_reader and linebacker_retention: the operator CLI,
+#                  which reads everything and may run `linebacker retention run` (ADR 0213).
 #
 # Each NAME's password comes from the variable NAME_PASSWORD upper-cased (lb_cli:
 # LB_CLI_PASSWORD), or from the file named by that variable with _FILE appended.
@@ -97,6 +99,7 @@ $$;
 SQL
   group_role linebacker_app
   group_role linebacker_reader
+  group_role linebacker_retention
   cat <<'SQL'
 SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', current_database()) \gexec
 SELECT format('GRANT CONNECT ON DATABASE %I TO linebacker_app, linebacker_reader', current_database()) \gexec
@@ -120,7 +123,11 @@ SQL
         login_role "$name" "$password"
         echo "GRANT linebacker_$kind TO $name;"
         ;;
-      *) fail "$entry: the kind is owner, app or reader" ;;
+      operator)
+        login_role "$name" "$password"
+        echo "GRANT linebacker_reader, linebacker_retention TO $name;"
+        ;;
+      *) fail "$entry: the kind is owner, app, reader or operator" ;;
     esac
   done
 }
@@ -131,7 +138,7 @@ if [ "$#" -eq 0 ]; then
   # shellcheck disable=SC2086
   set -- ${LINEBACKER_PG_ROLES:-}
 fi
-[ "$#" -gt 0 ] || fail "name the logins to create (owner:NAME app:NAME reader:NAME), or set LINEBACKER_PG_ROLES"
+[ "$#" -gt 0 ] || fail "name the logins to create (owner:NAME app:NAME reader:NAME operator:NAME), or set LINEBACKER_PG_ROLES"
 sql=$(script "$@")
 printf '%s\n' "$sql" | psql -X -q -v ON_ERROR_STOP=1 --single-transaction -f -
 printf 'postgres-roles.sh: %s ready in database %s\n' "$*" "$PGDATABASE"

@@ -15,6 +15,8 @@ import {
   testNamespace,
   type TestDatabaseRoles,
   type TestService,
+  retentionRowCounts,
+  seedRequests,
 } from '@linebacker/testing';
 import { runCli as cli } from './testing/run-cli';
 
@@ -34,6 +36,7 @@ describe('linebacker CLI logged in as a linebacker_reader member', () => {
       owner: ['owner'],
       app: ['receiver'],
       reader: ['cli'],
+      operator: ['operator'],
       // A login of no linebacker group: it may not even connect to the database.
       none: ['outsider'],
     });
@@ -69,6 +72,49 @@ describe('linebacker CLI logged in as a linebacker_reader member', () => {
       requests: { Received: 1, Succeeded: 0 },
       outbox: { count: 1 },
     });
+  });
+
+  it('counts with SELECT alone but needs the operator login (linebacker_retention) to remove', async () => {
+    const seeder = await openDataSource(persistenceConfig(database.url, { poolSize: 1 }));
+    try {
+      await seedRequests(seeder, { count: 4, status: 'Failed', endedDaysAgo: 91, keyDaysAgo: 91 });
+      await seedRequests(seeder, {
+        count: 2,
+        status: 'Succeeded',
+        endedDaysAgo: 1,
+        backup: { dueDaysAgo: 2 },
+      });
+      const dry = await cli(['retention', 'run', '--dry-run', '--json'], env);
+      expect(dry).toMatchObject({ code: 0, stderr: '' });
+      expect(JSON.parse(dry.stdout)).toMatchObject({
+        dryRun: true,
+        counts: { requests: 4, statusHistory: 8, idempotencyKeys: 4, backupsMarked: 2 },
+      });
+
+      const refused = await cli(['retention', 'run'], env);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/^linebacker: postgresql: permission denied for table /);
+
+      const run = await cli(['retention', 'run', '--json', '--operator', 'ops-a'], {
+        ...env,
+        LINEBACKER_DATABASE_URL: roles.url('operator'),
+      });
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({
+        dryRun: false,
+        complete: true,
+        counts: { requests: 4, statusHistory: 8, idempotencyKeys: 4, backupsMarked: 2 },
+      });
+      expect(JSON.parse(run.stderr)).toMatchObject({
+        audit: 'retention.run',
+        operator: 'ops-a',
+        requests: 4,
+        backupsMarked: 2,
+      });
+      expect(await retentionRowCounts(seeder)).toMatchObject({ requests: 3, marked: 2 });
+    } finally {
+      await seeder.destroy();
+    }
   });
 
   it('exits 1 naming the refused privilege and the grants to check, with no stack trace', async () => {

@@ -9,6 +9,7 @@ import { showRequest } from './commands/request.command';
 import { listDeadLetters, showDeadLetter } from './commands/dlq.command';
 import { purgeDeadLetters, replayDeadLetters } from './commands/dlq-repair.command';
 import { runRecovery } from './commands/recovery.command';
+import { runRetention } from './commands/retention.command';
 import { addTopologyCommands } from './commands/topology.cli';
 import { pipelineStats } from './commands/stats.command';
 import { listPoisonedReplies, replayPoisonedReplies } from './commands/interface-replies.command';
@@ -55,7 +56,7 @@ export function buildCli(io: CliIo, env: Env) {
 
   const program = new Command('linebacker')
     .description(
-      'Operate a linebacker deployment: requests, dead letters, recovery, topology, stats',
+      'Operate a linebacker deployment: requests, dead letters, recovery, retention, topology, stats',
     )
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
@@ -188,6 +189,28 @@ export function buildCli(io: CliIo, env: Env) {
     .action((o: { json?: boolean; operator?: string }) =>
       execute(o.json, async (_c, conn) =>
         runRecovery(await conn.bus(), operatorName(o.operator, env)),
+      ),
+    );
+
+  auditOptions(
+    program
+      .command('retention')
+      .description('remove what the retention windows say is due (LINEBACKER_RETENTION_*)')
+      .command('run')
+      .description(
+        'one retention run now: terminal requests past their window with their history, ' +
+          'expired Idempotency-Keys, due Backups marked deleted',
+      )
+      .option('--dry-run', 'count what would go, change nothing'),
+  )
+    .addOption(json())
+    .action((o: { json?: boolean; dryRun?: boolean } & AuditFlags) =>
+      execute(o.json, async (c, conn) =>
+        runRetention((await conn.db()).retention, c, Boolean(o.dryRun), io, {
+          operator: operatorName(o.operator, env),
+          auditFile: o.auditFile,
+          namespace: c.namespace,
+        }),
       ),
     );
 

@@ -3,13 +3,15 @@ import { loadConfig, parse, type ConfigSchema } from '@linebacker/runtime';
 import {
   interfaceConfigSchema,
   pipelineConfigSchema,
+  retentionConfigSchema,
   type InterfaceConfig,
   type PipelineConfig,
+  type RetentionSettings,
 } from '@linebacker/pipeline';
 import { CliError, EXIT } from './exit-codes';
 
 /** The services' settings the CLI reads (the same LINEBACKER_* variables). */
-export type CliConfig = PipelineConfig & InterfaceConfig;
+export type CliConfig = PipelineConfig & InterfaceConfig & RetentionSettings;
 
 /**
  * The pipeline's own schema, so queue names, retry levels and namespaces match the services
@@ -18,6 +20,7 @@ export type CliConfig = PipelineConfig & InterfaceConfig;
 export const cliConfigSchema: ConfigSchema<CliConfig> = {
   ...pipelineConfigSchema(0),
   ...interfaceConfigSchema,
+  ...retentionConfigSchema,
   interfaceAmqpUrl: {
     ...interfaceConfigSchema.interfaceAmqpUrl,
     doc: "the backup interface's RabbitMQ URL (its vhost: topology export --access, interface-replies)",
@@ -25,7 +28,7 @@ export const cliConfigSchema: ConfigSchema<CliConfig> = {
   },
   databaseUrl: {
     env: 'LINEBACKER_DATABASE_URL',
-    doc: 'PostgreSQL URL (request show, stats)',
+    doc: 'PostgreSQL URL (request show, stats, retention run)',
     default: '',
     secret: true,
     parse: parse.url('postgres', 'postgresql'),

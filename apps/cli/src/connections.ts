@@ -5,6 +5,7 @@ import {
   TypeormBackupRepository,
   TypeormBackupRequestRepository,
   TypeormOutboxStore,
+  TypeormRetentionStore,
   type DataSource,
 } from '@linebacker/persistence';
 import { PAYLOAD_SCHEMAS } from '@linebacker/pipeline';
@@ -16,6 +17,7 @@ export interface CliDatabase {
   requests: TypeormBackupRequestRepository;
   backups: TypeormBackupRepository;
   outbox: TypeormOutboxStore;
+  retention: TypeormRetentionStore;
 }
 
 /**
@@ -43,10 +45,12 @@ export class CliConnections {
       );
       return {
         dataSource,
-        // Nothing the CLI does writes a request; the service name only labels history rows.
+        // Nothing the CLI does writes a request (retention only removes them); the service
+        // name only labels history rows.
         requests: new TypeormBackupRequestRepository(dataSource, { service: 'linebacker-cli' }),
         backups: new TypeormBackupRepository(dataSource),
         outbox: new TypeormOutboxStore(dataSource),
+        retention: new TypeormRetentionStore(dataSource),
       };
     })();
     return this.database;

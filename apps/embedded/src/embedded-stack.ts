@@ -22,6 +22,7 @@ import {
   type ReceiverAddresses,
   type ReceiverConfig,
   type RecoverySettings,
+  type RetentionSettings,
   type SendSettings,
 } from '@linebacker/pipeline';
 import { createLogger, createServiceMetrics, type RunningService } from '@linebacker/runtime';
@@ -34,7 +35,7 @@ import {
 
 /** Everything the embedded stack is built from. */
 export interface EmbeddedStackOptions {
-  config: ReceiverConfig & RecoverySettings & SendSettings;
+  config: ReceiverConfig & RecoverySettings & RetentionSettings & SendSettings;
   jobsFile: string;
   replyDelayMs: number;
   failedShare: number;
@@ -112,7 +113,11 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     ],
     [SERVICES.receiveStatus, (ctx) => receiveStatusWorker(ctx, jobs())],
     [SERVICES.notifier, (ctx) => notifierWorker(ctx, options.notifier)],
-    [SERVICES.recovery, (ctx) => recoveryWorker(ctx, config)],
+    [
+      SERVICES.recovery,
+      (ctx, infrastructure) =>
+        recoveryWorker(ctx, config, { store: infrastructure.retention, settings: config }),
+    ],
   ];
   let addresses: ReceiverAddresses = { api: '', operator: '' };
   try {

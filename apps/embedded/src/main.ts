@@ -4,6 +4,7 @@ import type { BackupRequest } from '@linebacker/domain';
 import {
   receiverConfigSchema,
   recoveryConfigSchema,
+  retentionConfigSchema,
   sendConfigSchema,
   type ReceiverAddresses,
 } from '@linebacker/pipeline';
@@ -86,7 +87,12 @@ void runService({
     // The embedded mode always uses its own database and bus, whatever the shell exports.
     const config = loadConfigOrExit(
       service,
-      { ...receiverConfigSchema, ...recoveryConfigSchema, ...sendConfigSchema },
+      {
+        ...receiverConfigSchema,
+        ...recoveryConfigSchema,
+        ...retentionConfigSchema,
+        ...sendConfigSchema,
+      },
       {
         LINEBACKER_LOG_LEVEL: 'warn',
         LINEBACKER_DB_POOL_SIZE: '2',

@@ -8,5 +8,6 @@ import {
 void runPipelineApp({
   service: SERVICES.recovery,
   schema: recoveryAppConfigSchema,
-  worker: (ctx, _infrastructure, config) => recoveryWorker(ctx, config),
+  worker: (ctx, infrastructure, config) =>
+    recoveryWorker(ctx, config, { store: infrastructure.retention, settings: config }),
 });

@@ -19,6 +19,7 @@ export * from './ports/backup-job-service.port';
 export * from './ports/backup-interface.port';
 export * from './ports/end-state-notifier.port';
 export * from './ports/outbox.port';
+export * from './ports/retention.port';
 export * from './use-cases/shared/step';
 export * from './use-cases/receive-backup-request/receive-backup-request.use-case';
 export * from './use-cases/check-allowed/check-allowed.use-case';
@@ -29,3 +30,4 @@ export * from './use-cases/enforce-reply-deadline/enforce-reply-deadline.use-cas
 export * from './use-cases/resend-to-interface/resend-to-interface.use-case';
 export * from './use-cases/notify/notify.use-case';
 export * from './use-cases/get-backup-request/get-backup-request.use-case';
+export * from './use-cases/apply-retention/apply-retention.use-case';

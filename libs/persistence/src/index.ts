@@ -73,3 +73,5 @@ export {
 export { TypeormBackupRepository } from './repositories/backup.repository';
 /** OutboxStore on PostgreSQL (published rows are deleted). */
 export { TypeormOutboxStore } from './repositories/outbox.store';
+/** RetentionStore on PostgreSQL: bounded, skip-locked batches (ADR 0213). */
+export { TypeormRetentionStore } from './repositories/retention.store';

@@ -10,6 +10,7 @@ export * from './workers/send-to-interface.worker';
 export * from './workers/receive-status.worker';
 export * from './workers/notifier.worker';
 export * from './workers/recovery.worker';
+export * from './workers/retention.schedule';
 export * from './run-pipeline-service';
 export * from './http/receiver-config';
 export * from './http/receiver-service';

@@ -36,6 +36,10 @@ export interface ServiceMetrics {
   dbBatchFailures: Counter<'kind'>;
   /** Reconnects that landed on another node than the one lost, by connection. */
   failovers: Counter<'connection'>;
+  /** Rows retention removed, or marked (`backup_marked`), by kind (ADR 0213). */
+  retentionRows: Counter<'kind'>;
+  /** Time of each retention batch (one statement), by sweep. */
+  retentionBatchDuration: Histogram<'sweep'>;
   /** 1 while a subscription is paused (its dependency unavailable), 0 once it resumed. */
   subscriptionPaused: Gauge<'subscription'>;
   /**
@@ -110,6 +114,19 @@ export function createServiceMetrics(service: string): ServiceMetrics {
     labelNames: ['connection'] as const,
     registers: [registry],
   });
+  const retentionRows = new Counter({
+    name: 'linebacker_retention_rows_total',
+    help: 'Rows retention removed (request, status_history, backup, idempotency_key) or marked deleted (backup_marked)',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  const retentionBatchDuration = new Histogram({
+    name: 'linebacker_retention_batch_duration_seconds',
+    help: 'Time of one retention batch, by sweep (requests, idempotency-keys, backups)',
+    labelNames: ['sweep'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
   const subscriptionPaused = new Gauge({
     name: 'linebacker_subscription_paused',
     help: '1 while a subscription is paused because a dependency is unavailable, else 0',
@@ -131,6 +148,8 @@ export function createServiceMetrics(service: string): ServiceMetrics {
   return {
     registry,
     failovers,
+    retentionRows,
+    retentionBatchDuration,
     subscriptionPaused,
     brokerConnection(connection, state, node) {
       const known = connections.get(connection);

@@ -9,10 +9,11 @@ import { WORKSPACE_ROOT } from './bundle-process';
 export const POSTGRES_ROLES_SCRIPT = join(WORKSPACE_ROOT, 'tools', 'security', 'postgres-roles.sh');
 
 /**
- * What a login is for: the schema owner, an app (linebacker_app), a reader, or `none`: a
- * login of no linebacker group (made by this helper, not the script), refused even CONNECT.
+ * What a login is for: the schema owner, an app (linebacker_app), a reader, an operator
+ * (reader and linebacker_retention), or `none`: a login of no linebacker group (made by this
+ * helper, not the script), refused even CONNECT.
  */
-export type LoginKind = 'owner' | 'app' | 'reader' | 'none';
+export type LoginKind = 'owner' | 'app' | 'reader' | 'operator' | 'none';
 
 /** Logins a test created in one database, each with its own URL. */
 export interface TestDatabaseRoles {

@@ -15,3 +15,4 @@ export * from './rabbitmq-cluster';
 export * from './log-capture';
 export * from './azurite';
 export * from './managed-identity-endpoint';
+export * from './retention-seed';

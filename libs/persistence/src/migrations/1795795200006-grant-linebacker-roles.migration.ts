@@ -15,7 +15,7 @@ const SEQUENCES = [
 ].join(', ');
 
 /** The schema the earlier migrations created their tables in (the first of the search path). */
-async function currentSchema(runner: QueryRunner): Promise<string> {
+export async function currentSchema(runner: QueryRunner): Promise<string> {
   const [row] = (await runner.query('SELECT quote_ident(current_schema()) AS name')) as Array<{
     name: string;
   }>;

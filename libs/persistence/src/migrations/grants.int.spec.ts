@@ -62,6 +62,27 @@ describe('the grants migration', () => {
     expect(await privilegesOf(db.dataSource, 'linebacker_reader')).toEqual(expected('SELECT'));
   });
 
+  it('lets linebacker_retention delete the rows of a request, mark Backups, and nothing more', async () => {
+    expect(await privilegesOf(db.dataSource, 'linebacker_retention')).toEqual({
+      backup: 'SELECT,DELETE',
+      backup_request: 'SELECT,DELETE',
+      backup_request_status_history: 'SELECT,DELETE',
+      intake_idempotency_key: 'SELECT,DELETE',
+      outbox: '',
+      [MIGRATIONS_TABLE_NAME]: '',
+    });
+    // UPDATE only of the column it sets and of one column per table whose rows it locks.
+    const columns = await db.dataSource.query(
+      `SELECT table_name || '.' || column_name AS name FROM information_schema.column_privileges
+        WHERE grantee = 'linebacker_retention' AND privilege_type = 'UPDATE' ORDER BY 1`,
+    );
+    expect(columns.map((row: { name: string }) => row.name)).toEqual([
+      'backup.deleted_timestamp',
+      'backup_request.redriven_timestamp',
+      'intake_idempotency_key.created_at',
+    ]);
+  });
+
   it('gives a table a later migration creates the same grants', async () => {
     await db.dataSource.query('CREATE TABLE added_later (id bigserial PRIMARY KEY)');
     try {
@@ -90,6 +111,7 @@ describe('the grants migration', () => {
       }
       expect(await privilegesOf(db.dataSource, 'linebacker_app')).toEqual(expected(''));
       expect(await privilegesOf(db.dataSource, 'linebacker_reader')).toEqual(expected(''));
+      expect(await privilegesOf(db.dataSource, 'linebacker_retention')).toEqual(expected(''));
       const [defaults] = await runner.query(
         `SELECT count(*)::int AS n FROM pg_default_acl
           WHERE defaclnamespace = current_schema()::regnamespace`,

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MigrationExecutor, type DataSource, type QueryRunner } from 'typeorm';
 import { sqlStateOf, toPersistenceError } from '../pg-errors';
 import { INSUFFICIENT_PRIVILEGE, MigrationNotPermittedError } from '../privilege-errors';
@@ -10,6 +11,8 @@ import { GrantLinebackerRoles1795795200006 } from './1795795200006-grant-linebac
 import { AddReplyDeadline1795795200007 } from './1795795200007-add-reply-deadline.migration';
 import { CaptureJobFacts1795795200008 } from './1795795200008-capture-job-facts.migration';
 import { SendClaim1795795200009 } from './1795795200009-send-claim.migration';
+import { RetentionIndexes1795795200010 } from './1795795200010-retention-indexes.migration';
+import { GrantRetentionRole1795795200011 } from './1795795200011-grant-retention-role.migration';
 
 /** Every migration, oldest first. */
 export const ALL_MIGRATIONS = [
@@ -22,6 +25,8 @@ export const ALL_MIGRATIONS = [
   AddReplyDeadline1795795200007,
   CaptureJobFacts1795795200008,
   SendClaim1795795200009,
+  RetentionIndexes1795795200010,
+  GrantRetentionRole1795795200011,
 ];
 
 /** Where TypeORM records which migrations ran. */
@@ -30,11 +35,34 @@ export const MIGRATIONS_TABLE_NAME = 'linebacker_migration';
 /**
  * Every instance of every app may run migrations at start-up, at the same moment. TypeORM
  * does not serialise them, so a session advisory lock does; the executor runs on the very
- * connection that holds the lock, so a pool of one cannot deadlock against itself. The
- * wait for the lock, like each migration statement, is bounded by `statementTimeoutMs`.
+ * connection that holds the lock, so a pool of one cannot deadlock against itself.
+ *
+ * The lock is polled, not waited for: a session blocked in `pg_advisory_lock` is a running
+ * transaction, and `CREATE INDEX CONCURRENTLY` in the holder's migration waits for every
+ * such transaction to end, a deadlock (seen in the concurrent-start test). The wait, like
+ * each migration statement, is bounded by the session's `statement_timeout`.
  */
-const MIGRATION_LOCK_SQL = "SELECT pg_advisory_lock(hashtext('linebacker:migrations'))";
+const MIGRATION_TRY_LOCK_SQL =
+  "SELECT pg_try_advisory_lock(hashtext('linebacker:migrations')) AS locked";
 const MIGRATION_UNLOCK_SQL = "SELECT pg_advisory_unlock(hashtext('linebacker:migrations'))";
+const STATEMENT_TIMEOUT_SQL =
+  "SELECT setting::int AS ms FROM pg_settings WHERE name = 'statement_timeout'";
+const LOCK_POLL_MS = 100;
+
+/** Takes the migration lock on the runner's session, polling until `statement_timeout`. */
+async function takeMigrationLock(runner: QueryRunner): Promise<void> {
+  const [{ ms }] = (await runner.query(STATEMENT_TIMEOUT_SQL)) as [{ ms: number }];
+  const deadline = ms > 0 ? Date.now() + ms : Infinity;
+  for (;;) {
+    const [{ locked }] = (await runner.query(MIGRATION_TRY_LOCK_SQL)) as [{ locked: boolean }];
+    if (locked) return;
+    if (Date.now() >= deadline)
+      throw Object.assign(new Error('timed out waiting for the migration lock'), {
+        code: '57014',
+      });
+    await sleep(LOCK_POLL_MS);
+  }
+}
 
 async function withMigrationLock<T>(
   dataSource: DataSource,
@@ -42,7 +70,7 @@ async function withMigrationLock<T>(
 ): Promise<T> {
   const runner: QueryRunner = dataSource.createQueryRunner();
   try {
-    await runner.query(MIGRATION_LOCK_SQL);
+    await takeMigrationLock(runner);
     try {
       const executor = new MigrationExecutor(dataSource, runner);
       executor.transaction = 'each';

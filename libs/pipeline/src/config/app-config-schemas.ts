@@ -1,6 +1,7 @@
 import type { ConfigKey, ConfigSchema } from '@linebacker/runtime';
 import { receiverConfigSchema } from '../http/receiver-config';
 import { recoveryConfigSchema } from '../workers/recovery.worker';
+import { retentionConfigSchema } from '../workers/retention.schedule';
 import { sendConfigSchema } from '../workers/send-to-interface.worker';
 import { interfaceConfigSchema } from './interface.config';
 import {
@@ -42,10 +43,11 @@ export const receiveStatusConfigSchema = {
 /** notifier: the shared keys only. */
 export const notifierConfigSchema = pipelineConfigSchema(9105);
 
-/** recovery: the shared keys plus its sweep settings. */
+/** recovery: the shared keys plus its sweep and retention settings. */
 export const recoveryAppConfigSchema = {
   ...pipelineConfigSchema(9106),
   ...recoveryConfigSchema,
+  ...retentionConfigSchema,
 };
 
 /** What the one-shot `migrate` app reads. */

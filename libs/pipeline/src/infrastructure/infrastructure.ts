@@ -3,6 +3,7 @@ import {
   type BackupRepository,
   type BackupRequestRepository,
   type OutboxStore,
+  type RetentionStore,
 } from '@linebacker/domain';
 import {
   AmqpMessageBus,
@@ -17,6 +18,7 @@ import {
   TypeormBackupRepository,
   TypeormBackupRequestRepository,
   TypeormOutboxStore,
+  TypeormRetentionStore,
   type DataSource,
 } from '@linebacker/persistence';
 import type { Logger, ServiceMetrics } from '@linebacker/runtime';
@@ -33,6 +35,8 @@ export interface Infrastructure {
   requests: BackupRequestRepository;
   backups: BackupRepository;
   outbox: OutboxStore;
+  /** Retention's batches (recovery's schedule runs them). */
+  retention: RetentionStore;
   bus: MessageBus;
   relay: OutboxRelay;
   /** Stops the relay (flushing what it can), the bus and the pool, in that order. */
@@ -152,6 +156,7 @@ export async function openInfrastructure(options: InfrastructureOptions): Promis
     requests,
     backups: new TypeormBackupRepository(dataSource),
     outbox,
+    retention: new TypeormRetentionStore(dataSource),
     bus,
     relay,
     async close(deadlineMs) {

@@ -1,5 +1,11 @@
-import { enforceReplyDeadline, NO_REPLY_FROM_INTERFACE, recover } from '@linebacker/domain';
+import {
+  enforceReplyDeadline,
+  NO_REPLY_FROM_INTERFACE,
+  recover,
+  type RetentionStore,
+} from '@linebacker/domain';
 import { parse, type ConfigSchema } from '@linebacker/runtime';
+import { retentionSchedule, type RetentionSettings } from './retention.schedule';
 import { pipelineSubscriptions } from './subscriptions';
 import type { Worker, WorkerContext } from './worker';
 
@@ -66,9 +72,20 @@ const MAX_BATCHES_PER_ROUND = 1000;
  * in flight); then it sweeps periodically and whenever a `recovery.requested` arrives. Claims
  * use row locks and a re-driven mark, so many instances never re-drive one request twice in
  * a round (ADR 0201). Every round also enforces the reply deadline of Sent requests (ADR 0210).
+ * Given a retention store, it also runs retention on its own schedule (ADR 0213).
  */
-export function recoveryWorker(ctx: WorkerContext, settings: RecoverySettings): Worker {
+export function recoveryWorker(
+  ctx: WorkerContext,
+  settings: RecoverySettings,
+  retention?: { store: RetentionStore; settings: RetentionSettings },
+): Worker {
   const deps = { requests: ctx.requests, clock: ctx.clock };
+  const schedule =
+    retention &&
+    retentionSchedule(
+      { retention: retention.store, clock: ctx.clock, logger: ctx.logger, metrics: ctx.metrics },
+      retention.settings,
+    );
   const startedAt = ctx.clock.now();
   let timer: NodeJS.Timeout | undefined;
   let sweeping: Promise<number> | undefined;
@@ -155,11 +172,12 @@ export function recoveryWorker(ctx: WorkerContext, settings: RecoverySettings): 
           });
       };
       timer = setTimeout(tick, settings.sweepIntervalMs).unref();
+      schedule?.start();
     },
     stop: async () => {
       if (timer) clearTimeout(timer);
       timer = undefined;
-      await sweeping?.catch(() => undefined);
+      await Promise.all([sweeping?.catch(() => undefined), schedule?.stop()]);
     },
   };
 }

@@ -1,0 +1,104 @@
+// Retention's batch time on a large table, with intake inserting meanwhile (ADR 0213,
+// docs/benchmarks.md). Seeds a scratch database (BENCH_ROWS requests, BENCH_DUE_SHARE of them
+// terminal and past the window, each with two history rows and an Idempotency-Key), runs one
+// retention run in BENCH_BATCH-row batches while one session inserts requests with keys
+// back to back, and prints the batch times and intake's latencies. Not a test: one run on a
+// shared machine; read the figures with the load beside them.
+import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
+import {
+  applyRetention,
+  newBackupRequest,
+  systemClock,
+  type RetentionBatch,
+} from '@linebacker/domain';
+import {
+  openDataSource,
+  persistenceConfig,
+  runMigrations,
+  TypeormBackupRequestRepository,
+  TypeormRetentionStore,
+} from '@linebacker/persistence';
+import { seedRequests } from '@linebacker/testing';
+import { createTestDatabase } from '@linebacker/testing';
+
+const ROWS = Number(process.env['BENCH_ROWS'] ?? 100_000);
+const DUE = Math.round(ROWS * Number(process.env['BENCH_DUE_SHARE'] ?? 0.6));
+const BATCH = Number(process.env['BENCH_BATCH'] ?? 500);
+
+const quantile = (sorted: number[], q: number): string =>
+  (sorted[Math.floor(q * (sorted.length - 1))] ?? 0).toFixed(1);
+const summary = (values: number[]): string => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return `p50 ${quantile(sorted, 0.5)} ms, p95 ${quantile(sorted, 0.95)} ms, max ${quantile(sorted, 1)} ms`;
+};
+
+async function main(): Promise<void> {
+  const database = await createTestDatabase('retbench');
+  const pool = await openDataSource(persistenceConfig(database.url, { poolSize: 4 }));
+  try {
+    await runMigrations(pool);
+    const seedStart = performance.now();
+    await seedRequests(pool, { count: DUE, status: 'Failed', endedDaysAgo: 120, keyDaysAgo: 120 });
+    await seedRequests(pool, { count: ROWS - DUE, status: 'Succeeded', endedDaysAgo: 30 });
+    await pool.query('ANALYZE');
+    const seeded = ((performance.now() - seedStart) / 1000).toFixed(1);
+
+    const intake = new TypeormBackupRequestRepository(pool, { batching: false });
+    const intakeMs: number[] = [];
+    let sweeping = true;
+    const intakeLoop = (async () => {
+      for (let n = 0; sweeping; n++) {
+        const started = performance.now();
+        const request = newBackupRequest(
+          randomUUID(),
+          {
+            backupJobId: 'bench-job',
+            dataDate: '2026-12-01',
+            preparedDataPathName: '/prepared/bench',
+            requesterId: 'bench-client',
+            transportTypeCode: 'HTTP',
+          },
+          new Date(),
+        );
+        const key = { requesterId: 'bench-client', key: `bench-${n}`, fingerprint: 'fp' };
+        await intake.create(request, [], key);
+        intakeMs.push(performance.now() - started);
+      }
+    })();
+    const batches: RetentionBatch[] = [];
+    const load = loadavg()[0]?.toFixed(1);
+    const outcome = await applyRetention(
+      {
+        retention: new TypeormRetentionStore(pool),
+        clock: systemClock,
+        observe: (batch) => batches.push(batch),
+      },
+      {
+        windows: { requestDays: 90, idempotencyKeyDays: 0, backupGraceDays: 0 },
+        batchSize: BATCH,
+        maxRunMs: 600_000,
+      },
+    );
+    sweeping = false;
+    await intakeLoop;
+    const lines = [
+      `rows: ${ROWS} requests (${DUE} due), ${2 * ROWS} history rows, ${DUE} keys; seeded in ${seeded} s`,
+      `retention: ${outcome.counts.requests} requests, ${outcome.counts.statusHistory} history rows, ` +
+        `${outcome.counts.idempotencyKeys} keys removed in ${outcome.batches} batches of ${BATCH}, ` +
+        `${(outcome.durationMs / 1000).toFixed(1)} s`,
+      `batch time: ${summary(batches.filter((b) => b.counts.requests > 0).map((b) => b.durationMs))}`,
+      `intake meanwhile: ${intakeMs.length} requests with keys, ${summary(intakeMs)}`,
+      `load average (1 min) at the start: ${load} on the machine's cores`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    await pool.destroy();
+    await database.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`retention-bench: ${String(error)}\n`);
+  process.exitCode = 1;
+});
