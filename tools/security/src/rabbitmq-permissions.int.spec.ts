@@ -153,9 +153,31 @@ describe('RabbitMQ users provisioned by tools/security/provision-rabbitmq.sh', (
     expect(await attempt(broker, receiver, interfaceVhost, forged)).toBe(ACCESS_REFUSED);
   });
 
+  it('lets the operator read only the parked replies in the interface vhost, and put them back', async () => {
+    const { interfaceVhost } = broker;
+    const operator = broker.user('operator');
+    const get = (queue: string) => (c: ConfirmChannel) => c.get(q(queue), { noAck: false });
+    expect(
+      await attempt(broker, operator, interfaceVhost, get('backup-interface.replies.parked')),
+    ).toBe('done');
+    expect(await attempt(broker, operator, interfaceVhost, get('backup-interface.replies'))).toBe(
+      ACCESS_REFUSED,
+    );
+    expect(await attempt(broker, operator, interfaceVhost, get('backup-interface.requests'))).toBe(
+      ACCESS_REFUSED,
+    );
+    // Replays go back through the reply exchange; the request side stays send-to-interface's.
+    const replay = publish(q('backup-interface.to-replies'), q('backup-interface.replies'));
+    expect(await attempt(broker, operator, interfaceVhost, replay)).toBe('done');
+    const toRequests = publish(q('backup-interface.to-requests'), q('backup-interface.requests'));
+    expect(await attempt(broker, operator, interfaceVhost, toRequests)).toBe(ACCESS_REFUSED);
+    const declare = (c: ConfirmChannel) => c.assertQueue(q('operator-made'), { durable: true });
+    expect(await attempt(broker, operator, interfaceVhost, declare)).toBe(ACCESS_REFUSED);
+  });
+
   it("keeps every other app out of the interface's vhost altogether", async () => {
     // A refused vhost is 530 NOT_ALLOWED, which amqplib reports only as this message.
-    for (const app of ['check-allowed', 'receive-status', 'http-receiver', 'operator'])
+    for (const app of ['check-allowed', 'receive-status', 'http-receiver'])
       await expect(connect(broker.url(broker.user(app), broker.interfaceVhost))).rejects.toThrow(
         /Expected ConnectionOpenOk; got <ConnectionClose/,
       );
