@@ -4,8 +4,8 @@
 // test failed. Order: the three checks side by side (lint and typecheck each as one program
 // over the whole workspace, the bundles with Nx), unit tests (`test`, no services), then the
 // integration suites (`test-int`) of all projects side by side, then, alone, the suites that
-// stop the broker or cut every connection on it (`*.exclusive.int.spec.ts`): they would fail
-// everyone else's.
+// stop the broker or cut every connection on it, or need both cores to themselves (the chaos
+// run on a three-node cluster): `*.exclusive.int.spec.ts`.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const { existsSync, readFileSync, rmSync, readdirSync } = require('node:fs');
