@@ -6,8 +6,10 @@ import {
 import { parseInterfaceReply, replyConsumerFor } from '@linebacker/pipeline';
 import {
   deleteBrokerNamespace,
+  modulesOf,
   publishToQueue,
   rabbitmqForTests,
+  recordLoadedModules,
   testNamespace,
   waitFor,
   type TestService,
@@ -142,5 +144,18 @@ describe('linebacker interface-replies (AMQP parked queue)', () => {
     });
     expect(run.code).toBe(3);
     expect(run.stderr).toContain(`no parked queue '${namespace}.never-consumed.parked'`);
+  });
+
+  it('never loads the Azure SDK, which only the Azure transport needs', async () => {
+    const loaded = recordLoadedModules();
+    const run = await runCli(['interface-replies', 'list'], {
+      ...env,
+      ...loaded.env,
+      LINEBACKER_INTERFACE_REPLY_QUEUE: `${namespace}.never-consumed`,
+    });
+    expect(run.code).toBe(3);
+    const modules = loaded.read();
+    expect(modulesOf(modules, 'amqplib')).not.toEqual([]);
+    expect(modulesOf(modules, '@azure').slice(0, 3)).toEqual([]);
   });
 });

@@ -1,7 +1,9 @@
 import { connect } from 'amqplib';
 import {
   deleteBrokerNamespace,
+  modulesOf,
   rabbitmqForTests,
+  recordLoadedModules,
   startBundle,
   testNamespace,
   waitFor,
@@ -9,11 +11,13 @@ import {
 
 describe('sim-backup-interface process', () => {
   it('replies to each request on the reply queue and counts attempts and duplicates', async () => {
+    const loaded = recordLoadedModules();
     const broker = await rabbitmqForTests();
     const namespace = testNamespace('simif');
     const requestQueue = `${namespace}.requests`;
     const replyQueue = `${namespace}.replies`;
     const sim = startBundle('sim-backup-interface', {
+      ...loaded.env,
       LINEBACKER_INTERFACE_AMQP_URL: broker.url,
       LINEBACKER_INTERFACE_REQUEST_QUEUE: requestQueue,
       LINEBACKER_INTERFACE_REPLY_QUEUE: replyQueue,
@@ -63,5 +67,7 @@ describe('sim-backup-interface process', () => {
       await deleteBrokerNamespace(broker.url, namespace);
       await broker.stop();
     }
+    // On AMQP the Azure SDK is never loaded (ADR 0112).
+    expect(modulesOf(loaded.read(), '@azure').slice(0, 3)).toEqual([]);
   }, 30_000);
 });

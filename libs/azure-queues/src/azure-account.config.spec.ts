@@ -2,12 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '@linebacker/runtime';
-import {
-  azureAccountConfigSchema,
-  azureAccountFromConfig,
-  azureAccountProblems,
-} from './azure-account.config';
-import { accountNameFromUrl } from './queue-connection';
+import { accountNameFromUrl } from './account-url';
+import { azureAccountFromConfig } from './azure-account';
+import { azureAccountConfigSchema, azureAccountProblems } from './azure-account.config';
 
 const URL = 'https://acct.queue.core.windows.net';
 const KEY = Buffer.from('planted-account-key-0123456789').toString('base64');

@@ -1,6 +1,7 @@
-import { DefaultAzureCredential } from '@azure/identity';
-import { ConfigError, parse, type ConfigSchema } from '@linebacker/runtime';
-import { accountNameFromUrl, type AzureQueueAccount } from './queue-connection';
+// No SDK import here: every app parses these keys, and only an app whose transport is Azure
+// may pay for loading the SDK (see ./config.ts).
+import { parse, type ConfigSchema } from '@linebacker/runtime';
+import { accountNameFromUrl } from './account-url';
 
 /** How the backup interface's storage account is reached, as configured. */
 export interface AzureAccountConfig {
@@ -130,30 +131,4 @@ export function azureAccountProblems(config: AzureAccountConfig): string[] {
   return [
     `${URL_KEY} needs exactly one credential, ${Object.values(CREDENTIAL_KEYS).join(', ')}: ${found}`,
   ];
-}
-
-/**
- * The account the keys describe, or a ConfigError naming the keys. Entra ID gets one
- * DefaultAzureCredential for every client built from this account (one token cache).
- */
-export function azureAccountFromConfig(config: AzureAccountConfig): AzureQueueAccount {
-  const problems = azureAccountProblems(config);
-  if (problems.length > 0) throw new ConfigError(problems);
-  if (config.interfaceAzureConnectionString !== '')
-    return { connectionString: config.interfaceAzureConnectionString };
-  const url = config.interfaceAzureAccountUrl;
-  if (config.interfaceAzureAccountKey !== '')
-    return {
-      accountUrl: url,
-      credential: { kind: 'shared-key', accountKey: config.interfaceAzureAccountKey },
-    };
-  if (config.interfaceAzureSasToken !== '')
-    return {
-      accountUrl: url,
-      credential: { kind: 'sas', sasToken: config.interfaceAzureSasToken },
-    };
-  return {
-    accountUrl: url,
-    credential: { kind: 'token', tokenCredential: new DefaultAzureCredential() },
-  };
 }

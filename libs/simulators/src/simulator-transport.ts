@@ -1,8 +1,4 @@
-import {
-  azureAccountFromConfig,
-  AzureQueueConsumer,
-  AzureQueuePublisher,
-} from '@linebacker/azure-queues';
+import { loadAzureQueues } from '@linebacker/azure-queues/config';
 import type { StoreStatusReply } from '@linebacker/domain';
 import {
   AmqpExternalQueueConsumer,
@@ -29,7 +25,10 @@ export interface SimulatorTransport {
   stop(): Promise<void>;
 }
 
-/** The simulator's queues on the configured transport (`LINEBACKER_INTERFACE_TRANSPORT`). */
+/**
+ * The simulator's queues on the configured transport (`LINEBACKER_INTERFACE_TRANSPORT`); the
+ * Azure adapter and its SDK are loaded only for Azure (ADR 0112).
+ */
 export function simulatorTransport(config: InterfaceSimulatorConfig): SimulatorTransport {
   return config.transport === 'azure-queue' ? azureTransport(config) : amqpTransport(config);
 }
@@ -51,6 +50,7 @@ function amqpTransport(config: InterfaceSimulatorConfig): SimulatorTransport {
 }
 
 function azureTransport(config: InterfaceSimulatorConfig): SimulatorTransport {
+  const { azureAccountFromConfig, AzureQueueConsumer, AzureQueuePublisher } = loadAzureQueues();
   const account = { account: azureAccountFromConfig(config), encoding: config.azureEncoding };
   const replies = new AzureQueuePublisher({ ...account, queue: config.azureReplyQueue });
   return {

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { deleteBrokerNamespace } from './broker-cleanup';
 import { createTestDatabase, rabbitmqForTests, testNamespace } from './services';
 import { startBundle, type LogLine } from './bundle-process';
+import { modulesOf, recordLoadedModules } from './loaded-modules';
 
 /** The environment a pipeline app needs besides database and broker (job service URL, queues). */
 export type ExtraEnv = (namespace: string) => Record<string, string>;
@@ -11,7 +12,8 @@ const isReady = (line: LogLine) => line['outcome'] === 'ready';
 /**
  * The wiring checks every pipeline app shares, run against its real bundle: a bad config
  * exits 1 naming the problem; an unreachable database exits 1 after bounded retries; with
- * the real services it starts, reports ready on its health port, and stops with exit 0.
+ * the real services it starts, reports ready on its health port, and stops with exit 0,
+ * never having loaded the Azure SDK, which only the Azure transport needs (ADR 0112).
  */
 export function describeAppWiring(app: string, extraEnv: ExtraEnv = () => ({})): void {
   describe(`${app} process`, () => {
@@ -46,7 +48,9 @@ export function describeAppWiring(app: string, extraEnv: ExtraEnv = () => ({})):
       const database = await createTestDatabase(app);
       const broker = await rabbitmqForTests();
       const namespace = testNamespace(app);
+      const loaded = recordLoadedModules();
       const child = startBundle(app, {
+        ...loaded.env,
         ...extraEnv(namespace),
         LINEBACKER_DATABASE_URL: database.url,
         LINEBACKER_AMQP_URL: broker.url,
@@ -90,6 +94,11 @@ export function describeAppWiring(app: string, extraEnv: ExtraEnv = () => ({})):
       expect(
         child.lines.filter((line) => line['level'] === 'error' || line['level'] === 'warn'),
       ).toEqual([]);
+      // On AMQP the Azure SDK is never loaded (it costs ~25 MB RSS); amqplib shows the
+      // record is the process's.
+      const modules = loaded.read();
+      expect(modulesOf(modules, 'amqplib')).not.toEqual([]);
+      expect(modulesOf(modules, '@azure').slice(0, 3)).toEqual([]);
     }, 60_000);
   });
 }

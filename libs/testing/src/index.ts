@@ -16,3 +16,4 @@ export * from './log-capture';
 export * from './azurite';
 export * from './managed-identity-endpoint';
 export * from './retention-seed';
+export * from './loaded-modules';

@@ -1,9 +1,5 @@
-import {
-  azureAccountFromConfig,
-  AzurePoisonQueue,
-  decodeMessage,
-  type PoisonedMessage,
-} from '@linebacker/azure-queues';
+import type { PoisonedMessage } from '@linebacker/azure-queues';
+import { loadAzureQueues } from '@linebacker/azure-queues/config';
 import { parkedQueueName, type ParkedMessage } from '@linebacker/messaging';
 import type { CliConfig } from '../config';
 import type { CliConnections } from '../connections';
@@ -37,8 +33,12 @@ interface PoisonedReplies {
   }): Promise<{ replayed: ReplySummary[]; missing: string[] }>;
 }
 
-/** Azure Storage Queues: `<reply queue>-poison`, peeked (at most 32) and replayed. */
+/**
+ * Azure Storage Queues: `<reply queue>-poison`, peeked (at most 32) and replayed. The adapter
+ * and its SDK are loaded only here (ADR 0112).
+ */
 function azureReplies(config: CliConfig): PoisonedReplies {
+  const { azureAccountFromConfig, AzurePoisonQueue, decodeMessage } = loadAzureQueues();
   // The services' own account keys and rules: a ConfigError here is a usage error (exit 2).
   const poison = new AzurePoisonQueue({
     account: azureAccountFromConfig(config),

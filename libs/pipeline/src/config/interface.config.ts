@@ -2,7 +2,7 @@ import {
   azureAccountConfigSchema,
   azureAccountProblems,
   type AzureAccountConfig,
-} from '@linebacker/azure-queues';
+} from '@linebacker/azure-queues/config';
 import { ConfigError, parse, type ConfigSchema } from '@linebacker/runtime';
 
 /** How linebacker reaches the backup interface's queues. */

@@ -1,10 +1,5 @@
-import {
-  azureAccountFromConfig,
-  AzureBackupInterface,
-  AzureQueueConsumer,
-  AzureQueueDepths,
-  poisonQueueName,
-} from '@linebacker/azure-queues';
+// Only the SDK-free entry: the adapter is loaded when the transport is Azure (ADR 0112).
+import { loadAzureQueues } from '@linebacker/azure-queues/config';
 import { AmqpBackupInterface, AmqpExternalQueueConsumer } from '@linebacker/messaging';
 import type { Logger, ServiceMetrics } from '@linebacker/runtime';
 import type { InterfaceConfig, InterfaceQueuesConfig } from '../config/interface.config';
@@ -36,7 +31,8 @@ export function backupInterfaceFor(
 ): ManagedBackupInterface {
   // The interface owns its queues; with declare-own this app may not create or configure them.
   const declare = config.topology === 'declare-all';
-  if (config.interfaceTransport === 'azure-queue')
+  if (config.interfaceTransport === 'azure-queue') {
+    const { azureAccountFromConfig, AzureBackupInterface } = loadAzureQueues();
     return new AzureBackupInterface({
       account: azureAccountFromConfig(config),
       queue: config.interfaceAzureRequestQueue,
@@ -44,6 +40,7 @@ export function backupInterfaceFor(
       createQueue: declare,
       startupMaxAttempts: config.startupAttempts,
     });
+  }
   return new AmqpBackupInterface({
     url: config.interfaceAmqpUrl,
     password: config.interfaceAmqpPassword,
@@ -60,6 +57,7 @@ export function backupInterfaceFor(
 export function replyConsumerFor(config: InterfaceTransportConfig): ReplyConsumerFactory {
   const declare = config.topology === 'declare-all';
   if (config.interfaceTransport === 'azure-queue') {
+    const { azureAccountFromConfig, AzureQueueConsumer } = loadAzureQueues();
     const account = azureAccountFromConfig(config);
     return (handler, observer) =>
       new AzureQueueConsumer(
@@ -111,6 +109,7 @@ export function interfaceQueueDepthsFor(
   requestTimeoutMs: number,
 ): (() => Promise<Record<string, number>>) | undefined {
   if (config.interfaceTransport !== 'azure-queue') return undefined;
+  const { azureAccountFromConfig, AzureQueueDepths, poisonQueueName } = loadAzureQueues();
   const queues = new AzureQueueDepths(
     { account: azureAccountFromConfig(config), requestTimeoutMs },
     [
