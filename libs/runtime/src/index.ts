@@ -5,3 +5,4 @@ export * from './backoff';
 export * from './retry';
 export * from './service-lifecycle';
 export * from './metrics';
+export * from './stop-budget';
