@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { systemClock } from '@linebacker/domain';
 import {
   startHealthServer,
+  StopBudget,
   type HealthServer,
   type Logger,
   type RunningService,
@@ -154,8 +155,11 @@ export async function startPipelineService(
     isReady,
     async stop(deadlineMs) {
       stopping = true;
-      await worker.stop?.(deadlineMs);
-      await infrastructure.close(deadlineMs);
+      // One deadline for the steps together: a worker whose broker hangs must not leave the
+      // infrastructure a whole deadline of its own, past the process's stop deadline.
+      const budget = new StopBudget(deadlineMs);
+      await worker.stop?.(budget.left());
+      await infrastructure.close(budget.left());
       await health?.close();
     },
   };

@@ -1,3 +1,4 @@
+import { settlesWithin, StopBudget } from '@linebacker/runtime';
 import type { ChannelModel, ConsumeMessage } from 'amqplib';
 import type {
   ExternalQueueConsumer,
@@ -152,10 +153,12 @@ export class AmqpExternalQueueConsumer implements ExternalQueueConsumer, Connect
   /** Stops consuming, waits for in-flight handlers (bounded), closes channels and connection. */
   async stop(deadlineMs = 10_000): Promise<void> {
     this.pauser.stop();
-    await this.consumer.stop();
-    await this.runner.inFlight.drain(deadlineMs);
+    // Bounded like the bus's stop: a paused node never answers the cancel or the close.
+    const budget = new StopBudget(deadlineMs);
+    await settlesWithin(this.consumer.stop(), budget.left());
+    await this.runner.inFlight.drain(budget.left());
     this.runner.inFlight.abortAll('the consumer is stopping');
-    await this.supervisor.stop();
+    await settlesWithin(this.supervisor.stop(), budget.left());
   }
 
   /** Opens the consumer channel on a new connection. */

@@ -1,3 +1,4 @@
+import { settlesWithin } from '@linebacker/runtime';
 import { waitFor } from '@linebacker/testing';
 import type { DeliveryReport } from '../port/message-bus.port';
 import { anyPayloadSchemas, contractSubscription } from '../testing/contract-harness';
@@ -99,6 +100,25 @@ describe('AmqpMessageBus with a fake broker', () => {
       bus.subscribe(contractSubscription('refused', ['unit.test']), async () => 'ok'),
     ).rejects.toMatchObject({ kind: 'permanent', code: 'BrokerMisconfigured' });
     await bus.stop(100);
+  });
+
+  it('stops within its deadline when the broker answers neither the cancel nor the close', async () => {
+    const fake = fakeConnector(['ok']);
+    const bus = new AmqpMessageBus(
+      { url: 'amqp://fake', payloadSchemas: anyPayloadSchemas('unit.test') },
+      fake.connect,
+    );
+    await bus.subscribe(contractSubscription('hung', ['unit.test']), async () => 'ok');
+    await bus.start();
+    // A node paused with SIGSTOP: the socket stays open and nothing comes back.
+    const never = () => new Promise<void>(() => undefined);
+    const connection = fake.connections[0] as FakeConnection;
+    connection.close = never;
+    for (const channel of connection.channels) {
+      channel.cancel = never;
+      channel.close = never;
+    }
+    expect(await settlesWithin(bus.stop(200), 5_000)).toBe(true);
   });
 
   it('acks a delivery on its own channel after the handler succeeds', async () => {

@@ -1,3 +1,4 @@
+import { settlesWithin, StopBudget } from '@linebacker/runtime';
 import { PermanentError } from '@linebacker/domain';
 import { EnvelopeCodec, type PayloadSchemas } from '../envelope/envelope-codec';
 import type { Envelope, OutgoingMessage } from '../port/envelope';
@@ -183,12 +184,17 @@ export class AmqpMessageBus implements MessageBus {
   async stop(deadlineMs = 10_000): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    const started = Date.now();
-    await Promise.all(this.subscriptions.map((s) => s.stopConsuming().catch(() => undefined)));
-    for (const s of this.subscriptions)
-      await s.runner.inFlight.drain(deadlineMs - (Date.now() - started));
+    // A node that stops answering (paused, partitioned) never confirms a cancel or a close:
+    // each wait is bounded by what is left of the deadline, and the broker requeues whatever
+    // is unacked once the process is gone.
+    const budget = new StopBudget(deadlineMs);
+    await settlesWithin(
+      Promise.all(this.subscriptions.map((s) => s.stopConsuming().catch(() => undefined))),
+      budget.left(),
+    );
+    for (const s of this.subscriptions) await s.runner.inFlight.drain(budget.left());
     for (const s of this.subscriptions) s.runner.inFlight.abortAll('the bus is stopping');
-    await this.supervisor.stop();
+    await settlesWithin(this.supervisor.stop(), budget.left());
   }
 
   /** RabbitMQ definitions JSON for these subscriptions (default: every one declared so far). */

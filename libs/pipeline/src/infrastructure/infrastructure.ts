@@ -21,7 +21,7 @@ import {
   TypeormRetentionStore,
   type DataSource,
 } from '@linebacker/persistence';
-import type { Logger, ServiceMetrics } from '@linebacker/runtime';
+import { StopBudget, type Logger, type ServiceMetrics } from '@linebacker/runtime';
 import type { PipelineConfig } from '../config/pipeline.config';
 import { PAYLOAD_SCHEMAS } from '../messages/payload-schemas';
 import { allSubscriptions } from '../workers/subscriptions';
@@ -161,8 +161,9 @@ export async function openInfrastructure(options: InfrastructureOptions): Promis
     relay,
     async close(deadlineMs) {
       closing = true;
-      await relay.stop(deadlineMs);
-      await bus.stop(deadlineMs);
+      const budget = new StopBudget(deadlineMs);
+      await relay.stop(budget.left());
+      await bus.stop(budget.left());
       await dataSource.destroy();
     },
   };
