@@ -58,12 +58,12 @@ function attemptObserver(ctx: WorkerContext): (attempt: CallbackAttempt) => void
   };
 }
 
-/** The notifier's production notifications: the log line, then the callback if any. */
+/** The notifier's production notifications: the log line (or `first`), then the callback if any. */
 export function endStateNotifier(
   ctx: WorkerContext,
   settings: CallbackDeliverySettings,
+  first: EndStateNotifier = logNotifier(ctx.logger),
 ): EndStateNotifier {
-  const log = logNotifier(ctx.logger);
   const sender = new HttpCallbackSender(
     new CallbackPolicy(settings),
     { timeoutMs: settings.callbackTimeoutMs, breakerResetMs: settings.callbackBreakerResetMs },
@@ -77,7 +77,7 @@ export function endStateNotifier(
   });
   return {
     async notify(request) {
-      await log.notify(request);
+      await first.notify(request);
       await callbacks.notify(request);
     },
     close: () => callbacks.close(),
