@@ -19,6 +19,7 @@ export * from './ports/backup-job-service.port';
 export * from './ports/backup-interface.port';
 export * from './ports/end-state-notifier.port';
 export * from './ports/callback-targets.port';
+export * from './ports/callback-attempts.port';
 export * from './ports/outbox.port';
 export * from './ports/retention.port';
 export * from './use-cases/shared/step';
