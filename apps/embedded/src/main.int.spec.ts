@@ -99,6 +99,15 @@ describe('the embedded mode with a callback', () => {
           body: expect.objectContaining({ status: 'Succeeded', backupRequestId }),
         },
       ]);
+      // The request's view lists the attempt, once the notifier recorded it.
+      const attempts = async () =>
+        (
+          (await (await fetch(`${api}/api/backup-requests/${backupRequestId}`)).json()) as {
+            callbackAttempts: Array<{ outcome: string; statusCode: number }>;
+          }
+        ).callbackAttempts;
+      await waitFor(async () => (await attempts()).length > 0, 'the recorded attempt', 10_000, 50);
+      expect(await attempts()).toMatchObject([{ outcome: 'delivered', statusCode: 200 }]);
     } finally {
       await app.stop();
       await hook.close();

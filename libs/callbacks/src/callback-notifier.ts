@@ -2,18 +2,21 @@ import {
   PermanentError,
   type BackupRepository,
   type BackupRequest,
+  type CallbackAttemptLog,
   type Clock,
   type EndStateNotifier,
 } from '@linebacker/domain';
 import { parseSigningKeys, type SigningKey } from './callback-config';
 import { callbackDocument, callbackEventId } from './callback-document';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signCallback } from './callback-signature';
-import type { HttpCallbackSender } from './http-callback-sender';
+import type { CallbackAttempt, HttpCallbackSender } from './http-callback-sender';
 
 /** What the callback notifier is built from. */
 export interface CallbackNotifierDeps {
   sender: HttpCallbackSender;
   backups: BackupRepository;
+  /** Where each attempt is kept for the request's view; without it, only metrics and logs. */
+  attempts?: CallbackAttemptLog;
   clock: Clock;
   /** LINEBACKER_CALLBACK_SECRETS as configured (JSON). */
   signingKeys: string;
@@ -45,18 +48,47 @@ export class CallbackNotifier implements EndStateNotifier {
         ? await this.deps.backups.findByRequestId(request.backupRequestId)
         : null;
     const body = JSON.stringify(callbackDocument(request, backup));
-    const timestamp = Math.floor(this.deps.clock.now().getTime() / 1000);
-    await this.deps.sender.send(
-      request.requesterId,
-      request.callbackUrl,
-      {
-        'content-type': 'application/json',
-        'user-agent': 'linebacker-callbacks',
-        [EVENT_ID_HEADER]: callbackEventId(request),
-        [SIGNATURE_HEADER]: signCallback(body, key, timestamp),
-      },
-      body,
-    );
+    const attemptedAt = this.deps.clock.now();
+    const timestamp = Math.floor(attemptedAt.getTime() / 1000);
+    const eventId = callbackEventId(request);
+    let observed: CallbackAttempt | undefined;
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': 'linebacker-callbacks',
+      [EVENT_ID_HEADER]: eventId,
+      [SIGNATURE_HEADER]: signCallback(body, key, timestamp),
+    };
+    try {
+      await this.deps.sender.send(request.requesterId, request.callbackUrl, headers, body, (a) => {
+        observed = a;
+      });
+    } catch (error) {
+      // The delivery's error is what the dead letter must name: a failure to record the
+      // attempt is not allowed to replace it (the next attempt records its own).
+      await this.record(request, eventId, attemptedAt, observed).catch(() => undefined);
+      throw error;
+    }
+    // Recorded only now: if this fails, the message is retried and the receiver sees the
+    // same event id again, which it drops.
+    await this.record(request, eventId, attemptedAt, observed);
+  }
+
+  private async record(
+    request: BackupRequest,
+    eventId: string,
+    attemptedAt: Date,
+    attempt: CallbackAttempt | undefined,
+  ): Promise<void> {
+    if (!this.deps.attempts || !attempt) return;
+    await this.deps.attempts.record({
+      backupRequestId: request.backupRequestId,
+      eventId,
+      attemptedAt,
+      outcome: attempt.outcome,
+      statusCode: attempt.statusCode ?? null,
+      durationMs: attempt.durationMs,
+      reason: attempt.reason ?? null,
+    });
   }
 
   /** Stops the sender's breakers. */

@@ -2,11 +2,11 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import CircuitBreaker from 'opossum';
-import { PermanentError, TransientError } from '@linebacker/domain';
+import { PermanentError, TransientError, type CallbackAttemptOutcome } from '@linebacker/domain';
 import type { CallbackPolicy, ResolvedAddress } from './callback-policy';
 
-/** How one attempt ended, for metrics and logs. */
-export type AttemptOutcome = 'delivered' | 'failed' | 'rejected' | 'refused' | 'circuit-open';
+/** How one attempt ended, for metrics, logs and the request's view. */
+export type AttemptOutcome = CallbackAttemptOutcome;
 
 /** One callback attempt as observed. */
 export interface CallbackAttempt {
@@ -130,6 +130,7 @@ export class HttpCallbackSender {
     callbackUrl: string,
     headers: Record<string, string>,
     body: string,
+    observeCall: (attempt: CallbackAttempt) => void = () => undefined,
   ): Promise<void> {
     const started = performance.now();
     const host = (() => {
@@ -139,14 +140,17 @@ export class HttpCallbackSender {
         return 'invalid';
       }
     })();
-    const observe = (outcome: AttemptOutcome, statusCode?: number, reason?: string) =>
-      this.onAttempt({
+    const observe = (outcome: AttemptOutcome, statusCode?: number, reason?: string) => {
+      const attempt: CallbackAttempt = {
         host,
         outcome,
         durationMs: performance.now() - started,
         ...(statusCode === undefined ? {} : { statusCode }),
         ...(reason === undefined ? {} : { reason }),
-      });
+      };
+      this.onAttempt(attempt);
+      observeCall(attempt);
+    };
     try {
       // Checked again at delivery: the client's hosts may have changed since intake.
       const url = this.policy.checkUrl(requesterId, callbackUrl);

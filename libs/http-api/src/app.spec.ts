@@ -6,6 +6,7 @@ import {
   IdempotencyKeyInFlightError,
   type CallbackTargets,
 } from '@linebacker/domain';
+import { InMemoryCallbackAttemptLog } from '@linebacker/domain/testing';
 import { staticTokenAuthenticator } from './auth/static-tokens';
 import { receiverHarness, type ReceiverHarness } from './testing/receiver-harness';
 
@@ -174,6 +175,35 @@ describe('callbackUrl', () => {
     const old = await post(h.app, { ...validBody, callbackUrl: 'https://hooks.example.com/x' });
     expect(old.statusCode).toBe(400);
     expect(old.json().message).toBe('callbackUrl needs apiVersion 2026-12-05');
+    await h.app.close();
+  });
+
+  it("shows the request's callback attempts in its view", async () => {
+    const attempts = new InMemoryCallbackAttemptLog();
+    const h = await harness({ callbackTargets: targets(null), callbackAttempts: attempts });
+    const posted = await post(h.app, { ...current, callbackUrl: 'https://hooks.example.com/x' });
+    const id = posted.json().backupRequestId as string;
+    await attempts.record({
+      backupRequestId: id,
+      eventId: `${id}:Failed`,
+      attemptedAt: new Date('2024-03-01T10:05:00Z'),
+      outcome: 'failed',
+      statusCode: 503,
+      durationMs: 41.7,
+      reason: 'receiver hooks.example.com answered HTTP 503',
+    });
+    const read = await h.app.inject({ method: 'GET', url: `/api/backup-requests/${id}` });
+    expect(read.statusCode).toBe(200);
+    expect(read.json().callbackAttempts).toEqual([
+      {
+        eventId: `${id}:Failed`,
+        attemptedAt: '2024-03-01T10:05:00.000Z',
+        outcome: 'failed',
+        statusCode: 503,
+        durationMs: 42,
+        reason: 'receiver hooks.example.com answered HTTP 503',
+      },
+    ]);
     await h.app.close();
   });
 

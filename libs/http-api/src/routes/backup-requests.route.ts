@@ -16,6 +16,7 @@ import { authorizeSubmission, type DataDateWindow } from '../auth/authorization'
 import { AuthError, POST_SCOPE, type Authenticator, type Principal } from '../auth/principal';
 import {
   acceptedSchema,
+  callbackAttemptSchema,
   API_VERSION,
   API_VERSION_2022,
   API_VERSIONS,
@@ -151,6 +152,7 @@ export async function backupRequestRoutes(
               ...requestViewSchema.properties,
               history: { type: 'array', items: { type: 'object', additionalProperties: true } },
               backup: { type: ['object', 'null'], additionalProperties: true },
+              callbackAttempts: { type: 'array', items: callbackAttemptSchema },
             },
           },
           ...errors,
@@ -163,7 +165,15 @@ export async function backupRequestRoutes(
         backupRequestId: request.params.id,
         requesterId: principal.requesterId,
       });
-      return { ...toView(view.request), history: view.history, backup: view.backup };
+      return {
+        ...toView(view.request),
+        history: view.history,
+        backup: view.backup,
+        callbackAttempts: view.callbackAttempts.map(({ backupRequestId: _id, ...attempt }) => ({
+          ...attempt,
+          durationMs: Math.round(attempt.durationMs),
+        })),
+      };
     },
   );
 }

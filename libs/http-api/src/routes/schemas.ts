@@ -63,6 +63,23 @@ export const requestViewSchema = {
   },
 } as const;
 
+/** One POST of the end state to the request's callback URL (ADR 0214). */
+export const callbackAttemptSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    eventId: { type: 'string' },
+    attemptedAt: { type: 'string', format: 'date-time' },
+    outcome: {
+      type: 'string',
+      enum: ['delivered', 'failed', 'rejected', 'refused', 'circuit-open'],
+    },
+    statusCode: { type: ['integer', 'null'] },
+    durationMs: { type: 'integer' },
+    reason: { type: ['string', 'null'] },
+  },
+} as const;
+
 /** The 202 answer: the request as it was stored at intake. */
 export const acceptedSchema = {
   type: 'object',

@@ -117,6 +117,7 @@ export function receiverWorker(
       const app = await buildReceiverApp({
         requests: ctx.requests,
         backups: ctx.backups,
+        callbackAttempts: ctx.callbackAttempts,
         ids: ctx.ids,
         clock: ctx.clock,
         authenticate,

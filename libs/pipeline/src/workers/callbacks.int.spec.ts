@@ -166,6 +166,13 @@ describe('end-state callbacks to a real receiver', () => {
       backup: null,
     });
     expect([...hook.processed]).toEqual([`${id}:NotAllowed`]);
+    // Each attempt is kept for the request's view.
+    const attempts = () => notifier.ctx.callbackAttempts.forRequest(id);
+    await waitFor(async () => (await attempts()).length === 2, 'both attempts recorded', 5000, 50);
+    expect((await attempts()).map((a) => [a.eventId, a.outcome, a.statusCode])).toEqual([
+      [`${id}:NotAllowed`, 'failed', 500],
+      [`${id}:NotAllowed`, 'delivered', 200],
+    ]);
     const metrics = await notifier.ctx.metrics.registry.metrics();
     expect(metrics).toMatch(
       /linebacker_callback_attempts_total\{outcome="failed",service="notifier"\} [1-9]/,
@@ -215,6 +222,21 @@ describe('end-state callbacks to a real receiver', () => {
       signature: 'ok',
       duplicate: true,
     });
+    await waitFor(
+      async () =>
+        (await notifier.ctx.callbackAttempts.forRequest(id)).at(-1)?.outcome === 'delivered',
+      'the replayed attempt recorded',
+      5000,
+      50,
+    );
+    const outcomes = (await notifier.ctx.callbackAttempts.forRequest(id)).map((a) => a.reason);
+    expect(outcomes).toEqual([
+      // The receiver went down while the first attempt waited for its answer.
+      expect.stringMatching(/ECONNRESET|no answer within 500 ms/),
+      expect.stringMatching(/ECONNREFUSED/),
+      expect.stringMatching(/ECONNREFUSED/),
+      null,
+    ]);
     expect(await deadLetters()).toHaveLength(0);
   });
 

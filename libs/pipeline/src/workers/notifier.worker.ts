@@ -72,6 +72,7 @@ export function endStateNotifier(
   const callbacks = new CallbackNotifier({
     sender,
     backups: ctx.backups,
+    attempts: ctx.callbackAttempts,
     clock: ctx.clock,
     signingKeys: settings.callbackSigningKeys,
   });
