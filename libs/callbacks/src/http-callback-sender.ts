@@ -4,12 +4,15 @@ import type { LookupFunction } from 'node:net';
 import CircuitBreaker from 'opossum';
 import { PermanentError, TransientError, type CallbackAttemptOutcome } from '@linebacker/domain';
 import type { CallbackPolicy, ResolvedAddress } from './callback-policy';
+import { EVENT_ID_HEADER } from './callback-signature';
 
 /** How one attempt ended, for metrics, logs and the request's view. */
 export type AttemptOutcome = CallbackAttemptOutcome;
 
 /** One callback attempt as observed. */
 export interface CallbackAttempt {
+  /** The `Linebacker-Event-Id` sent (`<request id>:<status>`). */
+  eventId: string;
   host: string;
   outcome: AttemptOutcome;
   /** The receiver's HTTP status, when it answered. */
@@ -142,6 +145,7 @@ export class HttpCallbackSender {
     })();
     const observe = (outcome: AttemptOutcome, statusCode?: number, reason?: string) => {
       const attempt: CallbackAttempt = {
+        eventId: headers[EVENT_ID_HEADER] ?? '',
         host,
         outcome,
         durationMs: performance.now() - started,

@@ -49,6 +49,8 @@ function attemptObserver(ctx: WorkerContext): (attempt: CallbackAttempt) => void
     duration.observe({ outcome: attempt.outcome }, attempt.durationMs / 1000);
     const level = attempt.outcome === 'delivered' ? 'info' : 'warn';
     ctx.logger[level]('callback attempt', {
+      requestId: attempt.eventId.split(':')[0],
+      eventId: attempt.eventId,
       outcome: attempt.outcome,
       host: attempt.host,
       statusCode: attempt.statusCode,
