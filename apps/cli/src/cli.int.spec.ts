@@ -24,6 +24,7 @@ import {
   runMigrations,
   TypeormBackupRepository,
   TypeormBackupRequestRepository,
+  TypeormCallbackAttemptLog,
   type DataSource,
 } from '@linebacker/persistence';
 import { allSubscriptions, PAYLOAD_SCHEMAS, pipelineConfigSchema } from '@linebacker/pipeline';
@@ -67,6 +68,15 @@ describe('linebacker CLI against PostgreSQL and RabbitMQ', () => {
     dataSource = await openDataSource(persistenceConfig(database.url, { poolSize: 2 }));
     await runMigrations(dataSource);
     requestId = await seedSucceededRequest(dataSource);
+    await new TypeormCallbackAttemptLog(dataSource).record({
+      backupRequestId: requestId,
+      eventId: `${requestId}:Succeeded`,
+      attemptedAt: new Date('2024-03-16T02:00:00.000Z'),
+      outcome: 'failed',
+      statusCode: 503,
+      durationMs: 40,
+      reason: 'receiver hooks.example.com answered HTTP 503',
+    });
     bus = await seedDeadLetters(env, poisonIds);
   }, 60_000);
 
@@ -85,6 +95,7 @@ describe('linebacker CLI against PostgreSQL and RabbitMQ', () => {
       request: { statusTypeCode: string };
       history: Array<{ toStatus: string; by: string; messageId: string | null }>;
       backup: { backupByteCount: string } | null;
+      callbackAttempts: Array<{ outcome: string; statusCode: number | null }>;
     }>(run);
     expect(report.request.statusTypeCode).toBe('Succeeded');
     expect(report.history.map((h) => [h.toStatus, h.by])).toEqual([
@@ -96,9 +107,11 @@ describe('linebacker CLI against PostgreSQL and RabbitMQ', () => {
     expect(report.history[1]?.messageId).toBe('msg-allowed');
     // A bigint column: JSON carries it as a decimal string, exact at any size.
     expect(report.backup?.backupByteCount).toBe('1048576');
+    expect(report.callbackAttempts).toMatchObject([{ outcome: 'failed', statusCode: 503 }]);
     const text = await cli(['request', 'show', requestId], env);
     expect(text.stdout).toMatch(new RegExp(`request ${requestId}\\s+Succeeded`));
     expect(text.stdout).toMatch(/msg-allowed/);
+    expect(text.stdout).toMatch(/callback attempts[\s\S]*failed\s+503\s+40\s+receiver hooks/);
   });
 
   it('exits 3 for an unknown or malformed request id', async () => {

@@ -4,6 +4,7 @@ import {
   persistenceConfig,
   TypeormBackupRepository,
   TypeormBackupRequestRepository,
+  TypeormCallbackAttemptLog,
   TypeormOutboxStore,
   TypeormRetentionStore,
   type DataSource,
@@ -16,6 +17,7 @@ export interface CliDatabase {
   dataSource: DataSource;
   requests: TypeormBackupRequestRepository;
   backups: TypeormBackupRepository;
+  callbackAttempts: TypeormCallbackAttemptLog;
   outbox: TypeormOutboxStore;
   retention: TypeormRetentionStore;
 }
@@ -49,6 +51,7 @@ export class CliConnections {
         // name only labels history rows.
         requests: new TypeormBackupRequestRepository(dataSource, { service: 'linebacker-cli' }),
         backups: new TypeormBackupRepository(dataSource),
+        callbackAttempts: new TypeormCallbackAttemptLog(dataSource),
         outbox: new TypeormOutboxStore(dataSource),
         retention: new TypeormRetentionStore(dataSource),
       };

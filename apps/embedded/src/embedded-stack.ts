@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { HttpBackupJobService } from '@linebacker/backup-job-client';
+import type { CallbackDeliverySettings } from '@linebacker/callbacks';
 import type { EndStateNotifier } from '@linebacker/domain';
 import {
   InMemoryBackupInterface,
@@ -9,6 +10,7 @@ import {
 } from '@linebacker/messaging';
 import {
   checkAllowedWorker,
+  endStateNotifier,
   interfaceReceiverWorker,
   notifierWorker,
   PAYLOAD_SCHEMAS,
@@ -35,7 +37,11 @@ import {
 
 /** Everything the embedded stack is built from. */
 export interface EmbeddedStackOptions {
-  config: ReceiverConfig & RecoverySettings & RetentionSettings & SendSettings;
+  config: ReceiverConfig &
+    RecoverySettings &
+    RetentionSettings &
+    SendSettings &
+    CallbackDeliverySettings;
   jobsFile: string;
   replyDelayMs: number;
   failedShare: number;
@@ -112,7 +118,10 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
         ),
     ],
     [SERVICES.receiveStatus, (ctx) => receiveStatusWorker(ctx, jobs())],
-    [SERVICES.notifier, (ctx) => notifierWorker(ctx, options.notifier)],
+    [
+      SERVICES.notifier,
+      (ctx) => notifierWorker(ctx, endStateNotifier(ctx, config, options.notifier)),
+    ],
     [
       SERVICES.recovery,
       (ctx, infrastructure) =>

@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startCallbackReceiver } from '@linebacker/callbacks/testing';
+import { waitFor } from '@linebacker/testing';
 import { type ReadRequest, PATHS, postConcurrently } from './testing/concurrent-clients';
 import { npmStart } from './testing/npm-start';
 
@@ -56,6 +58,60 @@ describe('the embedded mode (npm start)', () => {
       await app.stop();
     }
     expect(app.lines.filter((line) => line.includes('"level":"error"'))).toEqual([]);
+  }, 180_000);
+});
+
+describe('the embedded mode with a callback', () => {
+  it('POSTs the signed end state to the URL the request named', async () => {
+    const keys = [{ kid: 'local', secret: 'an-embedded-trial-secret-of-32-chars' }];
+    const hook = await startCallbackReceiver(keys);
+    const app = npmStart({
+      LINEBACKER_SIM_REPLY_DELAY_MS: '50',
+      LINEBACKER_CALLBACK_CLIENTS: JSON.stringify([
+        { requesterId: 'anonymous', allowedHosts: ['127.0.0.1'] },
+      ]),
+      LINEBACKER_CALLBACK_SECRETS: JSON.stringify({ anonymous: keys }),
+      LINEBACKER_CALLBACK_ALLOW_HTTP: 'true',
+      LINEBACKER_CALLBACK_ALLOW_PRIVATE_ADDRESSES: 'true',
+    });
+    try {
+      const [, api] = await app.waitFor(/API\s+(http:\/\/\S+)\/api\/backup-requests/, 120_000);
+      const posted = await fetch(`${api}/api/backup-requests`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          apiVersion: '2026-12-05',
+          backupJobId: 'job-active-local',
+          dataDate: '2024-02-29',
+          backupDataLocation: '/data/x',
+          callbackUrl: hook.url,
+        }),
+      });
+      expect(posted.status).toBe(202);
+      const { backupRequestId } = (await posted.json()) as { backupRequestId: string };
+      await app.waitFor(new RegExp(`request ${backupRequestId} ended: Succeeded`), 30_000);
+      await waitFor(() => hook.received.length > 0, 'the callback', 10_000, 50);
+      expect(hook.received).toEqual([
+        {
+          eventId: `${backupRequestId}:Succeeded`,
+          signature: 'ok',
+          duplicate: false,
+          body: expect.objectContaining({ status: 'Succeeded', backupRequestId }),
+        },
+      ]);
+      // The request's view lists the attempt, once the notifier recorded it.
+      const attempts = async () =>
+        (
+          (await (await fetch(`${api}/api/backup-requests/${backupRequestId}`)).json()) as {
+            callbackAttempts: Array<{ outcome: string; statusCode: number }>;
+          }
+        ).callbackAttempts;
+      await waitFor(async () => (await attempts()).length > 0, 'the recorded attempt', 10_000, 50);
+      expect(await attempts()).toMatchObject([{ outcome: 'delivered', statusCode: 200 }]);
+    } finally {
+      await app.stop();
+      await hook.close();
+    }
   }, 180_000);
 });
 

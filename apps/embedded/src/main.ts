@@ -1,3 +1,4 @@
+import { callbackDeliveryConfigSchema } from '@linebacker/callbacks';
 import { authenticatorFor } from '@linebacker/http-api';
 import { join } from 'node:path';
 import type { BackupRequest } from '@linebacker/domain';
@@ -92,6 +93,7 @@ void runService({
         ...recoveryConfigSchema,
         ...retentionConfigSchema,
         ...sendConfigSchema,
+        ...callbackDeliveryConfigSchema,
       },
       {
         LINEBACKER_LOG_LEVEL: 'warn',

@@ -1,4 +1,5 @@
 import {
+  endStateNotifier,
   notifierWorker,
   runPipelineApp,
   SERVICES,
@@ -8,5 +9,5 @@ import {
 void runPipelineApp({
   service: SERVICES.notifier,
   schema: notifierConfigSchema,
-  worker: (ctx) => notifierWorker(ctx),
+  worker: (ctx, _infrastructure, config) => notifierWorker(ctx, endStateNotifier(ctx, config)),
 });

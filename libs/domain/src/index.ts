@@ -18,6 +18,8 @@ export * from './ports/backup-request.repository';
 export * from './ports/backup-job-service.port';
 export * from './ports/backup-interface.port';
 export * from './ports/end-state-notifier.port';
+export * from './ports/callback-targets.port';
+export * from './ports/callback-attempts.port';
 export * from './ports/outbox.port';
 export * from './ports/retention.port';
 export * from './use-cases/shared/step';

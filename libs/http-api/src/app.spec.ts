@@ -1,6 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import fc from 'fast-check';
-import { DependencyUnavailableError, IdempotencyKeyInFlightError } from '@linebacker/domain';
+import {
+  CallbackNotAllowedError,
+  DependencyUnavailableError,
+  IdempotencyKeyInFlightError,
+  type CallbackTargets,
+} from '@linebacker/domain';
+import { InMemoryCallbackAttemptLog } from '@linebacker/domain/testing';
 import { staticTokenAuthenticator } from './auth/static-tokens';
 import { receiverHarness, type ReceiverHarness } from './testing/receiver-harness';
 
@@ -34,6 +40,7 @@ describe('POST /api/backup-requests', () => {
       statusTypeCode: 'Received',
       receivedTimestamp: '2024-03-01T10:00:00.000Z',
       requesterId: 'anonymous',
+      callbackUrl: null,
     });
     expect(h.requests.allRequests()).toHaveLength(1);
     expect(h.requests.outbox.map((m) => m.type)).toEqual(['backup-request.received']);
@@ -118,6 +125,94 @@ describe('POST /api/backup-requests', () => {
     expect(response.statusCode).toBe(503);
     expect(response.headers['retry-after']).toBe('1');
     expect(response.body).not.toMatch(/ECONNREFUSED|at .*\.ts/);
+  });
+});
+
+describe('callbackUrl', () => {
+  /** Targets that allow one URL, refuse every other, and give `fallback` when none is named. */
+  const targets = (fallback: string | null): CallbackTargets & { asked: unknown[] } => {
+    const asked: unknown[] = [];
+    return {
+      asked,
+      targetFor: (requesterId, requestedUrl) => {
+        asked.push([requesterId, requestedUrl]);
+        if (requestedUrl === undefined) return Promise.resolve(fallback);
+        if (requestedUrl === 'https://hooks.example.com/x') return Promise.resolve(requestedUrl);
+        return Promise.reject(
+          new CallbackNotAllowedError(`host is not allowed for ${requesterId}`),
+        );
+      },
+    };
+  };
+  const current = { ...validBody, apiVersion: '2026-12-05' };
+
+  it('stores an allowed callbackUrl sent with the current apiVersion', async () => {
+    const h = await harness({ callbackTargets: targets(null) });
+    const response = await post(h.app, { ...current, callbackUrl: 'https://hooks.example.com/x' });
+    expect(response.statusCode).toBe(202);
+    expect(response.json().callbackUrl).toBe('https://hooks.example.com/x');
+    expect(h.requests.allRequests()[0]?.callbackUrl).toBe('https://hooks.example.com/x');
+    await h.app.close();
+  });
+
+  it("answers 400 CallbackNotAllowed with the policy's reason and stores nothing", async () => {
+    const h = await harness({ callbackTargets: targets(null) });
+    const response = await post(h.app, { ...current, callbackUrl: 'https://evil.example/' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({
+      code: 'CallbackNotAllowed',
+      message: 'callbackUrl host is not allowed for anonymous',
+    });
+    expect(h.requests.allRequests()).toHaveLength(0);
+    await h.app.close();
+  });
+
+  it("still accepts the old apiVersion, with the client's configured callback", async () => {
+    const h = await harness({ callbackTargets: targets('https://configured.example/') });
+    const response = await post(h.app, validBody);
+    expect(response.statusCode).toBe(202);
+    expect(response.json().callbackUrl).toBe('https://configured.example/');
+    const old = await post(h.app, { ...validBody, callbackUrl: 'https://hooks.example.com/x' });
+    expect(old.statusCode).toBe(400);
+    expect(old.json().message).toBe('callbackUrl needs apiVersion 2026-12-05');
+    await h.app.close();
+  });
+
+  it("shows the request's callback attempts in its view", async () => {
+    const attempts = new InMemoryCallbackAttemptLog();
+    const h = await harness({ callbackTargets: targets(null), callbackAttempts: attempts });
+    const posted = await post(h.app, { ...current, callbackUrl: 'https://hooks.example.com/x' });
+    const id = posted.json().backupRequestId as string;
+    await attempts.record({
+      backupRequestId: id,
+      eventId: `${id}:Failed`,
+      attemptedAt: new Date('2024-03-01T10:05:00Z'),
+      outcome: 'failed',
+      statusCode: 503,
+      durationMs: 41.7,
+      reason: 'receiver hooks.example.com answered HTTP 503',
+    });
+    const read = await h.app.inject({ method: 'GET', url: `/api/backup-requests/${id}` });
+    expect(read.statusCode).toBe(200);
+    expect(read.json().callbackAttempts).toEqual([
+      {
+        eventId: `${id}:Failed`,
+        attemptedAt: '2024-03-01T10:05:00.000Z',
+        outcome: 'failed',
+        statusCode: 503,
+        durationMs: 42,
+        reason: 'receiver hooks.example.com answered HTTP 503',
+      },
+    ]);
+    await h.app.close();
+  });
+
+  it('refuses a callbackUrl when no callbacks are configured', async () => {
+    const h = await harness();
+    const response = await post(h.app, { ...current, callbackUrl: 'https://hooks.example.com/x' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().code).toBe('CallbackNotAllowed');
+    await h.app.close();
   });
 });
 

@@ -13,6 +13,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   InvalidApiVersion: 400,
   LocationNotAllowed: 400,
   DataDateOutOfRange: 400,
+  CallbackNotAllowed: 400,
   JobNotAllowed: 403,
   RequestNotFound: 404,
   IdempotencyKeyInFlight: 409,
@@ -20,7 +21,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
 };
 
 /** Refusals worth one warn line each: a client tried what it may not. */
-const AUDITED_CODES = new Set(['JobNotAllowed', 'LocationNotAllowed']);
+const AUDITED_CODES = new Set(['JobNotAllowed', 'LocationNotAllowed', 'CallbackNotAllowed']);
 
 const GENERIC_MESSAGE: Readonly<Record<number, string>> = {
   400: 'the request cannot be processed as given',

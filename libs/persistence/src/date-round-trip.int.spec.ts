@@ -63,7 +63,7 @@ describe('calendar dates', () => {
   });
   beforeEach(async () => {
     await db.dataSource.query(
-      'TRUNCATE backup, backup_request_status_history, intake_idempotency_key, backup_request',
+      'TRUNCATE backup, backup_request_status_history, intake_idempotency_key, callback_attempt, backup_request',
     );
   });
 

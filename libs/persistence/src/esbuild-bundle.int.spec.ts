@@ -40,6 +40,7 @@ describe('the esbuild bundle of the library', () => {
       'backup',
       'backup_request',
       'backup_request_status_history',
+      'callback_attempt',
       'intake_idempotency_key',
       'outbox',
     ]);

@@ -45,6 +45,9 @@ export { OutboxSchema, type OutboxRow } from './schema/outbox.schema';
 /** The intake_idempotency_key mapping and its row type. */
 export { IdempotencyKeySchema, type IdempotencyKeyRow } from './schema/idempotency-key.schema';
 
+/** The callback_attempt mapping and its row type. */
+export { CallbackAttemptSchema, type CallbackAttemptRow } from './schema/callback-attempt.schema';
+
 /** The single mapping from pg/TypeORM failures to permanent, transient or unavailable. */
 export {
   classifyDatabaseError,
@@ -71,6 +74,8 @@ export {
 } from './repositories/backup-request.repository';
 /** BackupRepository on PostgreSQL. */
 export { TypeormBackupRepository } from './repositories/backup.repository';
+/** CallbackAttemptLog on PostgreSQL. */
+export { TypeormCallbackAttemptLog } from './repositories/callback-attempt.log';
 /** OutboxStore on PostgreSQL (published rows are deleted). */
 export { TypeormOutboxStore } from './repositories/outbox.store';
 /** RetentionStore on PostgreSQL: bounded, skip-locked batches (ADR 0213). */

@@ -85,6 +85,7 @@ export async function startPipelineService(
     ids: { newId: () => randomUUID() },
     requests: infrastructure.requests,
     backups: infrastructure.backups,
+    callbackAttempts: infrastructure.callbackAttempts,
     bus: infrastructure.bus,
   };
   let worker: Worker;

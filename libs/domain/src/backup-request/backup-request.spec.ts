@@ -102,8 +102,14 @@ describe('newBackupRequest', () => {
       sentToInterfaceTimestamp: null,
       replyTimestamp: null,
       replyMessageText: null,
+      callbackUrl: null,
       statusTimestamp: now,
     });
+  });
+
+  it('keeps the callback URL decided at intake', () => {
+    const url = 'https://hooks.example.com/x';
+    expect(newBackupRequest('r-1', { ...valid, callbackUrl: url }, now).callbackUrl).toBe(url);
   });
 
   it('uses the request id as correlation id when none is given', () => {

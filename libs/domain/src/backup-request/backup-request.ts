@@ -31,6 +31,8 @@ export interface BackupRequest {
   sentToInterfaceTimestamp: Date | null;
   replyTimestamp: Date | null;
   replyMessageText: string | null;
+  /** Where the notifier POSTs the end state (ADR 0214); null when the requester wants none. */
+  callbackUrl: string | null;
   /** When the status last changed; recovery measures staleness from it. */
   statusTimestamp: Date;
 }
@@ -43,6 +45,8 @@ export interface NewBackupRequestInput {
   requesterId: string;
   transportTypeCode: TransportTypeCode;
   correlationId?: string;
+  /** Already checked against the requester's callback policy (see CallbackTargets). */
+  callbackUrl?: string | null;
 }
 
 /** Field limits of SPEC §1. */
@@ -52,6 +56,7 @@ export const REQUEST_LIMITS = {
   storagePathNameMax: 250,
   replyMessageTextMax: 250,
   requesterIdMax: 200,
+  callbackUrlMax: 1000,
 } as const;
 
 function requireText(value: unknown, field: string, max: number): void {
@@ -75,6 +80,8 @@ export function validateNewRequest(input: NewBackupRequestInput): void {
   if (input.transportTypeCode !== 'HTTP' && input.transportTypeCode !== 'Queue') {
     throw new ValidationError('transportTypeCode must be HTTP or Queue', 'transportTypeCode');
   }
+  if (input.callbackUrl !== undefined && input.callbackUrl !== null)
+    requireText(input.callbackUrl, 'callbackUrl', REQUEST_LIMITS.callbackUrlMax);
 }
 
 /** A new request in status Received; validates first. */
@@ -102,6 +109,7 @@ export function newBackupRequest(
     sentToInterfaceTimestamp: null,
     replyTimestamp: null,
     replyMessageText: null,
+    callbackUrl: input.callbackUrl ?? null,
     statusTimestamp: now,
   };
 }

@@ -8,3 +8,4 @@ export * from './recording-notifier';
 export * from './fixtures';
 export * from './in-memory-pipeline';
 export * from './journey-invariants';
+export * from './in-memory-callback-attempt.log';

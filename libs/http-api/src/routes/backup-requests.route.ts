@@ -5,6 +5,9 @@ import {
   receiveBackupRequest,
   getBackupRequest,
   PermanentError,
+  ValidationError,
+  NO_CALLBACK_TARGETS,
+  type CallbackTargets,
   type ReceiveBackupRequestDeps,
   type BackupRequest,
   type GetBackupRequestDeps,
@@ -13,7 +16,10 @@ import { authorizeSubmission, type DataDateWindow } from '../auth/authorization'
 import { AuthError, POST_SCOPE, type Authenticator, type Principal } from '../auth/principal';
 import {
   acceptedSchema,
+  callbackAttemptSchema,
   API_VERSION,
+  API_VERSION_2022,
+  API_VERSIONS,
   errorSchema,
   idParamsSchema,
   postBodySchema,
@@ -25,6 +31,8 @@ import {
 export interface BackupRequestRoutesDeps extends ReceiveBackupRequestDeps, GetBackupRequestDeps {
   authenticate: Authenticator;
   dataDateWindow: DataDateWindow;
+  /** Where end states are POSTed; without it, no request has a callback. */
+  callbackTargets?: CallbackTargets;
 }
 
 /** The principal the onRequest hook set (every route here asks for authentication). */
@@ -65,6 +73,7 @@ function toView(request: BackupRequest): RequestView {
     sentToInterfaceTimestamp: isoOrNull(request.sentToInterfaceTimestamp),
     replyTimestamp: isoOrNull(request.replyTimestamp),
     replyMessageText: request.replyMessageText,
+    callbackUrl: request.callbackUrl,
   };
 }
 
@@ -99,10 +108,21 @@ export async function backupRequestRoutes(
         throw new AuthError(403, 'Forbidden', `the token lacks the ${POST_SCOPE} scope`);
       }
       const body = request.body;
-      if (body.apiVersion !== API_VERSION) {
-        throw new PermanentError('InvalidApiVersion', `apiVersion must be ${API_VERSION}`);
+      if (!API_VERSIONS.includes(body.apiVersion)) {
+        throw new PermanentError(
+          'InvalidApiVersion',
+          `apiVersion must be one of ${API_VERSIONS.join(', ')}`,
+        );
+      }
+      if (body.apiVersion === API_VERSION_2022 && body.callbackUrl !== undefined) {
+        throw new ValidationError(`callbackUrl needs apiVersion ${API_VERSION}`, 'callbackUrl');
       }
       const location = authorizeSubmission(principal, body, deps.dataDateWindow, deps.clock.now());
+      // After the rights check, so a refused job or location never costs a DNS lookup.
+      const callbackUrl = await (deps.callbackTargets ?? NO_CALLBACK_TARGETS).targetFor(
+        principal.requesterId,
+        body.callbackUrl,
+      );
       const result = await receiveBackupRequest(deps, {
         backupJobId: body.backupJobId,
         dataDate: body.dataDate,
@@ -111,6 +131,7 @@ export async function backupRequestRoutes(
         transportTypeCode: 'HTTP',
         correlationId: request.id,
         idempotencyKey: request.headers['idempotency-key'],
+        callbackUrl,
       });
       if (result.outcome === 'replayed') void reply.header('idempotent-replayed', 'true');
       return reply.status(202).send(toView(result.request));
@@ -131,6 +152,7 @@ export async function backupRequestRoutes(
               ...requestViewSchema.properties,
               history: { type: 'array', items: { type: 'object', additionalProperties: true } },
               backup: { type: ['object', 'null'], additionalProperties: true },
+              callbackAttempts: { type: 'array', items: callbackAttemptSchema },
             },
           },
           ...errors,
@@ -143,7 +165,15 @@ export async function backupRequestRoutes(
         backupRequestId: request.params.id,
         requesterId: principal.requesterId,
       });
-      return { ...toView(view.request), history: view.history, backup: view.backup };
+      return {
+        ...toView(view.request),
+        history: view.history,
+        backup: view.backup,
+        callbackAttempts: view.callbackAttempts.map(({ backupRequestId: _id, ...attempt }) => ({
+          ...attempt,
+          durationMs: Math.round(attempt.durationMs),
+        })),
+      };
     },
   );
 }

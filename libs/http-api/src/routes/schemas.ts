@@ -1,5 +1,9 @@
-/** The one API version this receiver accepts. */
-export const API_VERSION = '2022-05-22';
+/** The first API version: no callbackUrl in the body. Still accepted. */
+export const API_VERSION_2022 = '2022-05-22';
+/** The current API version: the body may name a callbackUrl (ADR 0214). */
+export const API_VERSION = '2026-12-05';
+/** Every version the receiver accepts, oldest first. */
+export const API_VERSIONS: readonly string[] = [API_VERSION_2022, API_VERSION];
 
 /** POST /api/backup-requests body. Strict: unknown fields and wrong types are a 400. */
 export const postBodySchema = {
@@ -8,10 +12,16 @@ export const postBodySchema = {
   additionalProperties: false,
   required: ['apiVersion', 'backupJobId', 'dataDate', 'backupDataLocation'],
   properties: {
-    apiVersion: { type: 'string', description: `must be ${API_VERSION}` },
+    apiVersion: { type: 'string', description: `one of ${API_VERSIONS.join(', ')}` },
     backupJobId: { type: 'string', minLength: 1, maxLength: 50 },
     dataDate: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' },
     backupDataLocation: { type: 'string', minLength: 1, maxLength: 250 },
+    callbackUrl: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 1000,
+      description: `apiVersion ${API_VERSION} on: where the end state is POSTed (https, a host the client may use)`,
+    },
   },
 } as const;
 
@@ -49,6 +59,24 @@ export const requestViewSchema = {
     sentToInterfaceTimestamp: timestamp,
     replyTimestamp: timestamp,
     replyMessageText: { type: ['string', 'null'] },
+    callbackUrl: { type: ['string', 'null'] },
+  },
+} as const;
+
+/** One POST of the end state to the request's callback URL (ADR 0214). */
+export const callbackAttemptSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    eventId: { type: 'string' },
+    attemptedAt: { type: 'string', format: 'date-time' },
+    outcome: {
+      type: 'string',
+      enum: ['delivered', 'failed', 'rejected', 'refused', 'circuit-open'],
+    },
+    statusCode: { type: ['integer', 'null'] },
+    durationMs: { type: 'integer' },
+    reason: { type: ['string', 'null'] },
   },
 } as const;
 
@@ -66,6 +94,7 @@ export const acceptedSchema = {
         'statusTypeCode',
         'receivedTimestamp',
         'requesterId',
+        'callbackUrl',
       ] as const
     ).map((key) => [key, requestViewSchema.properties[key]]),
   ),

@@ -5,6 +5,7 @@ import {
   InMemoryBackupRequestRepository,
   SequentialIdGenerator,
 } from '@linebacker/domain/testing';
+import type { CallbackAttemptLog, CallbackTargets } from '@linebacker/domain';
 import { createLogger, createServiceMetrics, type ServiceMetrics } from '@linebacker/runtime';
 import { buildReceiverApp, type HttpLimits } from '../app';
 import { anonymousAuthenticator, type Authenticator } from '../auth/principal';
@@ -24,6 +25,8 @@ export interface ReceiverHarnessOptions {
   authenticate?: Authenticator;
   limits?: Partial<HttpLimits>;
   now?: Date;
+  callbackTargets?: CallbackTargets;
+  callbackAttempts?: CallbackAttemptLog;
 }
 
 /** Builds the receiver's Fastify app (not listening) on the domain's fakes. */
@@ -52,6 +55,8 @@ export async function receiverHarness(
     ids: new SequentialIdGenerator(),
     clock: new FakeClock(options.now ?? new Date('2024-03-01T10:00:00Z')),
     authenticate: options.authenticate ?? anonymousAuthenticator,
+    ...(options.callbackTargets ? { callbackTargets: options.callbackTargets } : {}),
+    ...(options.callbackAttempts ? { callbackAttempts: options.callbackAttempts } : {}),
     dataDateWindow: { maxAgeDays: 3650, maxAheadDays: 1 },
     ready: async () => ready,
     metrics,

@@ -11,6 +11,7 @@ const TABLES = [
   'backup',
   'backup_request',
   'backup_request_status_history',
+  'callback_attempt',
   'intake_idempotency_key',
   'outbox',
 ];

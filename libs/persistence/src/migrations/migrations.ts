@@ -13,6 +13,8 @@ import { CaptureJobFacts1795795200008 } from './1795795200008-capture-job-facts.
 import { SendClaim1795795200009 } from './1795795200009-send-claim.migration';
 import { RetentionIndexes1795795200010 } from './1795795200010-retention-indexes.migration';
 import { GrantRetentionRole1795795200011 } from './1795795200011-grant-retention-role.migration';
+import { AddCallbackUrl1795795200012 } from './1795795200012-add-callback-url.migration';
+import { CreateCallbackAttempt1795795200013 } from './1795795200013-create-callback-attempt.migration';
 
 /** Every migration, oldest first. */
 export const ALL_MIGRATIONS = [
@@ -27,6 +29,8 @@ export const ALL_MIGRATIONS = [
   SendClaim1795795200009,
   RetentionIndexes1795795200010,
   GrantRetentionRole1795795200011,
+  AddCallbackUrl1795795200012,
+  CreateCallbackAttempt1795795200013,
 ];
 
 /** Where TypeORM records which migrations ran. */

@@ -45,6 +45,7 @@ export const BackupRequestSchema = new EntitySchema<BackupRequestRow>({
     sentToInterfaceTimestamp: timestamp('sent_to_interface_timestamp', true),
     replyTimestamp: timestamp('reply_timestamp', true),
     replyMessageText: { name: 'reply_message_text', type: 'varchar', length: 250, nullable: true },
+    callbackUrl: { name: 'callback_url', type: 'varchar', length: 1000, nullable: true },
     statusTimestamp: timestamp('status_timestamp'),
     redrivenTimestamp: timestamp('redriven_timestamp', true),
     replyResendCount: { name: 'reply_resend_count', type: 'integer', default: 0 },

@@ -1,5 +1,6 @@
 import { BackupRequestSchema } from './backup-request.schema';
 import { BackupSchema } from './backup.schema';
+import { CallbackAttemptSchema } from './callback-attempt.schema';
 import { IdempotencyKeySchema } from './idempotency-key.schema';
 import { OutboxSchema } from './outbox.schema';
 import { StatusHistorySchema } from './status-history.schema';
@@ -11,4 +12,5 @@ export const ALL_ENTITY_SCHEMAS = [
   BackupSchema,
   OutboxSchema,
   IdempotencyKeySchema,
+  CallbackAttemptSchema,
 ];

@@ -1,4 +1,5 @@
 import type { ConfigKey, ConfigSchema } from '@linebacker/runtime';
+import { callbackDeliveryConfigSchema } from '@linebacker/callbacks';
 import { receiverConfigSchema } from '../http/receiver-config';
 import { recoveryConfigSchema } from '../workers/recovery.worker';
 import { retentionConfigSchema } from '../workers/retention.schedule';
@@ -40,8 +41,11 @@ export const receiveStatusConfigSchema = {
   ...jobServiceConfigSchema,
 };
 
-/** notifier: the shared keys only. */
-export const notifierConfigSchema = pipelineConfigSchema(9105);
+/** notifier: the shared keys plus the callbacks' policy, keys and bounds. */
+export const notifierConfigSchema = {
+  ...pipelineConfigSchema(9105),
+  ...callbackDeliveryConfigSchema,
+};
 
 /** recovery: the shared keys plus its sweep and retention settings. */
 export const recoveryAppConfigSchema = {

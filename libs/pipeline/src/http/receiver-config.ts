@@ -5,9 +5,10 @@ import {
   type InterfaceQueuesConfig,
 } from '../config/interface.config';
 import { authConfigSchema, type AuthSettings } from '@linebacker/http-api';
+import { callbackPolicyConfigSchema, type CallbackPolicySettings } from '@linebacker/callbacks';
 
 /** The HTTP receiver's own settings. */
-export interface ReceiverSettings extends AuthSettings {
+export interface ReceiverSettings extends AuthSettings, CallbackPolicySettings {
   httpHost: string;
   httpPort: number;
   bodyLimitBytes: number;
@@ -37,6 +38,7 @@ export const receiverConfigSchema: ConfigSchema<ReceiverConfig> = {
   ...pipelineConfigSchema(9100),
   ...interfaceQueuesConfigSchema,
   ...authConfigSchema,
+  ...callbackPolicyConfigSchema,
   httpHost: {
     env: 'LINEBACKER_HTTP_HOST',
     doc: 'address the API listens on',

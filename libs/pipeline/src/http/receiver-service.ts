@@ -13,6 +13,7 @@ import { allSubscriptions } from '../workers/subscriptions';
 import { registerPipelineStatsGauges } from '../operations/pipeline-stats-metrics';
 import type { Worker, WorkerContext } from '../workers/worker';
 import { authenticatorFor, buildReceiverApp } from '@linebacker/http-api';
+import { CallbackPolicy } from '@linebacker/callbacks';
 import type { ReceiverConfig } from './receiver-config';
 
 /** What healthz says of the receiver as a whole. */
@@ -50,6 +51,7 @@ export function receiverWorker(
   onListening: (addresses: ReceiverAddresses) => void = () => undefined,
 ): Worker {
   const authenticate = authenticatorFor(settings);
+  const callbackTargets = new CallbackPolicy(settings);
   if (settings.authMode === 'none')
     ctx.logger.warn('authentication is off: every caller is anonymous and may submit any job', {
       authMode: settings.authMode,
@@ -115,9 +117,11 @@ export function receiverWorker(
       const app = await buildReceiverApp({
         requests: ctx.requests,
         backups: ctx.backups,
+        callbackAttempts: ctx.callbackAttempts,
         ids: ctx.ids,
         clock: ctx.clock,
         authenticate,
+        callbackTargets,
         dataDateWindow: {
           maxAgeDays: settings.dataDateMaxAgeDays,
           maxAheadDays: settings.dataDateMaxAheadDays,

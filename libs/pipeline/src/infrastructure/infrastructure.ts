@@ -2,6 +2,7 @@ import {
   errorKindOf,
   type BackupRepository,
   type BackupRequestRepository,
+  type CallbackAttemptLog,
   type OutboxStore,
   type RetentionStore,
 } from '@linebacker/domain';
@@ -17,6 +18,7 @@ import {
   runMigrations,
   TypeormBackupRepository,
   TypeormBackupRequestRepository,
+  TypeormCallbackAttemptLog,
   TypeormOutboxStore,
   TypeormRetentionStore,
   type DataSource,
@@ -34,6 +36,8 @@ export interface Infrastructure {
   dataSource: DataSource;
   requests: BackupRequestRepository;
   backups: BackupRepository;
+  /** Callback attempts (the notifier writes, the receiver reads; ADR 0214). */
+  callbackAttempts: CallbackAttemptLog;
   outbox: OutboxStore;
   /** Retention's batches (recovery's schedule runs them). */
   retention: RetentionStore;
@@ -155,6 +159,7 @@ export async function openInfrastructure(options: InfrastructureOptions): Promis
     dataSource,
     requests,
     backups: new TypeormBackupRepository(dataSource),
+    callbackAttempts: new TypeormCallbackAttemptLog(dataSource),
     outbox,
     retention: new TypeormRetentionStore(dataSource),
     bus,

@@ -1,4 +1,8 @@
-import { FakeClock, InMemoryBackupRequestRepository } from '@linebacker/domain/testing';
+import {
+  FakeClock,
+  InMemoryBackupRequestRepository,
+  InMemoryCallbackAttemptLog,
+} from '@linebacker/domain/testing';
 import { InMemoryMessageBus } from '@linebacker/messaging';
 import { createLogger, createServiceMetrics, loadConfig } from '@linebacker/runtime';
 import { capturedLines } from '@linebacker/testing';
@@ -24,6 +28,7 @@ describe('recoveryWorker', () => {
         ids: { newId: () => 'id' },
         requests,
         backups: requests,
+        callbackAttempts: new InMemoryCallbackAttemptLog(),
         bus: new InMemoryMessageBus(),
       },
       config,

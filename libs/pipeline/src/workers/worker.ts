@@ -2,6 +2,7 @@ import {
   PermanentError,
   type BackupRepository,
   type BackupRequestRepository,
+  type CallbackAttemptLog,
   type Clock,
   type IdGenerator,
   type StepResult,
@@ -27,6 +28,7 @@ export interface WorkerContext {
   ids: IdGenerator;
   requests: BackupRequestRepository;
   backups: BackupRepository;
+  callbackAttempts: CallbackAttemptLog;
   bus: MessageBus;
 }
 

@@ -1,5 +1,10 @@
 import { RequestNotFoundError } from '../../errors/domain-errors';
-import { createInMemoryPipeline, requestInStatus, type InMemoryPipeline } from '../../testing';
+import {
+  createInMemoryPipeline,
+  InMemoryCallbackAttemptLog,
+  requestInStatus,
+  type InMemoryPipeline,
+} from '../../testing';
 import { getBackupRequest } from './get-backup-request.use-case';
 
 describe('getBackupRequest', () => {
@@ -26,6 +31,24 @@ describe('getBackupRequest', () => {
     const id = await requestInStatus(p, 'Received');
     const view = await getBackupRequest(p.read, { backupRequestId: id, requesterId: 'client-a' });
     expect(view.backup).toBeNull();
+  });
+
+  it("shows the request's callback attempts, and none without a log", async () => {
+    const id = await requestInStatus(p, 'Succeeded');
+    const attempts = new InMemoryCallbackAttemptLog();
+    const attempt = {
+      eventId: `${id}:Succeeded`,
+      attemptedAt: new Date('2024-03-16T02:00:00Z'),
+      statusCode: 503,
+      durationMs: 12,
+    };
+    await attempts.record({ ...attempt, backupRequestId: id, outcome: 'failed', reason: 'x' });
+    await attempts.record({ ...attempt, backupRequestId: 'other', outcome: 'failed', reason: 'y' });
+    const read = { ...p.read, callbackAttempts: attempts };
+    const view = await getBackupRequest(read, { backupRequestId: id, requesterId: 'client-a' });
+    expect(view.callbackAttempts.map((a) => [a.backupRequestId, a.reason])).toEqual([[id, 'x']]);
+    const without = await getBackupRequest(p.read, { backupRequestId: id, requesterId: null });
+    expect(without.callbackAttempts).toEqual([]);
   });
 
   it("reports another requester's request as not found", async () => {

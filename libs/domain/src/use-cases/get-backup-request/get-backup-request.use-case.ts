@@ -1,6 +1,7 @@
 import type { Backup } from '../../backup/backup';
 import type { BackupRequest } from '../../backup-request/backup-request';
 import { RequestNotFoundError } from '../../errors/domain-errors';
+import type { CallbackAttemptLog, CallbackAttemptRecord } from '../../ports/callback-attempts.port';
 import type {
   BackupRepository,
   BackupRequestRepository,
@@ -11,6 +12,8 @@ import type {
 export interface GetBackupRequestDeps {
   requests: BackupRequestRepository;
   backups: BackupRepository;
+  /** Without it, a request's view shows no callback attempts. */
+  callbackAttempts?: CallbackAttemptLog;
 }
 
 /** Which request, asked by whom. */
@@ -25,6 +28,8 @@ export interface BackupRequestView {
   request: BackupRequest;
   history: StatusHistoryEntry[];
   backup: Backup | null;
+  /** Each POST of its end state to its callback URL, oldest first (ADR 0214). */
+  callbackAttempts: CallbackAttemptRecord[];
 }
 
 /** Reads a request for its requester; another requester's request is reported as not found. */
@@ -39,9 +44,10 @@ export async function getBackupRequest(
   ) {
     throw new RequestNotFoundError(input.backupRequestId);
   }
-  const [history, backup] = await Promise.all([
+  const [history, backup, callbackAttempts] = await Promise.all([
     deps.requests.history(request.backupRequestId),
     deps.backups.findByRequestId(request.backupRequestId),
+    deps.callbackAttempts?.forRequest(request.backupRequestId) ?? [],
   ]);
-  return { request, history, backup };
+  return { request, history, backup, callbackAttempts };
 }

@@ -19,7 +19,10 @@ export interface ReceiveBackupRequestInput extends NewBackupRequestInput {
 
 /** The fields that make two calls with one Idempotency-Key "the same request". */
 export function requestFingerprint(input: NewBackupRequestInput): string {
-  return JSON.stringify([input.backupJobId, input.dataDate, input.preparedDataPathName]);
+  const fields = [input.backupJobId, input.dataDate, input.preparedDataPathName];
+  // Only when present, so keys stored before callbacks existed keep their fingerprints.
+  if (input.callbackUrl) fields.push(input.callbackUrl);
+  return JSON.stringify(fields);
 }
 
 /**

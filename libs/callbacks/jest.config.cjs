@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'callbacks',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/libs/callbacks',
+};
