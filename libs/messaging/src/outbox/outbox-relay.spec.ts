@@ -1,4 +1,5 @@
 import { EVENT_TYPES, type EventType, type OutboxMessage } from '@linebacker/domain';
+import { settlesWithin } from '@linebacker/runtime';
 import { expectNothingWithin, waitFor } from '@linebacker/testing';
 import { InMemoryMessageBus } from '../memory/in-memory-message-bus';
 import type { Envelope } from '../port/envelope';
@@ -138,5 +139,15 @@ describe('OutboxRelay', () => {
     store.add(...Array.from({ length: 35 }, () => row()));
     await r.stop(2000);
     expect(store.sent).toHaveLength(35);
+  });
+
+  it('gives up a batch whose confirms never come at the deadline, marking nothing sent', async () => {
+    // A broker node paused mid-publish: the batch's confirms never arrive.
+    const hung = { publishBatch: () => new Promise<void>(() => undefined) };
+    const r = relay({ bus: hung, batchSize: 10 });
+    store.add(...Array.from({ length: 5 }, () => row()));
+    r.start();
+    expect(await settlesWithin(r.stop(200), 5_000)).toBe(true);
+    expect(store.sent).toEqual([]);
   });
 });

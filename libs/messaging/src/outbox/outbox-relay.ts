@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { errorKindOf, type OutboxRecord, type OutboxStore } from '@linebacker/domain';
 import type { OutgoingMessage } from '../port/envelope';
 import type { MessageBus } from '../port/message-bus.port';
-import { backoffDelay } from '@linebacker/runtime';
+import { backoffDelay, settlesWithin, StopBudget } from '@linebacker/runtime';
 
 /** The relay's store, bus and settings; every setting has a default. */
 export interface OutboxRelayOptions {
@@ -83,18 +83,24 @@ export class OutboxRelay {
     return count;
   }
 
-  /** Stops the loop, then flushes what it can until the outbox is empty or the deadline passes. */
+  /**
+   * Stops the loop, then flushes what it can until the outbox is empty or the deadline
+   * passes. A batch waiting on confirms from a node that stopped answering is left behind at
+   * the deadline: its rows were never marked sent, so they go out again (same message ids)
+   * from the next relay.
+   */
   async stop(deadlineMs = 5000): Promise<void> {
-    const deadline = Date.now() + deadlineMs;
+    const budget = new StopBudget(deadlineMs);
     this.running = false;
     this.idling?.abort();
-    await this.loopDone;
-    while (Date.now() < deadline) {
-      try {
-        if ((await this.relayOnce()) === 0) return;
-      } catch {
-        return; // the broker or the database is down: the rows stay for the next start
-      }
+    if (!(await settlesWithin(this.loopDone, budget.left()))) return;
+    while (budget.left() > 0) {
+      let published = 0;
+      const batch = this.relayOnce().then(
+        (count) => (published = count),
+        () => undefined, // the broker or the database is down: the rows stay for the next start
+      );
+      if (!(await settlesWithin(batch, budget.left())) || published === 0) return;
     }
   }
 

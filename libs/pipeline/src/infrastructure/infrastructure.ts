@@ -23,7 +23,7 @@ import {
   TypeormRetentionStore,
   type DataSource,
 } from '@linebacker/persistence';
-import { StopBudget, type Logger, type ServiceMetrics } from '@linebacker/runtime';
+import { settlesWithin, StopBudget, type Logger, type ServiceMetrics } from '@linebacker/runtime';
 import type { PipelineConfig } from '../config/pipeline.config';
 import { PAYLOAD_SCHEMAS } from '../messages/payload-schemas';
 import { allSubscriptions } from '../workers/subscriptions';
@@ -169,7 +169,9 @@ export async function openInfrastructure(options: InfrastructureOptions): Promis
       const budget = new StopBudget(deadlineMs);
       await relay.stop(budget.left());
       await bus.stop(budget.left());
-      await dataSource.destroy();
+      // A batch the relay left behind still holds its connection: the pool gets a second at
+      // least, then the process's exit closes what is left (PostgreSQL rolls it back).
+      await settlesWithin(dataSource.destroy(), Math.max(budget.left(), 1000));
     },
   };
 }
