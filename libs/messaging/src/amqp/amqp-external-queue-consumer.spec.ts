@@ -1,4 +1,5 @@
 import { PermanentError } from '@linebacker/domain';
+import { settlesWithin } from '@linebacker/runtime';
 import { waitFor } from '@linebacker/testing';
 import { fakeConnector, type FakeChannel, type FakeConnection } from '../testing/fake-amqp';
 import { AmqpExternalQueueConsumer } from './amqp-external-queue-consumer';
@@ -28,5 +29,24 @@ describe('AmqpExternalQueueConsumer with a fake broker', () => {
     });
     expect(delivering.acked[0]).toBe(message);
     await consumer.stop(100);
+  });
+
+  it('stops within its deadline when the broker answers neither the cancel nor the close', async () => {
+    const fake = fakeConnector(['ok']);
+    const consumer = new AmqpExternalQueueConsumer(
+      { url: 'amqp://fake', queue: 'replies', declareQueue: false },
+      async () => undefined,
+      fake.connect,
+    );
+    await consumer.start();
+    // A node paused with SIGSTOP: the socket stays open and nothing comes back.
+    const never = () => new Promise<void>(() => undefined);
+    const connection = fake.connections[0] as FakeConnection;
+    connection.close = never;
+    for (const channel of connection.channels) {
+      channel.cancel = never;
+      channel.close = never;
+    }
+    expect(await settlesWithin(consumer.stop(200), 5_000)).toBe(true);
   });
 });
