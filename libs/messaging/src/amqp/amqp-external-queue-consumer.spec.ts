@@ -1,7 +1,12 @@
 import { PermanentError } from '@linebacker/domain';
 import { settlesWithin } from '@linebacker/runtime';
 import { waitFor } from '@linebacker/testing';
-import { fakeConnector, type FakeChannel, type FakeConnection } from '../testing/fake-amqp';
+import {
+  fakeConnector,
+  hangBroker,
+  type FakeChannel,
+  type FakeConnection,
+} from '../testing/fake-amqp';
 import { AmqpExternalQueueConsumer } from './amqp-external-queue-consumer';
 
 describe('AmqpExternalQueueConsumer with a fake broker', () => {
@@ -39,14 +44,7 @@ describe('AmqpExternalQueueConsumer with a fake broker', () => {
       fake.connect,
     );
     await consumer.start();
-    // A node paused with SIGSTOP: the socket stays open and nothing comes back.
-    const never = () => new Promise<void>(() => undefined);
-    const connection = fake.connections[0] as FakeConnection;
-    connection.close = never;
-    for (const channel of connection.channels) {
-      channel.cancel = never;
-      channel.close = never;
-    }
+    hangBroker(fake.connections[0] as FakeConnection);
     expect(await settlesWithin(consumer.stop(200), 5_000)).toBe(true);
   });
 });

@@ -2,7 +2,12 @@ import { settlesWithin } from '@linebacker/runtime';
 import { waitFor } from '@linebacker/testing';
 import type { DeliveryReport } from '../port/message-bus.port';
 import { anyPayloadSchemas, contractSubscription } from '../testing/contract-harness';
-import { fakeConnector, type FakeChannel, type FakeConnection } from '../testing/fake-amqp';
+import {
+  fakeConnector,
+  hangBroker,
+  type FakeChannel,
+  type FakeConnection,
+} from '../testing/fake-amqp';
 import { AmqpMessageBus, type AmqpMessageBusConfig } from './amqp-message-bus';
 import { EnvelopeCodec } from '../envelope/envelope-codec';
 
@@ -110,14 +115,7 @@ describe('AmqpMessageBus with a fake broker', () => {
     );
     await bus.subscribe(contractSubscription('hung', ['unit.test']), async () => 'ok');
     await bus.start();
-    // A node paused with SIGSTOP: the socket stays open and nothing comes back.
-    const never = () => new Promise<void>(() => undefined);
-    const connection = fake.connections[0] as FakeConnection;
-    connection.close = never;
-    for (const channel of connection.channels) {
-      channel.cancel = never;
-      channel.close = never;
-    }
+    hangBroker(fake.connections[0] as FakeConnection);
     expect(await settlesWithin(bus.stop(200), 5_000)).toBe(true);
   });
 

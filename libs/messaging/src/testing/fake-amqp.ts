@@ -139,6 +139,19 @@ export class FakeConnection extends EventEmitter {
   }
 }
 
+/**
+ * Makes `connection` behave like a broker node paused with SIGSTOP: the socket stays open and
+ * no cancel, channel close or connection close is ever answered.
+ */
+export function hangBroker(connection: FakeConnection): void {
+  const never = () => new Promise<void>(() => undefined);
+  connection.close = never;
+  for (const channel of connection.channels) {
+    channel.cancel = never;
+    channel.close = never;
+  }
+}
+
 /** A connect function whose attempts follow `plan` ('ok', or an error to throw). */
 export function fakeConnector(plan: Array<'ok' | Error>): {
   connect: AmqpConnect;
