@@ -28,6 +28,19 @@ writeFileSync(
   ])}\n`,
 );
 
+/** A receiver on its own database and namespace, both listeners on free ports. */
+const listeningEnv = (databaseUrl: string, amqpUrl: string, namespace: string) => ({
+  LINEBACKER_DATABASE_URL: databaseUrl,
+  LINEBACKER_AMQP_URL: amqpUrl,
+  LINEBACKER_NAMESPACE: namespace,
+  LINEBACKER_QUEUE_TYPE: 'classic',
+  LINEBACKER_RUN_MIGRATIONS: 'true',
+  LINEBACKER_HTTP_PORT: '0',
+  LINEBACKER_HEALTH_PORT: '0',
+  LINEBACKER_AUTH_MODE: 'static-tokens',
+  LINEBACKER_AUTH_TOKENS_FILE: tokensFile,
+});
+
 describeAppWiring('http-receiver', () => ({
   LINEBACKER_AUTH_MODE: 'static-tokens',
   LINEBACKER_AUTH_TOKENS_FILE: tokensFile,
@@ -99,17 +112,7 @@ describe('http-receiver listeners', () => {
     const database = await createTestDatabase('receiver-listeners');
     const broker = await rabbitmqForTests();
     const namespace = testNamespace('receiver-listeners');
-    const child = startBundle('http-receiver', {
-      LINEBACKER_DATABASE_URL: database.url,
-      LINEBACKER_AMQP_URL: broker.url,
-      LINEBACKER_NAMESPACE: namespace,
-      LINEBACKER_QUEUE_TYPE: 'classic',
-      LINEBACKER_RUN_MIGRATIONS: 'true',
-      LINEBACKER_HTTP_PORT: '0',
-      LINEBACKER_HEALTH_PORT: '0',
-      LINEBACKER_AUTH_MODE: 'static-tokens',
-      LINEBACKER_AUTH_TOKENS_FILE: tokensFile,
-    });
+    const child = startBundle('http-receiver', listeningEnv(database.url, broker.url, namespace));
     try {
       const listening = await child.waitForLine((line) => line['message'] === 'listening', 30_000);
       const api = String(listening['address']);
@@ -169,16 +172,8 @@ describe('http-receiver healthz with the interface on Azure Storage Queues', () 
     const keyFile = join(mkdtempSync(join(tmpdir(), 'lb-receiver-')), 'account-key');
     writeFileSync(keyFile, `${DEV_KEY}\n`);
     const child = startBundle('http-receiver', {
-      LINEBACKER_DATABASE_URL: database.url,
-      LINEBACKER_AMQP_URL: broker.url,
-      LINEBACKER_NAMESPACE: namespace,
-      LINEBACKER_QUEUE_TYPE: 'classic',
-      LINEBACKER_RUN_MIGRATIONS: 'true',
-      LINEBACKER_HTTP_PORT: '0',
-      LINEBACKER_HEALTH_PORT: '0',
+      ...listeningEnv(database.url, broker.url, namespace),
       LINEBACKER_HEALTH_CACHE_MS: '0',
-      LINEBACKER_AUTH_MODE: 'static-tokens',
-      LINEBACKER_AUTH_TOKENS_FILE: tokensFile,
       LINEBACKER_INTERFACE_TRANSPORT: 'azure-queue',
       LINEBACKER_INTERFACE_AZURE_ACCOUNT_URL: azurite.accountUrl,
       LINEBACKER_INTERFACE_AZURE_ACCOUNT_KEY_FILE: keyFile,
