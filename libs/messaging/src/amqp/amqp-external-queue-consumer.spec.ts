@@ -45,6 +45,6 @@ describe('AmqpExternalQueueConsumer with a fake broker', () => {
     );
     await consumer.start();
     hangBroker(fake.connections[0] as FakeConnection);
-    expect(await settlesWithin(consumer.stop(200), 5_000)).toBe(true);
+    expect(await settlesWithin(consumer.stop(200), 1_000)).toBe(true);
   });
 });

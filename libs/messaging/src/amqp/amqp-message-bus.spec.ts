@@ -116,7 +116,7 @@ describe('AmqpMessageBus with a fake broker', () => {
     await bus.subscribe(contractSubscription('hung', ['unit.test']), async () => 'ok');
     await bus.start();
     hangBroker(fake.connections[0] as FakeConnection);
-    expect(await settlesWithin(bus.stop(200), 5_000)).toBe(true);
+    expect(await settlesWithin(bus.stop(200), 1_000)).toBe(true);
   });
 
   it('acks a delivery on its own channel after the handler succeeds', async () => {

@@ -141,13 +141,25 @@ describe('OutboxRelay', () => {
     expect(store.sent).toHaveLength(35);
   });
 
-  it('gives up a batch whose confirms never come at the deadline, marking nothing sent', async () => {
-    // A broker node paused mid-publish: the batch's confirms never arrive.
-    const hung = { publishBatch: () => new Promise<void>(() => undefined) };
+  // A broker node paused mid-publish: a batch's confirms never arrive.
+  const hung = { publishBatch: () => new Promise<void>(() => undefined) };
+
+  it("gives up the running loop's batch whose confirms never come at the deadline", async () => {
     const r = relay({ bus: hung, batchSize: 10 });
     store.add(...Array.from({ length: 5 }, () => row()));
     r.start();
-    expect(await settlesWithin(r.stop(200), 5_000)).toBe(true);
+    await waitFor(() => store.batchesAsked > 0, 'the loop holding a batch');
+    expect(await settlesWithin(r.stop(200), 1_000)).toBe(true);
     expect(store.sent).toEqual([]);
+    expect(store.batchesAsked).toBe(1);
+  });
+
+  it('gives up its own final flush whose confirms never come at the deadline', async () => {
+    // Never started: the only batch is the one stop() flushes.
+    const r = relay({ bus: hung, batchSize: 10 });
+    store.add(...Array.from({ length: 5 }, () => row()));
+    expect(await settlesWithin(r.stop(200), 1_000)).toBe(true);
+    expect(store.sent).toEqual([]);
+    expect(store.batchesAsked).toBe(1);
   });
 });
