@@ -1,5 +1,6 @@
 import { RequestNotFoundError } from '../../errors/domain-errors';
 import {
+  aNewRequest,
   createInMemoryPipeline,
   InMemoryCallbackAttemptLog,
   requestInStatus,
@@ -33,8 +34,9 @@ describe('getBackupRequest', () => {
     expect(view.backup).toBeNull();
   });
 
-  it("shows the request's callback attempts, and none without a log", async () => {
-    const id = await requestInStatus(p, 'Succeeded');
+  it("shows the request's callback attempts, and none without a log or a callback", async () => {
+    const callbackUrl = 'https://hooks.example.com/linebacker';
+    const id = await requestInStatus(p, 'Succeeded', aNewRequest({ callbackUrl }));
     const attempts = new InMemoryCallbackAttemptLog();
     const attempt = {
       eventId: `${id}:Succeeded`,
@@ -49,6 +51,11 @@ describe('getBackupRequest', () => {
     expect(view.callbackAttempts.map((a) => [a.backupRequestId, a.reason])).toEqual([[id, 'x']]);
     const without = await getBackupRequest(p.read, { backupRequestId: id, requesterId: null });
     expect(without.callbackAttempts).toEqual([]);
+    // A request without a callback has no attempts: the log is not read for it.
+    const plain = await requestInStatus(p, 'Succeeded');
+    await attempts.record({ ...attempt, backupRequestId: plain, outcome: 'failed', reason: 'z' });
+    const view2 = await getBackupRequest(read, { backupRequestId: plain, requesterId: null });
+    expect(view2.callbackAttempts).toEqual([]);
   });
 
   it("reports another requester's request as not found", async () => {

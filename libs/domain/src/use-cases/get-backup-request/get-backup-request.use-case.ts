@@ -47,7 +47,10 @@ export async function getBackupRequest(
   const [history, backup, callbackAttempts] = await Promise.all([
     deps.requests.history(request.backupRequestId),
     deps.backups.findByRequestId(request.backupRequestId),
-    deps.callbackAttempts?.forRequest(request.backupRequestId) ?? [],
+    // Only a request with a callback has attempts: the others spare the read.
+    request.callbackUrl === null
+      ? []
+      : (deps.callbackAttempts?.forRequest(request.backupRequestId) ?? []),
   ]);
   return { request, history, backup, callbackAttempts };
 }
