@@ -84,10 +84,15 @@ function sharedEnv(options: BenchOptions): Record<string, string> {
 async function azureInterface(
   cleanup: Cleanup,
   label: string,
-): Promise<{ env: Record<string, string>; watched: () => WatchedProcess[] }> {
+): Promise<{
+  env: Record<string, string>;
+  watched: () => WatchedProcess[];
+  stop: () => Promise<void>;
+}> {
   const azurite = await Azurite.start();
-  cleanup.add(`azurite ${label}`, () => azurite.stop());
+  const stop = cleanup.add(`azurite ${label}`, () => azurite.stop());
   return {
+    stop,
     env: {
       LINEBACKER_INTERFACE_TRANSPORT: 'azure-queue',
       LINEBACKER_INTERFACE_AZURE_CONNECTION_STRING: azurite.connectionString,
@@ -108,9 +113,9 @@ async function linebackerE2e(
   const label = `lb${instances}${interfaceTransport === 'amqp' ? '' : 'az'}`;
   const environment = await openRunEnvironment(cleanup, label);
   let stop: (() => Promise<unknown>) | undefined;
+  let azure: Awaited<ReturnType<typeof azureInterface>> | undefined;
   try {
-    const azure =
-      interfaceTransport === 'azure-queue' ? await azureInterface(cleanup, label) : undefined;
+    if (interfaceTransport === 'azure-queue') azure = await azureInterface(cleanup, label);
     const env = { ...sharedEnv(options), ...azure?.env };
     const stack = await startLinebackerStack(environment, cleanup, instances, env);
     stop = stack.stop;
@@ -132,6 +137,9 @@ async function linebackerE2e(
   } finally {
     // Idempotent: after a successful run the stack is already stopped.
     await stop?.();
+    // Its own Azurite goes with the run, not at the end of the bench: later runs' CPU
+    // figures must not include an idle emulator.
+    await azure?.stop();
     await environment.close();
   }
 }
