@@ -1,6 +1,7 @@
 import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PermanentError, errorKindOf } from '@linebacker/domain';
+import { settlesWithin, StopBudget } from '@linebacker/runtime';
 import {
   InFlightTracker,
   PauseController,
@@ -148,8 +149,10 @@ export class AzureQueueConsumer implements ExternalQueueConsumer {
     this.running = false;
     this.pauser.stop();
     this.wake.abort();
-    await this.loop;
-    await this.inFlight.drain(deadlineMs);
+    // A receive in flight may hold the loop for its request timeout: one budget for both.
+    const budget = new StopBudget(deadlineMs);
+    await settlesWithin(this.loop ?? Promise.resolve(), budget.left());
+    await this.inFlight.drain(budget.left());
     this.inFlight.abortAll('the consumer is stopping');
   }
 
