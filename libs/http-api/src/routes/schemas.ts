@@ -1,3 +1,5 @@
+import { CALLBACK_ATTEMPT_OUTCOMES } from '@linebacker/domain';
+
 /** The first API version: no callbackUrl in the body. Still accepted. */
 export const API_VERSION_2022 = '2022-05-22';
 /** The current API version: the body may name a callbackUrl (ADR 0214). */
@@ -72,7 +74,7 @@ export const callbackAttemptSchema = {
     attemptedAt: { type: 'string', format: 'date-time' },
     outcome: {
       type: 'string',
-      enum: ['delivered', 'failed', 'rejected', 'refused', 'circuit-open'],
+      enum: CALLBACK_ATTEMPT_OUTCOMES,
     },
     statusCode: { type: ['integer', 'null'] },
     durationMs: { type: 'integer' },
