@@ -104,9 +104,12 @@ function post({ url, addresses, headers, body }: Post, timeoutMs: number): Promi
   });
 }
 
-/** Maps an answer: 2xx delivered; 408, 429 and 5xx transient; the rest (3xx, 4xx) permanent. */
-function checkAnswer(host: string, status: number): void {
-  if (status >= 200 && status < 300) return;
+/**
+ * Maps an answer: 2xx delivered (its status returned, for the attempt log); 408, 429 and 5xx
+ * transient; the rest (3xx, 4xx) permanent.
+ */
+function checkAnswer(host: string, status: number): number {
+  if (status >= 200 && status < 300) return status;
   const message = `receiver ${host} answered HTTP ${status}`;
   if (status >= 500 || status === 408 || status === 429)
     throw new CallbackFailedError(message, undefined, status);
@@ -119,7 +122,7 @@ function checkAnswer(host: string, status: number): void {
  * attempt is transient and uses the message's attempt budget like any failure (ADR 0214).
  */
 export class HttpCallbackSender {
-  private readonly breakers = new Map<string, CircuitBreaker<[Post], void>>();
+  private readonly breakers = new Map<string, CircuitBreaker<[Post], number>>();
 
   constructor(
     private readonly policy: CallbackPolicy,
@@ -159,8 +162,8 @@ export class HttpCallbackSender {
       // Checked again at delivery: the client's hosts may have changed since intake.
       const url = this.policy.checkUrl(requesterId, callbackUrl);
       const addresses = await this.policy.addressesFor(url);
-      await this.breakerFor(url.host).fire({ url, addresses, headers, body });
-      observe('delivered', 200);
+      const status = await this.breakerFor(url.host).fire({ url, addresses, headers, body });
+      observe('delivered', status);
     } catch (error) {
       const failure = this.classify(host, error);
       const status = failure.details['statusCode'] as number | undefined;
@@ -194,7 +197,7 @@ export class HttpCallbackSender {
     return new CallbackFailedError(`receiver ${host}: ${String(error)}`, error);
   }
 
-  private breakerFor(host: string): CircuitBreaker<[Post], void> {
+  private breakerFor(host: string): CircuitBreaker<[Post], number> {
     let breaker = this.breakers.get(host);
     if (!breaker) {
       breaker = new CircuitBreaker(
