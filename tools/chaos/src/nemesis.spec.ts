@@ -2,22 +2,36 @@ import { Nemesis, type BrokerControl, type NodeControl } from './nemesis';
 import type { PlannedFault } from './schedule';
 import type { Supervisor } from './supervisor';
 
-/** A node that only records what was done to it. */
-function fakeNode(name: string, events: string[]): NodeControl {
+/** A node that only records what was done to it; `failedRestarts` of its restarts throw. */
+function fakeNode(name: string, events: string[], failedRestarts = 0): NodeControl {
   let running = true;
+  let failures = failedRestarts;
   return {
     name,
     isRunning: () => running,
     kill: async () => void (events.push(`kill ${name}`), (running = false)),
     stopGracefully: async () => void (events.push(`stop ${name}`), (running = false)),
-    restart: async () => void (events.push(`restart ${name}`), (running = true)),
+    restart: async () => {
+      if (failures-- > 0) {
+        events.push(`restart ${name} failed`);
+        throw new Error('boot timed out');
+      }
+      events.push(`restart ${name}`);
+      running = true;
+    },
     pause: () => void events.push(`pause ${name}`),
     resume: () => void events.push(`resume ${name}`),
   };
 }
 
-function cluster(events: string[], whole: () => Promise<void> = async () => undefined) {
-  const nodes = ['n-a', 'n-b', 'n-c'].map((n) => fakeNode(n, events));
+function cluster(
+  events: string[],
+  whole: () => Promise<void> = async () => undefined,
+  failedRestartsOfFirst = 0,
+) {
+  const nodes = ['n-a', 'n-b', 'n-c'].map((n, i) =>
+    fakeNode(n, events, i === 0 ? failedRestartsOfFirst : 0),
+  );
   const broker: BrokerControl = {
     closeAllConnections: async () => undefined,
     stopApp: async () => undefined,
@@ -86,7 +100,7 @@ describe('the nemesis on a cluster', () => {
     ]);
   });
 
-  it('brings a node back when its fault fails, and records a cluster not whole at the heal', async () => {
+  it('records a fault whose cluster is not whole again, and the cluster not whole at the heal', async () => {
     const events: string[] = [];
     const nemesis = cluster(events, async () => {
       throw new Error('n-a sees running n-a; partitions n-a: n-b');
@@ -97,6 +111,23 @@ describe('the nemesis on a cluster', () => {
     expect(nemesis.brokerNotWhole).toMatch(/partitions n-a: n-b/);
     expect(events.filter((e) => e.startsWith('kill') || e.startsWith('restart'))).toEqual([
       'kill n-a',
+      'restart n-a',
+    ]);
+  });
+
+  it('brings a node back when its fault fails half-way', async () => {
+    const events: string[] = [];
+    // The first restart fails (the node is still down): the nemesis must not leave it out.
+    const nemesis = cluster(events, async () => undefined, 1);
+    await nemesis.run([fault('node-kill')]);
+    await nemesis.heal({ finishSchedule: true });
+    expect(nemesis.records[0]?.error).toMatch(/boot timed out/);
+    // Before the final heal (which resumes every node anyway).
+    const healStart = events.lastIndexOf('restart n-a') + 1;
+    expect(events.slice(0, healStart).filter((e) => /^(kill|restart|resume)/.test(e))).toEqual([
+      'kill n-a',
+      'restart n-a failed',
+      'resume n-a',
       'restart n-a',
     ]);
   });
