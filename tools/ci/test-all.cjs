@@ -121,7 +121,7 @@ function integrationRuns() {
     }));
 }
 
-/** Every Jest results file in the projects, shards' included. */
+/** Every Jest results file in the projects (the RESULT_FILES names, as each run wrote them). */
 const resultFiles = () =>
   projectRoots().flatMap((dir) =>
     readdirSync(join(root, dir))

@@ -22,7 +22,9 @@ export interface RabbitMqNodeSettings {
   /**
    * `cluster_partition_handling` (default `ignore`, the broker's own). With `ignore` a node
    * that was cut off (or paused past the net tick time) stays partitioned once it is back;
-   * `pause_minority` stops the broker on the minority side and lets it rejoin by itself.
+   * `autoheal` (what Compose and the chaos cluster use, ADR 0302) restarts the minority side
+   * once the partition is seen; `pause_minority` stops it instead, and measured here left a
+   * paused node partitioned for good.
    */
   partitionHandling?: PartitionHandling;
 }
