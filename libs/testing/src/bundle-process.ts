@@ -10,7 +10,10 @@ export type LogLine = Record<string, unknown>;
 export interface BundleProcess {
   child: ChildProcess;
   lines: LogLine[];
-  /** Resolves with the first line matching `predicate` (already seen or future). */
+  /**
+   * Resolves with the first line matching `predicate` (already seen or future); rejects when
+   * `timeoutMs` passes or the process has closed its output without printing one.
+   */
   waitForLine(predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
   /** Resolves with the exit code once the process has exited. */
   exited: Promise<number | null>;
@@ -43,7 +46,12 @@ export function startBundle(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: LogLine[] = [];
-  const waiters: { predicate: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
+  interface Waiter {
+    predicate: (l: LogLine) => boolean;
+    resolve: (l: LogLine) => void;
+    reject: (e: Error) => void;
+  }
+  const waiters: Waiter[] = [];
   const onLine = (text: string, stream: 'stdout' | 'stderr'): void => {
     let line: LogLine;
     try {
@@ -66,6 +74,16 @@ export function startBundle(
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code)),
   );
+  // 'close' comes after the output's last line: a waiter still waiting then never gets one,
+  // and its timer must not keep the test process alive until it fires.
+  let closed = false;
+  child.once('close', (code, signal) => {
+    closed = true;
+    for (const waiter of waiters.splice(0))
+      waiter.reject(
+        new Error(`${app} exited (${signal ?? String(code)}) without a matching log line`),
+      );
+  });
 
   const waitForLine = (
     predicate: (line: LogLine) => boolean,
@@ -73,8 +91,11 @@ export function startBundle(
   ): Promise<LogLine> => {
     const seen = lines.find(predicate);
     if (seen) return Promise.resolve(seen);
+    if (closed) return Promise.reject(new Error(`${app} exited without a matching log line`));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
+        const index = waiters.indexOf(waiter);
+        if (index >= 0) waiters.splice(index, 1);
         reject(
           new Error(
             `${app}: no matching log line within ${timeoutMs} ms; last lines:\n${lines
@@ -84,7 +105,12 @@ export function startBundle(
           ),
         );
       }, timeoutMs);
-      waiters.push({ predicate, resolve: (line) => (clearTimeout(timer), resolve(line)) });
+      const waiter: Waiter = {
+        predicate,
+        resolve: (line) => (clearTimeout(timer), resolve(line)),
+        reject: (error) => (clearTimeout(timer), reject(error)),
+      };
+      waiters.push(waiter);
     });
   };
   const stop = async (graceMs = 10_000): Promise<number | null> => {

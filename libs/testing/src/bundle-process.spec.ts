@@ -1,0 +1,57 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBundle } from './bundle-process';
+
+/** A bundle root with one "app" whose main.js is `source`. */
+function bundleRoot(source: string): string {
+  const root = mkdtempSync(join(tmpdir(), 'linebacker-bundle-process-'));
+  mkdirSync(join(root, 'app'));
+  writeFileSync(join(root, 'app', 'main.js'), source);
+  return root;
+}
+
+describe('startBundle', () => {
+  const roots: string[] = [];
+  const root = (source: string) => {
+    const made = bundleRoot(source);
+    roots.push(made);
+    return made;
+  };
+  afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
+
+  it('resolves a waiter with a line printed later', async () => {
+    const app = startBundle(
+      'app',
+      {},
+      root(`setTimeout(() => console.log(JSON.stringify({ outcome: 'ready' })), 50);`),
+    );
+    const line = await app.waitForLine((l) => l['outcome'] === 'ready', 10_000);
+    expect(line).toEqual({ outcome: 'ready' });
+    await app.exited;
+  });
+
+  it('rejects a waiter as soon as the process exits without the line, not at its time-out', async () => {
+    const app = startBundle('app', {}, root(`console.log(JSON.stringify({ outcome: 'other' }));`));
+    const started = Date.now();
+    // A time-out longer than Jest's: only the exit can end this wait in time.
+    await expect(app.waitForLine((l) => l['outcome'] === 'ready', 600_000)).rejects.toThrow(
+      /exited \(0\) without a matching log line/,
+    );
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it('rejects a wait that starts after the process has gone', async () => {
+    const app = startBundle('app', {}, root(`process.exit(3);`));
+    await new Promise((resolve) => app.child.once('close', resolve));
+    await expect(app.waitForLine(() => true, 600_000)).rejects.toThrow(/exited/);
+  });
+
+  it('still finds a line the process printed before it exited', async () => {
+    const app = startBundle('app', {}, root(`console.log(JSON.stringify({ outcome: 'ready' }));`));
+    await new Promise((resolve) => app.child.once('close', resolve));
+    await expect(app.waitForLine((l) => l['outcome'] === 'ready')).resolves.toEqual({
+      outcome: 'ready',
+    });
+  });
+});
