@@ -3,13 +3,15 @@
 // and end with one line `N passed, N failed[, N skipped]`. Exits non-zero if any step or any
 // test failed. Order: the three checks side by side (lint and typecheck each as one program
 // over the whole workspace, the bundles with Nx), unit tests (`test`, no services), then the
-// integration suites (`test-int`) of all projects side by side, then, alone, the suites that
-// stop the broker or cut every connection on it, or need both cores to themselves (the chaos
-// run on a three-node cluster): `*.exclusive.int.spec.ts`.
+// integration suites (`test-int`, run by Jest with the target's arguments) of all projects
+// side by side, then, alone, the suites that stop the broker or cut every connection on it,
+// or need both cores to themselves (the chaos run on a three-node cluster):
+// `*.exclusive.int.spec.ts`.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const { existsSync, readFileSync, rmSync, readdirSync } = require('node:fs');
 const { join } = require('node:path');
+const { INTEGRATION_ARGS } = require('../nx/jest-targets.cjs');
 
 const root = join(__dirname, '..', '..');
 const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' };
@@ -42,11 +44,11 @@ async function pool(commands, width) {
   return results;
 }
 
-function run({ label, command }) {
+function run({ label, command, cwd = root }) {
   return new Promise((resolve) => {
     const started = Date.now();
     const child = spawn(command[0], command.slice(1), {
-      cwd: root,
+      cwd,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -71,7 +73,7 @@ function projectRoots() {
     .filter((dir) => existsSync(join(root, dir, 'project.json')));
 }
 
-/** Names of the projects with a spec file whose name matches `pattern`. */
+/** The projects (name and folder) with a spec file whose name matches `pattern`. */
 function projectsWithSuites(pattern) {
   return projectRoots()
     .filter(
@@ -81,16 +83,40 @@ function projectsWithSuites(pattern) {
           pattern.test(String(f)),
         ),
     )
-    .map((dir) => JSON.parse(readFileSync(join(root, dir, 'project.json'), 'utf8')).name);
+    .map((dir) => ({
+      name: JSON.parse(readFileSync(join(root, dir, 'project.json'), 'utf8')).name,
+      dir,
+    }));
 }
 
 /**
- * The integration projects that take minutes, longest first, as `npm test` measured them
- * (5 December, three at a time: e2e 376 s, chaos 276 s, embedded 250 s, cli 161 s, bench
- * 109 s, messaging 98 s, deploy 96 s, persistence 79 s; the rest under 70 s). They start
- * first, so that none of them begins last and runs on alone; a stale list only costs time.
+ * A project's `test-int` target run by Jest itself, with the arguments the Nx plugin gives
+ * the target: step one built every bundle, and starting Nx for each of some 25 runs cost
+ * about 4 s of CPU each (the project graph is computed anew without the daemon).
  */
-const LONG_FIRST = ['e2e', 'chaos', 'embedded', 'cli', 'bench', 'messaging', 'deploy'];
+const integrationJest = ({ name, dir }, ...args) => ({
+  label: `${name}:test-int`,
+  cwd: join(root, dir),
+  command: [process.execPath, require.resolve('jest/bin/jest'), ...INTEGRATION_ARGS, ...args],
+});
+
+/**
+ * The integration projects that take minutes, longest first, as a fresh-clone `.ci/run`
+ * measured them (5 December, `39ffd50`, three at a time: e2e 455 s, cli 266 s, chaos 265 s,
+ * embedded 247 s, bench 182 s, deploy 126 s, persistence 122 s, messaging 121 s; the rest
+ * under 90 s). They start first, so that none of them begins last and runs on alone; a
+ * stale list only costs time.
+ */
+const LONG_FIRST = [
+  'e2e',
+  'cli',
+  'chaos',
+  'embedded',
+  'bench',
+  'deploy',
+  'persistence',
+  'messaging',
+];
 // Splitting the long projects over more Jest runs (--shard) was tried and made npm test
 // slower (1,134 s against 845 s): the integration step is bound by the two cores, not by its
 // longest project, and three whole stacks at once starved each other.
@@ -100,25 +126,18 @@ const INTEGRATION_WIDTH = 3;
 /** Each integration project's suites (the exclusive ones left out), longest projects first. */
 function integrationRuns() {
   const projects = projectsWithSuites(/\.(int|e2e)\.spec\.ts$/);
-  const rank = (name) => (LONG_FIRST.includes(name) ? LONG_FIRST.indexOf(name) : LONG_FIRST.length);
+  const rank = ({ name }) =>
+    LONG_FIRST.includes(name) ? LONG_FIRST.indexOf(name) : LONG_FIRST.length;
   return projects
     .sort((a, b) => rank(a) - rank(b))
-    .map((name) => ({
-      label: `${name}:test-int`,
-      command: [
-        'npx',
-        'nx',
-        'run',
-        `${name}:test-int`,
-        // Step one built every bundle; parallel Nx runs must not restore them all at once.
-        '--excludeTaskDependencies',
-        '--outputStyle=static',
-        '--',
+    .map((project) =>
+      integrationJest(
+        project,
         ...jestJson(RESULT_FILES[1]),
         `--testPathIgnorePatterns=${EXCLUSIVE}`,
         '--passWithNoTests',
-      ],
-    }));
+      ),
+    );
 }
 
 /** Every Jest results file in the projects (the RESULT_FILES names, as each run wrote them). */
@@ -155,17 +174,15 @@ async function main() {
     // Every integration suite uses its own scratch database and queue namespace, so the
     // projects run side by side (never cached: the outcome depends on the services).
     await integrationStep(),
-    nx([
-      'run-many',
-      '-t',
-      'test-int',
-      '--parallel=1',
-      '-p',
-      ...exclusive,
-      '--',
-      ...jestJson(RESULT_FILES[2]),
-      EXCLUSIVE,
-    ]),
+    // One at a time, each with the machine to itself.
+    worst(
+      await pool(
+        exclusive.map((project) =>
+          integrationJest(project, ...jestJson(RESULT_FILES[2]), `--testPathPatterns=${EXCLUSIVE}`),
+        ),
+        1,
+      ),
+    ),
   ];
 
   const totals = { passed: 0, failed: 0, skipped: 0, suitesFailed: 0 };

@@ -9,9 +9,18 @@ const { dirname, join } = require('node:path');
 const SPEC = /\.spec\.ts$/;
 const INTEGRATION_SUITE = /\.(int|e2e)\.spec\.ts$/;
 
-/** Jest flags that swap jest.preset.js's unit selection for the integration suites. */
-const INTEGRATION_FLAGS =
-  "--testMatch '**/*.int.spec.ts' --testMatch '**/*.e2e.spec.ts' --testPathIgnorePatterns /node_modules/";
+/** Jest arguments that swap jest.preset.js's unit selection for the integration suites. */
+const INTEGRATION_ARGS = [
+  '--testMatch',
+  '**/*.int.spec.ts',
+  '--testMatch',
+  '**/*.e2e.spec.ts',
+  '--testPathIgnorePatterns',
+  '/node_modules/',
+];
+const INTEGRATION_FLAGS = INTEGRATION_ARGS.map((arg) =>
+  arg.includes('*') ? `'${arg}'` : arg,
+).join(' ');
 
 function jestTarget(root, flags, description) {
   return {
@@ -45,6 +54,7 @@ function inferTargets(configFile, workspaceRoot) {
   return { projects: { [root]: { targets } } };
 }
 
+module.exports.INTEGRATION_ARGS = INTEGRATION_ARGS;
 module.exports.createNodesV2 = [
   '{apps,libs,tools}/*/jest.config.cjs',
   async (configFiles, _options, context) =>
