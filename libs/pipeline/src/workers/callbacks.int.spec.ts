@@ -148,10 +148,12 @@ describe('end-state callbacks to a real receiver', () => {
       },
     });
     expect(callback?.body['occurredAt']).toEqual(expect.stringMatching(/^\d{4}-\d\d-\d\dT/));
-    const metrics = await notifier.ctx.metrics.registry.metrics();
-    expect(metrics).toMatch(
-      /linebacker_callback_attempts_total\{outcome="delivered",service="notifier"\} [1-9]/,
-    );
+    // The receiver has the body before the notifier has read the answer and counted it.
+    const delivered =
+      /linebacker_callback_attempts_total\{outcome="delivered",service="notifier"\} [1-9]/;
+    const metrics = () => notifier.ctx.metrics.registry.metrics();
+    await waitFor(async () => delivered.test(await metrics()), 'the attempt counted', 5000, 50);
+    expect(await metrics()).toMatch(delivered);
   });
 
   it('retries after a 500 and delivers once, under the same event id', async () => {
