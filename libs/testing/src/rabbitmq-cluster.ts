@@ -100,11 +100,7 @@ export class RabbitMqCluster {
   async runningNodes(): Promise<string[]> {
     for (const node of this.nodes.filter((n) => n.isRunning())) {
       try {
-        const args = ['cluster_status', '--formatter', 'json'];
-        const status = JSON.parse(await node.ctl(args, 30_000)) as {
-          running_nodes?: string[];
-        };
-        return [...(status.running_nodes ?? [])].sort();
+        return (await clusterStatusOf(node, 30_000)).running;
       } catch {
         // Paused or stopping: ask the next one.
       }
@@ -125,6 +121,30 @@ export class RabbitMqCluster {
       if (Date.now() > deadline)
         throw new Error(`cluster runs [${running.join(', ')}], expected [${want.join(', ')}]`);
       await sleep(500);
+    }
+  }
+
+  /**
+   * Waits until every node runs and each of them sees all of them running and no partition:
+   * the cluster is whole. Throws with what each node sees when `timeoutMs` passes.
+   */
+  async awaitWhole(timeoutMs = 120_000): Promise<void> {
+    const all = this.nodes.map((node) => node.name).sort();
+    const whole = describeStatus({ running: all, partitions: [] });
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const views = await Promise.all(this.nodes.map((node) => this.viewOf(node)));
+      if (views.every((view) => view === whole)) return;
+      if (Date.now() > deadline)
+        throw new Error(
+          `cluster not whole after ${timeoutMs} ms: ${this.nodes
+            .map((node, i) => `${node.name} sees ${views[i]}`)
+            .join('; ')}`,
+        );
+      // 1 s, not awaitRunning's 500 ms: a round asks every node, and each rabbitmqctl is an
+      // Erlang VM of its own (~0.5 s CPU); the chaos nemesis waits here through every node
+      // fault on a 2-core machine, so polling faster would take CPU from the apps under test.
+      await sleep(1000);
     }
   }
 
@@ -153,6 +173,16 @@ export class RabbitMqCluster {
     }
   }
 
+  /** What `node` sees, as one line of the time-out message. */
+  private async viewOf(node: RabbitMqNode): Promise<string> {
+    if (!node.isRunning()) return 'not running';
+    try {
+      return describeStatus(await clusterStatusOf(node, 20_000));
+    } catch {
+      return 'no answer';
+    }
+  }
+
   private async join(): Promise<void> {
     const [first, ...others] = this.nodes;
     if (!first) return;
@@ -163,4 +193,34 @@ export class RabbitMqCluster {
     }
     await this.awaitRunning();
   }
+}
+
+/** What one node reports of its cluster. */
+interface ClusterStatus {
+  /** The nodes it sees running, sorted. */
+  running: string[];
+  /** `[node, the nodes it is cut off from]`, only for nodes cut off from any. */
+  partitions: [string, string[]][];
+}
+
+/**
+ * `rabbitmqctl cluster_status` of one node; rejects when it does not answer in `timeoutMs`.
+ * The one place that reads its JSON, for the running nodes and the whole-cluster check.
+ */
+async function clusterStatusOf(node: RabbitMqNode, timeoutMs: number): Promise<ClusterStatus> {
+  const args = ['cluster_status', '--formatter', 'json'];
+  const status = JSON.parse(await node.ctl(args, timeoutMs)) as {
+    running_nodes?: string[];
+    partitions?: Record<string, string[]>;
+  };
+  return {
+    running: [...(status.running_nodes ?? [])].sort(),
+    partitions: Object.entries(status.partitions ?? {}).filter(([, cut]) => cut.length > 0),
+  };
+}
+
+/** `running a b c; partitions none`, or with `node: peers` for each partition. */
+function describeStatus({ running, partitions }: ClusterStatus): string {
+  const cut = partitions.map(([node, peers]) => `${node}: ${peers.join(',')}`).join(', ');
+  return `running ${running.join(' ')}; partitions ${cut || 'none'}`;
 }

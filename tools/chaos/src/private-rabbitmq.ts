@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { RabbitMqCluster, type RabbitMqNode } from '@linebacker/testing';
 import { CLUSTER_NET_TICK_SECONDS } from './schedule';
 
@@ -97,45 +96,9 @@ export class PrivateRabbitMq {
     return top && node >= 0 ? { queue: top.name, messages: top.messages, node } : undefined;
   }
 
-  /**
-   * Waits until every node runs and each of them sees all of them running and no partition:
-   * the cluster is whole again. Throws with what the nodes see when `timeoutMs` passes.
-   */
-  async awaitWhole(timeoutMs = 120_000): Promise<void> {
-    const want = this.nodes
-      .map((n) => n.name)
-      .sort()
-      .join(' ');
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const views = await Promise.all(this.nodes.map((node) => this.viewOf(node)));
-      if (views.every((v) => v === `running ${want}; partitions none`)) return;
-      if (Date.now() > deadline)
-        throw new Error(
-          `cluster not whole after ${timeoutMs} ms: ${this.nodes
-            .map((n, i) => `${n.name} sees ${views[i]}`)
-            .join('; ')}`,
-        );
-      await sleep(1000);
-    }
-  }
-
-  private async viewOf(node: RabbitMqNode): Promise<string> {
-    if (!node.isRunning()) return 'not running';
-    try {
-      const args = ['cluster_status', '--formatter', 'json'];
-      const status = JSON.parse(await node.ctl(args, 20_000)) as {
-        running_nodes?: string[];
-        partitions?: Record<string, string[]>;
-      };
-      const partitions = Object.entries(status.partitions ?? {}).filter(([, p]) => p.length > 0);
-      return (
-        `running ${[...(status.running_nodes ?? [])].sort().join(' ')}; partitions ` +
-        (partitions.length === 0 ? 'none' : partitions.map(([n, p]) => `${n}: ${p}`).join(', '))
-      );
-    } catch {
-      return 'no answer';
-    }
+  /** Waits until the cluster is whole again (see `RabbitMqCluster.awaitWhole`; default 120 s). */
+  async awaitWhole(timeoutMs?: number): Promise<void> {
+    await this.cluster.awaitWhole(timeoutMs);
   }
 
   /** `name → messages` of every queue, asked of the first node that answers. */
