@@ -93,14 +93,17 @@ describe('AmqpMessageBus on a three-node RabbitMQ cluster', () => {
     try {
       expect(connected).toEqual([nodeLabel(urls[0] ?? '')]);
       await waitFor(() => consumed.size >= 100, 'traffic before the kill', 60_000);
-      await nodes.node(order[0] as number).kill();
+      const killed = nodes.node(order[0] as number);
+      await killed.kill();
       const atKill = consumed.size;
+      // The harness's whole-cluster wait (the chaos heal uses it) sees the node gone.
+      await expect(nodes.awaitWhole(1_000)).rejects.toThrow(`${killed.name} sees not running`);
       await waitFor(() => connected.length >= 2, 'the move to another node', 60_000);
       expect(connected[1]).not.toBe(connected[0]);
       await waitFor(() => consumed.size >= atKill + 100, 'traffic with a node down', 120_000);
 
-      await nodes.node(order[0] as number).restart();
-      await nodes.awaitRunning();
+      await killed.restart();
+      await nodes.awaitWhole();
       const atRestart = consumed.size;
       await waitFor(() => consumed.size >= atRestart + 100, 'traffic after the restart', 120_000);
       clearInterval(producer);
