@@ -2,8 +2,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { APP_CONFIG_SCHEMAS } from '@linebacker/pipeline';
+import { loadConfig } from '@linebacker/runtime';
 import { WORKSPACE_ROOT } from '@linebacker/testing';
-import { checkComposeText, type ComposeCheckOptions } from './compose-check';
+import { checkComposeText, inspectCompose, type ComposeCheckOptions } from './compose-check';
+import { secretPaths } from './compose-model';
 import { runDclint } from './dclint';
 
 const DOCKER_DIR = join(WORKSPACE_ROOT, 'docker');
@@ -36,6 +39,79 @@ describe('docker/compose.yaml', () => {
       LINEBACKER_INTERFACE_AMQP_URL: 'amqps://u:p@interface.example.internal/backup',
     };
     expect(checkComposeText(compose, { ...options, env })).toEqual([]);
+  });
+
+  /** The LINEBACKER_CALLBACK_* variables an app reads (a secret in its `_FILE` form). */
+  const callbackKeys = (app: string): string[] =>
+    Object.values(APP_CONFIG_SCHEMAS[app] ?? {})
+      .filter((key) => key.env.startsWith('LINEBACKER_CALLBACK_'))
+      .map((key) => (key.secret ? `${key.env}_FILE` : key.env));
+
+  it('gives the receiver and the notifier every callback key their apps read', () => {
+    const { apps } = inspectCompose(compose, options);
+    // The policy's four keys; the notifier's also the signing keys and two bounds.
+    expect(callbackKeys('http-receiver')).toHaveLength(4);
+    expect(callbackKeys('notifier')).toHaveLength(7);
+    for (const service of ['http-receiver', 'notifier']) {
+      const environment = apps.find((running) => running.service === service)?.environment ?? {};
+      expect(Object.keys(environment)).toEqual(expect.arrayContaining(callbackKeys(service)));
+    }
+  });
+
+  it('passes the callback settings from the environment to the receiver and the notifier', () => {
+    const clients = '[{"requesterId":"nightly-db","callbackUrl":"https://jobs.example.com/lb"}]';
+    const env = {
+      LINEBACKER_CALLBACK_CLIENTS: clients,
+      LINEBACKER_CALLBACK_ALLOW_HTTP: 'true',
+      LINEBACKER_CALLBACK_ALLOW_PRIVATE_ADDRESSES: 'true',
+      LINEBACKER_CALLBACK_DNS_TIMEOUT_MS: '750',
+      LINEBACKER_CALLBACK_TIMEOUT_MS: '1500',
+      LINEBACKER_CALLBACK_BREAKER_RESET_MS: '9000',
+      LINEBACKER_CALLBACK_SECRETS_HOST_FILE: './secrets/linebacker-callback-secrets.json',
+    };
+    const { problems, apps, document } = inspectCompose(compose, { ...options, env });
+    expect(problems).toEqual([]);
+    const policy = {
+      callbackClients: clients,
+      callbackAllowHttp: true,
+      callbackAllowPrivateAddresses: true,
+      callbackDnsTimeoutMs: 750,
+    };
+    const receiver = apps.find((running) => running.service === 'http-receiver');
+    const notifier = apps.find((running) => running.service === 'notifier');
+    expect(receiver?.config).toMatchObject(policy);
+    expect(notifier?.config).toMatchObject({
+      ...policy,
+      callbackTimeoutMs: 1500,
+      callbackBreakerResetMs: 9000,
+    });
+    // The signing keys: the host file, mounted as the secret the notifier's _FILE names.
+    const keysFile = notifier?.environment['LINEBACKER_CALLBACK_SECRETS_FILE'] ?? '';
+    const secret = secretPaths(document.services?.['notifier'] ?? {}).get(keysFile);
+    expect(secret).toBeDefined();
+    expect(document.secrets?.[secret ?? '']?.file).toBe(env.LINEBACKER_CALLBACK_SECRETS_HOST_FILE);
+    expect(receiver?.environment).not.toHaveProperty('LINEBACKER_CALLBACK_SECRETS_FILE');
+  });
+
+  it('leaves callbacks off unless configured: the apps’ defaults and no signing keys', () => {
+    const { apps, document } = inspectCompose(compose, options);
+    for (const service of ['http-receiver', 'notifier']) {
+      const running = apps.find((app) => app.service === service);
+      const schema = APP_CONFIG_SCHEMAS[service] ?? {};
+      for (const [field, key] of Object.entries(schema)) {
+        if (key.env.startsWith('LINEBACKER_CALLBACK_') && !key.secret)
+          expect([key.env, running?.config[field]]).toEqual([key.env, key.default]);
+      }
+    }
+    // The secret's default file exists (`up` needs it) and the notifier reads it as no keys.
+    const file = document.secrets?.['linebacker-callback-secrets']?.file ?? '';
+    const signingKeys = APP_CONFIG_SCHEMAS['notifier']?.['callbackSigningKeys'];
+    if (signingKeys === undefined) throw new Error('the notifier reads no callbackSigningKeys');
+    const config = loadConfig(
+      { signingKeys },
+      { [`${signingKeys.env}_FILE`]: join(DOCKER_DIR, file) },
+    );
+    expect(JSON.parse(String(config.signingKeys))).toEqual({});
   });
 });
 
@@ -207,9 +283,13 @@ describe('a broken compose file', () => {
   });
 
   it('is rejected when a password file is not a secret the service mounts', () => {
-    const broken = variant('    secrets: [linebacker-notifier]\n', '');
-    expect(checkComposeText(broken, options)).toContainEqual(
+    const broken = variant('    secrets: [linebacker-notifier, linebacker-callback-secrets]\n', '');
+    const problems = checkComposeText(broken, options);
+    expect(problems).toContainEqual(
       'services.notifier.environment: LINEBACKER_AMQP_PASSWORD_FILE=/run/secrets/linebacker-notifier is not a secret this service mounts',
+    );
+    expect(problems).toContainEqual(
+      'services.notifier.environment: LINEBACKER_CALLBACK_SECRETS_FILE=/run/secrets/linebacker-callback-secrets is not a secret this service mounts',
     );
   });
 
