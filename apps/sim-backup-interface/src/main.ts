@@ -1,3 +1,4 @@
+import { validateInterfaceQueuesConfig } from '@linebacker/azure-queues/config';
 import { createLogger, loadConfigOrExit, runService } from '@linebacker/runtime';
 import {
   buildInterfaceSimulatorApp,
@@ -5,7 +6,6 @@ import {
   interfaceSimulatorConfigSchema,
   parseInterfaceRequest,
   simulatorTransport,
-  validateInterfaceSimulatorConfig,
 } from '@linebacker/simulators';
 
 const service = 'sim-backup-interface';
@@ -13,7 +13,7 @@ const config = loadConfigOrExit(
   service,
   interfaceSimulatorConfigSchema,
   process.env,
-  validateInterfaceSimulatorConfig,
+  validateInterfaceQueuesConfig,
 );
 const logger = createLogger({ service });
 const SAID = {

@@ -1,16 +1,18 @@
 import {
-  azureAccountConfigSchema,
-  azureAccountProblems,
-  type AzureAccountConfig,
+  interfaceAzureEncodingConfigSchema,
+  interfaceQueuesConfigSchema,
+  type InterfaceAzureEncodingConfig,
+  type InterfaceQueuesConfig,
 } from '@linebacker/azure-queues/config';
-import { ConfigError, parse, type ConfigSchema } from '@linebacker/runtime';
+import { parse, type ConfigSchema } from '@linebacker/runtime';
+
+// The tools that start the simulator (the bench) may not import an adapter lib, and pick its
+// transport from the same list the apps parse.
+export { INTERFACE_TRANSPORTS, type InterfaceTransport } from '@linebacker/azure-queues/config';
 
 /** The backup interface simulator's settings. */
-export interface InterfaceSimulatorConfig extends AzureAccountConfig {
-  transport: 'amqp' | 'azure-queue';
-  azureRequestQueue: string;
-  azureReplyQueue: string;
-  azureEncoding: 'base64' | 'text';
+export interface InterfaceSimulatorConfig
+  extends InterfaceQueuesConfig, InterfaceAzureEncodingConfig {
   amqpUrl: string;
   amqpPassword: string;
   requestQueue: string;
@@ -25,31 +27,9 @@ export interface InterfaceSimulatorConfig extends AzureAccountConfig {
 
 /** Every key `sim-backup-interface` reads. */
 export const interfaceSimulatorConfigSchema: ConfigSchema<InterfaceSimulatorConfig> = {
-  transport: {
-    env: 'LINEBACKER_INTERFACE_TRANSPORT',
-    doc: 'the queues the simulated interface uses: `amqp` or `azure-queue`',
-    default: 'amqp',
-    parse: parse.oneOf('amqp', 'azure-queue'),
-  },
-  ...azureAccountConfigSchema,
-  azureRequestQueue: {
-    env: 'LINEBACKER_INTERFACE_AZURE_REQUEST_QUEUE',
-    doc: 'Azure queue requests arrive on',
-    default: 'backup-interface-requests',
-    parse: parse.string,
-  },
-  azureReplyQueue: {
-    env: 'LINEBACKER_INTERFACE_AZURE_REPLY_QUEUE',
-    doc: 'Azure queue replies go to',
-    default: 'backup-interface-replies',
-    parse: parse.string,
-  },
-  azureEncoding: {
-    env: 'LINEBACKER_INTERFACE_AZURE_ENCODING',
-    doc: 'message text on the Azure queues: `base64` or `text`',
-    default: 'base64',
-    parse: parse.oneOf('base64', 'text'),
-  },
+  // The same variables as the pipeline's, so the simulator answers on the queues it uses.
+  ...interfaceQueuesConfigSchema,
+  ...interfaceAzureEncodingConfigSchema,
   amqpUrl: {
     env: 'LINEBACKER_INTERFACE_AMQP_URL',
     doc: "the interface's RabbitMQ, or a comma-separated list of its cluster's node URLs",
@@ -113,13 +93,6 @@ export const interfaceSimulatorConfigSchema: ConfigSchema<InterfaceSimulatorConf
     parse: parse.string,
   },
 };
-
-/** Checks the simulator's keys taken together: on Azure, the account keys as the services do. */
-export function validateInterfaceSimulatorConfig(config: InterfaceSimulatorConfig): void {
-  if (config.transport !== 'azure-queue') return;
-  const problems = azureAccountProblems(config);
-  if (problems.length > 0) throw new ConfigError(problems);
-}
 
 /** The backup job service simulator's settings. */
 export interface JobServiceSimulatorConfig {

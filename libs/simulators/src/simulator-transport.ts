@@ -30,7 +30,9 @@ export interface SimulatorTransport {
  * Azure adapter and its SDK are loaded only for Azure (ADR 0112).
  */
 export function simulatorTransport(config: InterfaceSimulatorConfig): SimulatorTransport {
-  return config.transport === 'azure-queue' ? azureTransport(config) : amqpTransport(config);
+  return config.interfaceTransport === 'azure-queue'
+    ? azureTransport(config)
+    : amqpTransport(config);
 }
 
 function amqpTransport(config: InterfaceSimulatorConfig): SimulatorTransport {
@@ -51,8 +53,11 @@ function amqpTransport(config: InterfaceSimulatorConfig): SimulatorTransport {
 
 function azureTransport(config: InterfaceSimulatorConfig): SimulatorTransport {
   const { azureAccountFromConfig, AzureQueueConsumer, AzureQueuePublisher } = loadAzureQueues();
-  const account = { account: azureAccountFromConfig(config), encoding: config.azureEncoding };
-  const replies = new AzureQueuePublisher({ ...account, queue: config.azureReplyQueue });
+  const account = {
+    account: azureAccountFromConfig(config),
+    encoding: config.interfaceAzureEncoding,
+  };
+  const replies = new AzureQueuePublisher({ ...account, queue: config.interfaceAzureReplyQueue });
   return {
     start: () => replies.start(),
     sendReply: (reply) => replies.sendJson(reply),
@@ -60,7 +65,7 @@ function azureTransport(config: InterfaceSimulatorConfig): SimulatorTransport {
       new AzureQueueConsumer(
         {
           ...account,
-          queue: config.azureRequestQueue,
+          queue: config.interfaceAzureRequestQueue,
           batchSize: Math.min(32, config.prefetch),
           pollMaxDelayMs: 200,
           // Replies go out within the reply delay: a shorter visibility timeout than the

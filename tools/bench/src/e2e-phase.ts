@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { InterfaceTransport } from '@linebacker/simulators';
 import { Client } from 'pg';
 import { brokerProcesses, CpuWindow, type WindowUsage } from './cpu-window';
 import {
@@ -10,9 +11,6 @@ import {
 } from './environment';
 import { Poster, postBatch } from './http-load';
 import type { LatencySummary } from './stats';
-
-/** The backup interface's transport: RabbitMQ or Azure Storage Queues (on Azurite). */
-export type InterfaceTransport = 'amqp' | 'azure-queue';
 
 /** Where a pipeline keeps its requests (table and columns). */
 export interface RequestTable {

@@ -8,6 +8,7 @@ import { LEAN_ROLES, type LeanRole } from './lean/lean-topology';
 import { renderSummary } from './report';
 import { resultProblems } from './result';
 import { runBenchmark, type BenchOptions } from './run-benchmark';
+import { INTERFACE_TRANSPORTS } from '@linebacker/simulators';
 import { WORKSPACE_ROOT } from '@linebacker/testing';
 
 const list = (raw: string): number[] => {
@@ -130,9 +131,10 @@ function benchOptions(cli: CliOptions, given: (name: string) => boolean): BenchO
     quick && !given(name) ? quickValue : value;
   if (cli.queueType !== 'quorum' && cli.queueType !== 'classic')
     throw new Error('--queue-type: quorum or classic');
-  const transports = cli.interfaceTransports.map((transport) => {
-    if (transport !== 'amqp' && transport !== 'azure-queue')
-      throw new Error('--interface-transports: amqp, azure-queue or both');
+  const transports = cli.interfaceTransports.map((raw) => {
+    const transport = INTERFACE_TRANSPORTS.find((known) => known === raw);
+    if (transport === undefined)
+      throw new Error(`--interface-transports: one or more of ${INTERFACE_TRANSPORTS.join(', ')}`);
     return transport;
   });
   return {

@@ -4,14 +4,9 @@ import { cpus, totalmem } from 'node:os';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import type { Cleanup } from './cleanup';
+import type { InterfaceTransport } from '@linebacker/simulators';
 import { Azurite, LOCAL_DATABASE_URL, PIPELINE_WORKER_APPS } from '@linebacker/testing';
-import {
-  LEAN_TABLE,
-  LINEBACKER_TABLE,
-  runE2e,
-  type E2eResult,
-  type InterfaceTransport,
-} from './e2e-phase';
+import { LEAN_TABLE, LINEBACKER_TABLE, runE2e, type E2eResult } from './e2e-phase';
 import { openRunEnvironment } from './environment';
 import { runIntake, type IntakeAuth, type IntakeOptions, type IntakeResult } from './intake-phase';
 import { startLeanStack } from './lean/lean-stack';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError, loadConfig } from '@linebacker/runtime';
-import { interfaceConfigSchema } from './interface.config';
+import { interfaceConfigSchema, validateInterfaceConfig } from './interface.config';
 import { pipelineConfigSchema } from './pipeline.config';
 
 /** The problems loadConfig reports for `env`, as one text. */
@@ -55,5 +55,36 @@ describe('LINEBACKER_INTERFACE_AMQP_URL', () => {
     expect(
       problemsOf(interfaceConfigSchema, { LINEBACKER_INTERFACE_AMQP_URL: 'amqp://a,,amqp://c' }),
     ).toMatch(/entry 2: empty/);
+  });
+});
+
+describe('validateInterfaceConfig', () => {
+  /** The problems of the interface keys taken together, as one text. */
+  function problemsTogether(env: Record<string, string>): string {
+    try {
+      validateInterfaceConfig(loadConfig(interfaceConfigSchema, env));
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems.join('\n');
+      throw error;
+    }
+    return '';
+  }
+
+  it('requires the AMQP URL over AMQP, and only there', () => {
+    expect(problemsTogether({})).toBe(
+      'LINEBACKER_INTERFACE_AMQP_URL is required when LINEBACKER_INTERFACE_TRANSPORT=amqp',
+    );
+    expect(
+      problemsTogether({
+        LINEBACKER_INTERFACE_TRANSPORT: 'azure-queue',
+        LINEBACKER_INTERFACE_AZURE_CONNECTION_STRING: 'AccountName=a;AccountKey=b',
+      }),
+    ).toBe('');
+  });
+
+  it('applies the shared account rules on Azure (tested in azure-queues)', () => {
+    expect(problemsTogether({ LINEBACKER_INTERFACE_TRANSPORT: 'azure-queue' })).toMatch(
+      /LINEBACKER_INTERFACE_AZURE_CONNECTION_STRING .* is required when LINEBACKER_INTERFACE_TRANSPORT=azure-queue/,
+    );
   });
 });

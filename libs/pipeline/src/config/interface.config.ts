@@ -1,27 +1,30 @@
 import {
-  azureAccountConfigSchema,
-  azureAccountProblems,
-  type AzureAccountConfig,
+  interfaceAzureEncodingConfigSchema,
+  interfaceQueuesConfigSchema,
+  validateInterfaceQueuesConfig,
+  type InterfaceAzureEncodingConfig,
+  type InterfaceQueuesConfig,
 } from '@linebacker/azure-queues/config';
 import { ConfigError, parse, type ConfigSchema } from '@linebacker/runtime';
 
-/** How linebacker reaches the backup interface's queues. */
-export const INTERFACE_TRANSPORTS = ['amqp', 'azure-queue'] as const;
-/** One of INTERFACE_TRANSPORTS. */
-export type InterfaceTransport = (typeof INTERFACE_TRANSPORTS)[number];
+// Where the interface's queues are is defined beside the account keys, because the simulator
+// reads the same variables; re-exported so the pipeline's apps keep one import for its keys.
+export {
+  INTERFACE_TRANSPORTS,
+  interfaceQueuesConfigSchema,
+  validateInterfaceQueuesConfig,
+  type InterfaceQueuesConfig,
+  type InterfaceTransport,
+} from '@linebacker/azure-queues/config';
 
 /** The backup interface's queue settings (send-to-interface, interface-receiver). */
-export interface InterfaceConfig extends AzureAccountConfig {
-  interfaceTransport: InterfaceTransport;
+export interface InterfaceConfig extends InterfaceQueuesConfig, InterfaceAzureEncodingConfig {
   interfaceAmqpUrl: string;
   interfaceAmqpPassword: string;
   interfaceRequestQueue: string;
   interfaceReplyQueue: string;
   interfaceRequestExchange: string;
   interfaceReplyExchange: string;
-  interfaceAzureRequestQueue: string;
-  interfaceAzureReplyQueue: string;
-  interfaceAzureEncoding: 'base64' | 'text';
   interfaceAzureVisibilityTimeoutMs: number;
   interfaceAzurePollMaxDelayMs: number;
   interfaceAzureDeliveryLimit: number;
@@ -29,15 +32,7 @@ export interface InterfaceConfig extends AzureAccountConfig {
 
 /** Keys of the backup interface connection (its own URL: it may be another broker or vhost). */
 export const interfaceConfigSchema: ConfigSchema<InterfaceConfig> = {
-  interfaceTransport: {
-    env: 'LINEBACKER_INTERFACE_TRANSPORT',
-    doc:
-      "how the backup interface's queues are reached: `amqp` (RabbitMQ at LINEBACKER_INTERFACE_AMQP_URL) " +
-      'or `azure-queue` (Azure Storage Queues at LINEBACKER_INTERFACE_AZURE_CONNECTION_STRING or ' +
-      'LINEBACKER_INTERFACE_AZURE_ACCOUNT_URL)',
-    default: 'amqp',
-    parse: parse.oneOf(...INTERFACE_TRANSPORTS),
-  },
+  ...interfaceQueuesConfigSchema,
   interfaceAmqpUrl: {
     env: 'LINEBACKER_INTERFACE_AMQP_URL',
     doc:
@@ -83,25 +78,7 @@ export const interfaceConfigSchema: ConfigSchema<InterfaceConfig> = {
     default: '',
     parse: parse.string,
   },
-  ...azureAccountConfigSchema,
-  interfaceAzureRequestQueue: {
-    env: 'LINEBACKER_INTERFACE_AZURE_REQUEST_QUEUE',
-    doc: 'Azure queue the interface takes requests from (lowercase letters, digits, hyphens)',
-    default: 'backup-interface-requests',
-    parse: parse.string,
-  },
-  interfaceAzureReplyQueue: {
-    env: 'LINEBACKER_INTERFACE_AZURE_REPLY_QUEUE',
-    doc: 'Azure queue the interface puts status replies on; poisoned replies go to `<queue>-poison`',
-    default: 'backup-interface-replies',
-    parse: parse.string,
-  },
-  interfaceAzureEncoding: {
-    env: 'LINEBACKER_INTERFACE_AZURE_ENCODING',
-    doc: 'message text on the Azure queues: `base64` (what Azure Functions read) or `text`',
-    default: 'base64',
-    parse: parse.oneOf('base64', 'text'),
-  },
+  ...interfaceAzureEncodingConfigSchema,
   interfaceAzureVisibilityTimeoutMs: {
     env: 'LINEBACKER_INTERFACE_AZURE_VISIBILITY_TIMEOUT_MS',
     doc: 'how long a received reply stays hidden from other receivers; 0: LINEBACKER_HANDLER_TIMEOUT_MS + 30 s',
@@ -121,30 +98,6 @@ export const interfaceConfigSchema: ConfigSchema<InterfaceConfig> = {
     parse: parse.integer(1, 1000),
   },
 };
-
-/** The keys that say where the interface's Azure queues are, for a process that only reads their depths. */
-export type InterfaceQueuesConfig = Pick<
-  InterfaceConfig,
-  | 'interfaceTransport'
-  | keyof AzureAccountConfig
-  | 'interfaceAzureRequestQueue'
-  | 'interfaceAzureReplyQueue'
->;
-
-/** The receiver's share of the interface keys: its healthz shows the Azure queues' depths. */
-export const interfaceQueuesConfigSchema: ConfigSchema<InterfaceQueuesConfig> = {
-  interfaceTransport: interfaceConfigSchema.interfaceTransport,
-  ...azureAccountConfigSchema,
-  interfaceAzureRequestQueue: interfaceConfigSchema.interfaceAzureRequestQueue,
-  interfaceAzureReplyQueue: interfaceConfigSchema.interfaceAzureReplyQueue,
-};
-
-/** Checks the Azure account keys taken together when the transport is Azure. */
-export function validateInterfaceQueuesConfig(config: InterfaceQueuesConfig): void {
-  if (config.interfaceTransport !== 'azure-queue') return;
-  const problems = azureAccountProblems(config);
-  if (problems.length > 0) throw new ConfigError(problems);
-}
 
 /** Checks the interface keys taken together: the chosen transport's connection is set. */
 export function validateInterfaceConfig(config: InterfaceConfig): void {
