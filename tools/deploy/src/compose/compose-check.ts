@@ -83,7 +83,6 @@ export function dockerfileProblems(
 }
 
 /**
-/**
  * A value for each variable the file requires (`${NAME:?}`): the check is of the file, which
  * an operator runs with them set; leaving them out is Compose's own error at `up`.
  */
