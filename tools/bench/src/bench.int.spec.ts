@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WORKSPACE_ROOT } from '@linebacker/testing';
@@ -36,6 +36,8 @@ describe('npm run bench at a tiny size', () => {
         'none,jwt',
         '--timeout-seconds',
         '60',
+        '--cpu-profile',
+        join(dir, 'profiles'),
         '--output',
         output,
       ],
@@ -66,6 +68,11 @@ describe('npm run bench at a tiny size', () => {
       expect(run.database.xactCommit).toBeGreaterThan(0);
     }
     expect(run.stdout).toContain('### End to end');
+    // Every worker of both pipelines left a profile, and the summary names where it was busy.
+    const profiled = readdirSync(join(dir, 'profiles')).filter((f) => f.endsWith('.cpuprofile'));
+    for (const app of ['http-receiver', 'check-allowed', 'send-to-interface', 'notifier'])
+      expect(profiled.some((file) => file.startsWith(`${app}#`))).toBe(true);
+    expect(run.stdout).toMatch(/### Busy time per process[\s\S]*- notifier#\d+-\d+: busy \d/);
   }, 320_000);
 
   it('rejects a result file without end-to-end figures', () => {

@@ -5,6 +5,7 @@ import { Cleanup } from './cleanup';
 import { runEmbeddedBench } from './embedded-bench';
 import { runLeanRole } from './lean/lean-role';
 import { LEAN_ROLES, type LeanRole } from './lean/lean-topology';
+import { summarizeCpuProfiles } from './cpu-profile';
 import { renderSummary } from './report';
 import { resultProblems } from './result';
 import { runBenchmark, type BenchOptions } from './run-benchmark';
@@ -97,6 +98,11 @@ const program = new Command('bench')
   .option('--no-lean', 'skip the lean pipeline')
   .option('--no-autocannon', 'skip the closed-loop autocannon maximum after the intake steps')
   .option('--quick', 'a short run: batch 2,000, 3 s steps, intake up to 2,000 req/s')
+  .option(
+    '--cpu-profile <dir>',
+    'write a V8 CPU profile of every process both pipelines start into <dir> (open one in ' +
+      'Chrome DevTools) and print where each spent its busy time',
+  )
   .option('--output <path>', 'result file (JSON)', 'tools/bench/results/latest.json')
   .addHelpText(
     'after',
@@ -122,6 +128,7 @@ interface CliOptions {
   autocannon: boolean;
   intakeAuth: string[];
   quick?: boolean;
+  cpuProfile?: string;
   output: string;
 }
 
@@ -148,6 +155,8 @@ function benchOptions(cli: CliOptions, given: (name: string) => boolean): BenchO
     interfaceTransports: transports,
     lean: cli.lean,
     env: cli.env,
+    cpuProfileDir:
+      cli.cpuProfile === undefined ? undefined : resolve(WORKSPACE_ROOT, cli.cpuProfile),
     intake: cli.intake
       ? {
           rates: cli.rates,
@@ -180,6 +189,15 @@ async function main(): Promise<number> {
     mkdirSync(dirname(output), { recursive: true });
     writeFileSync(output, `${JSON.stringify(result, null, 2)}\n`);
     process.stdout.write(`${renderSummary(result)}\n`);
+    // The processes wrote their profiles as they exited, at the end of each run.
+    if (options.cpuProfileDir)
+      process.stdout.write(
+        `\n### Busy time per process (CPU profiles in ${options.cpuProfileDir})\n\n` +
+          summarizeCpuProfiles(options.cpuProfileDir)
+            .map((line) => `- ${line}`)
+            .join('\n') +
+          '\n',
+      );
     const problems = resultProblems(result);
     for (const problem of problems) log(`result problem: ${problem}`);
     log(`result written to ${output}`);

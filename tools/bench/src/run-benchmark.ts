@@ -13,6 +13,7 @@ import { startLeanStack } from './lean/lean-stack';
 import { startLinebackerStack } from './linebacker-stack';
 import type { WatchedProcess } from './cpu-window';
 import { runLabel, type BenchResult, type MachineInfo } from './result';
+import { cpuProfileEnv } from './cpu-profile';
 
 /** Everything one bench run needs to know. */
 export interface BenchOptions {
@@ -29,6 +30,8 @@ export interface BenchOptions {
   intake: (Omit<IntakeOptions, 'auth'> & { authModes: IntakeAuth[] }) | undefined;
   lean: boolean;
   env: Record<string, string>;
+  /** Every process of both pipelines writes a V8 CPU profile here (see ./cpu-profile.ts). */
+  cpuProfileDir?: string;
   command: string;
 }
 
@@ -68,6 +71,7 @@ function sharedEnv(options: BenchOptions): Record<string, string> {
     LINEBACKER_DB_POOL_SIZE: String(options.dbPoolSize),
     LINEBACKER_QUEUE_TYPE: options.queueType,
     ...options.env,
+    ...(options.cpuProfileDir ? cpuProfileEnv(options.cpuProfileDir) : {}),
   };
 }
 
