@@ -1,7 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { QueueClient } from '@azure/storage-queue';
 import type { BackupInterface, InterfaceRequest } from '@linebacker/domain';
-import { classifyAzureError } from './azure-errors';
+import { classifyAzureError, retryStartup, type StartupRetry } from './azure-errors';
 import { approximateDepths } from './queue-depths';
 import {
   assertQueueName,
@@ -12,13 +11,9 @@ import {
 } from './queue-connection';
 
 /** An Azure Storage queue to send JSON messages to. */
-export interface AzureQueuePublisherConfig extends AzureQueueConnection {
+export interface AzureQueuePublisherConfig extends AzureQueueConnection, StartupRetry {
   /** Create the queue at start-up if missing; off when the interface owns it (default true). */
   createQueue?: boolean;
-  /** Start-up attempts before start() fails `unavailable` (default 10). */
-  startupMaxAttempts?: number;
-  /** Pause between start-up attempts (default 1000). */
-  startupDelayMs?: number;
 }
 
 /** Where and how requests reach the backup interface over Azure Storage Queues. */
@@ -42,19 +37,11 @@ export class AzureQueuePublisher {
 
   /** Checks the account answers (creating the queue when configured), bounded attempts. */
   async start(): Promise<void> {
-    const attempts = this.config.startupMaxAttempts ?? 10;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        if (this.config.createQueue ?? true) await this.client.createIfNotExists();
-        else await this.client.getProperties();
-        this.ready = true;
-        return;
-      } catch (error) {
-        const classified = classifyAzureError(error, `start ${this.config.queue}`);
-        if (classified.kind === 'permanent' || attempt >= attempts) throw classified;
-        await sleep(this.config.startupDelayMs ?? 1000);
-      }
-    }
+    await retryStartup(this.config, this.config.queue, async () => {
+      if (this.config.createQueue ?? true) await this.client.createIfNotExists();
+      else await this.client.getProperties();
+    });
+    this.ready = true;
   }
 
   /** Started (a send may still fail; readiness does not probe the account on every call). */

@@ -1,5 +1,5 @@
 import { TransientError } from '@linebacker/domain';
-import { classifyAzureError } from './azure-errors';
+import { classifyAzureError, retryStartup } from './azure-errors';
 import {
   decodeMessage,
   encodeMessage,
@@ -78,5 +78,38 @@ describe('message encoding', () => {
   it('checks queue names against Azure rules', () => {
     expect(() => assertQueueName('interface-replies')).not.toThrow();
     expect(() => assertQueueName('Interface.Replies')).toThrow(/not an Azure queue name/);
+  });
+});
+
+describe('retryStartup', () => {
+  /** A step that fails with the given errors in turn, then succeeds. */
+  function failing(...errors: Error[]) {
+    const step = jest.fn(async () => {
+      const error = errors.shift();
+      if (error) throw error;
+    });
+    return step;
+  }
+  const fast = { startupMaxAttempts: 3, startupDelayMs: 1 };
+
+  it('tries a transient failure again and succeeds', async () => {
+    const step = failing(restError(503), restError(500));
+    await retryStartup(fast, 'q', step);
+    expect(step).toHaveBeenCalledTimes(3);
+  });
+
+  it('gives up after the attempts with the classified error', async () => {
+    const step = failing(restError(503), restError(503), restError(503), restError(503));
+    await expect(retryStartup(fast, 'q', step)).rejects.toMatchObject({
+      kind: 'transient',
+      message: expect.stringMatching(/start q/),
+    });
+    expect(step).toHaveBeenCalledTimes(3);
+  });
+
+  it('stops at once on a permanent failure (bad credentials)', async () => {
+    const step = failing(restError(403));
+    await expect(retryStartup(fast, 'q', step)).rejects.toMatchObject({ kind: 'permanent' });
+    expect(step).toHaveBeenCalledTimes(1);
   });
 });

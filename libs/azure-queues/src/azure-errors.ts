@@ -1,4 +1,6 @@
+import { retryWithBackoff } from '@linebacker/runtime';
 import {
+  errorKindOf,
   isLinebackerError,
   LinebackerError,
   PermanentError,
@@ -80,4 +82,35 @@ function socketCodeOf(error: unknown): string | undefined {
 function isTimeout(error: unknown): boolean {
   const name = (error as { name?: unknown } | undefined)?.name;
   return name === 'AbortError' || name === 'TimeoutError';
+}
+
+/** How often a queue client's start-up step is tried before the service gives up. */
+export interface StartupRetry {
+  /** Attempts before giving up (default 10). */
+  startupMaxAttempts?: number;
+  /** Pause between attempts, about this long, jittered (default 1000). */
+  startupDelayMs?: number;
+}
+
+/**
+ * Runs a start-up step (creating or checking a queue) until the account answers: a
+ * permanent failure (credentials, a bad request) ends it at once, anything else is tried
+ * again up to the attempts, and the error thrown is the classified one.
+ */
+export function retryStartup(
+  settings: StartupRetry,
+  queue: string,
+  step: () => Promise<void>,
+): Promise<void> {
+  const delayMs = settings.startupDelayMs ?? 1000;
+  return retryWithBackoff(
+    () =>
+      step().catch((error: unknown) => Promise.reject(classifyAzureError(error, `start ${queue}`))),
+    {
+      attempts: settings.startupMaxAttempts ?? 10,
+      initialDelayMs: delayMs,
+      maxDelayMs: delayMs,
+      retryable: (error) => errorKindOf(error) !== 'permanent',
+    },
+  );
 }

@@ -10,7 +10,7 @@ import {
   type RawMessageHandler,
 } from '@linebacker/messaging';
 import { AzureMessageRunner } from './azure-message-runner';
-import { classifyAzureError } from './azure-errors';
+import { classifyAzureError, retryStartup, type StartupRetry } from './azure-errors';
 import { approximateDepths } from './queue-depths';
 import {
   assertQueueName,
@@ -20,7 +20,7 @@ import {
 } from './queue-connection';
 
 /** One Azure Storage queue to consume (the backup interface's status replies). */
-export interface AzureQueueConsumerConfig extends AzureQueueConnection {
+export interface AzureQueueConsumerConfig extends AzureQueueConnection, StartupRetry {
   /** Create the consumed queue at start-up if missing (default true); the poison queue always is. */
   createQueue?: boolean;
   /** Messages handled at once (default 16, at most 32 per receive call). */
@@ -41,8 +41,6 @@ export interface AzureQueueConsumerConfig extends AzureQueueConnection {
   /** First pause after a non-permanent failure, doubling while they repeat (default 1000). */
   pauseInitialDelayMs?: number;
   pauseMaxDelayMs?: number;
-  startupMaxAttempts?: number;
-  startupDelayMs?: number;
   observer?: ExternalQueueObserver;
 }
 
@@ -114,18 +112,10 @@ export class AzureQueueConsumer implements ExternalQueueConsumer {
 
   /** Checks the account (creating the queues), bounded attempts, then starts polling. */
   async start(): Promise<void> {
-    const attempts = this.config.startupMaxAttempts ?? 10;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        if (this.config.createQueue ?? true) await this.client.createIfNotExists();
-        await this.runner.createPoisonQueue();
-        break;
-      } catch (error) {
-        const classified = classifyAzureError(error, `start ${this.config.queue}`);
-        if (classified.kind === 'permanent' || attempt >= attempts) throw classified;
-        await sleep(this.config.startupDelayMs ?? 1000);
-      }
-    }
+    await retryStartup(this.config, this.config.queue, async () => {
+      if (this.config.createQueue ?? true) await this.client.createIfNotExists();
+      await this.runner.createPoisonQueue();
+    });
     this.running = true;
     this.setConnected(true);
     this.loop = this.poll();
