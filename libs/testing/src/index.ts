@@ -17,3 +17,4 @@ export * from './azurite';
 export * from './managed-identity-endpoint';
 export * from './retention-seed';
 export * from './loaded-modules';
+export * from './latency-stats';

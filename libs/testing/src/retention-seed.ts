@@ -1,4 +1,11 @@
-import type { RequestStatus } from '@linebacker/domain';
+import {
+  applyRetention,
+  systemClock,
+  type RequestStatus,
+  type RetentionBatch,
+  type RetentionOutcome,
+  type RetentionStore,
+} from '@linebacker/domain';
 
 /** Anything that runs a parameterised statement and returns rows (a pg Client, a DataSource). */
 export interface Queryable {
@@ -79,4 +86,50 @@ export async function retentionRowCounts(db: Queryable): Promise<Record<string, 
             (SELECT count(*) FROM backup WHERE deleted_timestamp IS NOT NULL)::int AS marked`,
   )) as Array<Record<string, number>> | { rows: Array<Record<string, number>> };
   return (Array.isArray(result) ? result : result.rows)[0] ?? {};
+}
+
+/** What one retention run under intake load did: the run, its batches, each insert's time. */
+export interface SweepUnderIntake {
+  outcome: RetentionOutcome;
+  batches: RetentionBatch[];
+  intakeMs: number[];
+}
+
+/**
+ * One retention run (90-day request window, keys and Backups due at once) in `batchSize`-row
+ * batches, while `insertOne(n)` stores request n back to back until the run ends: how the
+ * scale spec checks that intake never waits on the sweep, and how the retention benchmark
+ * measures both. An insert that fails fails the whole call.
+ */
+export async function sweepWhileInserting(
+  retention: RetentionStore,
+  batchSize: number,
+  insertOne: (n: number) => Promise<void>,
+): Promise<SweepUnderIntake> {
+  const batches: RetentionBatch[] = [];
+  const intakeMs: number[] = [];
+  let sweeping = true;
+  const intake = (async () => {
+    for (let n = 0; sweeping; n++) {
+      const started = performance.now();
+      await insertOne(n);
+      intakeMs.push(performance.now() - started);
+    }
+  })();
+  // Seen by `await intake` below; handled here so an early failure is not reported unhandled.
+  intake.catch(() => undefined);
+  try {
+    const outcome = await applyRetention(
+      { retention, clock: systemClock, observe: (batch) => batches.push(batch) },
+      {
+        windows: { requestDays: 90, idempotencyKeyDays: 0, backupGraceDays: 0 },
+        batchSize,
+        maxRunMs: 600_000,
+      },
+    );
+    return { outcome, batches, intakeMs };
+  } finally {
+    sweeping = false;
+    await intake;
+  }
 }

@@ -10,7 +10,7 @@ import {
   type RunEnvironment,
 } from './environment';
 import { Poster, postBatch } from './http-load';
-import type { LatencySummary } from './stats';
+import type { LatencySummary } from '@linebacker/testing';
 
 /** Where a pipeline keeps its requests (table and columns). */
 export interface RequestTable {

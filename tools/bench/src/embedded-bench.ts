@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { bundlePath, WORKSPACE_ROOT } from '@linebacker/testing';
 import { Poster, requestBody } from './http-load';
 import { cpuSeconds, rssMb } from './proc-stats';
-import { summarize, type LatencySummary } from './stats';
+import { summarize, type LatencySummary } from '@linebacker/testing';
 
 /** What `bench embedded` measured in one run of the README's first command. */
 export interface EmbeddedBenchResult {

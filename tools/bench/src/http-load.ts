@@ -1,5 +1,5 @@
 import { Agent, request } from 'node:http';
-import { summarize, type LatencySummary } from './stats';
+import { summarize, type LatencySummary } from '@linebacker/testing';
 
 /** What one POST answered (`status` -1: the call failed or timed out). */
 export interface PostAnswer {

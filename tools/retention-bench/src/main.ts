@@ -6,12 +6,7 @@
 // shared machine; read the figures with the load beside them.
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
-import {
-  applyRetention,
-  newBackupRequest,
-  systemClock,
-  type RetentionBatch,
-} from '@linebacker/domain';
+import { newBackupRequest } from '@linebacker/domain';
 import {
   openDataSource,
   persistenceConfig,
@@ -19,18 +14,20 @@ import {
   TypeormBackupRequestRepository,
   TypeormRetentionStore,
 } from '@linebacker/persistence';
-import { seedRequests } from '@linebacker/testing';
-import { createTestDatabase } from '@linebacker/testing';
+import {
+  createTestDatabase,
+  seedRequests,
+  summarize,
+  sweepWhileInserting,
+} from '@linebacker/testing';
 
 const ROWS = Number(process.env['BENCH_ROWS'] ?? 100_000);
 const DUE = Math.round(ROWS * Number(process.env['BENCH_DUE_SHARE'] ?? 0.6));
 const BATCH = Number(process.env['BENCH_BATCH'] ?? 500);
 
-const quantile = (sorted: number[], q: number): string =>
-  (sorted[Math.floor(q * (sorted.length - 1))] ?? 0).toFixed(1);
 const summary = (values: number[]): string => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return `p50 ${quantile(sorted, 0.5)} ms, p95 ${quantile(sorted, 0.95)} ms, max ${quantile(sorted, 1)} ms`;
+  const { p50, p95, max } = summarize(values);
+  return `p50 ${p50} ms, p95 ${p95} ms, max ${max} ms`;
 };
 
 async function main(): Promise<void> {
@@ -45,11 +42,11 @@ async function main(): Promise<void> {
     const seeded = ((performance.now() - seedStart) / 1000).toFixed(1);
 
     const intake = new TypeormBackupRequestRepository(pool, { batching: false });
-    const intakeMs: number[] = [];
-    let sweeping = true;
-    const intakeLoop = (async () => {
-      for (let n = 0; sweeping; n++) {
-        const started = performance.now();
+    const load = loadavg()[0]?.toFixed(1);
+    const { outcome, batches, intakeMs } = await sweepWhileInserting(
+      new TypeormRetentionStore(pool),
+      BATCH,
+      async (n) => {
         const request = newBackupRequest(
           randomUUID(),
           {
@@ -61,27 +58,13 @@ async function main(): Promise<void> {
           },
           new Date(),
         );
-        const key = { requesterId: 'bench-client', key: `bench-${n}`, fingerprint: 'fp' };
-        await intake.create(request, [], key);
-        intakeMs.push(performance.now() - started);
-      }
-    })();
-    const batches: RetentionBatch[] = [];
-    const load = loadavg()[0]?.toFixed(1);
-    const outcome = await applyRetention(
-      {
-        retention: new TypeormRetentionStore(pool),
-        clock: systemClock,
-        observe: (batch) => batches.push(batch),
-      },
-      {
-        windows: { requestDays: 90, idempotencyKeyDays: 0, backupGraceDays: 0 },
-        batchSize: BATCH,
-        maxRunMs: 600_000,
+        await intake.create(request, [], {
+          requesterId: 'bench-client',
+          key: `bench-${n}`,
+          fingerprint: 'fp',
+        });
       },
     );
-    sweeping = false;
-    await intakeLoop;
     const lines = [
       `rows: ${ROWS} requests (${DUE} due), ${2 * ROWS} history rows, ${DUE} keys; seeded in ${seeded} s`,
       `retention: ${outcome.counts.requests} requests, ${outcome.counts.statusHistory} history rows, ` +

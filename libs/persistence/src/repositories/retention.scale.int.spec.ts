@@ -1,6 +1,10 @@
-import { applyRetention, systemClock, type RetentionBatch } from '@linebacker/domain';
 import { aRequest, receivedEvent } from '../testing/fixtures';
-import { retentionRowCounts, seedRequests } from '@linebacker/testing';
+import {
+  retentionRowCounts,
+  seedRequests,
+  summarize,
+  sweepWhileInserting,
+} from '@linebacker/testing';
 import { openTestPersistence, type TestPersistence } from '../testing/test-database';
 import { CREATE_WITH_KEY_SQL, createParams } from './intake.sql';
 import { REMOVE_KEYS_SQL, REMOVE_REQUESTS_SQL } from './retention.sql';
@@ -53,56 +57,36 @@ describe('retention on a 100,000-request table', () => {
     const sweeper = await db.openPool({ statementTimeoutMs: 5_000 });
     const intake = await db.admin();
     await intake.query("SET lock_timeout = '100ms'");
-    const batches: RetentionBatch[] = [];
-    let sweeping = true;
-    const latenciesMs: number[] = [];
-    const intakeLoop = (async () => {
-      for (let n = 0; sweeping; n++) {
+    const { outcome, batches, intakeMs } = await sweepWhileInserting(
+      new TypeormRetentionStore(sweeper),
+      BATCH,
+      async (n) => {
         const request = aRequest(new Date());
         const key = { requesterId: 'client-a', key: `scale-${n}`, fingerprint: 'fp' };
-        const started = performance.now();
         await intake.query(
           CREATE_WITH_KEY_SQL,
           createParams(request, [receivedEvent(request)], 'http-receiver', key),
         );
-        latenciesMs.push(performance.now() - started);
-      }
-    })();
-    const outcome = await applyRetention(
-      {
-        retention: new TypeormRetentionStore(sweeper),
-        clock: systemClock,
-        observe: (batch) => batches.push(batch),
-      },
-      {
-        windows: { requestDays: 90, idempotencyKeyDays: 0, backupGraceDays: 0 },
-        batchSize: BATCH,
-        maxRunMs: 600_000,
       },
     );
-    sweeping = false;
-    await intakeLoop;
 
     expect(outcome).toMatchObject({ complete: true, counts: { requests: DUE } });
     expect(batches).toHaveLength(DUE / BATCH + 1);
     expect(Math.max(...batches.map((b) => b.counts.requests))).toBe(BATCH);
     // Intake went on during the sweep, every insert committed, none waited on a lock.
-    expect(latenciesMs.length).toBeGreaterThan(10);
+    expect(intakeMs.length).toBeGreaterThan(10);
     expect(await retentionRowCounts(db.dataSource)).toEqual({
-      requests: 40_000 + latenciesMs.length,
-      history: 80_000 + latenciesMs.length,
-      keys: latenciesMs.length,
+      requests: 40_000 + intakeMs.length,
+      history: 80_000 + intakeMs.length,
+      keys: intakeMs.length,
       backups: 0,
       marked: 0,
     });
-    const durations = batches.map((b) => b.durationMs).sort((a, b) => a - b);
-    const at = (q: number) => durations[Math.floor(q * (durations.length - 1))];
-    const intakeSorted = [...latenciesMs].sort((a, b) => a - b);
     // For the record (docs/benchmarks.md takes its figures from the benchmark script).
+    const sweep = summarize(batches.map((b) => b.durationMs));
     process.stdout.write(
-      `retention batches: ${batches.length}, p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, ` +
-        `max ${at(1)} ms; intake inserts: ${latenciesMs.length}, max ` +
-        `${intakeSorted[intakeSorted.length - 1]?.toFixed(1)} ms\n`,
+      `retention batches: ${sweep.count}, p50 ${sweep.p50} ms, p95 ${sweep.p95} ms, ` +
+        `max ${sweep.max} ms; intake inserts: ${intakeMs.length}, max ${summarize(intakeMs).max} ms\n`,
     );
   });
 });

@@ -1,3 +1,4 @@
+// Latency figures of the benchmarks and the scale specs: one definition of a percentile.
 /** Latency percentiles of one set of samples, in milliseconds. */
 export interface LatencySummary {
   count: number;
