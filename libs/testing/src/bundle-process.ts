@@ -81,7 +81,13 @@ export function startBundle(
     closed = true;
     for (const waiter of waiters.splice(0))
       waiter.reject(
-        new Error(`${app} exited (${signal ?? String(code)}) without a matching log line`),
+        new Error(
+          `${app} exited (${signal ?? String(code)}) without a matching log line; last lines:\n` +
+            lines
+              .slice(-10)
+              .map((l) => JSON.stringify(l))
+              .join('\n'),
+        ),
       );
   });
 
