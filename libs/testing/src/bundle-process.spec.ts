@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBundle } from './bundle-process';
+import { ProcessStack } from './stack';
 
 /** A bundle root with one "app" whose main.js is `source`. */
 function bundleRoot(source: string): string {
@@ -53,5 +54,17 @@ describe('startBundle', () => {
     await expect(app.waitForLine((l) => l['outcome'] === 'ready')).resolves.toEqual({
       outcome: 'ready',
     });
+  });
+
+  it('fails a stack start at once, naming the instance and its last line, when the app exits before ready', async () => {
+    const stack = new ProcessStack(
+      {},
+      root(`console.log(JSON.stringify({ message: 'bad config' })); process.exit(1);`),
+    );
+    const started = Date.now();
+    await expect(stack.start('app', {}, 600_000)).rejects.toThrow(
+      /^app#1 not ready: app exited \(1\) without a matching log line; last lines:\n.*bad config/,
+    );
+    expect(Date.now() - started).toBeLessThan(15_000);
   });
 });

@@ -89,13 +89,13 @@ export class ProcessStack {
     );
     const started: StackProcess = { app, name, handle, stopRequested: false };
     this.processes.push(started);
-    const exitedEarly = handle.exited.then((code) => {
-      const tail = handle.lines.slice(-10).map((line) => JSON.stringify(line));
-      throw new Error(`${name} exited with ${String(code)} before ready:\n${tail.join('\n')}`);
+    // The wait ends at once, with the last lines, if the process exits before it is ready;
+    // exiting later is not this call's business (`unexpectedExits` reports it).
+    await handle.waitForLine(isReady, readyTimeoutMs).catch((error: unknown) => {
+      throw new Error(
+        `${name} not ready: ${error instanceof Error ? error.message : String(error)}`,
+      );
     });
-    // Exiting later (after ready) is not this call's business; `unexpectedExits` reports it.
-    void exitedEarly.catch(() => undefined);
-    await Promise.race([handle.waitForLine(isReady, readyTimeoutMs), exitedEarly]);
     return started;
   }
 
