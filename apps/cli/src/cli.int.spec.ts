@@ -308,7 +308,11 @@ describe('linebacker CLI against PostgreSQL and RabbitMQ', () => {
     const ids = { newId: () => randomUUID() };
     const clock = systemClock;
     const jobs = new FakeBackupJobService([aBackupJob()]);
-    const accepted = await receiveBackupRequest({ requests, ids, clock }, aNewRequest());
+    // With a callback URL: only such a request has callback attempts to show.
+    const accepted = await receiveBackupRequest(
+      { requests, ids, clock },
+      aNewRequest({ callbackUrl: 'https://hooks.example.com/linebacker' }),
+    );
     const id = accepted.request.backupRequestId;
     const step = { requests, clock };
     await checkAllowed(

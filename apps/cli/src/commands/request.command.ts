@@ -1,8 +1,10 @@
-import type {
-  Backup,
-  BackupRequest,
-  CallbackAttemptRecord,
-  StatusHistoryEntry,
+import {
+  getBackupRequest,
+  RequestNotFoundError,
+  type Backup,
+  type BackupRequest,
+  type CallbackAttemptRecord,
+  type StatusHistoryEntry,
 } from '@linebacker/domain';
 import { CliError, EXIT } from '../exit-codes';
 import { display, table, type CommandResult } from '../output';
@@ -90,15 +92,14 @@ function render({ request, history, backup, callbackAttempts }: RequestReport): 
   ].join('\n');
 }
 
-/** `request show <id>`: exit 3 when no request has that id. */
+/** `request show <id>`: exit 3 when no request has that id. The operator reads any request. */
 export async function showRequest(db: CliDatabase, id: string): Promise<CommandResult> {
-  const request = await db.requests.findById(id);
-  if (!request) throw new CliError(EXIT.notFound, `no backup request ${id}`, 'RequestNotFound');
-  const [history, backup, callbackAttempts] = await Promise.all([
-    db.requests.history(id),
-    db.backups.findByRequestId(id),
-    db.callbackAttempts.forRequest(id),
-  ]);
-  const report = { request, history, backup, callbackAttempts };
-  return { data: report, text: render(report) };
+  try {
+    const report = await getBackupRequest(db, { backupRequestId: id, requesterId: null });
+    return { data: report, text: render(report) };
+  } catch (error) {
+    if (error instanceof RequestNotFoundError)
+      throw new CliError(EXIT.notFound, `no backup request ${id}`, 'RequestNotFound');
+    throw error;
+  }
 }
