@@ -15,8 +15,8 @@ import type { CallbackAttempt, HttpCallbackSender } from './http-callback-sender
 export interface CallbackNotifierDeps {
   sender: HttpCallbackSender;
   backups: BackupRepository;
-  /** Where each attempt is kept for the request's view; without it, only metrics and logs. */
-  attempts?: CallbackAttemptLog;
+  /** Where each attempt is kept for the request's view. */
+  attempts: CallbackAttemptLog;
   clock: Clock;
   /** LINEBACKER_CALLBACK_SECRETS as configured (JSON). */
   signingKeys: string;
@@ -79,7 +79,7 @@ export class CallbackNotifier implements EndStateNotifier {
     attemptedAt: Date,
     attempt: CallbackAttempt | undefined,
   ): Promise<void> {
-    if (!this.deps.attempts || !attempt) return;
+    if (!attempt) return;
     await this.deps.attempts.record({
       backupRequestId: request.backupRequestId,
       eventId,

@@ -6,15 +6,12 @@ import { PermanentError, TransientError, type CallbackAttemptOutcome } from '@li
 import type { CallbackPolicy, ResolvedAddress } from './callback-policy';
 import { EVENT_ID_HEADER } from './callback-signature';
 
-/** How one attempt ended, for metrics, logs and the request's view. */
-export type AttemptOutcome = CallbackAttemptOutcome;
-
 /** One callback attempt as observed. */
 export interface CallbackAttempt {
   /** The `Linebacker-Event-Id` sent (`<request id>:<status>`). */
   eventId: string;
   host: string;
-  outcome: AttemptOutcome;
+  outcome: CallbackAttemptOutcome;
   /** The receiver's HTTP status, when it answered. */
   statusCode?: number;
   durationMs: number;
@@ -146,7 +143,7 @@ export class HttpCallbackSender {
         return 'invalid';
       }
     })();
-    const observe = (outcome: AttemptOutcome, statusCode?: number, reason?: string) => {
+    const observe = (outcome: CallbackAttemptOutcome, statusCode?: number, reason?: string) => {
       const attempt: CallbackAttempt = {
         eventId: headers[EVENT_ID_HEADER] ?? '',
         host,
@@ -167,7 +164,7 @@ export class HttpCallbackSender {
     } catch (error) {
       const failure = this.classify(host, error);
       const status = failure.details['statusCode'] as number | undefined;
-      const outcome: AttemptOutcome =
+      const outcome: CallbackAttemptOutcome =
         failure.code === 'CallbackCircuitOpen'
           ? 'circuit-open'
           : failure.kind === 'permanent'
