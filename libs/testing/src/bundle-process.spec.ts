@@ -45,7 +45,9 @@ describe('startBundle', () => {
   it('rejects a wait that starts after the process has gone', async () => {
     const app = startBundle('app', {}, root(`process.exit(3);`));
     await new Promise((resolve) => app.child.once('close', resolve));
-    await expect(app.waitForLine(() => true, 600_000)).rejects.toThrow(/exited/);
+    await expect(app.waitForLine(() => false, 600_000)).rejects.toThrow(
+      /exited \(3\) without a matching log line; last lines/,
+    );
   });
 
   it('still finds a line the process printed before it exited', async () => {

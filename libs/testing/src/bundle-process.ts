@@ -76,19 +76,19 @@ export function startBundle(
   );
   // 'close' comes after the output's last line: a waiter still waiting then never gets one,
   // and its timer must not keep the test process alive until it fires.
-  let closed = false;
+  const lastLines = () =>
+    lines
+      .slice(-10)
+      .map((l) => JSON.stringify(l))
+      .join('\n');
+  let closedWith: string | undefined;
+  const notFound = () =>
+    new Error(
+      `${app} exited (${closedWith}) without a matching log line; last lines:\n${lastLines()}`,
+    );
   child.once('close', (code, signal) => {
-    closed = true;
-    for (const waiter of waiters.splice(0))
-      waiter.reject(
-        new Error(
-          `${app} exited (${signal ?? String(code)}) without a matching log line; last lines:\n` +
-            lines
-              .slice(-10)
-              .map((l) => JSON.stringify(l))
-              .join('\n'),
-        ),
-      );
+    closedWith = signal ?? String(code);
+    for (const waiter of waiters.splice(0)) waiter.reject(notFound());
   });
 
   const waitForLine = (
@@ -97,17 +97,14 @@ export function startBundle(
   ): Promise<LogLine> => {
     const seen = lines.find(predicate);
     if (seen) return Promise.resolve(seen);
-    if (closed) return Promise.reject(new Error(`${app} exited without a matching log line`));
+    if (closedWith !== undefined) return Promise.reject(notFound());
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         const index = waiters.indexOf(waiter);
         if (index >= 0) waiters.splice(index, 1);
         reject(
           new Error(
-            `${app}: no matching log line within ${timeoutMs} ms; last lines:\n${lines
-              .slice(-10)
-              .map((l) => JSON.stringify(l))
-              .join('\n')}`,
+            `${app}: no matching log line within ${timeoutMs} ms; last lines:\n${lastLines()}`,
           ),
         );
       }, timeoutMs);
