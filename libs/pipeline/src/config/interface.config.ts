@@ -10,11 +10,9 @@ import { ConfigError, parse, type ConfigSchema } from '@linebacker/runtime';
 // Where the interface's queues are is defined beside the account keys, because the simulator
 // reads the same variables; re-exported so the pipeline's apps keep one import for its keys.
 export {
-  INTERFACE_TRANSPORTS,
   interfaceQueuesConfigSchema,
   validateInterfaceQueuesConfig,
   type InterfaceQueuesConfig,
-  type InterfaceTransport,
 } from '@linebacker/azure-queues/config';
 
 /** The backup interface's queue settings (send-to-interface, interface-receiver). */
