@@ -75,9 +75,9 @@ export class AmqpQueuePublisher {
     });
   }
 
-  /** Closes the connection. */
-  stop(): Promise<void> {
-    return this.supervisor.stop();
+  /** Closes the connection within `deadlineMs` (see ConnectionSupervisor.stop). */
+  stop(deadlineMs?: number): Promise<void> {
+    return this.supervisor.stop(deadlineMs);
   }
 }
 
@@ -110,8 +110,8 @@ export class AmqpBackupInterface implements BackupInterface {
     return this.queue.sendJson(request, request.backupRequestId);
   }
 
-  /** Closes the connection. */
-  stop(): Promise<void> {
-    return this.queue.stop();
+  /** Closes the connection within `deadlineMs`. */
+  stop(deadlineMs?: number): Promise<void> {
+    return this.queue.stop(deadlineMs);
   }
 }

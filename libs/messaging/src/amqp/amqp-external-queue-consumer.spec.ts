@@ -7,6 +7,7 @@ import {
   type FakeChannel,
   type FakeConnection,
 } from '../testing/fake-amqp';
+import { AmqpBackupInterface } from './amqp-backup-interface';
 import { AmqpExternalQueueConsumer } from './amqp-external-queue-consumer';
 
 describe('AmqpExternalQueueConsumer with a fake broker', () => {
@@ -46,5 +47,16 @@ describe('AmqpExternalQueueConsumer with a fake broker', () => {
     await consumer.start();
     hangBroker(fake.connections[0] as FakeConnection);
     expect(await settlesWithin(consumer.stop(200), 1_000)).toBe(true);
+  });
+
+  it('lets the backup interface publisher stop within its deadline on a hung broker', async () => {
+    const fake = fakeConnector(['ok']);
+    const backupInterface = new AmqpBackupInterface(
+      { url: 'amqp://fake', queue: 'backup-interface.requests', declareQueue: false },
+      fake.connect,
+    );
+    await backupInterface.start();
+    hangBroker(fake.connections[0] as FakeConnection);
+    expect(await settlesWithin(backupInterface.stop(200), 1_000)).toBe(true);
   });
 });

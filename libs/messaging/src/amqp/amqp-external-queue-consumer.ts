@@ -158,7 +158,7 @@ export class AmqpExternalQueueConsumer implements ExternalQueueConsumer, Connect
     await settlesWithin(this.consumer.stop(), budget.left());
     await this.runner.inFlight.drain(budget.left());
     this.runner.inFlight.abortAll('the consumer is stopping');
-    await settlesWithin(this.supervisor.stop(), budget.left());
+    await this.supervisor.stop(budget.left());
   }
 
   /** Opens the consumer channel on a new connection. */

@@ -194,7 +194,7 @@ export class AmqpMessageBus implements MessageBus {
     );
     for (const s of this.subscriptions) await s.runner.inFlight.drain(budget.left());
     for (const s of this.subscriptions) s.runner.inFlight.abortAll('the bus is stopping');
-    await settlesWithin(this.supervisor.stop(), budget.left());
+    await this.supervisor.stop(budget.left());
   }
 
   /** RabbitMQ definitions JSON for these subscriptions (default: every one declared so far). */

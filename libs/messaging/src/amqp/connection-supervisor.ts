@@ -3,7 +3,7 @@ import { connect as amqpConnect, type ChannelModel } from 'amqplib';
 import type { AmqpConnect, ConnectionParticipant } from './connection-participant';
 import { UnavailableError, describeError } from '@linebacker/domain';
 import type { MessageBusObserver } from '../port/message-bus.port';
-import { backoffDelay } from '@linebacker/runtime';
+import { backoffDelay, settlesWithin, StopBudget } from '@linebacker/runtime';
 import {
   resolveConnectionOptions,
   socketOptions,
@@ -158,18 +158,23 @@ export class ConnectionSupervisor {
     });
   }
 
-  /** Stops reconnecting and closes the connection (the broker requeues anything unacked). */
-  async stop(): Promise<void> {
+  /**
+   * Stops reconnecting and closes the connection (the broker requeues anything unacked),
+   * within `deadlineMs`: a node that stops answering (paused, partitioned) never confirms a
+   * channel's or the connection's close, so each wait gets what is left of the deadline.
+   */
+  async stop(deadlineMs = 10_000): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    const budget = new StopBudget(deadlineMs);
     // RabbitMQ drops acks still queued in a channel when the whole connection closes at
     // once (measured: an ack written just before connection.close was lost, on classic and
     // quorum queues). Closing channels first waits for close-ok, after which acks are applied.
     for (const participant of [...this.participants].reverse())
-      await participant.onStop?.().catch(noop);
+      await settlesWithin(participant.onStop?.() ?? Promise.resolve(), budget.left());
     const connection = this.connection;
     this.connection = null;
-    if (connection) await connection.close().catch(noop);
+    if (connection) await settlesWithin(connection.close(), budget.left());
     this.lost(this.liveGeneration, new Error('stopped'));
   }
 
