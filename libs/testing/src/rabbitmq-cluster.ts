@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freeTcpPort, RabbitMqNode, type PartitionHandling } from './rabbitmq-node';
+import { pollUntil } from './wait-for';
 
 /** How `RabbitMqCluster.start` lays the nodes out; every field has a default. */
 export interface RabbitMqClusterOptions {
@@ -129,23 +130,21 @@ export class RabbitMqCluster {
    * the cluster is whole. Throws with what each node sees when `timeoutMs` passes.
    */
   async awaitWhole(timeoutMs = 120_000): Promise<void> {
-    const all = this.nodes.map((node) => node.name).sort();
-    const whole = describeStatus({ running: all, partitions: [] });
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const views = await Promise.all(this.nodes.map((node) => this.viewOf(node)));
-      if (views.every((view) => view === whole)) return;
-      if (Date.now() > deadline)
-        throw new Error(
-          `cluster not whole after ${timeoutMs} ms: ${this.nodes
-            .map((node, i) => `${node.name} sees ${views[i]}`)
-            .join('; ')}`,
-        );
-      // 1 s, not awaitRunning's 500 ms: a round asks every node, and each rabbitmqctl is an
-      // Erlang VM of its own (~0.5 s CPU); the chaos nemesis waits here through every node
-      // fault on a 2-core machine, so polling faster would take CPU from the apps under test.
-      await sleep(1000);
-    }
+    const whole = describeStatus({ running: this.nodes.map((n) => n.name).sort(), partitions: [] });
+    let views: string[] = [];
+    const isWhole = async () => {
+      views = await Promise.all(this.nodes.map((node) => this.viewOf(node)));
+      return views.every((view) => view === whole);
+    };
+    // Every 1 s, not awaitRunning's 500 ms: a round asks every node, and each rabbitmqctl is
+    // an Erlang VM of its own (~0.5 s CPU); the chaos nemesis waits here through every node
+    // fault on a 2-core machine, so polling faster would take CPU from the apps under test.
+    if (await pollUntil(isWhole, timeoutMs, 1000)) return;
+    throw new Error(
+      `cluster not whole after ${timeoutMs} ms: ${this.nodes
+        .map((node, i) => `${node.name} sees ${views[i]}`)
+        .join('; ')}`,
+    );
   }
 
   /** Every queue with its type, leader, members and depth, asked of the first node that answers. */
