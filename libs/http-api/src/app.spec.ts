@@ -167,6 +167,25 @@ describe('callbackUrl', () => {
     await h.app.close();
   });
 
+  it('asks for no callback target (no DNS lookup) when the submission itself is refused', async () => {
+    const callbackTargets = targets(null);
+    const h = await harness({ callbackTargets });
+    const response = await post(h.app, {
+      ...current,
+      dataDate: '1999-01-01',
+      callbackUrl: 'https://hooks.example.com/x',
+    });
+    expect(response.statusCode).toBeGreaterThanOrEqual(400);
+    expect(response.statusCode).toBeLessThan(500);
+    expect(callbackTargets.asked).toEqual([]);
+    // The same body with an acceptable date does ask.
+    expect(
+      (await post(h.app, { ...current, callbackUrl: 'https://hooks.example.com/x' })).statusCode,
+    ).toBe(202);
+    expect(callbackTargets.asked).toEqual([['anonymous', 'https://hooks.example.com/x']]);
+    await h.app.close();
+  });
+
   it("still accepts the old apiVersion, with the client's configured callback", async () => {
     const h = await harness({ callbackTargets: targets('https://configured.example/') });
     const response = await post(h.app, validBody);
