@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+
 /** What the concurrent run posts: mostly allowed jobs, some that end NotAllowed. */
 export const JOBS = [
   'job-active-local',
@@ -25,19 +28,28 @@ export const PATHS: Record<string, string[]> = {
   NotAllowed: ['Received', 'NotAllowed'],
 };
 
-/** POSTs `total` requests from `clients` concurrent clients; each reads its request back at once. */
+/** Longest a client waits before it tries a 503 again, whatever Retry-After says. */
+const MAX_RETRY_WAIT_MS = 2_000;
+
+/**
+ * POSTs `total` requests from `clients` concurrent clients; each reads its request back at
+ * once. A client does what the API asks of one (docs/operations.md): each POST carries an
+ * Idempotency-Key, and a 503 (the store busy past its time-out) is tried again under the
+ * same key after Retry-After. `statuses` are the final answers; `retried` counts the 503s.
+ */
 export async function postConcurrently(api: string, total: number, clients: number) {
   const statuses: number[] = [];
   const readBack: number[] = [];
   const accepted = new Map<string, string>();
+  let retried = 0;
   let next = 0;
-  const client = async (): Promise<void> => {
-    while (next < total) {
-      const index = next++;
-      const backupJobId = JOBS[index % JOBS.length];
+  // Keys of this call's requests only: a later call posts new requests, not replays.
+  const run = randomUUID();
+  const post = async (index: number, backupJobId: string | undefined): Promise<Response> => {
+    for (;;) {
       const posted = await fetch(`${api}/api/backup-requests`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', 'idempotency-key': `${run}-${index}` },
         body: JSON.stringify({
           apiVersion: '2022-05-22',
           backupJobId,
@@ -45,6 +57,18 @@ export async function postConcurrently(api: string, total: number, clients: numb
           backupDataLocation: `/data/prepared/${index}`,
         }),
       });
+      if (posted.status !== 503) return posted;
+      retried++;
+      await posted.arrayBuffer();
+      const seconds = Number(posted.headers.get('retry-after') ?? 1);
+      await sleep(Math.min(MAX_RETRY_WAIT_MS, 1000 * (Number.isFinite(seconds) ? seconds : 1)));
+    }
+  };
+  const client = async (): Promise<void> => {
+    while (next < total) {
+      const index = next++;
+      const backupJobId = JOBS[index % JOBS.length];
+      const posted = await post(index, backupJobId);
       statuses.push(posted.status);
       const body = (await posted.json()) as { backupRequestId?: string };
       if (posted.status !== 202 || !body.backupRequestId) continue;
@@ -56,7 +80,7 @@ export async function postConcurrently(api: string, total: number, clients: numb
     }
   };
   await Promise.all(Array.from({ length: clients }, client));
-  return { statuses, readBack, accepted };
+  return { statuses, readBack, accepted, retried };
 }
 
 export const tally = (values: Array<string | number>): Record<string, number> =>
