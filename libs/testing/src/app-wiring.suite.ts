@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { SERVICES } from '@linebacker/domain';
 import { deleteBrokerNamespace } from './broker-cleanup';
 import { createTestDatabase, rabbitmqForTests, testNamespace } from './services';
 import { startBundle, type LogLine } from './bundle-process';
@@ -13,7 +14,8 @@ const isReady = (line: LogLine) => line['outcome'] === 'ready';
  * The wiring checks every pipeline app shares, run against its real bundle: a bad config
  * exits 1 naming the problem; an unreachable database exits 1 after bounded retries; with
  * the real services it starts, reports ready on its health port, and stops with exit 0,
- * never having loaded the Azure SDK, which only the Azure transport needs (ADR 0112).
+ * never having loaded the Azure SDK, which only the Azure transport needs (ADR 0112), nor,
+ * unless it is the HTTP receiver, Fastify, which only the public API needs (ADR 0008).
  */
 export function describeAppWiring(app: string, extraEnv: ExtraEnv = () => ({})): void {
   describe(`${app} process`, () => {
@@ -99,6 +101,9 @@ export function describeAppWiring(app: string, extraEnv: ExtraEnv = () => ({})):
       const modules = loaded.read();
       expect(modulesOf(modules, 'amqplib')).not.toEqual([]);
       expect(modulesOf(modules, '@azure').slice(0, 3)).toEqual([]);
+      // A worker's health port is node:http; the API's Fastify and its plugins stay unloaded.
+      if (app !== SERVICES.httpReceiver)
+        expect(modulesOf(modules, 'fastify').slice(0, 3)).toEqual([]);
     }, 60_000);
   });
 }
