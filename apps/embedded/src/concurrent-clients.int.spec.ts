@@ -24,14 +24,17 @@ describe('the embedded mode under concurrent clients', () => {
         /health\s+(http:\/\/\S+)\/api\/zpages\/healthz/,
         10_000,
       );
-      const { statuses, readBack, accepted, retried } = await postConcurrently(
+      const { statuses, readBack, accepted, retried, lostAnswers } = await postConcurrently(
         api,
         REQUESTS,
         CLIENTS,
       );
-      // A 503 is the store busy past its time-out (2 in 2,000 on a saturated CI machine): the
-      // client tries again under its Idempotency-Key, and every request ends accepted once.
-      console.log(`503 answers tried again: ${retried}`);
+      // A 503 is the store busy past its time-out (2 in 2,000 on a saturated CI machine), and
+      // a connection once closed with no answer under a heavier load (5 December): the client
+      // tries again under its Idempotency-Key, and every request ends accepted once.
+      console.log(
+        `503 answers tried again: ${retried}; connections closed unanswered: ${lostAnswers}`,
+      );
       expect(tally(statuses)).toEqual({ 202: REQUESTS });
       expect(accepted.size).toBe(REQUESTS);
       expect(tally(readBack)).toEqual({ 200: REQUESTS });

@@ -30,23 +30,29 @@ export const PATHS: Record<string, string[]> = {
 
 /** Longest a client waits before it tries a 503 again, whatever Retry-After says. */
 const MAX_RETRY_WAIT_MS = 2_000;
+/** Connections closed without an answer that one request may meet before the run fails. */
+const MAX_LOST_ANSWERS = 3;
 
 /**
  * POSTs `total` requests from `clients` concurrent clients; each reads its request back at
  * once. A client does what the API asks of one (docs/operations.md): each POST carries an
  * Idempotency-Key, and a 503 (the store busy past its time-out) is tried again under the
- * same key after Retry-After. `statuses` are the final answers; `retried` counts the 503s.
+ * same key after Retry-After. So is a POST whose connection closed with no answer, at most
+ * `MAX_LOST_ANSWERS` times per request: it may or may not have been stored, and the key
+ * makes the second try safe (a 409 says the first is still in flight). `statuses` are the
+ * final answers; `retried` counts the 503s and 409s, `lostAnswers` the unanswered POSTs.
  */
 export async function postConcurrently(api: string, total: number, clients: number) {
   const statuses: number[] = [];
   const readBack: number[] = [];
   const accepted = new Map<string, string>();
   let retried = 0;
+  let lostAnswers = 0;
   let next = 0;
   // Keys of this call's requests only: a later call posts new requests, not replays.
   const run = randomUUID();
   const post = async (index: number, backupJobId: string | undefined): Promise<Response> => {
-    for (;;) {
+    for (let lost = 0; ;) {
       const posted = await fetch(`${api}/api/backup-requests`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'idempotency-key': `${run}-${index}` },
@@ -56,8 +62,18 @@ export async function postConcurrently(api: string, total: number, clients: numb
           dataDate: '2024-02-29',
           backupDataLocation: `/data/prepared/${index}`,
         }),
+      }).catch((error: unknown) => {
+        // fetch rejects with a TypeError when the connection ends without a response.
+        if (!(error instanceof TypeError) || ++lost > MAX_LOST_ANSWERS) throw error;
+        lostAnswers++;
+        return undefined;
       });
-      if (posted.status !== 503) return posted;
+      if (!posted) {
+        await sleep(1000);
+        continue;
+      }
+      // 409: the same key still in flight, as after a connection closed unanswered.
+      if (posted.status !== 503 && posted.status !== 409) return posted;
       retried++;
       await posted.arrayBuffer();
       const seconds = Number(posted.headers.get('retry-after') ?? 1);
@@ -80,7 +96,7 @@ export async function postConcurrently(api: string, total: number, clients: numb
     }
   };
   await Promise.all(Array.from({ length: clients }, client));
-  return { statuses, readBack, accepted, retried };
+  return { statuses, readBack, accepted, retried, lostAnswers };
 }
 
 export const tally = (values: Array<string | number>): Record<string, number> =>
