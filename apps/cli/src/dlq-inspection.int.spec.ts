@@ -20,8 +20,9 @@ import {
 import { loadCliConfig } from './config';
 import { runCli } from './testing/run-cli';
 
-// Thirty-odd runs of the bundle, about a second each.
-jest.setTimeout(120_000);
+// A case runs the bundle up to ten times, about a second each alone; with the integration
+// projects three at a time on two cores, a case once took over 120 s (5 December).
+jest.setTimeout(300_000);
 
 /** Anything a terminal could act on: C0 but tab/newline, DEL, C1, bidi controls. */
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
