@@ -16,11 +16,11 @@ module.exports = {
   testTimeout: 20_000,
   testPathIgnorePatterns: ['/node_modules/', '\\.int\\.spec\\.ts$', '\\.e2e\\.spec\\.ts$'],
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
-  // Jest takes the first pattern that matches a file, in this order.
+  // TypeScript through esbuild, as the bundles are built (tools/jest/esbuild-ts.cjs); the
+  // ESM-only packages converted to CommonJS. Nx's preset's ts-jest transform is not used.
   transform: {
-    '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
+    '^.+\\.ts$': require.resolve('./tools/jest/esbuild-ts.cjs'),
     [`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]:
       require.resolve('./tools/jest/esm-to-cjs.cjs'),
-    ...nxPreset.transform,
   },
 };

@@ -3,9 +3,10 @@ import { bundlePersistence, type PersistenceBundle } from './testing/bundle';
 import { openTestPersistence, type TestPersistence } from './testing/test-database';
 
 /**
- * Guard against toolchain note P5/P6: ts-jest and the esbuild bundle can see a different
- * schema (decorator metadata, renamed classes, a driver not found). This loads the library
- * exactly as a production bundle does and runs its real migrations and a round trip.
+ * Guard against toolchain note P5/P6: the specs and the bundle can see a different schema
+ * (decorator metadata, renamed classes, a driver not found). The specs compile each file
+ * with esbuild too (ADR 0009), but not as one bundle: this loads the library exactly as a
+ * production bundle does and runs its real migrations and a round trip.
  */
 const SCRIPT = `
 const lib = require('./persistence.js');
