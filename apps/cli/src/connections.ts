@@ -1,20 +1,29 @@
 import { AmqpMessageBus, AmqpParkedMessages } from '@linebacker/messaging';
-import {
-  openDataSource,
-  persistenceConfig,
+import type * as Persistence from '@linebacker/persistence';
+import type {
+  DataSource,
   TypeormBackupRepository,
   TypeormBackupRequestRepository,
   TypeormCallbackAttemptLog,
   TypeormOutboxStore,
   TypeormRetentionStore,
-  type DataSource,
 } from '@linebacker/persistence';
 import { PAYLOAD_SCHEMAS } from '@linebacker/pipeline';
 import { required, type CliConfig } from './config';
 
+/**
+ * The persistence lib, loaded by the first command that needs the database: TypeORM alone is
+ * about 0.4 s of CPU and 394 modules, which `--help`, usage errors and the broker-only
+ * commands need not pay (ADR 0008). A synchronous require, as `loadAzureQueues` (ADR 0112).
+ */
+const loadPersistence = (): typeof Persistence =>
+  require('@linebacker/persistence') as typeof Persistence;
+
 /** The database side the commands use. */
 export interface CliDatabase {
   dataSource: DataSource;
+  /** A round trip to PostgreSQL. */
+  ping(): Promise<void>;
   requests: TypeormBackupRequestRepository;
   backups: TypeormBackupRepository;
   callbackAttempts: TypeormCallbackAttemptLog;
@@ -37,6 +46,16 @@ export class CliConnections {
   db(): Promise<CliDatabase> {
     this.database ??= (async () => {
       const url = required(this.config.databaseUrl, 'LINEBACKER_DATABASE_URL');
+      const {
+        openDataSource,
+        persistenceConfig,
+        pingDatabase,
+        TypeormBackupRepository,
+        TypeormBackupRequestRepository,
+        TypeormCallbackAttemptLog,
+        TypeormOutboxStore,
+        TypeormRetentionStore,
+      } = loadPersistence();
       const dataSource = await openDataSource(
         persistenceConfig(url, {
           applicationName: 'linebacker-cli',
@@ -47,6 +66,7 @@ export class CliConnections {
       );
       return {
         dataSource,
+        ping: () => pingDatabase(dataSource),
         // Nothing the CLI does writes a request (retention only removes them); the service
         // name only labels history rows.
         requests: new TypeormBackupRequestRepository(dataSource, { service: 'linebacker-cli' }),

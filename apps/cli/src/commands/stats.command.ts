@@ -1,5 +1,4 @@
 import { UnavailableError } from '@linebacker/domain';
-import { pingDatabase } from '@linebacker/persistence';
 import {
   allSubscriptions,
   collectPipelineStats,
@@ -65,9 +64,7 @@ export async function pipelineStats(
   const sources: PipelineStatsSources = {
     requests: db.ok ? db.value.requests : { countByStatus: down('Database', db.error) },
     outbox: db.ok ? db.value.outbox : { backlog: down('Database', db.error) },
-    pingDatabase: db.ok
-      ? () => pingDatabase(db.value.dataSource)
-      : down('Database', db.ok ? '' : db.error),
+    pingDatabase: db.ok ? () => db.value.ping() : down('Database', db.ok ? '' : db.error),
     bus: bus.ok ? bus.value : { queueStats: down('Broker', bus.ok ? '' : bus.error) },
     subscriptions: allSubscriptions(config),
     timeoutMs,
