@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Client, type QueryConfig } from 'pg';
 import { ValidationError, type BackupRequest, type StatusChange } from '@linebacker/domain';
 import { aBackup, aChange, aRequest, receivedEvent } from '../testing/fixtures';
 import { openTestPersistence, type TestPersistence } from '../testing/test-database';
@@ -6,7 +7,27 @@ import { TypeormBackupRepository } from './backup.repository';
 import { TypeormBackupRequestRepository, type BatchFailure } from './backup-request.repository';
 import { CLAIM_SENDS_SQL } from './send-claim.sql';
 import { APPLY_CHANGES_SQL, applyChangesParams } from './status-change.sql';
-import * as connection from './connection';
+import { FIND_REQUEST_SQL, FIND_REQUESTS_SQL } from './reads.sql';
+
+/**
+ * Records the statements with one of `texts` that pg clients run from now on, as SQL and
+ * parameters (each test's `afterEach` restores the client). It watches the driver, below the
+ * repository's own functions: a statement is a round trip, whichever function sent it.
+ */
+function recordStatements(...texts: string[]): () => Array<{ sql: string; params: unknown[] }> {
+  const query = jest.spyOn(Client.prototype, 'query');
+  return () =>
+    (query.mock.calls as unknown[][])
+      .map(([config, values]) =>
+        typeof config === 'string'
+          ? { sql: config, params: (values ?? []) as unknown[] }
+          : {
+              sql: (config as QueryConfig).text,
+              params: ((config as QueryConfig).values ?? []) as unknown[],
+            },
+      )
+      .filter(({ sql }) => texts.includes(sql));
+}
 
 describe('status changes and reads that arrive together', () => {
   let db: TestPersistence;
@@ -124,7 +145,7 @@ describe('status changes and reads that arrive together', () => {
       onOutboxWritten: () => void wakeUps++,
     });
     const requests = await Promise.all(Array.from({ length: 9 }, () => stored('Received')));
-    const statements = jest.spyOn(connection, 'preparedRows');
+    const statements = recordStatements(APPLY_CHANGES_SQL);
     // The fifth change is stale: its request is still Received.
     const changes = requests.map((request, i) =>
       i === 4 ? aChange(request, 'Allowed', 'Sent') : aChange(request, 'Received', 'Allowed'),
@@ -134,13 +155,7 @@ describe('status changes and reads that arrive together', () => {
 
     expect(results).toEqual(requests.map((_, i) => (i === 4 ? 'conflict' : 'applied')));
     // The first change found the slot free and ran alone; the other eight went together.
-    expect(statements.mock.calls.map(([, sql]) => sql)).toEqual([
-      APPLY_CHANGES_SQL,
-      APPLY_CHANGES_SQL,
-    ]);
-    expect(statements.mock.calls.map(([, , params]) => (params[3] as string[]).length)).toEqual([
-      1, 8,
-    ]);
+    expect(statements().map(({ params }) => (params[3] as string[]).length)).toEqual([1, 8]);
     expect(wakeUps).toBe(2);
     const statuses = await Promise.all(requests.map((r) => batched.findById(r.backupRequestId)));
     expect(statuses.map((r) => r?.statusTypeCode)).toEqual(
@@ -161,7 +176,7 @@ describe('status changes and reads that arrive together', () => {
       expiresAt: new Date(Date.now() + 60_000),
     });
     const twice = allowed[0] as BackupRequest;
-    const statements = jest.spyOn(connection, 'preparedRows');
+    const statements = recordStatements(CLAIM_SENDS_SQL);
 
     const results = await Promise.all(
       [first, ...allowed, twice, sent].map((request) =>
@@ -171,10 +186,7 @@ describe('status changes and reads that arrive together', () => {
 
     // The first claim ran alone; the rest went together, one row per distinct request.
     expect(results).toEqual([true, true, true, true, true, false, false]);
-    expect(statements.mock.calls.map(([, sql]) => sql)).toEqual([CLAIM_SENDS_SQL, CLAIM_SENDS_SQL]);
-    expect(statements.mock.calls.map(([, , params]) => (params[0] as string[]).length)).toEqual([
-      1, 5,
-    ]);
+    expect(statements().map(({ params }) => (params[0] as string[]).length)).toEqual([1, 5]);
   });
 
   it('gives an error only to the change it belongs to when a batch fails, and reports it', async () => {
@@ -234,14 +246,14 @@ describe('status changes and reads that arrive together', () => {
     });
     const requests = await Promise.all(Array.from({ length: 5 }, () => stored('Received')));
     const unknown = aRequest().backupRequestId;
-    const statements = jest.spyOn(connection, 'preparedRows');
+    const statements = recordStatements(FIND_REQUEST_SQL, FIND_REQUESTS_SQL);
 
     const found = await Promise.all(
       [...requests.map((r) => r.backupRequestId), unknown].map((id) => batched.findById(id)),
     );
 
     expect(found).toEqual([...requests, null]);
-    expect(statements).toHaveBeenCalledTimes(2);
+    expect(statements()).toHaveLength(2);
   });
 });
 
