@@ -11,7 +11,7 @@ const OPTIONS = {
   format: 'cjs',
   target: 'node20',
   sourcemap: 'external',
-  // Class fields as TypeScript's useDefineForClassFields: false would emit them.
+  // Class fields as TypeScript emits them for tsconfig's es2022 target.
   tsconfigRaw: { compilerOptions: { useDefineForClassFields: true } },
 };
 const self = createHash('sha256').update(readFileSync(__filename)).digest('hex');
