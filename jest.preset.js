@@ -1,6 +1,6 @@
 const nxPreset = require('@nx/jest/preset').default;
 
-/** ESM-only packages that tests load through tools/jest/esm-to-cjs.cjs. */
+/** ESM-only packages that tests load as CommonJS, through tools/jest/esbuild-transform.cjs. */
 const ESM_ONLY = ['jose'];
 
 /**
@@ -16,11 +16,11 @@ module.exports = {
   testTimeout: 20_000,
   testPathIgnorePatterns: ['/node_modules/', '\\.int\\.spec\\.ts$', '\\.e2e\\.spec\\.ts$'],
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
-  // TypeScript through esbuild, as the bundles are built (tools/jest/esbuild-ts.cjs); the
-  // ESM-only packages converted to CommonJS. Nx's preset's ts-jest transform is not used.
+  // TypeScript and the ESM-only packages through esbuild, as the bundles are built
+  // (tools/jest/esbuild-transform.cjs). Nx's preset's ts-jest transform is not used.
   transform: {
-    '^.+\\.ts$': require.resolve('./tools/jest/esbuild-ts.cjs'),
+    '^.+\\.ts$': require.resolve('./tools/jest/esbuild-transform.cjs'),
     [`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]:
-      require.resolve('./tools/jest/esm-to-cjs.cjs'),
+      require.resolve('./tools/jest/esbuild-transform.cjs'),
   },
 };

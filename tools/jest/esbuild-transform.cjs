@@ -1,13 +1,14 @@
-// Jest transform for the workspace's TypeScript: esbuild strips the types and emits
-// CommonJS, file by file. Type checking is `npm run typecheck`'s job (every tsconfig sets
-// isolatedModules, so no file needs another's types to compile).
+// Jest's transform, with esbuild as the bundles are built (ADR 0009): the workspace's
+// TypeScript has its types stripped, file by file (every tsconfig sets isolatedModules, and
+// type checking is `npm run typecheck`'s job), and the few ESM-only dependencies (jose),
+// which Jest's module runtime cannot require(), are converted to CommonJS. Production
+// bundles leave those external and Node loads them natively.
 'use strict';
 const { createHash } = require('node:crypto');
 const { readFileSync } = require('node:fs');
 const { transformSync, version } = require('esbuild');
 
 const OPTIONS = {
-  loader: 'ts',
   format: 'cjs',
   target: 'node20',
   sourcemap: 'external',
@@ -18,7 +19,8 @@ const self = createHash('sha256').update(readFileSync(__filename)).digest('hex')
 
 module.exports = {
   process(source, filename) {
-    const { code, map } = transformSync(source, { ...OPTIONS, sourcefile: filename });
+    const loader = filename.endsWith('.ts') ? 'ts' : 'js';
+    const { code, map } = transformSync(source, { ...OPTIONS, loader, sourcefile: filename });
     return { code, map };
   },
   getCacheKey(source, filename) {
