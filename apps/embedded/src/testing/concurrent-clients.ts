@@ -72,8 +72,10 @@ export async function postConcurrently(api: string, total: number, clients: numb
         await sleep(1000);
         continue;
       }
-      // 409: the same key still in flight, as after a connection closed unanswered.
-      if (posted.status !== 503 && posted.status !== 409) return posted;
+      // 409 is the same key still in flight: expected only after a connection closed
+      // unanswered; any other 409 is an answer the spec checks.
+      const inFlight = posted.status === 409 && lost > 0;
+      if (posted.status !== 503 && !inFlight) return posted;
       retried++;
       await posted.arrayBuffer();
       const seconds = Number(posted.headers.get('retry-after') ?? 1);
