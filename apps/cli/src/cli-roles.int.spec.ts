@@ -11,6 +11,7 @@ import {
 import {
   createDatabaseRoles,
   createTestDatabase,
+  deleteBrokerNamespace,
   rabbitmqForTests,
   testNamespace,
   type TestDatabaseRoles,
@@ -28,6 +29,7 @@ describe('linebacker CLI logged in as a linebacker_reader member', () => {
   let roles: TestDatabaseRoles;
   let env: Record<string, string>;
   let requestId: string;
+  const namespace = testNamespace('cliroles');
 
   beforeAll(async () => {
     database = await createTestDatabase('cliroles');
@@ -46,8 +48,9 @@ describe('linebacker CLI logged in as a linebacker_reader member', () => {
     env = {
       LINEBACKER_DATABASE_URL: roles.url('cli'),
       LINEBACKER_AMQP_URL: broker.url,
-      // Never declared: stats reads the broker's view of queues that do not exist.
-      LINEBACKER_NAMESPACE: testNamespace('cliroles'),
+      // No queue is declared: stats reads the broker's view of queues that do not exist.
+      // Opening the bus declares the events exchange, which the clean-up deletes.
+      LINEBACKER_NAMESPACE: namespace,
       LINEBACKER_QUEUE_TYPE: 'classic',
     };
   }, 60_000);
@@ -55,6 +58,7 @@ describe('linebacker CLI logged in as a linebacker_reader member', () => {
   afterAll(async () => {
     await database?.stop();
     await roles?.drop();
+    if (broker) await deleteBrokerNamespace(broker.url, namespace);
     await broker?.stop();
   }, 30_000);
 
