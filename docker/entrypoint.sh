@@ -14,4 +14,5 @@ if [ -z "$bundle" ] || [ ! -f "$bundle" ]; then
     "$app" "$apps" >&2
   exit 2
 fi
-exec node --enable-source-maps "$bundle" "$@"
+# The Node flags are APP_NODE_FLAGS (libs/domain/src/services.ts); a deploy test checks they agree.
+exec node --enable-source-maps --max-semi-space-size=8 "$bundle" "$@"

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { APP_NODE_FLAGS } from '@linebacker/domain';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -33,7 +34,8 @@ export function bundlePath(app: string, root = join(WORKSPACE_ROOT, 'dist', 'app
 }
 
 /**
- * Starts `node <bundle>` with the given environment added to this one; `bundleRoot` replaces
+ * Starts `node <flags> <bundle>`, with the Node flags every app runs with in production
+ * (`APP_NODE_FLAGS`) and the given environment added to this one; `bundleRoot` replaces
  * `dist/apps` (a harness running for minutes keeps a copy, safe from concurrent rebuilds).
  */
 export function startBundle(
@@ -41,7 +43,7 @@ export function startBundle(
   env: Record<string, string>,
   bundleRoot?: string,
 ): BundleProcess {
-  const child = spawn(process.execPath, [bundlePath(app, bundleRoot)], {
+  const child = spawn(process.execPath, [...APP_NODE_FLAGS, bundlePath(app, bundleRoot)], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

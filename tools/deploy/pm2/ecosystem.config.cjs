@@ -54,7 +54,7 @@ const common = {
   // `time` prefix, no `log_type: 'json'` re-wrapping), one file per app for all its instances.
   merge_logs: true,
   time: false,
-  node_args: ['--enable-source-maps'],
+  node_args: ['--enable-source-maps', ...apps.nodeFlags],
 };
 
 const app = (name, extra = {}) => ({

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { APP_NODE_FLAGS } from '@linebacker/domain';
 import { WORKSPACE_ROOT } from '@linebacker/testing';
 import { parseDockerfile } from './dockerfile';
 
@@ -19,6 +20,14 @@ describe('parseDockerfile', () => {
     expect(facts.env['NX_DAEMON']).toBeUndefined();
     expect(facts.buildTags).toEqual(['type:app', 'type:sim']);
     expect(facts.hasHealthcheck).toBe(true);
+  });
+
+  it('starts every app of the image with the Node flags of every app (docker/entrypoint.sh)', () => {
+    const script = readFileSync(join(WORKSPACE_ROOT, 'docker', 'entrypoint.sh'), 'utf8');
+    const exec = script.split('\n').filter((line) => line.startsWith('exec node '));
+    expect(exec).toEqual([
+      `exec node --enable-source-maps ${APP_NODE_FLAGS.join(' ')} "$bundle" "$@"`,
+    ]);
   });
 
   it('knows a stage without HEALTHCHECK, or with HEALTHCHECK NONE, has none', () => {

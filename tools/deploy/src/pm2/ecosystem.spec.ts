@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, jest } from '@jest/globals';
+import { APP_NODE_FLAGS } from '@linebacker/domain';
 import { WORKSPACE_ROOT } from '@linebacker/testing';
 import { DEPLOYABLE_APP_SCHEMAS } from '../compose/compose-check';
 import { PM2_APPS_FILE, pm2AppsJson } from './pm2-apps';
@@ -15,6 +16,7 @@ interface Pm2App {
   wait_ready: boolean;
   listen_timeout: number;
   kill_timeout: number;
+  node_args: string[];
   env: Record<string, string>;
 }
 
@@ -93,6 +95,14 @@ describe('tools/deploy/pm2/ecosystem.config.cjs', () => {
       LINEBACKER_DATABASE_URL: 'postgres://db/x',
       LINEBACKER_HEALTH_PORT: '9150',
     });
+  });
+
+  it('runs every app with the Node flags of every app, source maps on', () => {
+    for (const app of ecosystem({ LINEBACKER_PM2_SIMULATORS: 'true' }))
+      expect([app.name, app.node_args]).toEqual([
+        app.name,
+        ['--enable-source-maps', ...APP_NODE_FLAGS],
+      ]);
   });
 
   it('reads the apps and their variables as the code has them (regenerate: pm2-apps)', () => {

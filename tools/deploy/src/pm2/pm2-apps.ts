@@ -1,4 +1,4 @@
-import { SERVICES, WORKER_SERVICES } from '@linebacker/domain';
+import { APP_NODE_FLAGS, SERVICES, WORKER_SERVICES } from '@linebacker/domain';
 import type { AnyConfigSchema } from '@linebacker/pipeline';
 import { SIMULATOR_CONFIG_SCHEMAS } from '@linebacker/simulators';
 import { DEPLOYABLE_APP_SCHEMAS } from '../compose/compose-check';
@@ -18,7 +18,7 @@ export function variablesOf(schema: AnyConfigSchema): string[] {
  * generated from the one list of services and the config schemas: the receiver, the workers
  * in pipeline order, the simulators, and each app's variables, so an app never receives
  * another's secrets (the receiver's token list stays with the receiver, the interface's URL
- * with the two apps that talk to it).
+ * with the two apps that talk to it), and the Node flags every app runs with.
  */
 export function pm2AppsJson(
   schemas: Readonly<Record<string, AnyConfigSchema>> = DEPLOYABLE_APP_SCHEMAS,
@@ -31,6 +31,7 @@ export function pm2AppsJson(
     workers: WORKER_SERVICES,
     simulators: Object.keys(SIMULATOR_CONFIG_SCHEMAS),
     variables,
+    nodeFlags: APP_NODE_FLAGS,
   };
   return `${JSON.stringify(apps, null, 2)}\n`;
 }
