@@ -12,6 +12,8 @@ describe('a chaos run with a planted bug', () => {
       faults: ['jobs-error'],
       faultIntervalMs: [500, 1000],
       plant: 'no-recovery',
+      // One of each worker: the planted bug shows the same way, for 8 processes instead of 14.
+      instances: 1,
       drainTimeoutMs: 20_000,
       // A small retry budget: a job service failing for seconds exhausts it, so requests
       // end in the dead-letter queue, from where only recovery brings them back.
