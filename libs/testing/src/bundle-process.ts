@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { APP_NODE_FLAGS } from '@linebacker/domain';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { APP_NODE_FLAGS } from '@linebacker/domain';
 
 /** One JSON log line an app printed (non-JSON lines are kept under `text`). */
 export type LogLine = Record<string, unknown>;
