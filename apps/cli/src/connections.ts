@@ -1,13 +1,5 @@
 import { AmqpMessageBus, AmqpParkedMessages } from '@linebacker/messaging';
 import type * as Persistence from '@linebacker/persistence';
-import type {
-  DataSource,
-  TypeormBackupRepository,
-  TypeormBackupRequestRepository,
-  TypeormCallbackAttemptLog,
-  TypeormOutboxStore,
-  TypeormRetentionStore,
-} from '@linebacker/persistence';
 import { PAYLOAD_SCHEMAS } from '@linebacker/pipeline';
 import { required, type CliConfig } from './config';
 
@@ -21,14 +13,14 @@ const loadPersistence = (): typeof Persistence =>
 
 /** The database side the commands use. */
 export interface CliDatabase {
-  dataSource: DataSource;
+  dataSource: Persistence.DataSource;
   /** A round trip to PostgreSQL. */
   ping(): Promise<void>;
-  requests: TypeormBackupRequestRepository;
-  backups: TypeormBackupRepository;
-  callbackAttempts: TypeormCallbackAttemptLog;
-  outbox: TypeormOutboxStore;
-  retention: TypeormRetentionStore;
+  requests: Persistence.TypeormBackupRequestRepository;
+  backups: Persistence.TypeormBackupRepository;
+  callbackAttempts: Persistence.TypeormCallbackAttemptLog;
+  outbox: Persistence.TypeormOutboxStore;
+  retention: Persistence.TypeormRetentionStore;
 }
 
 /**
