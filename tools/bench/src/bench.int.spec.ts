@@ -36,6 +36,9 @@ describe('npm run bench at a tiny size', () => {
         'none,jwt',
         '--timeout-seconds',
         '60',
+        // Each run's window lasts over a second (it waits one after the last terminal state).
+        '--analyze-every',
+        '1',
         '--cpu-profile',
         join(dir, 'profiles'),
         '--output',
@@ -79,7 +82,10 @@ describe('npm run bench at a tiny size', () => {
       expect(run.completed).toBe(40);
       expect(run.messages.total).toBeGreaterThan(0);
       expect(run.database.xactCommit).toBeGreaterThan(0);
+      expect(run.database.analyzeRuns).toBeGreaterThan(0);
     }
+    expect(result.settings.analyzeEverySeconds).toBe(1);
+    expect(run.stdout).toContain('ANALYZE every 1 s');
     expect(run.stdout).toContain('### End to end');
     // Every worker of both pipelines left a profile, and the summary names where it was busy.
     const profiled = readdirSync(join(dir, 'profiles')).filter((f) => f.endsWith('.cpuprofile'));

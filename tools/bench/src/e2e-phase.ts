@@ -73,7 +73,12 @@ export interface E2eResult {
   usage: WindowUsage;
   /** CPU milliseconds per completed request, by role (app, rabbitmq, postgres…). */
   cpuMsPerRequestByRole: Record<string, number>;
-  database: DatabaseCounters & { benchStatements: number; commitsPerRequest: number };
+  database: DatabaseCounters & {
+    benchStatements: number;
+    commitsPerRequest: number;
+    /** ANALYZE rounds the bench ran during the window (absent before 6 December). */
+    analyzeRuns?: number;
+  };
   messages: { deliveriesByConsumer: Record<string, number>; total: number; perRequest: number };
 }
 
@@ -130,18 +135,86 @@ async function stepTimes(
   );
 }
 
+/** How one end-to-end run is driven. */
+export interface E2eSettings {
+  batch: number;
+  /** POSTs in flight. */
+  postConcurrency: number;
+  timeoutSeconds: number;
+  /** ANALYZE the database this often while the batch runs (0: never). */
+  analyzeEverySeconds: number;
+}
+
 /**
- * Posts a fixed batch (at most `concurrency` calls in flight), waits until every accepted
+ * Runs ANALYZE on the measured database every `seconds` until stopped, standing in for
+ * autovacuum, which a production server runs and this machine's PostgreSQL has switched
+ * off. Without it the tables of a fresh database are never analyzed, and a prepared
+ * statement's generic plan chosen while they were empty stays a sequential scan however far
+ * they grow: a batched lookup by id then reads the whole table (ADR 0401). Its own backend,
+ * so its CPU counts under PostgreSQL; returns the statements it ran, which are the bench's.
+ */
+function analyzeEvery(databaseUrl: string, seconds: number): () => Promise<number> {
+  if (seconds <= 0) return () => Promise.resolve(0);
+  const db = new Client({ connectionString: databaseUrl });
+  const stopped = new AbortController();
+  let rounds = 0;
+  // Settles with the error that ended it, if any, so that nothing is left unhandled when the
+  // run fails before stopping it.
+  const loop = (async () => {
+    await db.connect();
+    while (!stopped.signal.aborted) {
+      await sleep(seconds * 1000, undefined, { signal: stopped.signal }).catch(() => undefined);
+      if (stopped.signal.aborted) break;
+      // One transaction for every table: one commit to take off the pipeline's count.
+      await db.query('BEGIN; ANALYZE; COMMIT');
+      rounds += 1;
+    }
+  })().then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  return async () => {
+    stopped.abort();
+    const error = await loop;
+    await db.end().catch(() => undefined);
+    if (error !== undefined) throw error;
+    return rounds;
+  };
+}
+
+/** Posts the batch, then polls until every accepted request is terminal or time runs out. */
+async function postAndSettle(target: E2eTarget, poll: CountingClient, settings: E2eSettings) {
+  const { table } = target;
+  const poster = new Poster(`${target.receiverUrl}/api/backup-requests`, settings.postConcurrency);
+  const postStart = performance.now();
+  const { ids, errors } = await postBatch(
+    poster,
+    settings.batch,
+    settings.postConcurrency,
+    `${target.pipeline}-${target.instances}`,
+  );
+  const postSeconds = (performance.now() - postStart) / 1000;
+  poster.close();
+  const deadline = Date.now() + settings.timeoutSeconds * 1000;
+  let completed = 0;
+  for (;;) {
+    const [row] = await poll.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${table.table} WHERE ${table.status} IN ${TERMINAL}`,
+    );
+    completed = row?.n ?? 0;
+    if (completed >= ids.length || Date.now() > deadline) break;
+    await sleep(250);
+  }
+  return { ids, errors, postSeconds, completed };
+}
+
+/**
+ * Posts a fixed batch (at most `postConcurrency` calls in flight), waits until every accepted
  * request is terminal in the database, and measures CPU, memory, transactions and messages
  * over that window. Stops the target before reading the transaction counters: a backend
  * flushes its statistics when it exits.
  */
-export async function runE2e(
-  target: E2eTarget,
-  batch: number,
-  concurrency: number,
-  timeoutSeconds: number,
-): Promise<E2eResult> {
+export async function runE2e(target: E2eTarget, settings: E2eSettings): Promise<E2eResult> {
   const { environment, table } = target;
   const poll = new CountingClient(new Client({ connectionString: environment.databaseUrl }));
   await poll.client.connect();
@@ -154,27 +227,15 @@ export async function runE2e(
   );
   const before = await freshCounters(environment.databaseUrl, environment.databaseName);
   await window.start();
-  const poster = new Poster(`${target.receiverUrl}/api/backup-requests`, concurrency);
-  const postStart = performance.now();
-  const { ids, errors } = await postBatch(
-    poster,
-    batch,
-    concurrency,
-    `${target.pipeline}-${target.instances}`,
+  const stopAnalyzing = analyzeEvery(environment.databaseUrl, settings.analyzeEverySeconds);
+  const { ids, errors, postSeconds, completed } = await postAndSettle(target, poll, settings).catch(
+    async (error: unknown) => {
+      await stopAnalyzing().catch(() => undefined);
+      throw error;
+    },
   );
-  const postSeconds = (performance.now() - postStart) / 1000;
-  poster.close();
-  const deadline = Date.now() + timeoutSeconds * 1000;
-  let completed = 0;
-  for (;;) {
-    const [row] = await poll.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM ${table.table} WHERE ${table.status} IN ${TERMINAL}`,
-    );
-    completed = row?.n ?? 0;
-    if (completed >= ids.length || Date.now() > deadline) break;
-    await sleep(250);
-  }
   await sleep(1000); // the end events reach the notifier
+  const analyzeRuns = await stopAnalyzing();
   const usage = await window.end();
   const { latencyMs, spanSeconds } = await storedLatency(poll, table);
   const outcomeRows = await poll.query<{ status: string; n: number }>(
@@ -186,7 +247,7 @@ export async function runE2e(
   await sleep(500);
   const after = await freshCounters(environment.databaseUrl, environment.databaseName);
   // The first counter read's own commit plus every poll are the bench's, not the pipeline's.
-  const benchStatements = poll.statements + 1;
+  const benchStatements = poll.statements + analyzeRuns + 1;
   const delta = (key: keyof DatabaseCounters): number => after[key] - before[key];
   const n = Math.max(1, completed);
   const byRole: Record<string, number> = {};
@@ -197,7 +258,7 @@ export async function runE2e(
     pipeline: target.pipeline,
     interfaceTransport: target.interfaceTransport,
     instances: target.instances,
-    batch,
+    batch: settings.batch,
     accepted: ids.length,
     postErrors: errors,
     postSeconds: Math.round(postSeconds * 100) / 100,
@@ -219,6 +280,7 @@ export async function runE2e(
       tupUpdated: delta('tupUpdated'),
       tupDeleted: delta('tupDeleted'),
       benchStatements,
+      analyzeRuns,
       commitsPerRequest: perRequest(delta('xactCommit') - benchStatements),
     },
     messages: { deliveriesByConsumer, total, perRequest: perRequest(total) },

@@ -23,6 +23,12 @@ const positive = (raw: string): number => {
   if (!Number.isInteger(value) || value <= 0) throw new InvalidArgumentError('a positive integer');
   return value;
 };
+const nonNegative = (raw: string): number => {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0)
+    throw new InvalidArgumentError('a non-negative integer');
+  return value;
+};
 const envPair = (raw: string, previous: Record<string, string>): Record<string, string> => {
   const at = raw.indexOf('=');
   if (at < 1 || !raw.startsWith('LINEBACKER_'))
@@ -74,6 +80,13 @@ const program = new Command('bench')
     positive,
     5,
   )
+  .option(
+    '--analyze-every <seconds>',
+    'ANALYZE the measured database this often during an end-to-end run, as autovacuum would ' +
+      '(0: never, to measure a server with autovacuum off)',
+    nonNegative,
+    10,
+  )
   .option('--queue-type <type>', 'quorum (linebacker default) or classic, both pipelines', 'quorum')
   .option(
     '--interface-transports <list>',
@@ -120,6 +133,7 @@ interface CliOptions {
   timeoutSeconds: number;
   prefetch: number;
   dbPoolSize: number;
+  analyzeEvery: number;
   queueType: string;
   interfaceTransports: string[];
   env: Record<string, string>;
@@ -151,6 +165,7 @@ function benchOptions(cli: CliOptions, given: (name: string) => boolean): BenchO
     timeoutSeconds: cli.timeoutSeconds,
     prefetch: cli.prefetch,
     dbPoolSize: cli.dbPoolSize,
+    analyzeEverySeconds: cli.analyzeEvery,
     queueType: cli.queueType,
     interfaceTransports: transports,
     lean: cli.lean,

@@ -24,6 +24,8 @@ export interface BenchResult {
     postConcurrency: number;
     prefetch: number;
     dbPoolSize: number;
+    /** Absent in results from before 6 December: never (this machine runs no autovacuum). */
+    analyzeEverySeconds?: number;
     queueType: string;
     /** Absent in results from before the Azure interface was measured: AMQP only. */
     interfaceTransports?: string[];

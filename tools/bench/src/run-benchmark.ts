@@ -23,6 +23,8 @@ export interface BenchOptions {
   timeoutSeconds: number;
   prefetch: number;
   dbPoolSize: number;
+  /** ANALYZE the measured database this often during an end-to-end run (0: never). */
+  analyzeEverySeconds: number;
   queueType: 'quorum' | 'classic';
   /** One linebacker end-to-end run per transport and instance count (the lean one: AMQP). */
   interfaceTransports: InterfaceTransport[];
@@ -129,9 +131,7 @@ async function linebackerE2e(
         watched: () => [...stack.watched(), ...(azure?.watched() ?? [])],
         stop: stack.stop,
       },
-      options.batch,
-      options.postConcurrency,
-      options.timeoutSeconds,
+      options,
     );
   } finally {
     // Idempotent: after a successful run the stack is already stopped.
@@ -177,9 +177,7 @@ async function leanE2e(
           return deliveries;
         },
       },
-      options.batch,
-      options.postConcurrency,
-      options.timeoutSeconds,
+      options,
     );
   } finally {
     // Idempotent: after a successful run the stack is already stopped.
@@ -287,6 +285,7 @@ export async function runBenchmark(
       postConcurrency: options.postConcurrency,
       prefetch: options.prefetch,
       dbPoolSize: options.dbPoolSize,
+      analyzeEverySeconds: options.analyzeEverySeconds,
       queueType: options.queueType,
       interfaceTransports: options.interfaceTransports,
       env: options.env,
