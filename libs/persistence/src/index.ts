@@ -66,6 +66,9 @@ export {
 /** The apps' start-up check that their role may read and write every linebacker table. */
 export { assertAppPrivileges } from './privilege-check';
 
+/** Whether the server keeps planner statistics up to date by itself (autovacuum). */
+export { statisticsUpkeepOff } from './statistics-upkeep';
+
 /** BackupRequestRepository on PostgreSQL, and its options. */
 export {
   TypeormBackupRequestRepository,

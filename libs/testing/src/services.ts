@@ -85,6 +85,21 @@ export async function createTestDatabase(prefix: string): Promise<TestService> {
   };
 }
 
+/** A setting of the PostgreSQL server behind `url`, as SHOW prints it. */
+export async function serverSetting(url: string, name: string): Promise<string> {
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ setting: string }>(
+      'SELECT setting FROM pg_settings WHERE name = $1',
+      [name],
+    );
+    return rows[0]?.setting ?? '';
+  } finally {
+    await db.end();
+  }
+}
+
 /** The URL without its password, for error messages. */
 export function redactUrl(raw: string): string {
   try {

@@ -1,4 +1,4 @@
-import { persistenceConfig, runMigrations } from '@linebacker/persistence';
+import { persistenceConfig, runMigrations, statisticsUpkeepOff } from '@linebacker/persistence';
 import type { Logger } from '@linebacker/runtime';
 import { openDatabaseWithRetries } from '../infrastructure/open-database';
 import type { MigrateConfig } from '../config/app-config-schemas';
@@ -6,7 +6,8 @@ import type { MigrateConfig } from '../config/app-config-schemas';
 /**
  * The one-shot migration step of a deployment: connects (with the same bounded start-up
  * retries as the apps, since the database may still be starting), applies every pending
- * migration under the advisory lock, disconnects; returns the names it applied.
+ * migration under the advisory lock, warns if the server does not keep its planner statistics
+ * up to date, disconnects; returns the names it applied.
  */
 export async function migrateDatabase(config: MigrateConfig, logger: Logger): Promise<string[]> {
   const settings = persistenceConfig(config.databaseUrl, {
@@ -17,7 +18,16 @@ export async function migrateDatabase(config: MigrateConfig, logger: Logger): Pr
   });
   const dataSource = await openDatabaseWithRetries(settings, config.startupAttempts, logger);
   try {
-    return await runMigrations(dataSource);
+    const applied = await runMigrations(dataSource);
+    const off = await statisticsUpkeepOff(dataSource);
+    if (off.length > 0)
+      logger.warn(
+        `PostgreSQL runs with ${off.join(' and ')} off: nothing analyzes linebacker's tables, ` +
+          'so its lookups by id turn into full table scans as they grow. Turn autovacuum on, ' +
+          'or run ANALYZE on the database regularly (docs/operations.md).',
+        { outcome: 'statistics-not-kept', settings: off },
+      );
+    return applied;
   } finally {
     await dataSource.destroy();
   }
