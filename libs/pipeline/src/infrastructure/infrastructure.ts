@@ -70,20 +70,17 @@ async function connectDatabase(options: InfrastructureOptions): Promise<DataSour
     statementTimeoutMs: config.dbStatementTimeoutMs,
     sessionPerConnection: options.sharedDatabaseSession !== true,
   });
-  const dataSource = await openDatabaseWithRetries(settings, config.startupAttempts, logger);
-  try {
-    if (config.runMigrations) {
-      const applied = await runMigrations(dataSource);
-      logger.info('migrations applied', { applied });
-    }
-    // A role that cannot write (a reader's URL, a table without grants) stops the app here,
-    // naming what it lacks, instead of failing each message later.
-    await assertAppPrivileges(dataSource);
-  } catch (error) {
-    await dataSource.destroy();
-    throw error;
-  }
-  return dataSource;
+  return openDatabaseWithRetries(settings, config.startupAttempts, logger, {
+    prepare: async (dataSource) => {
+      if (config.runMigrations) {
+        const applied = await runMigrations(dataSource);
+        logger.info('migrations applied', { applied });
+      }
+      // A role that cannot write (a reader's URL, a table without grants) stops the app here,
+      // naming what it lacks, instead of failing each message later.
+      await assertAppPrivileges(dataSource);
+    },
+  });
 }
 
 function amqpBus(options: InfrastructureOptions, observer: MessageBusObserver): MessageBus {

@@ -16,9 +16,13 @@ export async function migrateDatabase(config: MigrateConfig, logger: Logger): Pr
     connectTimeoutMs: config.dbConnectTimeoutMs,
     statementTimeoutMs: config.dbStatementTimeoutMs,
   });
-  const dataSource = await openDatabaseWithRetries(settings, config.startupAttempts, logger);
+  let applied: string[] = [];
+  const dataSource = await openDatabaseWithRetries(settings, config.startupAttempts, logger, {
+    prepare: async (opened) => {
+      applied = [...applied, ...(await runMigrations(opened))];
+    },
+  });
   try {
-    const applied = await runMigrations(dataSource);
     const off = await statisticsUpkeepOff(dataSource);
     if (off.length > 0)
       logger.warn(
