@@ -56,11 +56,20 @@ export interface ServiceMetrics {
   gauge(name: string, help: string, read: () => number | Promise<number>): void;
 }
 
+/**
+ * How often the event-loop lag metrics sample the loop, in ms. prom-client's default, 10 ms,
+ * wakes every process 100 times a second: measured on Node 20 with nothing else to do, 5.0 ms
+ * of CPU per second against 1.4 ms at 100 ms and 0.8 ms without the default metrics, about
+ * two thirds of an idle worker's 7-8 ms per second. Each sample still measures how late the
+ * loop ran, so a blocked loop shows as before; the percentiles rest on fewer samples.
+ */
+const EVENT_LOOP_SAMPLE_MS = 100;
+
 /** A fresh registry with default process metrics and linebacker's own, labelled by service. */
 export function createServiceMetrics(service: string): ServiceMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
-  collectDefaultMetrics({ register: registry });
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   const messagesHandled = new Counter({
     name: 'linebacker_messages_handled_total',
     help: 'Messages handled, by subscription and outcome (ok, already-done, retried, dead-lettered, deferred)',
