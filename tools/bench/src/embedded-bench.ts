@@ -19,6 +19,8 @@ export interface EmbeddedBenchResult {
   intakePerSecond: number;
   intakeLatencyMs: LatencySummary;
   errors: number;
+  /** The answers other than 202, by status (absent in results before 6 December). */
+  errorStatuses?: Record<string, number>;
   /** Terminal requests per second, from the first POST to the last terminal one. */
   completedPerSecond: number;
   secondsToAllTerminal: number;
@@ -74,6 +76,7 @@ export async function runEmbeddedBench(options: {
     const cpuBefore = cpuSeconds(pid) ?? 0;
     const start = performance.now();
     const latencies: number[] = [];
+    const errorStatuses: Record<string, number> = {};
     let errors = 0;
     let next = 0;
     const client = async (): Promise<void> => {
@@ -81,12 +84,20 @@ export async function runEmbeddedBench(options: {
         const sentAt = performance.now();
         const answer = await poster.post(requestBody(next++, 'embedded'));
         if (answer.status === 202) latencies.push(performance.now() - sentAt);
-        else errors += 1;
+        else {
+          errors += 1;
+          errorStatuses[answer.status] = (errorStatuses[answer.status] ?? 0) + 1;
+        }
       }
     };
     await Promise.all(Array.from({ length: options.clients }, client));
     const intakeSeconds = (performance.now() - start) / 1000;
-    options.log(`posted ${options.batch} in ${intakeSeconds.toFixed(1)} s, ${errors} errors`);
+    // 429s mean the receiver's per-client rate limit (LINEBACKER_HTTP_RATE_LIMIT_PER_MINUTE,
+    // 6,000 by default): one address posting faster than that is refused, as it would be.
+    options.log(
+      `posted ${options.batch} in ${intakeSeconds.toFixed(1)} s, ${errors} errors` +
+        (errors > 0 ? ` by status ${JSON.stringify(errorStatuses)}` : ''),
+    );
     poster.close();
     for (;;) {
       const health = (await (await fetch(`${operator}/api/zpages/healthz`)).json()) as HealthCounts;
@@ -105,6 +116,7 @@ export async function runEmbeddedBench(options: {
       intakePerSecond: Math.round((latencies.length / intakeSeconds) * 10) / 10,
       intakeLatencyMs: summarize(latencies),
       errors,
+      errorStatuses,
       completedPerSecond: Math.round((latencies.length / seconds) * 10) / 10,
       secondsToAllTerminal: Math.round(seconds * 10) / 10,
       cpuMsPerRequest: Math.round((cpuMs / Math.max(1, latencies.length)) * 100) / 100,
