@@ -150,8 +150,9 @@ export interface E2eSettings {
  * autovacuum, which a production server runs and this machine's PostgreSQL has switched
  * off. Without it the tables of a fresh database are never analyzed, and a prepared
  * statement's generic plan chosen while they were empty stays a sequential scan however far
- * they grow: a batched lookup by id then reads the whole table (ADR 0401). Its own backend,
- * so its CPU counts under PostgreSQL; returns the statements it ran, which are the bench's.
+ * they grow: a batched lookup by id then reads the whole table (ADR 0405). Its own backend,
+ * so its CPU counts under PostgreSQL. Stopping it resolves with the rounds it ran (one
+ * commit each, which are the bench's, not the pipeline's).
  */
 function analyzeEvery(databaseUrl: string, seconds: number): () => Promise<number> {
   if (seconds <= 0) return () => Promise.resolve(0);
