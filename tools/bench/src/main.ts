@@ -18,17 +18,16 @@ const list = (raw: string): number[] => {
     throw new InvalidArgumentError('a comma-separated list of positive integers');
   return values;
 };
-const positive = (raw: string): number => {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new InvalidArgumentError('a positive integer');
-  return value;
-};
-const nonNegative = (raw: string): number => {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0)
-    throw new InvalidArgumentError('a non-negative integer');
-  return value;
-};
+/** A parser of integers of at least `min` for commander, named `what` in its error. */
+const integerFrom =
+  (min: number, what: string) =>
+  (raw: string): number => {
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min) throw new InvalidArgumentError(what);
+    return value;
+  };
+const positive = integerFrom(1, 'a positive integer');
+const nonNegative = integerFrom(0, 'a non-negative integer');
 const envPair = (raw: string, previous: Record<string, string>): Record<string, string> => {
   const at = raw.indexOf('=');
   if (at < 1 || !raw.startsWith('LINEBACKER_'))
