@@ -84,6 +84,10 @@ describe('npm run bench at a tiny size', () => {
       expect(run.database.xactCommit).toBeGreaterThan(0);
       expect(run.database.analyzeRuns).toBeGreaterThan(0);
     }
+    // Kernel time is a part of each process's CPU time, and the summary gives its share.
+    for (const p of result.e2e.flatMap((r) => r.usage.processes))
+      expect(p.systemCpuSeconds).toBeLessThanOrEqual(p.cpuSeconds + 0.01);
+    expect(run.stdout).toContain('| kernel % |');
     expect(result.settings.analyzeEverySeconds).toBe(1);
     expect(run.stdout).toContain('ANALYZE every 1 s');
     expect(run.stdout).toContain('### End to end');

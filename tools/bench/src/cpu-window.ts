@@ -1,6 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import { cpuSeconds, loadAverage, machineCpu, pidsByComm, rssMb } from './proc-stats';
+import { cpuTimes, loadAverage, machineCpu, pidsByComm, rssMb, type CpuTimes } from './proc-stats';
+
+const NO_TIMES: CpuTimes = { userSeconds: 0, systemSeconds: 0 };
+const round = (v: number): number => Math.round(v * 100) / 100;
 
 /** A process whose CPU a window measures. */
 export interface WatchedProcess {
@@ -16,6 +19,12 @@ export interface ProcessUsage {
   name: string;
   role: string;
   cpuSeconds: number;
+  /**
+   * The part of `cpuSeconds` spent in the kernel (system calls, and the loopback network
+   * stack a socket write runs on the writer's CPU); the rest ran the process's own code.
+   * Absent in results written before it was measured.
+   */
+  systemCpuSeconds?: number;
   /** Peak RSS (VmHWM) at the end of the window; absent for groups (PostgreSQL). */
   peakRssMb?: number;
 }
@@ -55,7 +64,7 @@ export function brokerProcesses(port = 5672): WatchedProcess[] {
  * connections live through the window) plus every postgres process as a second group.
  */
 export class CpuWindow {
-  private readonly startCpu = new Map<number, number>();
+  private readonly startCpu = new Map<number, CpuTimes>();
   private startMachine = machineCpu();
   private startedAt = performance.now();
   private loadBefore: number[] = [];
@@ -74,44 +83,47 @@ export class CpuWindow {
       ...pidsByComm('postgres'),
       process.pid,
     ];
-    for (const pid of pids) this.startCpu.set(pid, cpuSeconds(pid) ?? 0);
+    for (const pid of pids) this.startCpu.set(pid, cpuTimes(pid) ?? NO_TIMES);
     this.startMachine = machineCpu();
     this.startedAt = performance.now();
   }
 
-  private used(pid: number): number {
-    return Math.max(0, (cpuSeconds(pid) ?? 0) - (this.startCpu.get(pid) ?? 0));
+  /** CPU used by `pid` since the start (zero for a process gone or not seen at the start). */
+  private used(pid: number): CpuTimes {
+    const now = cpuTimes(pid) ?? NO_TIMES;
+    const start = this.startCpu.get(pid) ?? NO_TIMES;
+    return {
+      userSeconds: Math.max(0, now.userSeconds - start.userSeconds),
+      systemSeconds: Math.max(0, now.systemSeconds - start.systemSeconds),
+    };
+  }
+
+  /** The usage row of the processes `pids`, summed. */
+  private usage(name: string, role: string, pids: number[]): ProcessUsage {
+    const times = pids.map((pid) => this.used(pid));
+    const system = times.reduce((sum, t) => sum + t.systemSeconds, 0);
+    const total = times.reduce((sum, t) => sum + t.userSeconds + t.systemSeconds, 0);
+    return { name, role, cpuSeconds: round(total), systemCpuSeconds: round(system) };
   }
 
   /** Reads every counter at the end; processes must still run (read before stopping them). */
   async end(): Promise<WindowUsage> {
     const seconds = (performance.now() - this.startedAt) / 1000;
     const machine = machineCpu();
-    const round = (v: number): number => Math.round(v * 100) / 100;
     const processes: ProcessUsage[] = this.processes().map((p) => ({
-      name: p.name,
-      role: p.role,
-      cpuSeconds: round(this.used(p.pid)),
+      ...this.usage(p.name, p.role, [p.pid]),
       peakRssMb: rssMb(p.pid),
     }));
     const backends = await this.databaseBackends();
-    const backendSeconds = backends.reduce((sum, pid) => sum + this.used(pid), 0);
-    const allPostgres = pidsByComm('postgres').reduce((sum, pid) => sum + this.used(pid), 0);
     processes.push(
+      this.usage('postgres (bench database backends)', 'postgres', backends),
+      this.usage(
+        'postgres (all processes, other users too)',
+        'postgres-all',
+        pidsByComm('postgres'),
+      ),
       {
-        name: 'postgres (bench database backends)',
-        role: 'postgres',
-        cpuSeconds: round(backendSeconds),
-      },
-      {
-        name: 'postgres (all processes, other users too)',
-        role: 'postgres-all',
-        cpuSeconds: round(allPostgres),
-      },
-      {
-        name: 'bench (load generator, this process)',
-        role: 'bench',
-        cpuSeconds: round(this.used(process.pid)),
+        ...this.usage('bench (load generator, this process)', 'bench', [process.pid]),
         peakRssMb: rssMb(process.pid),
       },
     );

@@ -207,6 +207,9 @@ async function main(): Promise<number> {
     if (options.cpuProfileDir)
       process.stdout.write(
         `\n### Busy time per process (CPU profiles in ${options.cpuProfileDir})\n\n` +
+          'Wall-clock samples: a frame that wakes another process (a socket write) also holds the ' +
+          'time the process waited while the woken one ran. The kernel % column above is what ' +
+          'the kernel really cost.\n\n' +
           summarizeCpuProfiles(options.cpuProfileDir)
             .map((line) => `- ${line}`)
             .join('\n') +

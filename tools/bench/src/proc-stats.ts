@@ -18,13 +18,34 @@ const read = (path: string): string | undefined => {
   }
 };
 
+/** CPU seconds a process has used, in user space and in the kernel on its behalf. */
+export interface CpuTimes {
+  userSeconds: number;
+  systemSeconds: number;
+}
+
+/** The user and system CPU times of a `/proc/<pid>/stat` line, with `ticksPerSecond`. */
+export function parseCpuTimes(stat: string, ticksPerSecond: number): CpuTimes | undefined {
+  // The command name may hold spaces and parentheses: the fields start after the last ')'.
+  const close = stat.lastIndexOf(')');
+  if (close < 0) return undefined;
+  const fields = stat.slice(close + 2).split(' ');
+  const user = Number(fields[11]);
+  const system = Number(fields[12]);
+  if (!Number.isFinite(user) || !Number.isFinite(system)) return undefined;
+  return { userSeconds: user / ticksPerSecond, systemSeconds: system / ticksPerSecond };
+}
+
+/** User and system CPU seconds a process has used so far (undefined once it is gone). */
+export function cpuTimes(pid: number): CpuTimes | undefined {
+  const stat = read(`/proc/${pid}/stat`);
+  return stat ? parseCpuTimes(stat, CLK_TCK) : undefined;
+}
+
 /** User plus system CPU seconds a process has used so far (undefined once it is gone). */
 export function cpuSeconds(pid: number): number | undefined {
-  const stat = read(`/proc/${pid}/stat`);
-  if (!stat) return undefined;
-  // The command name may hold spaces and parentheses: the fields start after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  const times = cpuTimes(pid);
+  return times ? times.userSeconds + times.systemSeconds : undefined;
 }
 
 /** Peak resident set size (VmHWM) in MB, or the current one (VmRSS) with `current`. */

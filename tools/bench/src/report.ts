@@ -63,6 +63,12 @@ function intakeSection(intake: NonNullable<BenchResult['intake']>): string[] {
   return [...lines, ''];
 }
 
+/** The kernel's share of a process's CPU in percent ('' in results from before it was kept). */
+function kernelShare(p: E2eResult['usage']['processes'][number]): number | string {
+  if (p.systemCpuSeconds === undefined || p.cpuSeconds <= 0) return '';
+  return Math.round((p.systemCpuSeconds / p.cpuSeconds) * 100);
+}
+
 function processRows(run: E2eResult): (string | number)[][] {
   const n = Math.max(1, run.completed);
   return run.usage.processes.map((p) => [
@@ -70,6 +76,7 @@ function processRows(run: E2eResult): (string | number)[][] {
     p.name,
     p.cpuSeconds,
     Math.round((p.cpuSeconds * 1000 * 100) / n) / 100,
+    kernelShare(p),
     p.peakRssMb ?? '',
   ]);
 }
@@ -131,7 +138,7 @@ export function renderSummary(result: BenchResult): string {
     '### CPU and memory per process (end-to-end window)',
     '',
     table(
-      ['run', 'process', 'CPU s', 'CPU ms/req', 'peak RSS MB'],
+      ['run', 'process', 'CPU s', 'CPU ms/req', 'kernel %', 'peak RSS MB'],
       result.e2e.flatMap(processRows),
     ),
     '',
