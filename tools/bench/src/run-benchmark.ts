@@ -188,13 +188,26 @@ async function leanE2e(
 
 const WORKER_APPS: readonly string[] = PIPELINE_WORKER_APPS;
 
+/** The roles whose CPU counts toward linebacker's cost per request: its apps and engines. */
+const COSTED_ROLES: readonly string[] = ['http-receiver', ...WORKER_APPS, 'rabbitmq', 'postgres'];
+
+/** CPU ms per completed request of the apps, RabbitMQ and PostgreSQL (simulators and bench apart). */
+export function costPerRequest(run: Pick<E2eResult, 'cpuMsPerRequestByRole'>): number {
+  const sum = COSTED_ROLES.reduce((s, role) => s + (run.cpuMsPerRequestByRole[role] ?? 0), 0);
+  return Math.round(sum * 100) / 100;
+}
+
+/**
+ * The targets in force (issue 18's, and issue 7's 200 completed/s), judged on the AMQP runs;
+ * a target whose runs were skipped is left out.
+ */
 function targets(result: Omit<BenchResult, 'targets'>): BenchResult['targets'] {
   const list: BenchResult['targets'] = [];
   if (result.intake) {
     const rate = result.intake.highestRateP99Under100Ms;
     list.push({
-      name: 'intake ≥ 1,000 req/s with p99 < 100 ms',
-      met: rate >= 1000,
+      name: 'intake ≥ 2,000 req/s with p99 < 100 ms',
+      met: rate >= 2000,
       measured: `${rate} req/s`,
     });
   }
@@ -208,19 +221,40 @@ function targets(result: Omit<BenchResult, 'targets'>): BenchResult['targets'] {
     met: best >= 200,
     measured: lb.map((r) => `x${r.instances}: ${r.completionsPerSecond}/s`).join(', '),
   });
-  if (result.leanRatio.length > 0) {
+  const one = lb.find((r) => r.instances === 1);
+  if (one) {
+    const cost = costPerRequest(one);
     list.push({
-      name: 'end to end ≥ 80 % of the lean pipeline (same run)',
-      met: result.leanRatio.every((r) => r.ratio >= 0.8),
-      measured: result.leanRatio.map((r) => `x${r.instances}: ${r.ratio}`).join(', '),
+      name: 'CPU per completed request at x1, apps + RabbitMQ + PostgreSQL ≤ 5.0 ms',
+      met: cost <= 5,
+      measured: `${cost} ms`,
     });
   }
-  const workers = lb.flatMap((r) => r.usage.processes.filter((p) => WORKER_APPS.includes(p.role)));
-  const peak = Math.max(0, ...workers.map((p) => p.peakRssMb ?? 0));
+  const leanAtOne = result.leanRatio.find((r) => r.instances === 1);
+  if (leanAtOne) {
+    list.push({
+      name: 'end to end ≥ 0.9 × the lean pipeline at x1 (same run)',
+      met: leanAtOne.ratio >= 0.9,
+      measured: `${leanAtOne.ratio}`,
+    });
+  }
+  const two = lb.find((r) => r.instances === 2);
+  if (one && two) {
+    const factor = Math.round((two.completionsPerSecond / one.completionsPerSecond) * 100) / 100;
+    list.push({
+      name: 'end to end at x2 ≥ 0.9 × x1',
+      met: factor >= 0.9,
+      measured: `${factor}`,
+    });
+  }
+  const apps = lb.flatMap((r) =>
+    r.usage.processes.filter((p) => p.role === 'http-receiver' || WORKER_APPS.includes(p.role)),
+  );
+  const peak = Math.max(0, ...apps.map((p) => p.peakRssMb ?? 0));
   list.push({
-    name: 'each worker < 120 MB RSS',
+    name: 'every worker and the receiver < 120 MB RSS',
     met: peak > 0 && peak < 120,
-    measured: `largest worker peak ${peak} MB`,
+    measured: `largest peak ${peak} MB`,
   });
   return list;
 }
