@@ -88,6 +88,8 @@ describe('npm run bench at a tiny size', () => {
     for (const p of result.e2e.flatMap((r) => r.usage.processes))
       expect(p.systemCpuSeconds).toBeLessThanOrEqual(p.cpuSeconds + 0.01);
     expect(run.stdout).toContain('| kernel % |');
+    // Runs on different hosts are told apart by the CPU model in the header.
+    expect(run.stdout).toMatch(/## bench \S+ \(\d+ cores of [^,]+, Node v/);
     expect(result.settings.analyzeEverySeconds).toBe(1);
     expect(run.stdout).toContain('ANALYZE every 1 s');
     expect(run.stdout).toContain('### End to end');

@@ -103,7 +103,7 @@ export function renderSummary(result: BenchResult): string {
     `${load(r.usage.loadBefore)} → ${load(r.usage.loadAfter)}`,
   ]);
   return [
-    `## bench ${result.startedAt} (${result.machine.cores} cores, Node ${result.machine.node}, PostgreSQL ${result.machine.postgres}, RabbitMQ ${result.machine.rabbitmq})`,
+    `## bench ${result.startedAt} (${result.machine.cores} cores of ${result.machine.cpuModel}, Node ${result.machine.node}, PostgreSQL ${result.machine.postgres}, RabbitMQ ${result.machine.rabbitmq})`,
     '',
     `Command: \`${result.command}\`; prefetch ${result.settings.prefetch}, pool ${result.settings.dbPoolSize}, ${result.settings.queueType} queues, ${analyzeNote(result.settings.analyzeEverySeconds)}, extra env ${JSON.stringify(result.settings.env)}`,
     '',

@@ -267,7 +267,9 @@ export async function runBenchmark(
 ): Promise<BenchResult> {
   const startedAt = new Date().toISOString();
   const machine = await machineInfo();
-  log(`machine: ${machine.cores} cores, load ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+  log(
+    `machine: ${machine.cores} cores of ${machine.cpuModel}, load ${readFileSync('/proc/loadavg', 'utf8').trim()}`,
+  );
   const intakeRuns: IntakeResult[] = [];
   for (const auth of options.intake?.authModes ?? []) {
     const settings = options.intake as NonNullable<BenchOptions['intake']>;
