@@ -16,10 +16,11 @@ export async function migrateDatabase(config: MigrateConfig, logger: Logger): Pr
     connectTimeoutMs: config.dbConnectTimeoutMs,
     statementTimeoutMs: config.dbStatementTimeoutMs,
   });
+  // Set by the attempt that succeeded: a failed attempt throws before it returns any name.
   let applied: string[] = [];
   const dataSource = await openDatabaseWithRetries(settings, config.startupAttempts, logger, {
     prepare: async (opened) => {
-      applied = [...applied, ...(await runMigrations(opened))];
+      applied = await runMigrations(opened);
     },
   });
   try {
