@@ -1,4 +1,5 @@
 import type { E2eResult } from './e2e-phase';
+import type { ProcessUsage } from './cpu-window';
 import { runLabel, type BenchResult } from './result';
 
 const table = (head: string[], rows: (string | number)[][]): string =>
@@ -64,7 +65,7 @@ function intakeSection(intake: NonNullable<BenchResult['intake']>): string[] {
 }
 
 /** The kernel's share of a process's CPU in percent ('' in results from before it was kept). */
-function kernelShare(p: E2eResult['usage']['processes'][number]): number | string {
+function kernelShare(p: ProcessUsage): number | string {
   if (p.systemCpuSeconds === undefined || p.cpuSeconds <= 0) return '';
   return Math.round((p.systemCpuSeconds / p.cpuSeconds) * 100);
 }

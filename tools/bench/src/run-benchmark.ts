@@ -188,8 +188,10 @@ async function leanE2e(
 
 const WORKER_APPS: readonly string[] = PIPELINE_WORKER_APPS;
 
+/** linebacker's own processes: the receiver and every worker app. */
+const APP_ROLES: readonly string[] = ['http-receiver', ...WORKER_APPS];
 /** The roles whose CPU counts toward linebacker's cost per request: its apps and engines. */
-const COSTED_ROLES: readonly string[] = ['http-receiver', ...WORKER_APPS, 'rabbitmq', 'postgres'];
+const COSTED_ROLES: readonly string[] = [...APP_ROLES, 'rabbitmq', 'postgres'];
 
 /** CPU ms per completed request of the apps, RabbitMQ and PostgreSQL (simulators and bench apart). */
 export function costPerRequest(run: Pick<E2eResult, 'cpuMsPerRequestByRole'>): number {
@@ -247,9 +249,7 @@ function targets(result: Omit<BenchResult, 'targets'>): BenchResult['targets'] {
       measured: `${factor}`,
     });
   }
-  const apps = lb.flatMap((r) =>
-    r.usage.processes.filter((p) => p.role === 'http-receiver' || WORKER_APPS.includes(p.role)),
-  );
+  const apps = lb.flatMap((r) => r.usage.processes.filter((p) => APP_ROLES.includes(p.role)));
   const peak = Math.max(0, ...apps.map((p) => p.peakRssMb ?? 0));
   list.push({
     name: 'every worker and the receiver < 120 MB RSS',
