@@ -8,11 +8,13 @@ import {
   PATHS,
   postConcurrently,
   tally,
+  errorLines,
 } from './testing/concurrent-clients';
 
 describe('the embedded mode under concurrent clients', () => {
   it(`keeps every one of ${REQUESTS} requests posted by ${CLIENTS} clients`, async () => {
     const app = npmStart({ LINEBACKER_SIM_FAILED_SHARE: '0.1' });
+    let unavailableAnswers = 0;
     const ended = new Map<string, string[]>();
     app.onLine((line) => {
       const match = /^request (\S+) ended: (\w+)/.exec(line);
@@ -24,16 +26,15 @@ describe('the embedded mode under concurrent clients', () => {
         /health\s+(http:\/\/\S+)\/api\/zpages\/healthz/,
         10_000,
       );
-      const { statuses, readBack, accepted, retried, lostAnswers } = await postConcurrently(
-        api,
-        REQUESTS,
-        CLIENTS,
-      );
+      const { statuses, readBack, accepted, retried, unavailable, lostAnswers } =
+        await postConcurrently(api, REQUESTS, CLIENTS);
+      unavailableAnswers = unavailable;
       // A 503 is the store busy past its time-out (2 in 2,000 on a saturated CI machine), and
       // a connection once closed with no answer under a heavier load (5 December): the client
       // tries again under its Idempotency-Key, and every request ends accepted once.
       console.log(
-        `503 answers tried again: ${retried}; connections closed unanswered: ${lostAnswers}`,
+        `POSTs tried again: ${retried}; 503 answers: ${unavailable}; ` +
+          `connections closed unanswered: ${lostAnswers}`,
       );
       expect(tally(statuses)).toEqual({ 202: REQUESTS });
       expect(accepted.size).toBe(REQUESTS);
@@ -94,6 +95,7 @@ describe('the embedded mode under concurrent clients', () => {
     } finally {
       await app.stop();
     }
-    expect(app.lines.filter((line) => line.includes('"level":"error"'))).toEqual([]);
+    // The one error line allowed is the receiver's own account of each 503 the clients met.
+    expect(errorLines(app.lines)).toEqual({ unavailable: unavailableAnswers, other: [] });
   }, 600_000);
 });

@@ -33,20 +33,30 @@ const MAX_RETRY_WAIT_MS = 2_000;
 /** Connections closed without an answer that one request may meet before the run fails. */
 const MAX_LOST_ANSWERS = 3;
 
+/** Waits as a 503's Retry-After asks (at most `MAX_RETRY_WAIT_MS`). */
+async function waitRetryAfter(answer: Response): Promise<void> {
+  await answer.arrayBuffer();
+  const seconds = Number(answer.headers.get('retry-after') ?? 1);
+  await sleep(Math.min(MAX_RETRY_WAIT_MS, 1000 * (Number.isFinite(seconds) ? seconds : 1)));
+}
+
 /**
  * POSTs `total` requests from `clients` concurrent clients; each reads its request back at
  * once. A client does what the API asks of one (docs/operations.md): each POST carries an
- * Idempotency-Key, and a 503 (the store busy past its time-out) is tried again under the
- * same key after Retry-After. So is a POST whose connection closed with no answer, at most
- * `MAX_LOST_ANSWERS` times per request: it may or may not have been stored, and the key
- * makes the second try safe (a 409 says the first is still in flight). `statuses` are the
- * final answers; `retried` counts the 503s and 409s, `lostAnswers` the unanswered POSTs.
+ * Idempotency-Key, and a 503 (the store busy past its time-out) is tried again after
+ * Retry-After, a POST under the same key. So is a POST whose connection closed with no
+ * answer, at most `MAX_LOST_ANSWERS` times per request: it may or may not have been stored,
+ * and the key makes the second try safe (a 409 says the first is still in flight).
+ * `statuses` and `readBack` are the final answers; `retried` counts the POSTs tried again
+ * after a 503 or a 409, `unavailable` every 503 (POST or read), `lostAnswers` the
+ * unanswered POSTs.
  */
 export async function postConcurrently(api: string, total: number, clients: number) {
   const statuses: number[] = [];
   const readBack: number[] = [];
   const accepted = new Map<string, string>();
   let retried = 0;
+  let unavailable = 0;
   let lostAnswers = 0;
   let next = 0;
   // Keys of this call's requests only: a later call posts new requests, not replays.
@@ -77,9 +87,16 @@ export async function postConcurrently(api: string, total: number, clients: numb
       const inFlight = posted.status === 409 && lost > 0;
       if (posted.status !== 503 && !inFlight) return posted;
       retried++;
-      await posted.arrayBuffer();
-      const seconds = Number(posted.headers.get('retry-after') ?? 1);
-      await sleep(Math.min(MAX_RETRY_WAIT_MS, 1000 * (Number.isFinite(seconds) ? seconds : 1)));
+      if (posted.status === 503) unavailable++;
+      await waitRetryAfter(posted);
+    }
+  };
+  const read = async (id: string): Promise<Response> => {
+    for (;;) {
+      const answer = await fetch(`${api}/api/backup-requests/${id}`);
+      if (answer.status !== 503) return answer;
+      unavailable++;
+      await waitRetryAfter(answer);
     }
   };
   const client = async (): Promise<void> => {
@@ -91,14 +108,40 @@ export async function postConcurrently(api: string, total: number, clients: numb
       const body = (await posted.json()) as { backupRequestId?: string };
       if (posted.status !== 202 || !body.backupRequestId) continue;
       accepted.set(body.backupRequestId, backupJobId);
-      // Read-your-write: a 202 promises a committed row.
-      const read = await fetch(`${api}/api/backup-requests/${body.backupRequestId}`);
-      readBack.push(read.status);
-      await read.arrayBuffer();
+      // Read-your-write: a 202 promises a committed row (a 503 says ask again, a 404 breaks it).
+      const answer = await read(body.backupRequestId);
+      readBack.push(answer.status);
+      await answer.arrayBuffer();
     }
   };
   await Promise.all(Array.from({ length: clients }, client));
-  return { statuses, readBack, accepted, retried, lostAnswers };
+  return { statuses, readBack, accepted, retried, unavailable, lostAnswers };
+}
+
+function parseLogLine(line: string): Record<string, unknown> {
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The error lines of a run, split: `unavailable` counts the receiver's own account of a 503
+ * it answered (a request to the API failed on the store, unreachable or past its time-out),
+ * one per 503; `other` holds every other error line, which a clean run has none of.
+ */
+export function errorLines(lines: string[]): { unavailable: number; other: string[] } {
+  const errors = lines.filter((line) => line.includes('"level":"error"'));
+  const other = errors.filter((line) => {
+    const entry = parseLogLine(line);
+    return !(
+      entry['message'] === 'request failed' &&
+      String(entry['url']).startsWith('/api/backup-requests') &&
+      String(entry['stack']).startsWith('DependencyUnavailableError')
+    );
+  });
+  return { unavailable: errors.length - other.length, other };
 }
 
 export const tally = (values: Array<string | number>): Record<string, number> =>
