@@ -383,6 +383,24 @@ describe('the public port', () => {
     await h.app.close();
   });
 
+  it('sends the security headers on every answer, errors included, and no HSTS', async () => {
+    const h = await harness();
+    for (const response of [
+      await post(h.app, validBody),
+      await h.app.inject({ url: '/api/no-such-route' }),
+    ]) {
+      expect(response.headers).toMatchObject({
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'SAMEORIGIN',
+        'cross-origin-resource-policy': 'same-origin',
+        'referrer-policy': 'no-referrer',
+      });
+      expect(response.headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
+      expect(response.headers['strict-transport-security']).toBeUndefined();
+    }
+    await h.app.close();
+  });
+
   it('generates the OpenAPI document from the route schemas', async () => {
     const h = await harness();
     await h.app.ready();

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
+import helmet from 'helmet';
 import { Counter, Histogram } from 'prom-client';
 import type { Logger, ServiceMetrics } from '@linebacker/runtime';
 import { installAuthentication } from './authentication';
@@ -120,10 +120,16 @@ export async function buildReceiverApp(deps: ReceiverAppDeps): Promise<FastifyIn
     void reply.header('cache-control', 'no-store');
   });
   // An API profile: nothing here is a page, so no script, frame or sniffed type is allowed.
-  await app.register(helmet, {
+  // helmet's middleware is built once here; @fastify/helmet built it again for every request.
+  const securityHeaders = helmet({
     contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
     crossOriginResourcePolicy: { policy: 'same-origin' },
     hsts: false,
+  });
+  app.addHook('onRequest', (request, reply, done) => {
+    securityHeaders(request.raw, reply.raw, (error) =>
+      done(error instanceof Error || error === undefined ? error : new Error(String(error))),
+    );
   });
   await app.register(swagger, {
     openapi: {
