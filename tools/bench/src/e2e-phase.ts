@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { InterfaceTransport } from '@linebacker/simulators';
 import { Client } from 'pg';
@@ -10,6 +11,13 @@ import {
   type RunEnvironment,
 } from './environment';
 import { Poster, postBatch } from './http-load';
+import {
+  parsePerfScript,
+  perfScript,
+  samplesByRole,
+  startPerfRecord,
+  summarizeRoles,
+} from './perf-samples';
 import type { LatencySummary } from '@linebacker/testing';
 
 /** Where a pipeline keeps its requests (table and columns). */
@@ -80,6 +88,8 @@ export interface E2eResult {
     analyzeRuns?: number;
   };
   messages: { deliveriesByConsumer: Record<string, number>; total: number; perRequest: number };
+  /** With `perfDir`: one line per process, what its on-CPU samples were charged to. */
+  onCpuSamples?: string[];
 }
 
 const TERMINAL = `('NotAllowed', 'Succeeded', 'Failed')`;
@@ -143,6 +153,8 @@ export interface E2eSettings {
   timeoutSeconds: number;
   /** ANALYZE the database this often while the batch runs (0: never). */
   analyzeEverySeconds: number;
+  /** Record on-CPU samples of the whole machine over the window into this folder (perf). */
+  perfDir?: string;
 }
 
 /**
@@ -227,6 +239,13 @@ export async function runE2e(target: E2eTarget, settings: E2eSettings): Promise<
     () => backendPids(poll, environment.databaseName),
   );
   const before = await freshCounters(environment.databaseUrl, environment.databaseName);
+  const perfFile = settings.perfDir
+    ? join(
+        settings.perfDir,
+        `${target.pipeline}-${target.interfaceTransport}-x${target.instances}.perf.data`,
+      )
+    : undefined;
+  const recording = perfFile ? startPerfRecord(perfFile) : undefined;
   await window.start();
   const stopAnalyzing = analyzeEvery(environment.databaseUrl, settings.analyzeEverySeconds);
   const { ids, errors, postSeconds, completed } = await postAndSettle(target, poll, settings).catch(
@@ -238,6 +257,9 @@ export async function runE2e(target: E2eTarget, settings: E2eSettings): Promise<
   await sleep(1000); // the end events reach the notifier
   const analyzeRuns = await stopAnalyzing();
   const usage = await window.end();
+  await recording?.stop();
+  // Read while the processes run: the pids of this run's apps, broker and backends.
+  const roleOf = perfFile ? await perfRoles(target, poll) : undefined;
   const { latencyMs, spanSeconds } = await storedLatency(poll, table);
   const outcomeRows = await poll.query<{ status: string; n: number }>(
     `SELECT ${table.status} AS status, count(*)::int AS n FROM ${table.table} GROUP BY 1`,
@@ -285,5 +307,23 @@ export async function runE2e(target: E2eTarget, settings: E2eSettings): Promise<
       commitsPerRequest: perRequest(delta('xactCommit') - benchStatements),
     },
     messages: { deliveriesByConsumer, total, perRequest: perRequest(total) },
+    ...(perfFile && roleOf
+      ? {
+          onCpuSamples: summarizeRoles(
+            samplesByRole(parsePerfScript(perfScript(perfFile)), roleOf),
+          ),
+        }
+      : {}),
   };
+}
+
+/** The processes a perf recording is read for, by pid: each app instance, the broker, the backends. */
+async function perfRoles(target: E2eTarget, poll: CountingClient): Promise<Map<number, string>> {
+  const { environment } = target;
+  const roleOf = new Map<number, string>();
+  const brokers = brokerProcesses(Number(new URL(environment.amqpUrl).port || 5672));
+  for (const p of [...target.watched(), ...brokers]) roleOf.set(p.pid, p.name);
+  for (const pid of await backendPids(poll, environment.databaseName))
+    roleOf.set(pid, 'postgres (bench database backends)');
+  return roleOf;
 }

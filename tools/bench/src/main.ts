@@ -6,8 +6,9 @@ import { runEmbeddedBench } from './embedded-bench';
 import { runLeanRole } from './lean/lean-role';
 import { LEAN_ROLES, type LeanRole } from './lean/lean-topology';
 import { summarizeCpuProfiles } from './cpu-profile';
+import { PERF_NODE_OPTION, perfUnavailable } from './perf-samples';
 import { renderSummary } from './report';
-import { resultProblems } from './result';
+import { resultProblems, runLabel } from './result';
 import { runBenchmark, type BenchOptions } from './run-benchmark';
 import { INTERFACE_TRANSPORTS } from '@linebacker/simulators';
 import { WORKSPACE_ROOT } from '@linebacker/testing';
@@ -115,6 +116,12 @@ const program = new Command('bench')
     'write a V8 CPU profile of every process both pipelines start into <dir> (open one in ' +
       'Chrome DevTools) and print where each spent its busy time',
   )
+  .option(
+    '--perf <dir>',
+    'record on-CPU samples of the whole machine during each end-to-end run with Linux perf ' +
+      '(root, or kernel.perf_event_paranoid -1) into <dir>, and print what each process spent ' +
+      'its CPU on: its own JavaScript by package, V8 (GC, compiler), the kernel',
+  )
   .option('--output <path>', 'result file (JSON)', 'tools/bench/results/latest.json')
   .addHelpText(
     'after',
@@ -142,6 +149,7 @@ interface CliOptions {
   intakeAuth: string[];
   quick?: boolean;
   cpuProfile?: string;
+  perf?: string;
   output: string;
 }
 
@@ -171,6 +179,7 @@ function benchOptions(cli: CliOptions, given: (name: string) => boolean): BenchO
     env: cli.env,
     cpuProfileDir:
       cli.cpuProfile === undefined ? undefined : resolve(WORKSPACE_ROOT, cli.cpuProfile),
+    perfDir: cli.perf === undefined ? undefined : resolve(WORKSPACE_ROOT, cli.perf),
     intake: cli.intake
       ? {
           rates: cli.rates,
@@ -194,6 +203,16 @@ async function main(): Promise<number> {
   const cli = program.opts<CliOptions>();
   const options = benchOptions(cli, (name) => program.getOptionValueSource(name) === 'cli');
   const output = resolve(WORKSPACE_ROOT, cli.output);
+  if (options.perfDir) {
+    const unavailable = perfUnavailable();
+    if (unavailable) {
+      process.stderr.write(`--perf: ${unavailable}\n`);
+      return 2;
+    }
+    mkdirSync(options.perfDir, { recursive: true });
+    // Every process the bench starts inherits this: V8 names its compiled JavaScript for perf.
+    process.env['NODE_OPTIONS'] = `${process.env['NODE_OPTIONS'] ?? ''} ${PERF_NODE_OPTION}`.trim();
+  }
   const cleanup = new Cleanup();
   cleanup.onSignals();
   const log = (text: string): void =>
@@ -212,6 +231,22 @@ async function main(): Promise<number> {
           'the kernel really cost.\n\n' +
           summarizeCpuProfiles(options.cpuProfileDir)
             .map((line) => `- ${line}`)
+            .join('\n') +
+          '\n',
+      );
+    if (options.perfDir)
+      process.stdout.write(
+        `\n### On-CPU samples per process (perf, recordings in ${options.perfDir})\n\n` +
+          'Each sample is charged to the innermost JavaScript frame of its stack (the V8 and ' +
+          'kernel work that code called included), else to GC, the compiler, or the kernel or ' +
+          'native code with no JavaScript above it. The recording itself costs CPU: compare ' +
+          'shares, not the figures above.\n' +
+          result.e2e
+            .map(
+              (run) =>
+                `\n${runLabel(run)}:\n` +
+                (run.onCpuSamples ?? []).map((line) => `- ${line}`).join('\n'),
+            )
             .join('\n') +
           '\n',
       );

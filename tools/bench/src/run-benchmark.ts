@@ -34,6 +34,8 @@ export interface BenchOptions {
   env: Record<string, string>;
   /** Every process of both pipelines writes a V8 CPU profile here (see ./cpu-profile.ts). */
   cpuProfileDir?: string;
+  /** Each end-to-end run records on-CPU samples with perf here (see ./perf-samples.ts). */
+  perfDir?: string;
   command: string;
 }
 
