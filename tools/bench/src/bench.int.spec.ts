@@ -25,6 +25,9 @@ describe('npm run bench at a tiny size', () => {
         '1',
         '--batch',
         '40',
+        // A warm-up settled before each window: the window must count only the batch.
+        '--warm-up',
+        '30',
         // One instance count keeps it inside CI's budget on two cores; the scaling phase is
         // the same code run once per count.
         '--instances',
@@ -78,8 +81,13 @@ describe('npm run bench at a tiny size', () => {
     const azurite = result.e2e[1]?.usage.processes.find((p) => p.role === 'azurite');
     expect(azurite?.cpuSeconds).toBeGreaterThan(0);
     expect(result.leanRatio.map((r) => r.instances)).toEqual([1]);
+    expect(result.settings.warmUp).toBe(30);
+    expect(run.stdout).toContain('warm-up 30 requests per run');
     for (const run of result.e2e) {
+      expect(run.warmUp).toEqual({ requests: 30, completed: 30 });
       expect(run.completed).toBe(40);
+      expect(run.latencyMs.count).toBe(40);
+      expect(Object.values(run.outcomes).reduce((sum, n) => sum + n, 0)).toBe(40);
       expect(run.messages.total).toBeGreaterThan(0);
       expect(run.database.xactCommit).toBeGreaterThan(0);
       expect(run.database.analyzeRuns).toBeGreaterThan(0);

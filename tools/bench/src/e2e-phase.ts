@@ -90,6 +90,11 @@ export interface E2eResult {
   messages: { deliveriesByConsumer: Record<string, number>; total: number; perRequest: number };
   /** With `perfDir`: one line per process, what its on-CPU samples were charged to. */
   onCpuSamples?: string[];
+  /**
+   * Requests posted and settled before the window (absent before 6 December: every window
+   * then began with freshly started processes). Only the batch after them is measured.
+   */
+  warmUp?: { requests: number; completed: number };
 }
 
 const TERMINAL = `('NotAllowed', 'Succeeded', 'Failed')`;
@@ -104,14 +109,15 @@ async function freshCounters(url: string, name: string): Promise<DatabaseCounter
   }
 }
 
-async function storedLatency(db: CountingClient, t: RequestTable) {
+async function storedLatency(db: CountingClient, t: RequestTable, since: string) {
   const [row] = await db.query<Record<string, number | number[] | null>>(
     `SELECT count(*)::int AS n,
             extract(epoch FROM max(${t.statusAt}) - min(${t.receivedAt}))::float8 AS span,
             percentile_disc(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP
               (ORDER BY extract(epoch FROM ${t.statusAt} - ${t.receivedAt}) * 1000) AS pct,
             max(extract(epoch FROM ${t.statusAt} - ${t.receivedAt}) * 1000)::float8 AS max
-       FROM ${t.table} WHERE ${t.status} IN ${TERMINAL}`,
+       FROM ${t.table} WHERE ${t.status} IN ${TERMINAL} AND ${t.receivedAt} >= $1`,
+    [since],
   );
   const pct = (row?.['pct'] as number[] | null) ?? [0, 0, 0];
   const round = (v: unknown): number => Math.round(Number(v ?? 0) * 10) / 10;
@@ -128,6 +134,7 @@ async function storedLatency(db: CountingClient, t: RequestTable) {
 /** p50/p99 of the time between consecutive status moves, from linebacker's status history. */
 async function stepTimes(
   db: CountingClient,
+  since: string,
 ): Promise<Record<string, { p50: number; p99: number }>> {
   const rows = await db.query<{ step: string; pct: number[] }>(
     `SELECT coalesce(a.to_status_type_code, '?') || ' -> ' || b.to_status_type_code AS step,
@@ -137,7 +144,10 @@ async function stepTimes(
        JOIN backup_request_status_history b
          ON b.backup_request_id = a.backup_request_id
         AND b.from_status_type_code = a.to_status_type_code
+       JOIN backup_request r
+         ON r.backup_request_id = a.backup_request_id AND r.received_timestamp >= $1
       GROUP BY 1 ORDER BY 1`,
+    [since],
   );
   const round = (v: unknown): number => Math.round(Number(v ?? 0) * 10) / 10;
   return Object.fromEntries(
@@ -155,6 +165,12 @@ export interface E2eSettings {
   analyzeEverySeconds: number;
   /** Record on-CPU samples of the whole machine over the window into this folder (perf). */
   perfDir?: string;
+  /**
+   * Requests posted and settled before the window opens, so that the window measures less of
+   * V8 compiling the apps' code, which takes 15-18 % of each app's CPU in a window that starts
+   * with fresh processes (perf, 6 December); 0: none.
+   */
+  warmUp: number;
 }
 
 /**
@@ -195,14 +211,23 @@ function analyzeEvery(databaseUrl: string, seconds: number): () => Promise<numbe
   };
 }
 
-/** Posts the batch, then polls until every accepted request is terminal or time runs out. */
-async function postAndSettle(target: E2eTarget, poll: CountingClient, settings: E2eSettings) {
+/**
+ * Posts `count` requests, then polls until every accepted one received since `since` (the
+ * database's clock) is terminal or time runs out.
+ */
+async function postAndSettle(
+  target: E2eTarget,
+  poll: CountingClient,
+  settings: E2eSettings,
+  count: number,
+  since: string,
+) {
   const { table } = target;
   const poster = new Poster(`${target.receiverUrl}/api/backup-requests`, settings.postConcurrency);
   const postStart = performance.now();
   const { ids, errors } = await postBatch(
     poster,
-    settings.batch,
+    count,
     settings.postConcurrency,
     `${target.pipeline}-${target.instances}`,
   );
@@ -212,7 +237,9 @@ async function postAndSettle(target: E2eTarget, poll: CountingClient, settings: 
   let completed = 0;
   for (;;) {
     const [row] = await poll.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM ${table.table} WHERE ${table.status} IN ${TERMINAL}`,
+      `SELECT count(*)::int AS n FROM ${table.table}
+        WHERE ${table.status} IN ${TERMINAL} AND ${table.receivedAt} >= $1`,
+      [since],
     );
     completed = row?.n ?? 0;
     if (completed >= ids.length || Date.now() > deadline) break;
@@ -238,6 +265,10 @@ export async function runE2e(target: E2eTarget, settings: E2eSettings): Promise<
     ],
     () => backendPids(poll, environment.databaseName),
   );
+  const warmUp = await warmUpPipeline(target, poll, settings);
+  const since = await databaseNow(poll);
+  // The bench's own statements are taken off the window's commits: count from here.
+  poll.statements = 0;
   const before = await freshCounters(environment.databaseUrl, environment.databaseName);
   const perfFile = settings.perfDir
     ? join(
@@ -248,23 +279,29 @@ export async function runE2e(target: E2eTarget, settings: E2eSettings): Promise<
   const recording = perfFile ? startPerfRecord(perfFile) : undefined;
   await window.start();
   const stopAnalyzing = analyzeEvery(environment.databaseUrl, settings.analyzeEverySeconds);
-  const { ids, errors, postSeconds, completed } = await postAndSettle(target, poll, settings).catch(
-    async (error: unknown) => {
-      await stopAnalyzing().catch(() => undefined);
-      throw error;
-    },
-  );
+  const { ids, errors, postSeconds, completed } = await postAndSettle(
+    target,
+    poll,
+    settings,
+    settings.batch,
+    since,
+  ).catch(async (error: unknown) => {
+    await stopAnalyzing().catch(() => undefined);
+    throw error;
+  });
   await sleep(1000); // the end events reach the notifier
   const analyzeRuns = await stopAnalyzing();
   const usage = await window.end();
   await recording?.stop();
   // Read while the processes run: the pids of this run's apps, broker and backends.
   const roleOf = perfFile ? await perfRoles(target, poll) : undefined;
-  const { latencyMs, spanSeconds } = await storedLatency(poll, table);
+  const { latencyMs, spanSeconds } = await storedLatency(poll, table, since);
   const outcomeRows = await poll.query<{ status: string; n: number }>(
-    `SELECT ${table.status} AS status, count(*)::int AS n FROM ${table.table} GROUP BY 1`,
+    `SELECT ${table.status} AS status, count(*)::int AS n FROM ${table.table}
+      WHERE ${table.receivedAt} >= $1 GROUP BY 1`,
+    [since],
   );
-  const stepsMs = target.pipeline === 'linebacker' ? await stepTimes(poll) : undefined;
+  const stepsMs = target.pipeline === 'linebacker' ? await stepTimes(poll, since) : undefined;
   await poll.client.end();
   const deliveriesByConsumer = await target.stop();
   await sleep(500);
@@ -306,7 +343,13 @@ export async function runE2e(target: E2eTarget, settings: E2eSettings): Promise<
       analyzeRuns,
       commitsPerRequest: perRequest(delta('xactCommit') - benchStatements),
     },
-    messages: { deliveriesByConsumer, total, perRequest: perRequest(total) },
+    // The consumers counted the warm-up's deliveries too: per request of both.
+    messages: {
+      deliveriesByConsumer,
+      total,
+      perRequest: Math.round((total / (n + (warmUp?.completed ?? 0))) * 100) / 100,
+    },
+    ...(warmUp ? { warmUp } : {}),
     ...(perfFile && roleOf
       ? {
           onCpuSamples: summarizeRoles(
@@ -315,6 +358,37 @@ export async function runE2e(target: E2eTarget, settings: E2eSettings): Promise<
         }
       : {}),
   };
+}
+
+/** The database's clock, to the millisecond (as the apps store their timestamps). */
+async function databaseNow(poll: CountingClient): Promise<string> {
+  const [row] = await poll.query<{ now: string }>(
+    `SELECT date_trunc('milliseconds', clock_timestamp())::text AS now`,
+  );
+  if (!row) throw new Error('no clock_timestamp()');
+  return row.now;
+}
+
+/**
+ * Posts `settings.warmUp` requests and waits until they are terminal, with the database
+ * analyzed meanwhile as in the window; undefined when there is no warm-up.
+ */
+async function warmUpPipeline(
+  target: E2eTarget,
+  poll: CountingClient,
+  settings: E2eSettings,
+): Promise<{ requests: number; completed: number } | undefined> {
+  if (settings.warmUp <= 0) return undefined;
+  const since = await databaseNow(poll);
+  const stopAnalyzing = analyzeEvery(target.environment.databaseUrl, settings.analyzeEverySeconds);
+  try {
+    const { ids, completed } = await postAndSettle(target, poll, settings, settings.warmUp, since);
+    if (completed < ids.length)
+      throw new Error(`warm-up: ${completed} of ${ids.length} requests terminal in time`);
+    return { requests: ids.length, completed };
+  } finally {
+    await stopAnalyzing();
+  }
 }
 
 /** The processes a perf recording is read for, by pid: each app instance, the broker, the backends. */

@@ -52,6 +52,13 @@ const program = new Command('bench')
     [1, 2],
   )
   .option('--batch <n>', 'requests per end-to-end run', positive, 20_000)
+  .option(
+    '--warm-up <n>',
+    'requests posted and settled before each end-to-end window opens, so that the window ' +
+      "measures less of V8 compiling the apps' code (0: none, the default; see docs/benchmarks.md)",
+    nonNegative,
+    0,
+  )
   .option('--rates <list>', 'intake rates (req/s) always measured', list, [100, 250, 500, 1000])
   .option(
     '--step-up-by <n>',
@@ -131,6 +138,7 @@ const program = new Command('bench')
 interface CliOptions {
   instances: number[];
   batch: number;
+  warmUp: number;
   rates: number[];
   stepUpBy: number;
   maxRate: number;
@@ -168,6 +176,7 @@ function benchOptions(cli: CliOptions, given: (name: string) => boolean): BenchO
   return {
     instances: cli.instances,
     batch: pick('batch', cli.batch, 2000),
+    warmUp: cli.warmUp,
     postConcurrency: cli.postConcurrency,
     timeoutSeconds: cli.timeoutSeconds,
     prefetch: cli.prefetch,

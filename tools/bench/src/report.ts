@@ -85,6 +85,8 @@ function processRows(run: E2eResult): (string | number)[][] {
 /** How the run kept the measured database's statistics (none in results before the option). */
 const analyzeNote = (seconds: number | undefined): string =>
   seconds ? `ANALYZE every ${seconds} s` : 'never analyzed';
+const warmUpNote = (requests: number | undefined): string =>
+  requests ? `warm-up ${requests} requests per run` : 'no warm-up';
 
 /** The run as markdown: the tables docs/benchmarks.md quotes. */
 export function renderSummary(result: BenchResult): string {
@@ -106,7 +108,7 @@ export function renderSummary(result: BenchResult): string {
   return [
     `## bench ${result.startedAt} (${result.machine.cores} cores of ${result.machine.cpuModel}, Node ${result.machine.node}, PostgreSQL ${result.machine.postgres}, RabbitMQ ${result.machine.rabbitmq})`,
     '',
-    `Command: \`${result.command}\`; prefetch ${result.settings.prefetch}, pool ${result.settings.dbPoolSize}, ${result.settings.queueType} queues, ${analyzeNote(result.settings.analyzeEverySeconds)}, extra env ${JSON.stringify(result.settings.env)}`,
+    `Command: \`${result.command}\`; ${warmUpNote(result.settings.warmUp)}, prefetch ${result.settings.prefetch}, pool ${result.settings.dbPoolSize}, ${result.settings.queueType} queues, ${analyzeNote(result.settings.analyzeEverySeconds)}, extra env ${JSON.stringify(result.settings.env)}`,
     '',
     ...(result.intakeByAuth ?? (result.intake ? [result.intake] : [])).flatMap(intakeSection),
     '### End to end',

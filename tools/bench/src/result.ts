@@ -21,6 +21,8 @@ export interface BenchResult {
   settings: {
     instances: number[];
     batch: number;
+    /** Absent in results from before 6 December: no warm-up (fresh processes in the window). */
+    warmUp?: number;
     postConcurrency: number;
     prefetch: number;
     dbPoolSize: number;

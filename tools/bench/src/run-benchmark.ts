@@ -19,6 +19,8 @@ import { cpuProfileEnv } from './cpu-profile';
 export interface BenchOptions {
   instances: number[];
   batch: number;
+  /** Requests settled before each end-to-end window (see E2eSettings). */
+  warmUp: number;
   postConcurrency: number;
   timeoutSeconds: number;
   prefetch: number;
@@ -320,6 +322,7 @@ export async function runBenchmark(
     settings: {
       instances: options.instances,
       batch: options.batch,
+      warmUp: options.warmUp,
       postConcurrency: options.postConcurrency,
       prefetch: options.prefetch,
       dbPoolSize: options.dbPoolSize,
