@@ -287,6 +287,7 @@ export async function runE2e(target: E2eTarget, settings: E2eSettings): Promise<
     since,
   ).catch(async (error: unknown) => {
     await stopAnalyzing().catch(() => undefined);
+    await recording?.stop().catch(() => undefined);
     throw error;
   });
   await sleep(1000); // the end events reach the notifier

@@ -55,10 +55,16 @@ export function startPerfRecord(file: string): PerfRecording {
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  // A spawn error rejects `exited`; stop() reports it, and until then it is not unhandled.
+  exited.catch(() => undefined);
+  // A system-wide recording must not outlive the bench, whatever ends it.
+  const stopOnExit = (): void => void child.kill('SIGINT');
+  process.once('exit', stopOnExit);
   return {
     stop: async () => {
-      // perf writes its file on SIGINT, as on Ctrl-C.
-      child.kill('SIGINT');
+      process.removeListener('exit', stopOnExit);
+      // perf writes its file on SIGINT, as on Ctrl-C; one that ended early says why below.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
       const [code] = await exited;
       if (code !== 0 && code !== null)
         throw new Error(`perf record exited ${code}: ${stderr.trim()}`);
