@@ -23,8 +23,15 @@ export function ephemeralPortFloor(): number {
 }
 
 /**
+ * The highest port the Fetch standard's "bad port" list blocks: Node's fetch refuses it with
+ * `TypeError: fetch failed` (cause: bad port), as a CI run of 6 December met on 10080.
+ */
+export const HIGHEST_FETCH_BLOCKED_PORT = 10_080;
+
+/**
  * `size` consecutive ports that are free now (the PM2 layout derives ports from a base, so
- * port 0 will not do), drawn at random below the kernel's ephemeral range. Inside that range
+ * port 0 will not do), drawn at random above every port fetch refuses and below the kernel's
+ * ephemeral range. Inside that range
  * any outgoing connection the stack opens after this check (to PostgreSQL, to RabbitMQ) can
  * take one of them as its local port, and an app then fails to listen on it (EADDRINUSE,
  * checked on this machine). A CI run on 3 December had one PM2 instance never come online,
@@ -32,7 +39,7 @@ export function ephemeralPortFloor(): number {
  * listener could.
  */
 export async function freePortRange(size: number): Promise<number> {
-  const low = 10_000;
+  const low = HIGHEST_FETCH_BLOCKED_PORT + 1;
   const span = ephemeralPortFloor() - size - low;
   if (span <= 0) throw new Error(`no room for ${size} ports below the ephemeral range`);
   for (let attempt = 0; attempt < 50; attempt++) {
