@@ -11,13 +11,7 @@ import {
   type RunEnvironment,
 } from './environment';
 import { Poster, postBatch } from './http-load';
-import {
-  parsePerfScript,
-  perfScript,
-  samplesByRole,
-  startPerfRecord,
-  summarizeRoles,
-} from './perf-samples';
+import { readPerfRecording, startPerfRecord, summarizeRoles } from './perf-samples';
 import type { LatencySummary } from '@linebacker/testing';
 
 /** Where a pipeline keeps its requests (table and columns). */
@@ -310,6 +304,8 @@ export async function runE2e(target: E2eTarget, settings: E2eSettings): Promise<
   // The first counter read's own commit plus every poll are the bench's, not the pipeline's.
   const benchStatements = poll.statements + analyzeRuns + 1;
   const delta = (key: keyof DatabaseCounters): number => after[key] - before[key];
+  const onCpuSamples =
+    perfFile && roleOf ? summarizeRoles(await readPerfRecording(perfFile, roleOf)) : undefined;
   const n = Math.max(1, completed);
   const byRole: Record<string, number> = {};
   for (const p of usage.processes) byRole[p.role] = (byRole[p.role] ?? 0) + p.cpuSeconds;
@@ -351,13 +347,7 @@ export async function runE2e(target: E2eTarget, settings: E2eSettings): Promise<
       perRequest: Math.round((total / (n + (warmUp?.completed ?? 0))) * 100) / 100,
     },
     ...(warmUp ? { warmUp } : {}),
-    ...(perfFile && roleOf
-      ? {
-          onCpuSamples: summarizeRoles(
-            samplesByRole(parsePerfScript(perfScript(perfFile)), roleOf),
-          ),
-        }
-      : {}),
+    ...(onCpuSamples ? { onCpuSamples } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 
 /*
  * On-CPU attribution with Linux perf. A V8 CPU profile samples wall-clock time: a process
@@ -72,33 +73,44 @@ export function startPerfRecord(file: string): PerfRecording {
   };
 }
 
-/** `perf script` of `file`: one header line per sample, then its frames. */
-export function perfScript(file: string): string {
-  const result = spawnSync('perf', ['script', '-i', file, '-F', 'pid,ip,sym,dso'], {
-    encoding: 'utf8',
-    maxBuffer: 2 ** 30,
-  });
-  if (result.status !== 0) throw new Error(`perf script failed: ${result.stderr.trim()}`);
-  return result.stdout;
-}
-
 const HEADER = /^\s*(\d+)\s*$/;
 const FRAME = /^\s+[0-9a-f]+ (.*) \((.*)\)\s*$/;
 
-/** Parses `perf script -F pid,ip,sym,dso` output (with call chains). */
+/**
+ * Reads `perf script -F pid,ip,sym,dso` output (with call chains) line by line and hands each
+ * sample on once its last frame is read: a long window's text runs to hundreds of megabytes,
+ * more than one string may hold.
+ */
+export class PerfScriptReader {
+  private current: PerfSample | undefined;
+
+  constructor(private readonly onSample: (sample: PerfSample) => void) {}
+
+  line(text: string): void {
+    const header = HEADER.exec(text);
+    if (header) {
+      this.end();
+      this.current = { pid: Number(header[1]), frames: [] };
+      return;
+    }
+    const frame = FRAME.exec(text);
+    if (frame && this.current)
+      this.current.frames.push({ symbol: frame[1] ?? '', dso: frame[2] ?? '' });
+  }
+
+  /** Hands on the sample being read, if any. */
+  end(): void {
+    if (this.current) this.onSample(this.current);
+    this.current = undefined;
+  }
+}
+
+/** Parses the whole text of a `perf script` output. */
 export function parsePerfScript(text: string): PerfSample[] {
   const samples: PerfSample[] = [];
-  let current: PerfSample | undefined;
-  for (const line of text.split('\n')) {
-    const header = HEADER.exec(line);
-    if (header) {
-      current = { pid: Number(header[1]), frames: [] };
-      samples.push(current);
-      continue;
-    }
-    const frame = FRAME.exec(line);
-    if (frame && current) current.frames.push({ symbol: frame[1] ?? '', dso: frame[2] ?? '' });
-  }
+  const reader = new PerfScriptReader((sample) => samples.push(sample));
+  for (const line of text.split('\n')) reader.line(line);
+  reader.end();
   return samples;
 }
 
@@ -145,26 +157,54 @@ export interface RoleSamples {
   byOwner: Map<string, number>;
 }
 
+/** Counts one sample under the role of its process; a sample of another process is left out. */
+function tally(
+  roles: Map<string, RoleSamples>,
+  sample: PerfSample,
+  roleOf: ReadonlyMap<number, string>,
+): void {
+  const role = roleOf.get(sample.pid);
+  if (role === undefined) return;
+  let entry = roles.get(role);
+  if (!entry) {
+    entry = { samples: 0, kernelSamples: 0, byOwner: new Map() };
+    roles.set(role, entry);
+  }
+  entry.samples += 1;
+  const leaf = sample.frames[0];
+  if (leaf && isKernel(leaf)) entry.kernelSamples += 1;
+  const owner = chargeSample(sample);
+  entry.byOwner.set(owner, (entry.byOwner.get(owner) ?? 0) + 1);
+}
+
 /** Groups samples by the role of their process; samples of other processes are left out. */
 export function samplesByRole(
   samples: PerfSample[],
   roleOf: ReadonlyMap<number, string>,
 ): Map<string, RoleSamples> {
   const roles = new Map<string, RoleSamples>();
-  for (const sample of samples) {
-    const role = roleOf.get(sample.pid);
-    if (role === undefined) continue;
-    let entry = roles.get(role);
-    if (!entry) {
-      entry = { samples: 0, kernelSamples: 0, byOwner: new Map() };
-      roles.set(role, entry);
-    }
-    entry.samples += 1;
-    const leaf = sample.frames[0];
-    if (leaf && isKernel(leaf)) entry.kernelSamples += 1;
-    const owner = chargeSample(sample);
-    entry.byOwner.set(owner, (entry.byOwner.get(owner) ?? 0) + 1);
-  }
+  for (const sample of samples) tally(roles, sample, roleOf);
+  return roles;
+}
+
+/** Streams `perf script` of `file` into {@link samplesByRole}'s tallies. */
+export async function readPerfRecording(
+  file: string,
+  roleOf: ReadonlyMap<number, string>,
+): Promise<Map<string, RoleSamples>> {
+  const roles = new Map<string, RoleSamples>();
+  const reader = new PerfScriptReader((sample) => tally(roles, sample, roleOf));
+  const child = spawn('perf', ['script', '-i', file, '-F', 'pid,ip,sym,dso'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  for await (const line of createInterface({ input: child.stdout, crlfDelay: Infinity }))
+    reader.line(line);
+  reader.end();
+  const [code] = await exited;
+  if (code !== 0) throw new Error(`perf script exited ${String(code)}: ${stderr.trim()}`);
   return roles;
 }
 
