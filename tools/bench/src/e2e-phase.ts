@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { InterfaceTransport } from '@linebacker/simulators';
 import { Client } from 'pg';
-import { brokerProcesses, CpuWindow, type WindowUsage } from './cpu-window';
+import { brokerProcesses, CpuWindow, type WatchedProcess, type WindowUsage } from './cpu-window';
 import {
   backendPids,
   CountingClient,
@@ -252,13 +252,13 @@ export async function runE2e(target: E2eTarget, settings: E2eSettings): Promise<
   const { environment, table } = target;
   const poll = new CountingClient(new Client({ connectionString: environment.databaseUrl }));
   await poll.client.connect();
-  const window = new CpuWindow(
-    () => [
-      ...target.watched(),
-      ...brokerProcesses(Number(new URL(environment.amqpUrl).port || 5672)),
-    ],
-    () => backendPids(poll, environment.databaseName),
-  );
+  // The processes whose CPU the window counts, and perf's samples are read for.
+  const watched = (): WatchedProcess[] => [
+    ...target.watched(),
+    ...brokerProcesses(Number(new URL(environment.amqpUrl).port || 5672)),
+  ];
+  const backends = (): Promise<number[]> => backendPids(poll, environment.databaseName);
+  const window = new CpuWindow(watched, backends);
   const warmUp = await warmUpPipeline(target, poll, settings);
   const since = await databaseNow(poll);
   // The bench's own statements are taken off the window's commits: count from here.
@@ -289,7 +289,7 @@ export async function runE2e(target: E2eTarget, settings: E2eSettings): Promise<
   const usage = await window.end();
   await recording?.stop();
   // Read while the processes run: the pids of this run's apps, broker and backends.
-  const roleOf = perfFile ? await perfRoles(target, poll) : undefined;
+  const roleOf = perfFile ? perfRoles(watched(), await backends()) : undefined;
   const { latencyMs, spanSeconds } = await storedLatency(poll, table, since);
   const outcomeRows = await poll.query<{ status: string; n: number }>(
     `SELECT ${table.status} AS status, count(*)::int AS n FROM ${table.table}
@@ -383,12 +383,8 @@ async function warmUpPipeline(
 }
 
 /** The processes a perf recording is read for, by pid: each app instance, the broker, the backends. */
-async function perfRoles(target: E2eTarget, poll: CountingClient): Promise<Map<number, string>> {
-  const { environment } = target;
-  const roleOf = new Map<number, string>();
-  const brokers = brokerProcesses(Number(new URL(environment.amqpUrl).port || 5672));
-  for (const p of [...target.watched(), ...brokers]) roleOf.set(p.pid, p.name);
-  for (const pid of await backendPids(poll, environment.databaseName))
-    roleOf.set(pid, 'postgres (bench database backends)');
+function perfRoles(processes: WatchedProcess[], backends: number[]): Map<number, string> {
+  const roleOf = new Map(processes.map((p) => [p.pid, p.name]));
+  for (const pid of backends) roleOf.set(pid, 'postgres (bench database backends)');
   return roleOf;
 }
