@@ -310,7 +310,7 @@ export async function runE2e(target: E2eTarget, settings: E2eSettings): Promise<
   const byRole: Record<string, number> = {};
   for (const p of usage.processes) byRole[p.role] = (byRole[p.role] ?? 0) + p.cpuSeconds;
   const total = Object.values(deliveriesByConsumer).reduce((s, v) => s + v, 0);
-  const perRequest = (v: number): number => Math.round((v / n) * 100) / 100;
+  const perRequest = (v: number, requests = n): number => Math.round((v / requests) * 100) / 100;
   return {
     pipeline: target.pipeline,
     interfaceTransport: target.interfaceTransport,
@@ -344,7 +344,7 @@ export async function runE2e(target: E2eTarget, settings: E2eSettings): Promise<
     messages: {
       deliveriesByConsumer,
       total,
-      perRequest: Math.round((total / (n + (warmUp?.completed ?? 0))) * 100) / 100,
+      perRequest: perRequest(total, n + (warmUp?.completed ?? 0)),
     },
     ...(warmUp ? { warmUp } : {}),
     ...(onCpuSamples ? { onCpuSamples } : {}),
