@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { chargedTo } from './cpu-profile';
 
 /*
  * On-CPU attribution with Linux perf. A V8 CPU profile samples wall-clock time: a process
@@ -120,16 +121,13 @@ const GC = /Heap::CollectGarbage|Scavenge|MarkCompact|ConcurrentMarking|Sweeper|
 const COMPILER = /v8::internal::compiler::|OptimizingCompileDispatcher|Maglev/;
 
 /**
- * Who a JavaScript frame belongs to: the npm package for code under node_modules, `node:<module>`
- * for Node's own JavaScript, `app` for the bundle (linebacker's code), `js` otherwise.
+ * Who a JavaScript frame belongs to, by the rule of the V8 profiles ({@link chargedTo}): the npm
+ * package, `node:<module>`, or `app` for the bundle. perf names a frame `JS:*name url:line:col`;
+ * an entry without a script (a compiled regular expression, a stub) is `js`.
  */
 export function javaScriptOwner(symbol: string): string {
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/:]+)/.exec(symbol);
-  if (pkg?.[1]) return pkg[1];
-  if (/\/dist\/(apps|tools)\//.test(symbol)) return 'app';
-  const module = / node:([a-z_]+)/.exec(symbol);
-  if (module?.[1]) return `node:${module[1]}`;
-  return 'js';
+  const url = / (\S+):\d+:\d+$/.exec(symbol)?.[1];
+  return url ? chargedTo({ functionName: '', url }) : 'js';
 }
 
 /**
