@@ -125,6 +125,16 @@ describe('POST /api/backup-requests', () => {
     expect(response.statusCode).toBe(503);
     expect(response.headers['retry-after']).toBe('1');
     expect(response.body).not.toMatch(/ECONNREFUSED|at .*\.ts/);
+    // The log keeps what the answer leaves out, and says which status the client got.
+    expect(h.errors.map((line) => JSON.parse(line) as unknown)).toEqual([
+      expect.objectContaining({
+        message: 'request failed',
+        method: 'POST',
+        url: '/api/backup-requests',
+        status: 503,
+        error: expect.stringMatching(/ECONNREFUSED/),
+      }),
+    ]);
   });
 });
 

@@ -89,6 +89,7 @@ export function installErrorHandler(
       logger.error('request failed', {
         method: request.method,
         url: request.url,
+        status: body.statusCode,
         correlationId: request.id,
         error: describeError(error),
         stack: (error as Error).stack,

@@ -128,18 +128,14 @@ function parseLogLine(line: string): Record<string, unknown> {
 
 /**
  * The error lines of a run, split: `unavailable` counts the receiver's own account of a 503
- * it answered (a request to the API failed on the store, unreachable or past its time-out),
- * one per 503; `other` holds every other error line, which a clean run has none of.
+ * it answered (its `request failed` line with the status), one per 503; `other` holds every
+ * other error line, which a clean run has none of.
  */
 export function errorLines(lines: string[]): { unavailable: number; other: string[] } {
   const errors = lines.filter((line) => line.includes('"level":"error"'));
   const other = errors.filter((line) => {
     const entry = parseLogLine(line);
-    return !(
-      entry['message'] === 'request failed' &&
-      String(entry['url']).startsWith('/api/backup-requests') &&
-      String(entry['stack']).startsWith('DependencyUnavailableError')
-    );
+    return !(entry['message'] === 'request failed' && entry['status'] === 503);
   });
   return { unavailable: errors.length - other.length, other };
 }

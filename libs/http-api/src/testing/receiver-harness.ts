@@ -17,6 +17,8 @@ export interface ReceiverHarness {
   metrics: ServiceMetrics;
   /** The receiver's `warn` lines so far (refused submissions are audited there). */
   warnings: string[];
+  /** The receiver's `error` lines so far (a 5xx is logged there). */
+  errors: string[];
   setReady(ready: boolean): void;
 }
 
@@ -36,6 +38,7 @@ export async function receiverHarness(
   const requests = new InMemoryBackupRequestRepository('http-receiver');
   const metrics = createServiceMetrics('http-receiver');
   const warnings: string[] = [];
+  const errors: string[] = [];
   let ready = true;
   const logger = createLogger({
     service: 'http-receiver',
@@ -43,6 +46,7 @@ export async function receiverHarness(
       write: (chunk: Buffer, _encoding, done) => {
         const line = chunk.toString();
         if (line.includes('"level":"warn"')) warnings.push(line);
+        if (line.includes('"level":"error"')) errors.push(line);
         // DEBUG_LOG=1 shows the receiver's log lines while debugging a failing test.
         if (process.env['DEBUG_LOG']) process.stderr.write(line);
         done();
@@ -72,5 +76,5 @@ export async function receiverHarness(
       ...options.limits,
     },
   });
-  return { app, requests, metrics, warnings, setReady: (value) => (ready = value) };
+  return { app, requests, metrics, warnings, errors, setReady: (value) => (ready = value) };
 }
