@@ -8,7 +8,7 @@ import { LEAN_ROLES, type LeanRole } from './lean/lean-topology';
 import { summarizeCpuProfiles } from './cpu-profile';
 import { PERF_NODE_OPTION, perfUnavailable } from './perf-samples';
 import { renderSummary } from './report';
-import { resultProblems, runLabel } from './result';
+import { resultProblems } from './result';
 import { runBenchmark, type BenchOptions } from './run-benchmark';
 import { INTERFACE_TRANSPORTS } from '@linebacker/simulators';
 import { WORKSPACE_ROOT } from '@linebacker/testing';
@@ -243,24 +243,9 @@ async function main(): Promise<number> {
             .join('\n') +
           '\n',
       );
-    if (options.perfDir)
-      process.stdout.write(
-        `\n### On-CPU samples per process (perf, recordings in ${options.perfDir})\n\n` +
-          'Each sample is charged to the innermost JavaScript frame of its stack (the V8 and ' +
-          'kernel work that code called included), else to GC, the compiler, or the kernel or ' +
-          'native code with no JavaScript above it. The recording itself costs CPU: compare ' +
-          'shares, not the figures above.\n' +
-          result.e2e
-            .map(
-              (run) =>
-                `\n${runLabel(run)}:\n` +
-                (run.onCpuSamples ?? []).map((line) => `- ${line}`).join('\n'),
-            )
-            .join('\n') +
-          '\n',
-      );
     const problems = resultProblems(result);
     for (const problem of problems) log(`result problem: ${problem}`);
+    if (options.perfDir) log(`perf recordings in ${options.perfDir}`);
     log(`result written to ${output}`);
     return problems.length === 0 ? 0 : 1;
   } finally {

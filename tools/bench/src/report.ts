@@ -88,6 +88,27 @@ const analyzeNote = (seconds: number | undefined): string =>
 const warmUpNote = (requests: number | undefined): string =>
   requests ? `warm-up ${requests} requests per run` : 'no warm-up';
 
+/** With `--perf`: each run's lines of what its processes' on-CPU samples were charged to. */
+export function onCpuSection(
+  runs: Pick<E2eResult, 'pipeline' | 'interfaceTransport' | 'instances' | 'onCpuSamples'>[],
+): string[] {
+  if (!runs.some((run) => run.onCpuSamples)) return [];
+  return [
+    '',
+    '### On-CPU samples per process (perf)',
+    '',
+    'Each sample is charged to the innermost JavaScript frame of its stack (the V8 and kernel ' +
+      'work that code called included), else to GC, the compiler, or the kernel or native code ' +
+      'with no JavaScript above it. The recording itself costs CPU: compare shares, not the ' +
+      'figures above.',
+    ...runs.flatMap((run) => [
+      '',
+      `${runLabel(run)}:`,
+      ...(run.onCpuSamples ?? []).map((line) => `- ${line}`),
+    ]),
+  ];
+}
+
 /** The run as markdown: the tables docs/benchmarks.md quotes. */
 export function renderSummary(result: BenchResult): string {
   const e2eRows = result.e2e.map((r) => [
@@ -151,5 +172,6 @@ export function renderSummary(result: BenchResult): string {
       ['target', 'met', 'measured'],
       result.targets.map((t) => [t.name, t.met ? 'yes' : '**no**', t.measured]),
     ),
+    ...onCpuSection(result.e2e),
   ].join('\n');
 }
