@@ -19,7 +19,7 @@ import {
   retentionRowCounts,
   seedRequests,
 } from '@linebacker/testing';
-import { runCli as cli } from './testing/run-cli';
+import { HEALTHY_PROBE_BOUND, runCli as cli } from './testing/run-cli';
 
 jest.setTimeout(60_000);
 
@@ -70,7 +70,9 @@ describe('linebacker CLI logged in as a linebacker_reader member', () => {
       history: [{ toStatus: 'Received', by: 'http-receiver' }],
       backup: null,
     });
-    const stats = JSON.parse((await cli(['stats', '--json'], env)).stdout) as object;
+    const stats = JSON.parse(
+      (await cli(['stats', '--json', ...HEALTHY_PROBE_BOUND], env)).stdout,
+    ) as object;
     expect(stats).toMatchObject({
       dependencies: { database: 'up', broker: 'up' },
       requests: { Received: 1, Succeeded: 0 },

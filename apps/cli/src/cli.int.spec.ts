@@ -37,7 +37,7 @@ import {
   type TestService,
   waitFor,
 } from '@linebacker/testing';
-import { runCli as cli, type CliRun as Run } from './testing/run-cli';
+import { HEALTHY_PROBE_BOUND, runCli as cli, type CliRun as Run } from './testing/run-cli';
 
 const json = <T>(run: Run): T => JSON.parse(run.stdout) as T;
 
@@ -174,7 +174,7 @@ describe('linebacker CLI against PostgreSQL and RabbitMQ', () => {
       at: expect.any(String),
     });
     const stats = json<{ queues: Record<string, { messages: number; deadLetters: number }> }>(
-      await cli(['stats', '--json'], env),
+      await cli(['stats', '--json', ...HEALTHY_PROBE_BOUND], env),
     );
     expect(stats.queues['check-allowed.backup-request.received']).toMatchObject({
       messages: 1,
@@ -199,13 +199,13 @@ describe('linebacker CLI against PostgreSQL and RabbitMQ', () => {
     expect(run.code).toBe(0);
     expect(json(run)).toMatchObject({ published: 'recovery.requested', operator: 'ops-user' });
     const stats = json<{ queues: Record<string, { messages: number }> }>(
-      await cli(['stats', '--json'], env),
+      await cli(['stats', '--json', ...HEALTHY_PROBE_BOUND], env),
     );
     expect(stats.queues['recovery.recovery.requested']?.messages).toBe(1);
   });
 
   it('reports stats: dependencies, queues, outbox backlog and requests by status', async () => {
-    const run = await cli(['stats', '--json'], env);
+    const run = await cli(['stats', '--json', ...HEALTHY_PROBE_BOUND], env);
     expect(run.code).toBe(0);
     const stats = json<Record<string, unknown>>(run);
     expect(stats).toMatchObject({
@@ -215,7 +215,9 @@ describe('linebacker CLI against PostgreSQL and RabbitMQ', () => {
       outbox: { count: 4 },
     });
     expect(Object.keys(stats['queues'] as object)).toHaveLength(allSubscriptions(config()).length);
-    expect((await cli(['stats'], env)).stdout).toMatch(/database up {2}broker up/);
+    expect((await cli(['stats', ...HEALTHY_PROBE_BOUND], env)).stdout).toMatch(
+      /database up {2}broker up/,
+    );
   });
 
   it('exports the topology as RabbitMQ definitions, to stdout or a file', async () => {
@@ -288,7 +290,7 @@ describe('linebacker CLI against PostgreSQL and RabbitMQ', () => {
       const started = Date.now();
       return { result: await run(), ms: Date.now() - started };
     };
-    const healthy = await timed(() => cli(['stats', '--json', '--timeout', '10000'], env));
+    const healthy = await timed(() => cli(['stats', '--json', ...HEALTHY_PROBE_BOUND], env));
     expect(healthy.result.code).toBe(0);
     const { result: stats, ms } = await timed(() =>
       cli(['stats', '--json', '--timeout', '1000'], noDatabase),

@@ -1,6 +1,14 @@
 import { spawn } from 'node:child_process';
 import { bundlePath } from '@linebacker/testing';
 
+/**
+ * `--timeout` for a `stats` run against healthy services whose subject is not the probe
+ * bound: on a saturated CI machine connecting has taken longer than the 3 s default (a
+ * fresh-clone run of 6 December reported a dependency down, exit 4). The bound's own
+ * behaviour is tested with an unreachable database.
+ */
+export const HEALTHY_PROBE_BOUND = ['--timeout', '10000'];
+
 /** What one run of the CLI bundle produced. */
 export interface CliRun {
   code: number | null;
