@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { connect } from 'amqplib';
 import {
   listeningAddress,
+  metricSum as metric,
   pipelineProcessStack,
   pollUntil,
   startPipeline,
@@ -10,24 +11,6 @@ import {
 } from '@linebacker/testing';
 import { closeE2eEnvironment, openE2eEnvironment, type E2eEnvironment } from './e2e-environment';
 import { TcpFreezer } from './tcp-freezer';
-
-/** The sum of every sample of `name` whose labels include `labels` (Prometheus text format). */
-function metric(text: string, name: string, labels: Record<string, string> = {}): number {
-  let sum = 0;
-  let found = false;
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const have = Object.fromEntries(
-      [...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]),
-    );
-    if (Object.entries(labels).every(([key, value]) => have[key] === value)) {
-      sum += Number(match[3]);
-      found = true;
-    }
-  }
-  return found ? sum : Number.NaN;
-}
 
 const API = '2022-05-22';
 const post = (receiverUrl: string, body: object) =>

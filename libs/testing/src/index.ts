@@ -18,3 +18,4 @@ export * from './managed-identity-endpoint';
 export * from './retention-seed';
 export * from './loaded-modules';
 export * from './latency-stats';
+export * from './prometheus-text';
