@@ -89,6 +89,13 @@ describe('npm run bench at a tiny size', () => {
       expect(run.latencyMs.count).toBe(40);
       expect(Object.values(run.outcomes).reduce((sum, n) => sum + n, 0)).toBe(40);
       expect(run.messages.total).toBeGreaterThan(0);
+      if (run.pipeline === 'linebacker') {
+        // Read from each worker's counters: every request of both batches reached check-allowed.
+        const checked = Object.entries(run.messages.deliveriesByConsumer)
+          .filter(([key]) => /^check-allowed\S* (ok|already-done)$/.test(key))
+          .reduce((sum, [, n]) => sum + n, 0);
+        expect(checked).toBeGreaterThanOrEqual(70);
+      }
       expect(run.database.xactCommit).toBeGreaterThan(0);
       expect(run.database.analyzeRuns).toBeGreaterThan(0);
     }

@@ -1,5 +1,6 @@
 import {
   deleteBrokerNamespace,
+  metricSamples,
   PIPELINE_WORKER_APPS,
   pipelineProcessStack,
   startPipeline,
@@ -9,6 +10,9 @@ import {
 import type { Cleanup } from './cleanup';
 import type { WatchedProcess } from './cpu-window';
 import type { RunEnvironment } from './environment';
+
+/** The counter of messages each process handled, by subscription and outcome. */
+const HANDLED = 'linebacker_messages_handled_total';
 
 /** A started linebacker stack as the bench drives it. */
 export interface BenchStack {
@@ -55,18 +59,15 @@ export async function startLinebackerStack(
     throw new Error('interrupted while starting');
   }
   const stop = async (): Promise<Record<string, number>> => {
-    await stopStack();
-    const deliveries: Record<string, number> = {};
-    for (const p of stack.processes) {
-      for (const line of p.handle.lines) {
-        if (line['message'] !== 'message handled' && line['message'] !== 'reply handled') continue;
-        // By outcome too: duplicates show up as `already-done`, retries as `retried`.
-        const key = `${String(line['subscription'])} ${String(line['outcome'])}`;
-        deliveries[key] = (deliveries[key] ?? 0) + 1;
-      }
-      // A batch of 20,000 leaves over 100,000 parsed lines per stack: let them go.
-      p.handle.lines.length = 0;
+    // Read while the processes still run: a message handled as planned is only a debug line.
+    let deliveries: Record<string, number> = {};
+    try {
+      deliveries = await deliveriesHandled(stack);
+    } finally {
+      await stopStack();
     }
+    // A batch of 20,000 leaves tens of thousands of parsed lines per stack: let them go.
+    for (const p of stack.processes) p.handle.lines.length = 0;
     return deliveries;
   };
   return {
@@ -76,4 +77,24 @@ export async function startLinebackerStack(
       stack.running().map((p) => ({ name: p.name, role: p.app, pid: p.handle.child.pid ?? -1 })),
     stop,
   };
+}
+
+/**
+ * The messages every process of the stack handled, by subscription and outcome (duplicates
+ * show as `already-done`, retries as `retried`), from the `linebacker_messages_handled_total`
+ * counters of each process's `/metrics` (the health port it logged at start).
+ */
+export async function deliveriesHandled(stack: ProcessStack): Promise<Record<string, number>> {
+  const deliveries: Record<string, number> = {};
+  for (const p of stack.running()) {
+    const port = p.handle.lines.find((l) => l['message'] === 'health port listening')?.['port'];
+    if (port === undefined) continue;
+    const response = await fetch(`http://127.0.0.1:${String(port)}/metrics`);
+    if (!response.ok) throw new Error(`${p.name} /metrics answered ${response.status}`);
+    for (const sample of metricSamples(await response.text(), HANDLED)) {
+      const key = `${sample.labels['subscription'] ?? '?'} ${sample.labels['outcome'] ?? '?'}`;
+      deliveries[key] = (deliveries[key] ?? 0) + sample.value;
+    }
+  }
+  return deliveries;
 }
