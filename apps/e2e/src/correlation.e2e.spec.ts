@@ -24,12 +24,18 @@ describe('one correlation id from the HTTP request through every message hop', (
   beforeAll(async () => (env = await openE2eEnvironment('corr')), 30_000);
   afterAll(() => closeE2eEnvironment(env, stack), 60_000);
 
-  it("logs the caller's X-Request-Id in every service that handled the request", async () => {
+  it("logs the caller's X-Request-Id in every service that handled the request, at debug", async () => {
     stack = pipelineProcessStack({
       databaseUrl: env.database.url,
       amqpUrl: env.broker.url,
       namespace: env.namespace,
-      env: { LINEBACKER_QUEUE_TYPE: 'classic', LINEBACKER_SIM_FAILED_SHARE: '0' },
+      // At debug every service logs each message it handled; at info only the receiver's
+      // access line, the end state and anything that did not go as planned (ADR 0010).
+      env: {
+        LINEBACKER_QUEUE_TYPE: 'classic',
+        LINEBACKER_SIM_FAILED_SHARE: '0',
+        LINEBACKER_LOG_LEVEL: 'debug',
+      },
     });
     const { receiverUrl } = await startPipeline(stack);
     const correlationId = `trace-${randomUUID()}`;

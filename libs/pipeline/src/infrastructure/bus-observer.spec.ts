@@ -1,13 +1,14 @@
+import type { DeliveryReport, Envelope } from '@linebacker/messaging';
 import { createLogger, createServiceMetrics } from '@linebacker/runtime';
 import { capturedLines } from '@linebacker/testing';
 import { replyQueueObserver } from '../workers/interface-receiver.worker';
 import { busObserver, reconnectCounter } from './bus-observer';
 
-function capture() {
+function capture(level = 'info') {
   const { lines, stream } = capturedLines();
   return {
     lines,
-    logger: createLogger({ service: 'test', stream }),
+    logger: createLogger({ service: 'test', stream, level }),
     metrics: createServiceMetrics('test'),
   };
 }
@@ -58,30 +59,89 @@ describe('observers', () => {
     expect(await paused('check-allowed.backup-request.received')).toBe(0);
   });
 
-  it('log and count each interface reply with its correlation id', async () => {
-    const { lines, logger, metrics } = capture();
-    const observer = replyQueueObserver(logger, metrics);
-    observer.onMessage?.({
+  it('count every interface reply; log one stored as planned only at debug', async () => {
+    const reply = {
       queue: 'backup-interface.replies',
       outcome: 'ok',
       messageId: 'm-1',
       correlationId: 'c-1',
       requestId: 'r-1',
       durationMs: 12,
-    });
+    } as const;
+    const atInfo = capture();
+    const observer = replyQueueObserver(atInfo.logger, atInfo.metrics);
+    observer.onMessage?.(reply);
     observer.onMessage?.({ queue: 'backup-interface.replies', outcome: 'parked', durationMs: 3 });
     await new Promise((resolve) => setImmediate(resolve));
-    expect(lines[0]).toMatchObject({ correlationId: 'c-1', requestId: 'r-1', level: 'info' });
-    expect(lines[1]).toMatchObject({ outcome: 'parked', level: 'error' });
+    expect(atInfo.lines).toEqual([expect.objectContaining({ outcome: 'parked', level: 'error' })]);
     const subscription = 'backup-interface.replies';
-    expect(
-      await value(metrics, 'linebacker_messages_handled_total', { subscription, outcome: 'ok' }),
-    ).toBe(1);
-    expect(
-      await value(metrics, 'linebacker_messages_handled_total', {
-        subscription,
-        outcome: 'parked',
+    for (const outcome of ['ok', 'parked']) {
+      expect(
+        await value(atInfo.metrics, 'linebacker_messages_handled_total', { subscription, outcome }),
+      ).toBe(1);
+    }
+
+    const atDebug = capture('debug');
+    replyQueueObserver(atDebug.logger, atDebug.metrics).onMessage?.(reply);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(atDebug.lines).toEqual([
+      expect.objectContaining({
+        message: 'reply handled',
+        level: 'debug',
+        correlationId: 'c-1',
+        requestId: 'r-1',
       }),
-    ).toBe(1);
+    ]);
+  });
+
+  it('count every delivery; log one handled as planned only at debug, any other with its ids', async () => {
+    const envelope: Envelope = {
+      envelopeVersion: 1,
+      messageId: 'm-1',
+      type: 'backup-request.received',
+      typeVersion: 1,
+      correlationId: 'c-1',
+      causationId: null,
+      occurredAt: '2024-03-01T10:00:00.000Z',
+      attempt: 2,
+      payload: { backupRequestId: 'r-1' },
+    };
+    const subscription = 'check-allowed.backup-request.received';
+    const report = (outcome: DeliveryReport['outcome'], errorCode?: string): DeliveryReport => ({
+      subscription,
+      envelope,
+      outcome,
+      durationMs: 4,
+      ...(errorCode ? { errorCode, reason: `${errorCode} happened` } : {}),
+    });
+    const atInfo = capture();
+    const observer = busObserver(atInfo.logger, atInfo.metrics);
+    observer.onDelivery?.(report('ok'));
+    observer.onDelivery?.(report('already-done'));
+    observer.onDelivery?.(report('retried', 'JobServiceTimeout'));
+    observer.onDelivery?.(report('dead-lettered', 'InvalidPayload'));
+    await new Promise((resolve) => setImmediate(resolve));
+    const ids = { correlationId: 'c-1', requestId: 'r-1', messageId: 'm-1', attempt: 2 };
+    expect(atInfo.lines).toEqual([
+      expect.objectContaining({ ...ids, outcome: 'retried', level: 'warn' }),
+      expect.objectContaining({ ...ids, outcome: 'dead-lettered', level: 'error' }),
+    ]);
+    for (const outcome of ['ok', 'already-done', 'retried', 'dead-lettered']) {
+      expect(
+        await value(atInfo.metrics, 'linebacker_messages_handled_total', { subscription, outcome }),
+      ).toBe(1);
+    }
+
+    const atDebug = capture('debug');
+    busObserver(atDebug.logger, atDebug.metrics).onDelivery?.(report('ok'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(atDebug.lines).toEqual([
+      expect.objectContaining({
+        ...ids,
+        message: 'message handled',
+        outcome: 'ok',
+        level: 'debug',
+      }),
+    ]);
   });
 });

@@ -1,9 +1,14 @@
 import type { DeliveryReport, MessageBusObserver } from '@linebacker/messaging';
 import type { Logger, ServiceMetrics } from '@linebacker/runtime';
 
+/**
+ * A message handled as planned is a debug line: at full load it was most of a worker's log
+ * volume and a measurable share of its CPU, and the request's journey is in its status history
+ * (ADR 0010). Every other outcome stays a warning or an error, with its correlation id.
+ */
 const LEVEL_BY_OUTCOME: Record<DeliveryReport['outcome'], string> = {
-  ok: 'info',
-  'already-done': 'info',
+  ok: 'debug',
+  'already-done': 'debug',
   deferred: 'warn',
   retried: 'warn',
   requeued: 'warn',
@@ -13,7 +18,7 @@ const LEVEL_BY_OUTCOME: Record<DeliveryReport['outcome'], string> = {
 };
 
 /**
- * One log line and the metrics per message outcome, plus connection and pause events (the
+ * The metrics and a log line per message outcome (debug for a message handled as planned), plus connection and pause events (the
  * node each connect lands on is kept for healthz and counted as a failover when it changed). A
  * disconnect is a warning unless `isClosing` says the service is closing it on purpose.
  */
@@ -25,8 +30,11 @@ export function busObserver(
   return {
     onDelivery(report) {
       metrics.observeDelivery(report);
+      const level = LEVEL_BY_OUTCOME[report.outcome] ?? 'info';
+      // Below the level, winston would still build and route the line before dropping it.
+      if (!logger.isLevelEnabled(level)) return;
       const envelope = report.envelope;
-      logger.log(LEVEL_BY_OUTCOME[report.outcome] ?? 'info', 'message handled', {
+      logger.log(level, 'message handled', {
         subscription: report.subscription,
         outcome: report.outcome,
         requestId: (envelope?.payload as { backupRequestId?: string } | undefined)?.backupRequestId,

@@ -15,8 +15,9 @@ export type ReplyConsumerFactory = (
 ) => ExternalQueueConsumer;
 
 /**
- * One log line and the metrics per reply outcome (a parked reply needs a human, so it is an
- * error); a reconnect of the interface broker counts under `connection="interface"`.
+ * The metrics and a log line per reply outcome (debug when stored as planned; a parked reply
+ * needs a human, so it is an error); a reconnect of the interface broker counts under
+ * `connection="interface"`.
  */
 export function replyQueueObserver(
   logger: Logger,
@@ -27,20 +28,20 @@ export function replyQueueObserver(
     onMessage(report) {
       metrics.messagesHandled.inc({ subscription: report.queue, outcome: report.outcome });
       metrics.handlerDuration.observe({ subscription: report.queue }, report.durationMs / 1000);
-      logger.log(
-        report.outcome === 'parked' ? 'error' : report.outcome === 'ok' ? 'info' : 'warn',
-        'reply handled',
-        {
-          subscription: report.queue,
-          messageId: report.messageId,
-          requestId: report.requestId,
-          correlationId: report.correlationId,
-          outcome: report.outcome,
-          errorCode: report.errorCode,
-          reason: report.reason,
-          durationMs: Math.round(report.durationMs),
-        },
-      );
+      // As for the events' deliveries (busObserver): a reply stored as planned is a debug line.
+      const level =
+        report.outcome === 'parked' ? 'error' : report.outcome === 'ok' ? 'debug' : 'warn';
+      if (!logger.isLevelEnabled(level)) return;
+      logger.log(level, 'reply handled', {
+        subscription: report.queue,
+        messageId: report.messageId,
+        requestId: report.requestId,
+        correlationId: report.correlationId,
+        outcome: report.outcome,
+        errorCode: report.errorCode,
+        reason: report.reason,
+        durationMs: Math.round(report.durationMs),
+      });
     },
     onConnectionChange: (state, reason, node) => {
       metrics.brokerConnection('interface', state, node);

@@ -105,6 +105,7 @@ export function notifierWorker(
       {
         definition: subscriptions.notifierProgress,
         handler: async (envelope) => {
+          if (!ctx.logger.isDebugEnabled()) return 'ok';
           ctx.logger.debug('backup request sent to the interface', {
             requestId: requestIdOf(envelope),
             correlationId: envelope.correlationId,
