@@ -1,5 +1,5 @@
 import type { DeliveryReport, MessageBusObserver } from '@linebacker/messaging';
-import type { Logger, ServiceMetrics } from '@linebacker/runtime';
+import { logsAt, type Logger, type ServiceMetrics } from '@linebacker/runtime';
 
 /**
  * A message handled as planned is a debug line: at full load it was most of a worker's log
@@ -32,7 +32,7 @@ export function busObserver(
       metrics.observeDelivery(report);
       const level = LEVEL_BY_OUTCOME[report.outcome] ?? 'info';
       // Below the level, winston would still build and route the line before dropping it.
-      if (!logger.isLevelEnabled(level)) return;
+      if (!logsAt(logger, level)) return;
       const envelope = report.envelope;
       logger.log(level, 'message handled', {
         subscription: report.subscription,

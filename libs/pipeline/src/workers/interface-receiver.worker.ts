@@ -3,7 +3,7 @@ import type {
   ExternalQueueObserver,
   RawMessageHandler,
 } from '@linebacker/messaging';
-import type { Logger, ServiceMetrics } from '@linebacker/runtime';
+import { logsAt, type Logger, type ServiceMetrics } from '@linebacker/runtime';
 import { parseInterfaceReply, storeStatusMessage } from '../messages/interface-reply';
 import { interfaceQueueDetails } from './interface-queue-details';
 import type { Worker, WorkerContext } from './worker';
@@ -31,7 +31,7 @@ export function replyQueueObserver(
       // As for the events' deliveries (busObserver): a reply stored as planned is a debug line.
       const level =
         report.outcome === 'parked' ? 'error' : report.outcome === 'ok' ? 'debug' : 'warn';
-      if (!logger.isLevelEnabled(level)) return;
+      if (!logsAt(logger, level)) return;
       logger.log(level, 'reply handled', {
         subscription: report.queue,
         messageId: report.messageId,

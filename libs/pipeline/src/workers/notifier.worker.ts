@@ -6,7 +6,7 @@ import {
   type CallbackAttempt,
   type CallbackDeliverySettings,
 } from '@linebacker/callbacks';
-import type { Logger } from '@linebacker/runtime';
+import { logsAt, type Logger } from '@linebacker/runtime';
 import { Counter, Histogram } from 'prom-client';
 import { pipelineSubscriptions } from './subscriptions';
 import { requestIdOf, type Worker, type WorkerContext } from './worker';
@@ -105,7 +105,7 @@ export function notifierWorker(
       {
         definition: subscriptions.notifierProgress,
         handler: async (envelope) => {
-          if (!ctx.logger.isDebugEnabled()) return 'ok';
+          if (!logsAt(ctx.logger, 'debug')) return 'ok';
           ctx.logger.debug('backup request sent to the interface', {
             requestId: requestIdOf(envelope),
             correlationId: envelope.correlationId,
