@@ -44,6 +44,8 @@ describe('npm run bench at a tiny size', () => {
         '1',
         '--cpu-profile',
         join(dir, 'profiles'),
+        '--alloc-profile',
+        join(dir, 'allocations'),
         '--output',
         output,
       ],
@@ -110,9 +112,18 @@ describe('npm run bench at a tiny size', () => {
     expect(run.stdout).toContain('### End to end');
     // Every worker of both pipelines left a profile, and the summary names where it was busy.
     const profiled = readdirSync(join(dir, 'profiles')).filter((f) => f.endsWith('.cpuprofile'));
-    for (const app of ['http-receiver', 'check-allowed', 'send-to-interface', 'notifier'])
-      expect(profiled.some((file) => file.startsWith(`${app}#`))).toBe(true);
+    for (const app of ['http-receiver#', 'check-allowed#', 'send-to-interface#', 'notifier#'])
+      expect(profiled.some((file) => file.startsWith(app))).toBe(true);
+    for (const role of ['lean-receiver-', 'lean-check-'])
+      expect(profiled.some((file) => file.startsWith(role))).toBe(true);
     expect(run.stdout).toMatch(/### Busy time per process[\s\S]*- notifier#\d+-\d+: busy \d/);
+    // Both preloads ran in every process: each app and lean role left an allocation profile.
+    const sampled = readdirSync(join(dir, 'allocations')).filter((f) => f.endsWith('.heapprofile'));
+    for (const app of ['check-allowed#', 'notifier#', 'lean-check-', 'lean-notify-'])
+      expect(sampled.some((file) => file.startsWith(app))).toBe(true);
+    expect(run.stdout).toMatch(
+      /### Allocations per process[\s\S]*- check-allowed#\d+-\d+: \d+\.\d MB allocated; /,
+    );
   }, 320_000);
 
   it('rejects a result file without end-to-end figures', () => {

@@ -9,7 +9,8 @@ const DIR_KEY = 'LINEBACKER_BENCH_PROFILE_DIR';
  * inspector and writes `<instance>-<pid>.cpuprofile` on exit. `--cpu-prof` itself is not
  * allowed in NODE_OPTIONS, which is how the bench reaches the processes its stacks start.
  * The profile is written in the 'exit' handler: an in-process inspector session answers
- * synchronously there. A process killed with SIGKILL writes nothing.
+ * synchronously there. A process killed with SIGKILL writes nothing. A lean role is named by
+ * its role.
  */
 const PRELOAD = `'use strict';
 const inspector = require('node:inspector');
@@ -21,7 +22,8 @@ session.connect();
 session.post('Profiler.enable');
 session.post('Profiler.setSamplingInterval', { interval: 1000 });
 session.post('Profiler.start');
-const name = (process.env.LINEBACKER_INSTANCE_ID || basename(process.argv[1] || 'node'))
+const lean = process.argv[2] === 'lean-stage' ? 'lean-' + process.argv[3] : undefined;
+const name = (process.env.LINEBACKER_INSTANCE_ID || lean || basename(process.argv[1] || 'node'))
   .replace(/[^A-Za-z0-9#._-]/g, '_');
 process.on('exit', () => {
   session.post('Profiler.stop', (error, result) => {
@@ -30,13 +32,33 @@ process.on('exit', () => {
 });
 `;
 
-/** The environment that makes every process the bench starts write a CPU profile into `dir`. */
-export function cpuProfileEnv(dir: string): Record<string, string> {
+/** A preload file for every process the bench starts, with the variables it reads. */
+export interface Preload {
+  preload: string;
+  env: Record<string, string>;
+}
+
+/** The preload and variables that make every process the bench starts profile into `dir`. */
+export function cpuProfilePreload(dir: string): Preload {
   mkdirSync(dir, { recursive: true });
   const preload = join(dir, 'profile-preload.cjs');
   writeFileSync(preload, PRELOAD);
+  return { preload, env: { [DIR_KEY]: dir } };
+}
+
+/** The environment that loads every one of `preloads` (after any inherited NODE_OPTIONS). */
+export function preloadEnv(preloads: Preload[]): Record<string, string> {
   const inherited = process.env['NODE_OPTIONS'] ?? '';
-  return { NODE_OPTIONS: `${inherited} --require "${preload}"`.trim(), [DIR_KEY]: dir };
+  const requires = preloads.map(({ preload }) => `--require "${preload}"`);
+  return Object.assign(
+    { NODE_OPTIONS: [inherited, ...requires].join(' ').trim() },
+    ...preloads.map(({ env }) => env),
+  ) as Record<string, string>;
+}
+
+/** The environment that makes every process the bench starts write a CPU profile into `dir`. */
+export function cpuProfileEnv(dir: string): Record<string, string> {
+  return preloadEnv([cpuProfilePreload(dir)]);
 }
 
 /** The parts of a V8 `.cpuprofile` read here. */

@@ -5,6 +5,7 @@ import { Cleanup } from './cleanup';
 import { runEmbeddedBench } from './embedded-bench';
 import { runLeanRole } from './lean/lean-role';
 import { LEAN_ROLES, type LeanRole } from './lean/lean-topology';
+import { summarizeAllocProfiles } from './alloc-profile';
 import { summarizeCpuProfiles } from './cpu-profile';
 import { PERF_NODE_OPTION, perfUnavailable } from './perf-samples';
 import { renderSummary } from './report';
@@ -124,6 +125,11 @@ const program = new Command('bench')
       'Chrome DevTools) and print where each spent its busy time',
   )
   .option(
+    '--alloc-profile <dir>',
+    'sample the allocations (garbage included) of every process both pipelines start into ' +
+      '<dir> and print how many MB each allocated over its life, and by whom',
+  )
+  .option(
     '--perf <dir>',
     'record on-CPU samples of the whole machine during each end-to-end run with Linux perf ' +
       '(root, or kernel.perf_event_paranoid -1) into <dir>, and print what each process spent ' +
@@ -157,6 +163,7 @@ interface CliOptions {
   intakeAuth: string[];
   quick?: boolean;
   cpuProfile?: string;
+  allocProfile?: string;
   perf?: string;
   output: string;
 }
@@ -188,6 +195,8 @@ function benchOptions(cli: CliOptions, given: (name: string) => boolean): BenchO
     env: cli.env,
     cpuProfileDir:
       cli.cpuProfile === undefined ? undefined : resolve(WORKSPACE_ROOT, cli.cpuProfile),
+    allocProfileDir:
+      cli.allocProfile === undefined ? undefined : resolve(WORKSPACE_ROOT, cli.allocProfile),
     perfDir: cli.perf === undefined ? undefined : resolve(WORKSPACE_ROOT, cli.perf),
     intake: cli.intake
       ? {
@@ -239,6 +248,17 @@ async function main(): Promise<number> {
           'time the process waited while the woken one ran. The kernel % column above is what ' +
           'the kernel really cost.\n\n' +
           summarizeCpuProfiles(options.cpuProfileDir)
+            .map((line) => `- ${line}`)
+            .join('\n') +
+          '\n',
+      );
+    if (options.allocProfileDir)
+      process.stdout.write(
+        `\n### Allocations per process (sampled, in ${options.allocProfileDir})\n\n` +
+          'Every byte each process allocated from its start to its exit, collected or not, ' +
+          'charged to the innermost frame (start-up and, for the receiver, the intake phase ' +
+          'included): divide by the requests its run handled for bytes per request.\n\n' +
+          summarizeAllocProfiles(options.allocProfileDir)
             .map((line) => `- ${line}`)
             .join('\n') +
           '\n',

@@ -13,7 +13,8 @@ import { startLeanStack } from './lean/lean-stack';
 import { startLinebackerStack } from './linebacker-stack';
 import type { WatchedProcess } from './cpu-window';
 import { runLabel, type BenchResult, type MachineInfo } from './result';
-import { cpuProfileEnv } from './cpu-profile';
+import { allocProfilePreload } from './alloc-profile';
+import { cpuProfilePreload, preloadEnv } from './cpu-profile';
 
 /** Everything one bench run needs to know. */
 export interface BenchOptions {
@@ -36,6 +37,8 @@ export interface BenchOptions {
   env: Record<string, string>;
   /** Every process of both pipelines writes a V8 CPU profile here (see ./cpu-profile.ts). */
   cpuProfileDir?: string;
+  /** Every process of both pipelines writes a sampled allocation profile here (./alloc-profile.ts). */
+  allocProfileDir?: string;
   /** Each end-to-end run records on-CPU samples with perf here (see ./perf-samples.ts). */
   perfDir?: string;
   command: string;
@@ -68,6 +71,15 @@ async function machineInfo(): Promise<MachineInfo> {
   };
 }
 
+/** The preloads of `--cpu-profile` and `--alloc-profile`, both if both are asked for. */
+function profilingEnv(options: BenchOptions): Record<string, string> {
+  const preloads = [
+    ...(options.cpuProfileDir ? [cpuProfilePreload(options.cpuProfileDir)] : []),
+    ...(options.allocProfileDir ? [allocProfilePreload(options.allocProfileDir)] : []),
+  ];
+  return preloads.length === 0 ? {} : preloadEnv(preloads);
+}
+
 /** The environment every process of both pipelines gets (simulators answer at once). */
 function sharedEnv(options: BenchOptions): Record<string, string> {
   return {
@@ -77,7 +89,7 @@ function sharedEnv(options: BenchOptions): Record<string, string> {
     LINEBACKER_DB_POOL_SIZE: String(options.dbPoolSize),
     LINEBACKER_QUEUE_TYPE: options.queueType,
     ...options.env,
-    ...(options.cpuProfileDir ? cpuProfileEnv(options.cpuProfileDir) : {}),
+    ...profilingEnv(options),
   };
 }
 
@@ -161,6 +173,7 @@ async function leanE2e(
       poolSize: options.dbPoolSize,
       queueType: options.queueType,
       simulatorEnv: sharedEnv(options),
+      profilingEnv: profilingEnv(options),
     });
     let deliveries: Record<string, number> = {};
     const stopLean = cleanup.add('lean stack', async () => {

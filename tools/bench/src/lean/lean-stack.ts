@@ -32,6 +32,8 @@ export interface LeanSettings {
   poolSize: number;
   queueType: 'quorum' | 'classic';
   simulatorEnv: Record<string, string>;
+  /** For every lean role too: the profilers' preloads (`--cpu-profile`, `--alloc-profile`). */
+  profilingEnv?: Record<string, string>;
 }
 
 async function declareTopology(
@@ -128,6 +130,7 @@ export async function startLeanStack(
     simulators.start('sim-backup-interface'),
   ]);
   const env = {
+    ...settings.profilingEnv,
     LEAN_NAMESPACE: namespace,
     LEAN_DATABASE_URL: databaseUrl,
     LEAN_AMQP_URL: amqpUrl,
