@@ -200,7 +200,7 @@ export function pipelineConfigSchema(defaultHealthPort: number): ConfigSchema<Pi
     },
     logLevel: {
       env: 'LINEBACKER_LOG_LEVEL',
-      doc: 'error, warn, info or debug',
+      doc: 'error, warn, info or debug; a message handled as planned is logged at debug (ADR 0010)',
       default: 'info',
       parse: parse.oneOf('error', 'warn', 'info', 'debug'),
     },
