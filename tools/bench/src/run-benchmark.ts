@@ -37,7 +37,7 @@ export interface BenchOptions {
   env: Record<string, string>;
   /** Every process of both pipelines writes a V8 CPU profile here (see ./cpu-profile.ts). */
   cpuProfileDir?: string;
-  /** Every process of both pipelines writes a sampled allocation profile here (./alloc-profile.ts). */
+  /** Every process of both pipelines writes an allocation profile here (./alloc-profile.ts). */
   allocProfileDir?: string;
   /** Each end-to-end run records on-CPU samples with perf here (see ./perf-samples.ts). */
   perfDir?: string;

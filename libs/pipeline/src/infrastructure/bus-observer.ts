@@ -18,9 +18,10 @@ const LEVEL_BY_OUTCOME: Record<DeliveryReport['outcome'], string> = {
 };
 
 /**
- * The metrics and a log line per message outcome (debug for a message handled as planned), plus connection and pause events (the
- * node each connect lands on is kept for healthz and counted as a failover when it changed). A
- * disconnect is a warning unless `isClosing` says the service is closing it on purpose.
+ * The metrics and a log line per message outcome (debug for a message handled as planned),
+ * plus connection and pause events (the node each connect lands on is kept for healthz and
+ * counted as a failover when it changed). A disconnect is a warning unless `isClosing` says
+ * the service is closing it on purpose.
  */
 export function busObserver(
   logger: Logger,
