@@ -7,7 +7,8 @@ import {
   summarizeAllocProfiles,
   type HeapProfileNode,
 } from './alloc-profile';
-import { cpuProfilePreload, preloadEnv } from './cpu-profile';
+import { cpuProfilePreload } from './cpu-profile';
+import { preloadEnv } from './profile-preload';
 
 const node = (
   functionName: string,

@@ -1,49 +1,30 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
 import { chargedTo } from './cpu-profile';
-
-/** The variable that tells the preload where to write. */
-const DIR_KEY = 'LINEBACKER_BENCH_ALLOC_DIR';
+import { summarizeProfiles, writeProfilerPreload, type Preload } from './profile-preload';
 
 /** Bytes between two samples on average: about 30 samples per MB allocated. */
 export const ALLOC_SAMPLING_INTERVAL = 32_768;
 
 /**
- * A preload (`node --require`) that samples its process's allocations from start to exit with
- * V8's sampling heap profiler, the objects collected since included (Node's `--heap-prof`
- * keeps only what is still alive at exit, which says nothing of the garbage a delivery
- * leaves), and writes `<instance>-<pid>.heapprofile` on exit. A lean role is named by its
- * role. A process killed with SIGKILL writes nothing.
+ * The preload and variables that make every process the bench starts sample its allocations
+ * into `dir` with V8's sampling heap profiler, the objects collected since included (Node's
+ * `--heap-prof` keeps only what is still alive at exit, which says nothing of the garbage a
+ * delivery leaves), written as `<instance>-<pid>.heapprofile` on exit.
  */
-const PRELOAD = `'use strict';
-const inspector = require('node:inspector');
-const { writeFileSync } = require('node:fs');
-const { basename, join } = require('node:path');
-const dir = process.env.${DIR_KEY};
-const session = new inspector.Session();
-session.connect();
-session.post('HeapProfiler.enable');
-session.post('HeapProfiler.startSampling', {
-  samplingInterval: ${ALLOC_SAMPLING_INTERVAL},
-  includeObjectsCollectedByMajorGC: true,
-  includeObjectsCollectedByMinorGC: true,
-});
-const lean = process.argv[2] === 'lean-stage' ? 'lean-' + process.argv[3] : undefined;
-const name = (process.env.LINEBACKER_INSTANCE_ID || lean || basename(process.argv[1] || 'node'))
-  .replace(/[^A-Za-z0-9#._-]/g, '_');
-process.on('exit', () => {
-  session.post('HeapProfiler.stopSampling', (error, result) => {
-    if (!error && result) writeFileSync(join(dir, name + '-' + process.pid + '.heapprofile'), JSON.stringify(result.profile));
+export function allocProfilePreload(dir: string): Preload {
+  return writeProfilerPreload(dir, {
+    dirKey: 'LINEBACKER_BENCH_ALLOC_DIR',
+    file: 'alloc-preload.cjs',
+    start: [
+      "session.post('HeapProfiler.enable');",
+      "session.post('HeapProfiler.startSampling', {",
+      `  samplingInterval: ${ALLOC_SAMPLING_INTERVAL},`,
+      '  includeObjectsCollectedByMajorGC: true,',
+      '  includeObjectsCollectedByMinorGC: true,',
+      '});',
+    ].join('\n'),
+    stop: 'HeapProfiler.stopSampling',
+    extension: '.heapprofile',
   });
-});
-`;
-
-/** The preload file and variables that make every process the bench starts sample into `dir`. */
-export function allocProfilePreload(dir: string): { preload: string; env: Record<string, string> } {
-  mkdirSync(dir, { recursive: true });
-  const preload = join(dir, 'alloc-preload.cjs');
-  writeFileSync(preload, PRELOAD);
-  return { preload, env: { [DIR_KEY]: dir } };
 }
 
 /** The parts of a V8 sampling heap profile read here. */
@@ -77,20 +58,14 @@ export function allocatedByOwner(head: HeapProfileNode): {
 
 /** One line per profile in `dir`: MB allocated over its life and the `top` owners' shares. */
 export function summarizeAllocProfiles(dir: string, top = 8): string[] {
-  return readdirSync(dir)
-    .filter((file) => file.endsWith('.heapprofile'))
-    .sort()
-    .map((file) => {
-      const { head } = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
-        head: HeapProfileNode;
-      };
-      const { totalBytes, byOwner } = allocatedByOwner(head);
-      const shares = [...byOwner]
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, top)
-        .map(
-          ([owner, bytes]) => `${owner} ${((100 * bytes) / Math.max(totalBytes, 1)).toFixed(1)} %`,
-        );
-      return `${basename(file, '.heapprofile')}: ${(totalBytes / 1e6).toFixed(1)} MB allocated; ${shares.join(', ')}`;
-    });
+  return summarizeProfiles(
+    dir,
+    '.heapprofile',
+    (profile) => {
+      const { totalBytes, byOwner } = allocatedByOwner((profile as { head: HeapProfileNode }).head);
+      return { total: totalBytes, byOwner };
+    },
+    (bytes) => `${(bytes / 1e6).toFixed(1)} MB allocated`,
+    top,
+  );
 }

@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chargedTo, cpuProfileEnv, selfTimeByOwner, summarizeCpuProfiles } from './cpu-profile';
+import { chargedTo, cpuProfilePreload, selfTimeByOwner, summarizeCpuProfiles } from './cpu-profile';
+import { preloadEnv } from './profile-preload';
 
 const frame = (functionName: string, url = '') => ({ functionName, url });
 
@@ -57,7 +58,7 @@ describe('CPU profiles of the bench', () => {
   it('hands the processes a preload through NODE_OPTIONS and writes it into the folder', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-profiles-'));
     try {
-      const env = cpuProfileEnv(dir);
+      const env = preloadEnv([cpuProfilePreload(dir)]);
       expect(env['NODE_OPTIONS']).toContain(`--require "${join(dir, 'profile-preload.cjs')}"`);
       expect(env['LINEBACKER_BENCH_PROFILE_DIR']).toBe(dir);
       expect(readFileSync(join(dir, 'profile-preload.cjs'), 'utf8')).toContain('Profiler.start');

@@ -14,7 +14,8 @@ import { startLinebackerStack } from './linebacker-stack';
 import type { WatchedProcess } from './cpu-window';
 import { runLabel, type BenchResult, type MachineInfo } from './result';
 import { allocProfilePreload } from './alloc-profile';
-import { cpuProfilePreload, preloadEnv } from './cpu-profile';
+import { cpuProfilePreload } from './cpu-profile';
+import { preloadEnv } from './profile-preload';
 
 /** Everything one bench run needs to know. */
 export interface BenchOptions {
