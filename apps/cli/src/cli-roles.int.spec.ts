@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { receiveBackupRequest, systemClock } from '@linebacker/domain';
 import { aNewRequest } from '@linebacker/domain/testing';
 import {
-  openDataSource,
+  openDatabase,
   persistenceConfig,
   runMigrations,
   TypeormBackupRequestRepository,
-  type DataSource,
+  type Database,
 } from '@linebacker/persistence';
 import {
   createDatabaseRoles,
@@ -42,8 +42,8 @@ describe('linebacker CLI logged in as a linebacker_reader member', () => {
       // A login of no linebacker group: it may not even connect to the database.
       none: ['outsider'],
     });
-    const owner = await openDataSource(persistenceConfig(roles.url('owner'), { poolSize: 1 }));
-    await runMigrations(owner).finally(() => owner.destroy());
+    const owner = await openDatabase(persistenceConfig(roles.url('owner'), { poolSize: 1 }));
+    await runMigrations(owner).finally(() => owner.close());
     requestId = await seedRequest(roles.url('receiver'));
     env = {
       LINEBACKER_DATABASE_URL: roles.url('cli'),
@@ -81,7 +81,7 @@ describe('linebacker CLI logged in as a linebacker_reader member', () => {
   });
 
   it('counts with SELECT alone but needs the operator login (linebacker_retention) to remove', async () => {
-    const seeder = await openDataSource(persistenceConfig(database.url, { poolSize: 1 }));
+    const seeder = await openDatabase(persistenceConfig(database.url, { poolSize: 1 }));
     try {
       await seedRequests(seeder, { count: 4, status: 'Failed', endedDaysAgo: 91, keyDaysAgo: 91 });
       await seedRequests(seeder, {
@@ -119,7 +119,7 @@ describe('linebacker CLI logged in as a linebacker_reader member', () => {
       });
       expect(await retentionRowCounts(seeder)).toMatchObject({ requests: 3, marked: 2 });
     } finally {
-      await seeder.destroy();
+      await seeder.close();
     }
   });
 
@@ -138,9 +138,9 @@ describe('linebacker CLI logged in as a linebacker_reader member', () => {
 
 /** A Received request, written through the use case as an app's role writes it. */
 async function seedRequest(url: string): Promise<string> {
-  const dataSource: DataSource = await openDataSource(persistenceConfig(url, { poolSize: 1 }));
+  const database: Database = await openDatabase(persistenceConfig(url, { poolSize: 1 }));
   try {
-    const requests = new TypeormBackupRequestRepository(dataSource);
+    const requests = new TypeormBackupRequestRepository(database);
     const ids = { newId: () => randomUUID() };
     const accepted = await receiveBackupRequest(
       { requests, ids, clock: systemClock },
@@ -148,6 +148,6 @@ async function seedRequest(url: string): Promise<string> {
     );
     return accepted.request.backupRequestId;
   } finally {
-    await dataSource.destroy();
+    await database.close();
   }
 }

@@ -19,13 +19,13 @@ import {
 } from '@linebacker/domain/testing';
 import { AmqpMessageBus } from '@linebacker/messaging';
 import {
-  openDataSource,
+  openDatabase,
   persistenceConfig,
   runMigrations,
   TypeormBackupRepository,
   TypeormBackupRequestRepository,
   TypeormCallbackAttemptLog,
-  type DataSource,
+  type Database,
 } from '@linebacker/persistence';
 import { allSubscriptions, PAYLOAD_SCHEMAS, pipelineConfigSchema } from '@linebacker/pipeline';
 import { loadConfig } from '@linebacker/runtime';
@@ -47,7 +47,7 @@ jest.setTimeout(60_000);
 describe('linebacker CLI against PostgreSQL and RabbitMQ', () => {
   let database: TestService;
   let broker: TestService;
-  let dataSource: DataSource;
+  let pool: Database;
   let bus: AmqpMessageBus;
   let env: Record<string, string>;
   let namespace: string;
@@ -65,10 +65,10 @@ describe('linebacker CLI against PostgreSQL and RabbitMQ', () => {
       LINEBACKER_QUEUE_TYPE: 'classic',
       USER: 'ops-user',
     };
-    dataSource = await openDataSource(persistenceConfig(database.url, { poolSize: 2 }));
-    await runMigrations(dataSource);
-    requestId = await seedSucceededRequest(dataSource);
-    await new TypeormCallbackAttemptLog(dataSource).record({
+    pool = await openDatabase(persistenceConfig(database.url, { poolSize: 2 }));
+    await runMigrations(pool);
+    requestId = await seedSucceededRequest(pool);
+    await new TypeormCallbackAttemptLog(pool).record({
       backupRequestId: requestId,
       eventId: `${requestId}:Succeeded`,
       attemptedAt: new Date('2024-03-16T02:00:00.000Z'),
@@ -82,7 +82,7 @@ describe('linebacker CLI against PostgreSQL and RabbitMQ', () => {
 
   afterAll(async () => {
     await bus?.stop(1000);
-    await dataSource?.destroy();
+    await pool?.close();
     await deleteBrokerNamespace(broker.url, namespace);
     await database?.stop();
     await broker?.stop();
@@ -307,7 +307,7 @@ describe('linebacker CLI against PostgreSQL and RabbitMQ', () => {
   const config = () => loadConfig(pipelineConfigSchema(0), env);
 
   /** A request taken to Succeeded by the real use cases on the real repositories. */
-  async function seedSucceededRequest(ds: DataSource): Promise<string> {
+  async function seedSucceededRequest(ds: Database): Promise<string> {
     const requests = new TypeormBackupRequestRepository(ds);
     const ids = { newId: () => randomUUID() };
     const clock = systemClock;

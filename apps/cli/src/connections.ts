@@ -4,16 +4,17 @@ import { PAYLOAD_SCHEMAS } from '@linebacker/pipeline';
 import { required, type CliConfig } from './config';
 
 /**
- * The persistence lib, loaded by the first command that needs the database: TypeORM alone is
- * about 0.4 s of CPU and 394 modules, which `--help`, usage errors and the broker-only
- * commands need not pay (ADR 0008). A synchronous require, as `loadAzureQueues` (ADR 0112).
+ * The persistence lib, loaded by the first command that needs the database, so that `--help`,
+ * usage errors and the broker-only commands load neither pg nor the repositories (ADR 0008;
+ * the lib itself loads TypeORM only to migrate, ADR 0407). A synchronous require, as
+ * `loadAzureQueues` (ADR 0112).
  */
 const loadPersistence = (): typeof Persistence =>
   require('@linebacker/persistence') as typeof Persistence;
 
 /** The database side the commands use. */
 export interface CliDatabase {
-  dataSource: Persistence.DataSource;
+  database: Persistence.Database;
   /** A round trip to PostgreSQL. */
   ping(): Promise<void>;
   requests: Persistence.TypeormBackupRequestRepository;
@@ -39,7 +40,7 @@ export class CliConnections {
     this.database ??= (async () => {
       const url = required(this.config.databaseUrl, 'LINEBACKER_DATABASE_URL');
       const {
-        openDataSource,
+        openDatabase,
         persistenceConfig,
         pingDatabase,
         TypeormBackupRepository,
@@ -48,7 +49,7 @@ export class CliConnections {
         TypeormOutboxStore,
         TypeormRetentionStore,
       } = loadPersistence();
-      const dataSource = await openDataSource(
+      const database = await openDatabase(
         persistenceConfig(url, {
           applicationName: 'linebacker-cli',
           poolSize: 2,
@@ -57,15 +58,15 @@ export class CliConnections {
         }),
       );
       return {
-        dataSource,
-        ping: () => pingDatabase(dataSource),
+        database,
+        ping: () => pingDatabase(database),
         // Nothing the CLI does writes a request (retention only removes them); the service
         // name only labels history rows.
-        requests: new TypeormBackupRequestRepository(dataSource, { service: 'linebacker-cli' }),
-        backups: new TypeormBackupRepository(dataSource),
-        callbackAttempts: new TypeormCallbackAttemptLog(dataSource),
-        outbox: new TypeormOutboxStore(dataSource),
-        retention: new TypeormRetentionStore(dataSource),
+        requests: new TypeormBackupRequestRepository(database, { service: 'linebacker-cli' }),
+        backups: new TypeormBackupRepository(database),
+        callbackAttempts: new TypeormCallbackAttemptLog(database),
+        outbox: new TypeormOutboxStore(database),
+        retention: new TypeormRetentionStore(database),
       };
     })();
     return this.database;
@@ -121,6 +122,6 @@ export class CliConnections {
     ]);
     await bus?.stop(1000).catch(() => undefined);
     await parked?.stop().catch(() => undefined);
-    await database?.dataSource.destroy().catch(() => undefined);
+    await database?.database.close().catch(() => undefined);
   }
 }

@@ -6,9 +6,9 @@ import {
   type LinebackerError,
 } from '@linebacker/domain';
 import type { Client } from 'pg';
-import type { DataSource } from 'typeorm';
+import type { Database } from './database';
 import { persistenceConfig } from './config/persistence.config';
-import { openDataSource, pingDatabase } from './data-source';
+import { openDatabase, pingDatabase } from './database';
 import { sqlStateOf } from './pg-errors';
 import { TypeormBackupRequestRepository } from './repositories/backup-request.repository';
 import { aChange, aRequest } from './testing/fixtures';
@@ -26,7 +26,7 @@ describe('a database that fails under the repositories', () => {
 
   async function pool(
     overrides = {},
-  ): Promise<{ ds: DataSource; name: string; poolErrors: Error[] }> {
+  ): Promise<{ ds: Database; name: string; poolErrors: Error[] }> {
     const name = testNamespace('lb-failing');
     const poolErrors: Error[] = [];
     const ds = await db.openPool(
@@ -173,14 +173,22 @@ describe('a database that fails under the repositories', () => {
   it('reports an exhausted pool as unavailable after the connect timeout', async () => {
     const { ds } = await pool({ poolSize: 1, connectTimeoutMs: 300 });
     const requests = new TypeormBackupRequestRepository(ds);
-    const holder = ds.createQueryRunner();
-    await holder.connect();
+    // The pool's one connection, held until `release` is called.
+    let release = (): void => undefined;
+    let held: Promise<void> = Promise.resolve();
+    await new Promise<void>((lent) => {
+      held = ds.withSession(() => {
+        lent();
+        return new Promise<void>((done) => (release = done));
+      });
+    });
     const started = Date.now();
     await expect(requests.findById(aRequest().backupRequestId)).rejects.toMatchObject({
       kind: 'unavailable',
     });
     expect(Date.now() - started).toBeLessThan(3000);
-    await holder.release();
+    release();
+    await held;
     expect(await requests.findById(aRequest().backupRequestId)).toBeNull();
   });
 
@@ -188,13 +196,13 @@ describe('a database that fails under the repositories', () => {
     const config = persistenceConfig('postgres://postgres@127.0.0.1:1/nothing', {
       connectTimeoutMs: 1000,
     });
-    await expect(openDataSource(config)).rejects.toBeInstanceOf(DependencyUnavailableError);
+    await expect(openDatabase(config)).rejects.toBeInstanceOf(DependencyUnavailableError);
   });
 
   it('answers a readiness ping, and reports a closed pool as unavailable', async () => {
     const { ds } = await pool();
     await expect(pingDatabase(ds)).resolves.toBeUndefined();
-    await ds.destroy();
+    await ds.close();
     await expect(pingDatabase(ds)).rejects.toMatchObject({ kind: 'unavailable' });
     await expect(
       new TypeormBackupRequestRepository(ds).findById(aRequest().backupRequestId),

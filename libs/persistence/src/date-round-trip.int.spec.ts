@@ -27,7 +27,7 @@ const change = (id, from, to, extra) => ({
   backupRequestId: id, from, to, at, patch: {}, by: 't', messageId: null, outbox: [], ...extra,
 });
 (async () => {
-  const ds = await lib.openDataSource(lib.persistenceConfig(process.env.DB_URL, { poolSize: 2 }));
+  const ds = await lib.openDatabase(lib.persistenceConfig(process.env.DB_URL, { poolSize: 2 }));
   const requests = new lib.TypeormBackupRequestRepository(ds);
   const [done, stalled] = [randomUUID(), randomUUID()];
   await requests.create(request(done), []);
@@ -45,7 +45,7 @@ const change = (id, from, to, extra) => ({
     backup: stored.dataDate, due: stored.dueToDeleteDate, stored: raw.text,
     received: found.receivedTimestamp.toISOString(),
   }));
-  await ds.destroy();
+  await ds.close();
 })().catch((error) => { console.error(error); process.exit(1); });
 `;
 
@@ -62,7 +62,7 @@ describe('calendar dates', () => {
     await db.stop();
   });
   beforeEach(async () => {
-    await db.dataSource.query(
+    await db.database.query(
       'TRUNCATE backup, backup_request_status_history, intake_idempotency_key, callback_attempt, backup_request',
     );
   });
@@ -85,7 +85,7 @@ describe('calendar dates', () => {
   });
 
   it('come back from the pool as YYYY-MM-DD text, not as Date objects', async () => {
-    const [row] = await db.dataSource.query("SELECT DATE '2024-02-29' AS d");
+    const [row] = await db.database.query("SELECT DATE '2024-02-29' AS d");
     expect(row.d).toBe('2024-02-29');
   });
 });

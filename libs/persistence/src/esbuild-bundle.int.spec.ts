@@ -1,4 +1,5 @@
-import { ALL_MIGRATIONS } from './migrations/migrations';
+import { ALL_MIGRATIONS } from './migrations/all-migrations';
+import { ALL_ENTITY_SCHEMAS } from './schema/entity-schemas';
 import { bundlePersistence, type PersistenceBundle } from './testing/bundle';
 import { openTestPersistence, type TestPersistence } from './testing/test-database';
 
@@ -6,19 +7,22 @@ import { openTestPersistence, type TestPersistence } from './testing/test-databa
  * Guard against toolchain note P5/P6: the specs and the bundle can see a different schema
  * (decorator metadata, renamed classes, a driver not found). The specs compile each file
  * with esbuild too (ADR 0009), but not as one bundle: this loads the library exactly as a
- * production bundle does and runs its real migrations and a round trip.
+ * production bundle does, runs its real migrations and a round trip, and checks that a
+ * process that does not migrate never loads TypeORM (ADR 0407).
  */
 const SCRIPT = `
 const lib = require('./persistence.js');
+const typeormLoaded = () =>
+  Object.keys(require.cache).some((file) => /node_modules[\\/]typeorm[\\/]index\\.js$/.test(file));
 (async () => {
-  const ds = await lib.openDataSource(lib.persistenceConfig(process.env.DB_URL, { poolSize: 2 }));
-  const applied = await lib.runMigrations(ds);
-  const tables = ds.entityMetadatas.map((m) => m.tableName).sort();
-  const columns = ds.entityMetadatas.reduce((n, m) => n + m.columns.length, 0);
-  const requests = new lib.TypeormBackupRequestRepository(ds);
+  const db = await lib.openDatabase(lib.persistenceConfig(process.env.DB_URL, { poolSize: 2 }));
+  const applied = process.env.MIGRATE === 'yes' ? await lib.runMigrations(db) : [];
+  const requests = new lib.TypeormBackupRequestRepository(db);
   const found = await requests.findById('00000000-0000-4000-8000-000000000000');
-  console.log(JSON.stringify({ applied, tables, columns, found }));
-  await ds.destroy();
+  const columns = lib.ALL_ENTITY_SCHEMAS.reduce(
+    (n, schema) => n + Object.keys(schema.options.columns).length, 0);
+  console.log(JSON.stringify({ applied, columns, found, typeorm: typeormLoaded() }));
+  await db.close();
 })().catch((error) => { console.error(error); process.exit(1); });
 `;
 
@@ -35,9 +39,11 @@ describe('the esbuild bundle of the library', () => {
     await db.stop();
   });
 
-  it('loads every schema and migration and works against the database', async () => {
-    const result = JSON.parse(await bundle.run(SCRIPT, { DB_URL: db.url }));
-    expect(result.tables).toEqual([
+  it('migrates with TypeORM, and works against the database without loading it', async () => {
+    const migrating = JSON.parse(await bundle.run(SCRIPT, { DB_URL: db.url, MIGRATE: 'yes' }));
+    expect(migrating).toMatchObject({ found: null, typeorm: true });
+    expect(migrating.applied).toHaveLength(ALL_MIGRATIONS.length);
+    expect(await tablesIn(db)).toEqual([
       'backup',
       'backup_request',
       'backup_request_status_history',
@@ -45,10 +51,19 @@ describe('the esbuild bundle of the library', () => {
       'intake_idempotency_key',
       'outbox',
     ]);
-    expect(result.applied).toHaveLength(ALL_MIGRATIONS.length);
-    expect(result.columns).toBe(
-      db.dataSource.entityMetadatas.reduce((n, m) => n + m.columns.length, 0),
+    expect(migrating.columns).toBe(
+      ALL_ENTITY_SCHEMAS.reduce((n, schema) => n + Object.keys(schema.options.columns).length, 0),
     );
-    expect(result.found).toBeNull();
+
+    const running = JSON.parse(await bundle.run(SCRIPT, { DB_URL: db.url }));
+    expect(running).toMatchObject({ applied: [], found: null, typeorm: false });
   });
 });
+
+const tablesIn = async (db: TestPersistence): Promise<string[]> =>
+  (
+    await db.database.query<{ name: string }>(
+      `SELECT table_name AS name FROM information_schema.tables
+        WHERE table_schema = 'public' AND table_name <> 'linebacker_migration' ORDER BY 1`,
+    )
+  ).map((row) => row.name);

@@ -1,6 +1,3 @@
-/** The TypeORM DataSource type, so apps can hold one without importing typeorm themselves. */
-export type { DataSource } from 'typeorm';
-
 /** Connection settings with units in their names, and their defaults. */
 export {
   DEFAULT_PERSISTENCE_CONFIG,
@@ -8,14 +5,20 @@ export {
   type PersistenceConfig,
 } from './config/persistence.config';
 
-/** DataSource factory (pg driver, pool bounds, timeouts), connect helper and readiness ping. */
+/**
+ * linebacker's pool (node-postgres with every bound explicit, mapped errors, named hot-path
+ * statements), its connect helper and readiness ping. TypeORM is not part of it (ADR 0407).
+ */
 export {
-  createDataSource,
+  Database,
   DATE_AS_TEXT_TYPES,
-  openDataSource,
+  openDatabase,
   pingDatabase,
-  type DataSourceHooks,
-} from './data-source';
+  Session,
+  type DatabaseHooks,
+  type Row,
+  type TransactionSettings,
+} from './database';
 
 /** The start-up check that each connection is a server session of its own. */
 export {
@@ -24,15 +27,12 @@ export {
   StartupParameterRefusedError,
 } from './session-probe';
 
-/** The migrations and the functions that apply or revert them under an advisory lock. */
-export {
-  ALL_MIGRATIONS,
-  MIGRATIONS_TABLE_NAME,
-  revertAllMigrations,
-  runMigrations,
-} from './migrations/migrations';
+/** The migrations, and the functions that apply or revert them under an advisory lock. */
+export { ALL_MIGRATIONS, MIGRATIONS_TABLE_NAME } from './migrations/all-migrations';
+/** These load TypeORM when called, and only then (ADR 0407). */
+export { revertAllMigrations, runMigrations } from './migrations/run-migrations';
 
-/** Every EntitySchema, for the DataSource. */
+/** Every EntitySchema: the single statement of the mapping, read by the statements' SQL. */
 export { ALL_ENTITY_SCHEMAS } from './schema/entity-schemas';
 /** The backup_request mapping and its row type. */
 export { BackupRequestSchema, type BackupRequestRow } from './schema/backup-request.schema';

@@ -6,10 +6,9 @@ import {
   type TestService,
 } from '@linebacker/testing';
 import { Client } from 'pg';
-import type { DataSource } from 'typeorm';
 import { persistenceConfig } from './config/persistence.config';
-import { openDataSource } from './data-source';
-import { runMigrations } from './migrations/migrations';
+import { openDatabase, type Database } from './database';
+import { runMigrations } from './migrations/run-migrations';
 import { assertAppPrivileges } from './privilege-check';
 import { TypeormBackupRepository } from './repositories/backup.repository';
 import { TypeormBackupRequestRepository } from './repositories/backup-request.repository';
@@ -29,15 +28,15 @@ const SCHEMA_CHANGES = [
 describe('least privilege: linebacker as the owner, app and reader roles', () => {
   let database: TestService;
   let roles: TestDatabaseRoles;
-  const pools: DataSource[] = [];
+  const pools: Database[] = [];
   /** The request the app role takes to Succeeded, for the reader to find. */
   let succeeded: BackupRequest;
   const clients: Client[] = [];
 
-  const pool = async (login: string): Promise<DataSource> => {
-    const dataSource = await openDataSource(persistenceConfig(roles.url(login), { poolSize: 3 }));
-    pools.push(dataSource);
-    return dataSource;
+  const pool = async (login: string): Promise<Database> => {
+    const opened = await openDatabase(persistenceConfig(roles.url(login), { poolSize: 3 }));
+    pools.push(opened);
+    return opened;
   };
   const client = async (login: string): Promise<Client> => {
     const connected = new Client({ connectionString: roles.url(login) });
@@ -58,7 +57,7 @@ describe('least privilege: linebacker as the owner, app and reader roles', () =>
   });
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
-    await Promise.all(pools.map((p) => p.destroy().catch(() => undefined)));
+    await Promise.all(pools.map((p) => p.close().catch(() => undefined)));
     await database.stop();
     await roles.drop();
   });
@@ -69,11 +68,11 @@ describe('least privilege: linebacker as the owner, app and reader roles', () =>
   });
 
   it('lets the app role create, read, move, claim and relay requests', async () => {
-    const dataSource = await pool('app');
-    await assertAppPrivileges(dataSource);
-    const requests = new TypeormBackupRequestRepository(dataSource);
-    const backups = new TypeormBackupRepository(dataSource);
-    const outbox = new TypeormOutboxStore(dataSource);
+    const opened = await pool('app');
+    await assertAppPrivileges(opened);
+    const requests = new TypeormBackupRequestRepository(opened);
+    const backups = new TypeormBackupRepository(opened);
+    const outbox = new TypeormOutboxStore(opened);
 
     const request = aRequest(new Date('2024-03-01T10:00:00.000Z'));
     succeeded = request;
@@ -124,8 +123,8 @@ describe('least privilege: linebacker as the owner, app and reader roles', () =>
   });
 
   it('lets the reader role read requests, history, Backups and the outbox backlog', async () => {
-    const dataSource = await pool('reader');
-    const requests = new TypeormBackupRequestRepository(dataSource);
+    const opened = await pool('reader');
+    const requests = new TypeormBackupRequestRepository(opened);
     const id = succeeded.backupRequestId;
     expect((await requests.findById(id))?.statusTypeCode).toBe('Succeeded');
     expect((await requests.history(id)).map((entry) => entry.toStatus)).toEqual([
@@ -134,17 +133,17 @@ describe('least privilege: linebacker as the owner, app and reader roles', () =>
       'Sent',
       'Succeeded',
     ]);
-    expect(await new TypeormBackupRepository(dataSource).findByRequestId(id)).not.toBeNull();
+    expect(await new TypeormBackupRepository(opened).findByRequestId(id)).not.toBeNull();
     expect((await requests.countByStatus()).Succeeded).toBe(1);
-    expect(await new TypeormOutboxStore(dataSource).backlog(new Date())).toEqual({
+    expect(await new TypeormOutboxStore(opened).backlog(new Date())).toEqual({
       count: 0,
       oldestAgeMs: 0,
     });
   });
 
   it('refuses every write of the reader role as a deployment fault naming the grants', async () => {
-    const dataSource = await pool('reader');
-    const requests = new TypeormBackupRequestRepository(dataSource);
+    const opened = await pool('reader');
+    const requests = new TypeormBackupRequestRepository(opened);
     const request = aRequest();
     await expect(requests.create(request, [receivedEvent(request)])).rejects.toMatchObject({
       code: 'DatabasePermissionDenied',

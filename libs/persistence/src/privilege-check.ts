@@ -1,6 +1,6 @@
-import type { DataSource } from 'typeorm';
-import { toPersistenceError } from './pg-errors';
+import type { Database } from './database';
 import { DatabasePrivilegesMissingError } from './privilege-errors';
+import { ALL_ENTITY_SCHEMAS } from './schema/entity-schemas';
 
 /** What every app does to rows: the repositories and the outbox relay use all four. */
 const ROW_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
@@ -27,19 +27,17 @@ const MISSING_PRIVILEGES_SQL = `
     JOIN pg_catalog.pg_class sequence ON sequence.oid = owned.objid
    WHERE CASE WHEN sequence.relkind = 'S' THEN NOT has_sequence_privilege(sequence.oid, 'USAGE') END`;
 
+/** Every mapped table's name, sorted. */
+const MAPPED_TABLES = ALL_ENTITY_SCHEMAS.map((schema) => String(schema.options.tableName)).sort();
+
 /**
- * Checks at start-up that the session's role may read and write every table the DataSource
+ * Checks at start-up that the session's role may read and write every table the schema
  * maps; throws {@link DatabasePrivilegesMissingError} listing what is missing. One round
  * trip, read only, and a superuser or owner passes as well: it checks for too little, not
  * for too much.
  */
-export async function assertAppPrivileges(dataSource: DataSource): Promise<void> {
-  const tables = dataSource.entityMetadatas.map((metadata) => metadata.tableName).sort();
-  let rows: Array<{ missing: string }>;
-  try {
-    rows = await dataSource.query(MISSING_PRIVILEGES_SQL, [tables, ROW_PRIVILEGES]);
-  } catch (error) {
-    throw toPersistenceError(error);
-  }
-  if (rows.length > 0) throw new DatabasePrivilegesMissingError(rows.map((row) => row.missing));
+export async function assertAppPrivileges(database: Database): Promise<void> {
+  const rows = await database.query(MISSING_PRIVILEGES_SQL, [MAPPED_TABLES, ROW_PRIVILEGES]);
+  if (rows.length > 0)
+    throw new DatabasePrivilegesMissingError(rows.map((row) => String(row['missing'])));
 }

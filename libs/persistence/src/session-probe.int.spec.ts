@@ -1,6 +1,6 @@
 import { createTestDatabase, startPgBouncer, type TestService } from '@linebacker/testing';
 import { persistenceConfig } from './config/persistence.config';
-import { openDataSource } from './data-source';
+import { openDatabase } from './database';
 import {
   assertSessionPerConnection,
   SharedDatabaseSessionsError,
@@ -35,13 +35,13 @@ describe('the session check at start-up', () => {
     );
   });
 
-  it('accepts PgBouncer in session mode, and the DataSource opens through it', async () => {
+  it('accepts PgBouncer in session mode, and the pool opens through it', async () => {
     const url = await through('session');
-    const dataSource = await openDataSource(persistenceConfig(url, { poolSize: 2 }));
+    const database = await openDatabase(persistenceConfig(url, { poolSize: 2 }));
     try {
-      expect(await dataSource.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+      expect(await database.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
     } finally {
-      await dataSource.destroy();
+      await database.close();
     }
   }, 30_000);
 
@@ -51,7 +51,7 @@ describe('the session check at start-up', () => {
       const url = await through(poolMode);
       // Several rounds: the verdict must not depend on which server connection came first.
       for (let round = 0; round < 5; round++) {
-        const refused = openDataSource(persistenceConfig(url, { poolSize: 2 }));
+        const refused = openDatabase(persistenceConfig(url, { poolSize: 2 }));
         await expect(refused).rejects.toBeInstanceOf(SharedDatabaseSessionsError);
         await expect(refused).rejects.toMatchObject({
           code: 'SharedDatabaseSessions',
@@ -65,7 +65,7 @@ describe('the session check at start-up', () => {
 
   it('says which pooler setting to change when PgBouncer refuses the timeouts', async () => {
     const url = await through('session', false);
-    const refused = openDataSource(persistenceConfig(url, { poolSize: 2 }));
+    const refused = openDatabase(persistenceConfig(url, { poolSize: 2 }));
     await expect(refused).rejects.toBeInstanceOf(StartupParameterRefusedError);
     await expect(refused).rejects.toMatchObject({
       kind: 'permanent',

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { Database } from './database';
 
 /** The server settings without which PostgreSQL never refreshes planner statistics by itself. */
 const UPKEEP_SETTINGS = ['autovacuum', 'track_counts'] as const;
@@ -9,8 +9,8 @@ const UPKEEP_SETTINGS = ['autovacuum', 'track_counts'] as const;
  * chooses from the tables' statistics: on tables nobody analyzes, a plan chosen while they
  * were small stays a full scan as they grow (ADR 0405).
  */
-export async function statisticsUpkeepOff(dataSource: DataSource): Promise<string[]> {
-  const rows = (await dataSource.query(
+export async function statisticsUpkeepOff(database: Database): Promise<string[]> {
+  const rows = (await database.query(
     'SELECT name, setting FROM pg_settings WHERE name = ANY($1::text[])',
     [UPKEEP_SETTINGS],
   )) as Array<{ name: string; setting: string }>;

@@ -14,8 +14,9 @@ const isReady = (line: LogLine) => line['outcome'] === 'ready';
  * The wiring checks every pipeline app shares, run against its real bundle: a bad config
  * exits 1 naming the problem; an unreachable database exits 1 after bounded retries; with
  * the real services it starts, reports ready on its health port, and stops with exit 0,
- * never having loaded the Azure SDK, which only the Azure transport needs (ADR 0112), nor,
- * unless it is the HTTP receiver, Fastify, which only the public API needs (ADR 0008).
+ * never having loaded the Azure SDK, which only the Azure transport needs (ADR 0112), nor
+ * TypeORM, which only migrating needs (ADR 0407), nor, unless it is the HTTP receiver,
+ * Fastify, which only the public API needs (ADR 0008).
  */
 export function describeAppWiring(app: string, extraEnv: ExtraEnv = () => ({})): void {
   describe(`${app} process`, () => {
@@ -50,6 +51,9 @@ export function describeAppWiring(app: string, extraEnv: ExtraEnv = () => ({})):
       const database = await createTestDatabase(app);
       const broker = await rabbitmqForTests();
       const namespace = testNamespace(app);
+      // The schema comes from the migrate step, as in a deployment.
+      const migrate = startBundle('migrate', { LINEBACKER_DATABASE_URL: database.url });
+      expect(await migrate.exited).toBe(0);
       const loaded = recordLoadedModules();
       const child = startBundle(app, {
         ...loaded.env,
@@ -59,7 +63,6 @@ export function describeAppWiring(app: string, extraEnv: ExtraEnv = () => ({})):
         LINEBACKER_NAMESPACE: namespace,
         // Classic queues: this checks wiring, and quorum queues are costly to create by the dozen.
         LINEBACKER_QUEUE_TYPE: 'classic',
-        LINEBACKER_RUN_MIGRATIONS: 'true',
         LINEBACKER_HEALTH_PORT: '0',
         LINEBACKER_HTTP_PORT: '0',
       });
@@ -101,6 +104,12 @@ export function describeAppWiring(app: string, extraEnv: ExtraEnv = () => ({})):
       const modules = loaded.read();
       expect(modulesOf(modules, 'amqplib')).not.toEqual([]);
       expect(modulesOf(modules, '@azure').slice(0, 3)).toEqual([]);
+      // TypeORM applies migrations; a running app loads only the schema's EntitySchema class.
+      expect(
+        modulesOf(modules, 'typeorm')
+          .filter((path) => !path.endsWith('EntitySchema.js'))
+          .slice(0, 3),
+      ).toEqual([]);
       // A worker's health port is node:http; the API's Fastify and its plugins stay unloaded.
       if (app !== SERVICES.httpReceiver)
         expect(modulesOf(modules, 'fastify').slice(0, 3)).toEqual([]);

@@ -7,7 +7,7 @@ import {
   type RetentionStore,
 } from '@linebacker/domain';
 
-/** Anything that runs a parameterised statement and returns rows (a pg Client, a DataSource). */
+/** Anything that runs a parameterised statement and returns rows (a pg Client, a Database). */
 export interface Queryable {
   query(sql: string, params?: unknown[]): Promise<unknown>;
 }

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { newBackupRequest } from '@linebacker/domain';
 import {
-  openDataSource,
+  openDatabase,
   persistenceConfig,
   runMigrations,
   TypeormBackupRequestRepository,
@@ -32,7 +32,7 @@ const summary = (values: number[]): string => {
 
 async function main(): Promise<void> {
   const database = await createTestDatabase('retbench');
-  const pool = await openDataSource(persistenceConfig(database.url, { poolSize: 4 }));
+  const pool = await openDatabase(persistenceConfig(database.url, { poolSize: 4 }));
   try {
     await runMigrations(pool);
     const seedStart = performance.now();
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
-    await pool.destroy();
+    await pool.close();
     await database.stop();
   }
 }

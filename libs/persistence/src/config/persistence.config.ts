@@ -26,7 +26,7 @@ export interface PersistenceConfig {
   keepAliveInitialDelayMs: number;
   /**
    * `true` (PostgreSQL, or a pooler in session mode): each connection is a server session of
-   * its own; checked when the DataSource opens, which refuses a server whose connections share
+   * its own; checked when the pool opens, which refuses a server whose connections share
    * sessions. `false` only for a server that runs one session but gives it to one connection's
    * transaction at a time (the embedded mode's PGlite server): statements then run unnamed.
    */

@@ -1,11 +1,13 @@
 import { testNamespace, waitFor } from '@linebacker/testing';
-import type { DataSource } from 'typeorm';
+import { openDataSource } from '../data-source';
+import type { Database } from '../database';
 import { openTestPersistence, type TestPersistence } from '../testing/test-database';
 import {
   createGroupRoleSql,
   GrantLinebackerRoles1795795200006,
 } from './1795795200006-grant-linebacker-roles.migration';
-import { ALL_MIGRATIONS, MIGRATIONS_TABLE_NAME, runMigrations } from './migrations';
+import { ALL_MIGRATIONS, MIGRATIONS_TABLE_NAME } from './all-migrations';
+import { runMigrations } from './run-migrations';
 
 const TABLE_PRIVILEGES = [
   'SELECT',
@@ -18,8 +20,8 @@ const TABLE_PRIVILEGES = [
 ];
 
 /** Every table of the schema with the table privileges `role` holds on it. */
-async function privilegesOf(dataSource: DataSource, role: string): Promise<Record<string, string>> {
-  const rows: Array<{ name: string; privileges: string }> = await dataSource.query(
+async function privilegesOf(opened: Database, role: string): Promise<Record<string, string>> {
+  const rows: Array<{ name: string; privileges: string }> = await opened.query(
     `SELECT tablename AS name,
             coalesce(string_agg(p, ',' ORDER BY ord) FILTER (
               WHERE has_table_privilege($1, quote_ident(tablename), p)), '') AS privileges
@@ -55,17 +57,17 @@ describe('the grants migration', () => {
   afterAll(async () => db.stop());
 
   it('lets linebacker_app change rows of every table but the migrations table, and nothing more', async () => {
-    expect(await privilegesOf(db.dataSource, 'linebacker_app')).toEqual(
+    expect(await privilegesOf(db.database, 'linebacker_app')).toEqual(
       expected('SELECT,INSERT,UPDATE,DELETE'),
     );
   });
 
   it('lets linebacker_reader only read every table but the migrations table', async () => {
-    expect(await privilegesOf(db.dataSource, 'linebacker_reader')).toEqual(expected('SELECT'));
+    expect(await privilegesOf(db.database, 'linebacker_reader')).toEqual(expected('SELECT'));
   });
 
   it('lets linebacker_retention delete the rows of a request, mark Backups, and nothing more', async () => {
-    expect(await privilegesOf(db.dataSource, 'linebacker_retention')).toEqual({
+    expect(await privilegesOf(db.database, 'linebacker_retention')).toEqual({
       backup: 'SELECT,DELETE',
       backup_request: 'SELECT,DELETE',
       backup_request_status_history: 'SELECT,DELETE',
@@ -76,7 +78,7 @@ describe('the grants migration', () => {
       [MIGRATIONS_TABLE_NAME]: '',
     });
     // UPDATE only of the column it sets and of one column per table whose rows it locks.
-    const columns = await db.dataSource.query(
+    const columns = await db.database.query<{ name: string }>(
       `SELECT table_name || '.' || column_name AS name FROM information_schema.column_privileges
         WHERE grantee = 'linebacker_retention' AND privilege_type = 'UPDATE' ORDER BY 1`,
     );
@@ -88,49 +90,50 @@ describe('the grants migration', () => {
   });
 
   it('gives a table a later migration creates the same grants', async () => {
-    await db.dataSource.query('CREATE TABLE added_later (id bigserial PRIMARY KEY)');
+    await db.database.query('CREATE TABLE added_later (id bigserial PRIMARY KEY)');
     try {
-      const app = await privilegesOf(db.dataSource, 'linebacker_app');
-      const reader = await privilegesOf(db.dataSource, 'linebacker_reader');
+      const app = await privilegesOf(db.database, 'linebacker_app');
+      const reader = await privilegesOf(db.database, 'linebacker_reader');
       expect([app['added_later'], reader['added_later']]).toEqual([
         'SELECT,INSERT,UPDATE,DELETE',
         'SELECT',
       ]);
-      const [sequence] = await db.dataSource.query(
+      const [sequence] = await db.database.query(
         `SELECT has_sequence_privilege('linebacker_app', 'added_later_id_seq', 'USAGE') AS usage`,
       );
       expect(sequence.usage).toBe(true);
     } finally {
-      await db.dataSource.query('DROP TABLE added_later');
+      await db.database.query('DROP TABLE added_later');
     }
   });
 
   it('takes every grant back when reverted, and leaves the cluster-wide roles in place', async () => {
-    const runner = db.dataSource.createQueryRunner();
+    // TypeORM's own DataSource, for its undo of one migration at a time.
+    const orm = await openDataSource({ ...db.database.config, poolSize: 1 });
     try {
       // Undo the migrations after the grants one too, down to and including it.
       const grants = ALL_MIGRATIONS.indexOf(GrantLinebackerRoles1795795200006);
       for (let n = ALL_MIGRATIONS.length; n > grants; n--) {
-        await db.dataSource.undoLastMigration({ transaction: 'each' });
+        await orm.undoLastMigration({ transaction: 'each' });
       }
       const none = expected('', FIRST_TABLES);
-      expect(await privilegesOf(db.dataSource, 'linebacker_app')).toEqual(none);
-      expect(await privilegesOf(db.dataSource, 'linebacker_reader')).toEqual(none);
-      expect(await privilegesOf(db.dataSource, 'linebacker_retention')).toEqual(none);
-      const [defaults] = await runner.query(
+      expect(await privilegesOf(db.database, 'linebacker_app')).toEqual(none);
+      expect(await privilegesOf(db.database, 'linebacker_reader')).toEqual(none);
+      expect(await privilegesOf(db.database, 'linebacker_retention')).toEqual(none);
+      const [defaults] = await db.database.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM pg_default_acl
           WHERE defaclnamespace = current_schema()::regnamespace`,
       );
-      expect(defaults.n).toBe(0);
-      const roles = await runner.query(
+      expect(defaults?.n).toBe(0);
+      const roles = await db.database.query(
         `SELECT rolname FROM pg_roles WHERE rolname IN ('linebacker_app', 'linebacker_reader')`,
       );
       expect(roles).toHaveLength(2);
     } finally {
-      await runner.release();
-      await runMigrations(db.dataSource);
+      await orm.destroy();
+      await runMigrations(db.database);
     }
-    expect(await privilegesOf(db.dataSource, 'linebacker_reader')).toEqual(expected('SELECT'));
+    expect(await privilegesOf(db.database, 'linebacker_reader')).toEqual(expected('SELECT'));
   });
 
   it('creates a group role once when two databases create it at the same moment', async () => {

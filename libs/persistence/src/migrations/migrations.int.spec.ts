@@ -1,11 +1,8 @@
-import type { DataSource } from 'typeorm';
+import { openDataSource } from '../data-source';
+import type { Database } from '../database';
 import { openTestPersistence, type TestPersistence } from '../testing/test-database';
-import {
-  ALL_MIGRATIONS,
-  MIGRATIONS_TABLE_NAME,
-  revertAllMigrations,
-  runMigrations,
-} from './migrations';
+import { ALL_MIGRATIONS, MIGRATIONS_TABLE_NAME } from './all-migrations';
+import { revertAllMigrations, runMigrations } from './run-migrations';
 
 const TABLES = [
   'backup',
@@ -16,8 +13,8 @@ const TABLES = [
   'outbox',
 ];
 
-async function tablesIn(dataSource: DataSource): Promise<string[]> {
-  const rows: Array<{ name: string }> = await dataSource.query(
+async function tablesIn(database: Database): Promise<string[]> {
+  const rows = await database.query<{ name: string }>(
     `SELECT table_name AS name FROM information_schema.tables
       WHERE table_schema = 'public' AND table_name <> $1 ORDER BY table_name`,
     [MIGRATIONS_TABLE_NAME],
@@ -55,37 +52,41 @@ describe('migrations', () => {
   afterAll(async () => db.stop());
 
   it('go up from an empty database, all the way down, and up again', async () => {
-    expect(await tablesIn(db.dataSource)).toEqual([]);
-    expect(await runMigrations(db.dataSource)).toHaveLength(ALL_MIGRATIONS.length);
-    expect(await tablesIn(db.dataSource)).toEqual(TABLES);
-    expect(await runMigrations(db.dataSource)).toEqual([]);
+    expect(await tablesIn(db.database)).toEqual([]);
+    expect(await runMigrations(db.database)).toHaveLength(ALL_MIGRATIONS.length);
+    expect(await tablesIn(db.database)).toEqual(TABLES);
+    expect(await runMigrations(db.database)).toEqual([]);
 
-    expect(await revertAllMigrations(db.dataSource)).toBe(ALL_MIGRATIONS.length);
-    expect(await tablesIn(db.dataSource)).toEqual([]);
+    expect(await revertAllMigrations(db.database)).toBe(ALL_MIGRATIONS.length);
+    expect(await tablesIn(db.database)).toEqual([]);
 
-    await runMigrations(db.dataSource);
-    expect(await tablesIn(db.dataSource)).toEqual(TABLES);
+    await runMigrations(db.database);
+    expect(await tablesIn(db.database)).toEqual(TABLES);
   });
 
   it('apply each migration once when several instances start together', async () => {
-    await revertAllMigrations(db.dataSource);
+    await revertAllMigrations(db.database);
     const pools = await Promise.all([db.openPool(), db.openPool(), db.openPool()]);
     const applied = await Promise.all(pools.map((pool) => runMigrations(pool)));
     expect(applied.flat()).toHaveLength(ALL_MIGRATIONS.length);
-    const [{ count }] = await db.dataSource.query(
+    const [row] = await db.database.query<{ count: number }>(
       `SELECT count(*)::int AS count FROM ${MIGRATIONS_TABLE_NAME}`,
     );
-    expect(count).toBe(ALL_MIGRATIONS.length);
+    expect(row?.count).toBe(ALL_MIGRATIONS.length);
   });
 
   it('create exactly the columns the EntitySchemas map, with the same types', async () => {
-    await runMigrations(db.dataSource);
-    const columns: DbColumn[] = await db.dataSource.query(
+    await runMigrations(db.database);
+    const columns = await db.database.query<DbColumn>(
       `SELECT table_name, column_name, udt_name, character_maximum_length, is_nullable
          FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> $1`,
       [MIGRATIONS_TABLE_NAME],
     );
-    const fromSchemas = db.dataSource.entityMetadatas.flatMap((metadata) =>
+    // The mapping as TypeORM reads the EntitySchemas.
+    const orm = await openDataSource({ ...db.database.config, poolSize: 1 });
+    const metadatas = orm.entityMetadatas;
+    await orm.destroy();
+    const fromSchemas = metadatas.flatMap((metadata) =>
       metadata.columns.map((column) => ({
         table: metadata.tableName,
         column: column.databaseName,

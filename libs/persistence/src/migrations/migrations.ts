@@ -1,41 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MigrationExecutor, type DataSource, type QueryRunner } from 'typeorm';
+import type { PersistenceConfig } from '../config/persistence.config';
+import { openDataSource } from '../data-source';
 import { sqlStateOf, toPersistenceError } from '../pg-errors';
 import { INSUFFICIENT_PRIVILEGE, MigrationNotPermittedError } from '../privilege-errors';
-import { CreateBackupRequest1795795200001 } from './1795795200001-create-backup-request.migration';
-import { CreateStatusHistory1795795200002 } from './1795795200002-create-status-history.migration';
-import { CreateBackup1795795200003 } from './1795795200003-create-backup.migration';
-import { CreateOutbox1795795200004 } from './1795795200004-create-outbox.migration';
-import { CreateIntakeIdempotencyKey1795795200005 } from './1795795200005-create-intake-idempotency-key.migration';
-import { GrantLinebackerRoles1795795200006 } from './1795795200006-grant-linebacker-roles.migration';
-import { AddReplyDeadline1795795200007 } from './1795795200007-add-reply-deadline.migration';
-import { CaptureJobFacts1795795200008 } from './1795795200008-capture-job-facts.migration';
-import { SendClaim1795795200009 } from './1795795200009-send-claim.migration';
-import { RetentionIndexes1795795200010 } from './1795795200010-retention-indexes.migration';
-import { GrantRetentionRole1795795200011 } from './1795795200011-grant-retention-role.migration';
-import { AddCallbackUrl1795795200012 } from './1795795200012-add-callback-url.migration';
-import { CreateCallbackAttempt1795795200013 } from './1795795200013-create-callback-attempt.migration';
-
-/** Every migration, oldest first. */
-export const ALL_MIGRATIONS = [
-  CreateBackupRequest1795795200001,
-  CreateStatusHistory1795795200002,
-  CreateBackup1795795200003,
-  CreateOutbox1795795200004,
-  CreateIntakeIdempotencyKey1795795200005,
-  GrantLinebackerRoles1795795200006,
-  AddReplyDeadline1795795200007,
-  CaptureJobFacts1795795200008,
-  SendClaim1795795200009,
-  RetentionIndexes1795795200010,
-  GrantRetentionRole1795795200011,
-  AddCallbackUrl1795795200012,
-  CreateCallbackAttempt1795795200013,
-];
-
-/** Where TypeORM records which migrations ran. */
-export const MIGRATIONS_TABLE_NAME = 'linebacker_migration';
-
 /**
  * Every instance of every app may run migrations at start-up, at the same moment. TypeORM
  * does not serialise them, so a session advisory lock does; the executor runs on the very
@@ -108,18 +76,15 @@ function migrationError(error: unknown): Error {
 }
 
 /** Applies every pending migration, each in its own transaction; returns their names. */
-export async function runMigrations(dataSource: DataSource): Promise<string[]> {
+export async function applyPendingMigrations(dataSource: DataSource): Promise<string[]> {
   return withMigrationLock(dataSource, async (executor) => {
     const applied = await executor.executePendingMigrations();
     return applied.map((migration) => migration.name);
   });
 }
 
-/**
- * Reverts every applied migration, newest first, leaving only TypeORM's bookkeeping table.
- * For tests and for tearing down a scratch database; never part of a deployment.
- */
-export async function revertAllMigrations(dataSource: DataSource): Promise<number> {
+/** Reverts every applied migration, newest first, leaving only TypeORM's bookkeeping table. */
+export async function revertEveryMigration(dataSource: DataSource): Promise<number> {
   return withMigrationLock(dataSource, async (executor) => {
     let reverted = 0;
     while ((await executor.getExecutedMigrations()).length > 0) {
@@ -128,4 +93,20 @@ export async function revertAllMigrations(dataSource: DataSource): Promise<numbe
     }
     return reverted;
   });
+}
+
+/**
+ * Opens a DataSource of one connection on `config` for `work` (the executor and the lock
+ * need only the one), and closes it afterwards.
+ */
+export async function withMigrationDataSource<T>(
+  config: PersistenceConfig,
+  work: (dataSource: DataSource) => Promise<T>,
+): Promise<T> {
+  const dataSource = await openDataSource({ ...config, poolSize: 1 });
+  try {
+    return await work(dataSource);
+  } finally {
+    await dataSource.destroy().catch(() => undefined);
+  }
 }

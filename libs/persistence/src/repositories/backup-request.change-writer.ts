@@ -6,20 +6,12 @@ import {
   type StalledQuery,
   type StatusChange,
 } from '@linebacker/domain';
-import type { DataSource } from 'typeorm';
+import type { Database } from '../database';
+import { passThrough } from '../database';
 import { constraintOf, sqlStateOf } from '../pg-errors';
-import { BackupRequestSchema } from '../schema/backup-request.schema';
-import { columnList, REQUEST_TABLE } from '../schema/table';
+import { columnList, hydrate, REQUEST_TABLE } from '../schema/table';
 import { toRequest } from './backup-request.reads';
 import { Coalescer, settle, type CoalescerOptions, type Settled } from './coalescer';
-import {
-  hydrate,
-  inTransaction,
-  passThrough,
-  preparedRows,
-  queryRows,
-  withConnection,
-} from './connection';
 import { lookupId } from './lookup-id';
 import { insertOutboxSql, outboxJson } from './outbox.sql';
 import { CLAIM_SENDS_SQL, RELEASE_SEND_SQL } from './send-claim.sql';
@@ -56,7 +48,7 @@ export class StatusChangeWriter {
   private readonly claims: Coalescer<SendClaim, boolean> | null;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly database: Database,
     private readonly settings: ChangeWriterSettings,
   ) {
     const { batching } = settings;
@@ -123,8 +115,8 @@ export class StatusChangeWriter {
 
   /** Runs APPLY_CHANGES_SQL; the positions of the changes applied. */
   private async run(changes: readonly StatusChange[]): Promise<Set<number>> {
-    const rows = await withConnection(this.dataSource, (runner) =>
-      preparedRows(runner, APPLY_CHANGES_SQL, applyChangesParams(changes)),
+    const rows = await this.database.withSession((session) =>
+      session.prepared(APPLY_CHANGES_SQL, applyChangesParams(changes)),
     );
     const applied = new Set(rows.map((row) => Number(row['n'])));
     const written = changes.filter((_, n) => applied.has(n));
@@ -167,8 +159,8 @@ export class StatusChangeWriter {
       distinct.map((c) => c.expiresAt),
     ];
     try {
-      const rows = await withConnection(this.dataSource, (runner) =>
-        preparedRows(runner, CLAIM_SENDS_SQL, params),
+      const rows = await this.database.withSession((session) =>
+        session.prepared(CLAIM_SENDS_SQL, params),
       );
       const won = new Set(rows.map((row) => String(row['backup_request_id'])));
       return batch.map((claim) => ({
@@ -185,9 +177,7 @@ export class StatusChangeWriter {
   async releaseSend(backupRequestId: string, token: string): Promise<void> {
     const id = lookupId(backupRequestId, 'backupRequestId');
     if (id === null) return;
-    await withConnection(this.dataSource, (runner) =>
-      queryRows(runner, RELEASE_SEND_SQL, [id, token]),
-    );
+    await this.database.query(RELEASE_SEND_SQL, [id, token]);
   }
 
   /** Claims, marks and re-drives stalled requests in one transaction, oldest first. */
@@ -198,13 +188,13 @@ export class StatusChangeWriter {
     if (query.limit <= 0 || query.statuses.length === 0) return [];
     const { now, changedBefore, redrivenBefore, limit } = query;
     const params = [now, [...query.statuses], changedBefore, redrivenBefore, limit];
-    const claimed = await inTransaction(this.dataSource, async (runner) => {
-      const rows = await queryRows(runner, CLAIM_STALLED_SQL, params);
+    const claimed = await this.database.inTransaction(async (session) => {
+      const rows = await session.rows(CLAIM_STALLED_SQL, params);
       const requests = rows
-        .map((row) => toRequest(hydrate(this.dataSource, BackupRequestSchema, row)))
+        .map((row) => toRequest(hydrate(REQUEST_TABLE, row)))
         .sort((a, b) => a.statusTimestamp.getTime() - b.statusTimestamp.getTime());
       const messages = await passThrough(async () => requests.flatMap(redrive));
-      if (messages.length > 0) await runner.query(insertOutboxSql('$1'), [outboxJson(messages)]);
+      if (messages.length > 0) await session.rows(insertOutboxSql('$1'), [outboxJson(messages)]);
       return { requests, written: messages.length };
     });
     this.settings.outboxWritten(claimed.written);

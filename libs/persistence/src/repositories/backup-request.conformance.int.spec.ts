@@ -13,14 +13,14 @@ afterAll(async () => db.stop());
 describeBackupRequestRepository('TypeormBackupRequestRepository', async () => {
   // Recovery's claim and the counts see the whole table: every test starts from empty.
   const tables = ALL_ENTITY_SCHEMAS.map((schema) => schema.options.tableName);
-  await db.dataSource.query(`TRUNCATE ${tables.join(', ')}`);
+  await db.database.query(`TRUNCATE ${tables.join(', ')}`);
   return {
-    requests: new TypeormBackupRequestRepository(db.dataSource, { service: 'intake' }),
-    backups: new TypeormBackupRepository(db.dataSource),
+    requests: new TypeormBackupRequestRepository(db.database, { service: 'intake' }),
+    backups: new TypeormBackupRepository(db.database),
     intakeBy: 'intake',
     outboxTypes: async (id) =>
       (
-        await db.dataSource.query(
+        await db.database.query<{ type: string }>(
           `SELECT type FROM outbox WHERE payload->>'backupRequestId' = $1 ORDER BY sequence`,
           [id],
         )

@@ -7,12 +7,11 @@ import {
   type IdempotencyRecord,
   type OutboxMessage,
 } from '@linebacker/domain';
-import type { DataSource } from 'typeorm';
+import type { Database } from '../database';
 import { constraintOf, sqlStateOf } from '../pg-errors';
-import { IdempotencyKeySchema } from '../schema/idempotency-key.schema';
+import { hydrate, IDEMPOTENCY_KEY_TABLE } from '../schema/table';
 import { findRequest } from './backup-request.reads';
-import { inTransaction, preparedRows, withConnection } from './connection';
-import { CREATE_SQL, CREATE_WITH_KEY_SQL, createParams } from './intake.sql';
+import { CREATE_SQL, CREATE_WITH_KEY_SQL, createParams, FIND_KEY_SQL } from './intake.sql';
 
 /** What intake needs besides the pool. */
 export interface IntakeSettings {
@@ -27,7 +26,7 @@ export interface IntakeSettings {
 /** `create` of BackupRequestRepository: a new request, atomic and idempotent by key. */
 export class BackupRequestIntake {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly database: Database,
     private readonly settings: IntakeSettings,
   ) {}
 
@@ -39,18 +38,14 @@ export class BackupRequestIntake {
   ): Promise<CreateOutcome> {
     const params = createParams(request, outbox, this.settings.service, idempotency);
     if (!idempotency) {
-      await withConnection(this.dataSource, (runner) => preparedRows(runner, CREATE_SQL, params));
+      await this.database.withSession((session) => session.prepared(CREATE_SQL, params));
     } else {
       try {
         // The key insert waits on another uncommitted insert of the same key; the lock
         // timeout turns that wait into a quick, recognisable 55P03.
-        await inTransaction(
-          this.dataSource,
-          (runner) => runner.query(CREATE_WITH_KEY_SQL, params),
-          {
-            lockTimeoutMs: this.settings.lockTimeoutMs,
-          },
-        );
+        await this.database.inTransaction((session) => session.rows(CREATE_WITH_KEY_SQL, params), {
+          lockTimeoutMs: this.settings.lockTimeoutMs,
+        });
       } catch (error) {
         return this.resolveKeyClash(error, idempotency);
       }
@@ -65,15 +60,14 @@ export class BackupRequestIntake {
       throw error;
     }
     // The failed statement aborted its transaction; read the winner's row afresh.
-    return withConnection(this.dataSource, async (runner) => {
-      const stored = await runner.manager.findOne(IdempotencyKeySchema, {
-        where: { requesterId: key.requesterId, idempotencyKey: key.key },
-      });
+    return this.database.withSession(async (session) => {
+      const [row] = await session.rows(FIND_KEY_SQL, [key.requesterId, key.key]);
+      const stored = row ? hydrate(IDEMPOTENCY_KEY_TABLE, row) : null;
       if (stored === null) {
         throw new TransientError('IdempotencyKeyVanished', 'the clashing key is gone; retry');
       }
       if (stored.fingerprint !== key.fingerprint) throw new IdempotencyKeyReusedError(key.key);
-      const original = await findRequest(runner, stored.backupRequestId);
+      const original = await findRequest(session, stored.backupRequestId);
       if (original === null) throw new TransientError('IdempotencyKeyOrphan', 'no request');
       return { outcome: 'replayed', request: original };
     });

@@ -4,13 +4,13 @@ import {
   type RequestStatus,
   type StatusHistoryEntry,
 } from '@linebacker/domain';
-import type { DataSource, QueryRunner } from 'typeorm';
-import { BackupRequestSchema, type BackupRequestRow } from '../schema/backup-request.schema';
-import { StatusHistorySchema, type StatusHistoryRow } from '../schema/status-history.schema';
+import type { Database, Session } from '../database';
+import type { BackupRequestRow } from '../schema/backup-request.schema';
+import type { StatusHistoryRow } from '../schema/status-history.schema';
+import { HISTORY_TABLE, hydrate, REQUEST_TABLE } from '../schema/table';
 import { Coalescer, settle, type CoalescerOptions, type Settled } from './coalescer';
-import { hydrate, preparedRows, queryRows, withConnection } from './connection';
 import { lookupId } from './lookup-id';
-import { COUNT_BY_STATUS_SQL, FIND_REQUEST_SQL, FIND_REQUESTS_SQL } from './reads.sql';
+import { COUNT_BY_STATUS_SQL, FIND_REQUEST_SQL, FIND_REQUESTS_SQL, HISTORY_SQL } from './reads.sql';
 
 /** A request as the domain sees it: the row without recovery's and the sender's bookkeeping. */
 export const toRequest = ({
@@ -29,20 +29,20 @@ const toHistoryEntry = ({ statusHistoryId: _, ...entry }: StatusHistoryRow): Sta
  * One request by id, as plain SQL: every pipeline step reads its request first, and
  * TypeORM's `findOne` spends more CPU building and mapping the query than the query costs.
  */
-export async function findRequest(runner: QueryRunner, id: string): Promise<BackupRequest | null> {
-  const [row] = await preparedRows(runner, FIND_REQUEST_SQL, [id]);
-  return row ? toRequest(hydrate(runner.connection, BackupRequestSchema, row)) : null;
+export async function findRequest(session: Session, id: string): Promise<BackupRequest | null> {
+  const [row] = await session.prepared(FIND_REQUEST_SQL, [id]);
+  return row ? toRequest(hydrate(REQUEST_TABLE, row)) : null;
 }
 
 /** Several requests by id in one statement, each id's request or null. */
 async function findRequests(
-  runner: QueryRunner,
+  session: Session,
   ids: readonly string[],
 ): Promise<Array<BackupRequest | null>> {
-  const rows = await preparedRows(runner, FIND_REQUESTS_SQL, [ids]);
+  const rows = await session.prepared(FIND_REQUESTS_SQL, [ids]);
   const byId = new Map<string, BackupRequest>();
   for (const row of rows) {
-    const request = toRequest(hydrate(runner.connection, BackupRequestSchema, row));
+    const request = toRequest(hydrate(REQUEST_TABLE, row));
     byId.set(request.backupRequestId, request);
   }
   return ids.map((id) => byId.get(id) ?? null);
@@ -53,7 +53,7 @@ export class BackupRequestReads {
   private readonly batches: Coalescer<string, BackupRequest | null> | null;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly database: Database,
     batching: CoalescerOptions | false,
     private readonly batchFailed: (error: unknown, size: number) => void,
   ) {
@@ -71,17 +71,17 @@ export class BackupRequestReads {
     const id = lookupId(backupRequestId, 'backupRequestId');
     if (id === null) return null;
     if (this.batches) return this.batches.run(id);
-    return withConnection(this.dataSource, (runner) => findRequest(runner, id));
+    return this.database.withSession((session) => findRequest(session, id));
   }
 
   /** A failed read batch fails every read in it, each caller getting the error. */
   private async findBatch(ids: string[]): Promise<Settled<BackupRequest | null>[]> {
     if (ids.length === 1) {
       const id = ids[0] as string;
-      return [await settle(withConnection(this.dataSource, (runner) => findRequest(runner, id)))];
+      return [await settle(this.database.withSession((session) => findRequest(session, id)))];
     }
     try {
-      const found = await withConnection(this.dataSource, (runner) => findRequests(runner, ids));
+      const found = await this.database.withSession((session) => findRequests(session, ids));
       return found.map((value) => ({ ok: true, value }));
     } catch (error) {
       this.batchFailed(error, ids.length);
@@ -93,20 +93,13 @@ export class BackupRequestReads {
   async history(backupRequestId: string): Promise<StatusHistoryEntry[]> {
     const id = lookupId(backupRequestId, 'backupRequestId');
     if (id === null) return [];
-    const rows = await withConnection(this.dataSource, (runner) =>
-      runner.manager.find(StatusHistorySchema, {
-        where: { backupRequestId: id },
-        order: { statusHistoryId: 'ASC' },
-      }),
-    );
-    return rows.map(toHistoryEntry);
+    const rows = await this.database.query(HISTORY_SQL, [id]);
+    return rows.map((row) => toHistoryEntry(hydrate(HISTORY_TABLE, row)));
   }
 
   /** Requests per status (a grouped count over the table; every status present). */
   async countByStatus(): Promise<Record<RequestStatus, number>> {
-    const rows = await withConnection(this.dataSource, (runner) =>
-      queryRows(runner, COUNT_BY_STATUS_SQL),
-    );
+    const rows = await this.database.query(COUNT_BY_STATUS_SQL);
     const counts = Object.fromEntries(REQUEST_STATUSES.map((status) => [status, 0])) as Record<
       RequestStatus,
       number

@@ -4,10 +4,10 @@ import type {
   OverdueReplies,
   OverdueReplyQuery,
 } from '@linebacker/domain';
-import type { DataSource } from 'typeorm';
-import { BackupRequestSchema, type BackupRequestRow } from '../schema/backup-request.schema';
+import { passThrough, type Database } from '../database';
+import type { BackupRequestRow } from '../schema/backup-request.schema';
+import { hydrate, REQUEST_TABLE } from '../schema/table';
 import { toRequest } from './backup-request.reads';
-import { hydrate, inTransaction, passThrough, queryRows } from './connection';
 import { insertOutboxSql, outboxJson } from './outbox.sql';
 import { CLAIM_OVERDUE_REPLIES_SQL, INSERT_RESEND_HISTORY_SQL } from './reply-deadline.sql';
 
@@ -17,17 +17,17 @@ import { CLAIM_OVERDUE_REPLIES_SQL, INSERT_RESEND_HISTORY_SQL } from './reply-de
  * many outbox rows it wrote beside what it found.
  */
 export async function claimOverdueReplies(
-  dataSource: DataSource,
+  database: Database,
   query: OverdueReplyQuery,
   resend: (request: BackupRequest, resendNumber: number) => OutboxMessage,
 ): Promise<OverdueReplies & { written: number }> {
   if (query.limit <= 0) return { resent: [], exhausted: [], written: 0 };
   const params = [query.sentBefore, query.limit, query.now, query.maxResends];
-  return inTransaction(dataSource, async (runner) => {
-    const rows = await queryRows(runner, CLAIM_OVERDUE_REPLIES_SQL, params);
+  return database.inTransaction(async (session) => {
+    const rows = await session.rows(CLAIM_OVERDUE_REPLIES_SQL, params);
     const claimed = rows.map((row) => ({
       resent: row['resent'] === true,
-      row: hydrate<BackupRequestRow>(dataSource, BackupRequestSchema, row),
+      row: hydrate<BackupRequestRow>(REQUEST_TABLE, row),
     }));
     const resent = claimed.filter((c) => c.resent).map((c) => c.row);
     const messages = await passThrough(async () =>
@@ -40,8 +40,8 @@ export async function claimOverdueReplies(
         by: query.by,
         message_id: messages[n]?.messageId ?? null,
       }));
-      await runner.query(INSERT_RESEND_HISTORY_SQL, [JSON.stringify(history)]);
-      await runner.query(insertOutboxSql('$1'), [outboxJson(messages)]);
+      await session.rows(INSERT_RESEND_HISTORY_SQL, [JSON.stringify(history)]);
+      await session.rows(insertOutboxSql('$1'), [outboxJson(messages)]);
     }
     return {
       resent: resent.map(toRequest),

@@ -13,17 +13,17 @@ describe('TypeormBackupRequestRepository', () => {
 
   beforeAll(async () => {
     db = await openTestPersistence('requests');
-    requests = new TypeormBackupRequestRepository(db.dataSource, {
+    requests = new TypeormBackupRequestRepository(db.database, {
       onOutboxWritten: () => void wakeUps++,
     });
-    backups = new TypeormBackupRepository(db.dataSource);
+    backups = new TypeormBackupRepository(db.database);
   });
   afterAll(async () => db.stop());
   beforeEach(() => (wakeUps = 0));
 
   const outboxTypes = async (id: string): Promise<string[]> =>
     (
-      await db.dataSource.query(
+      await db.database.query<{ type: string }>(
         `SELECT type FROM outbox WHERE payload->>'backupRequestId' = $1 ORDER BY sequence`,
         [id],
       )
@@ -57,17 +57,17 @@ describe('TypeormBackupRequestRepository', () => {
     const readAll = () =>
       Promise.all(Array.from({ length: 8 }, () => requests.findById(request.backupRequestId)));
     await readAll();
-    await db.dataSource.query('ALTER TABLE backup_request ADD COLUMN added_later integer');
+    await db.database.query('ALTER TABLE backup_request ADD COLUMN added_later integer');
     try {
       expect(await readAll()).toEqual(Array.from({ length: 8 }, () => request));
       expect(await requests.applyChange(aChange(request, 'Received', 'Allowed'))).toBe('applied');
     } finally {
-      await db.dataSource.query('ALTER TABLE backup_request DROP COLUMN added_later');
+      await db.database.query('ALTER TABLE backup_request DROP COLUMN added_later');
     }
   });
 
   it('records the service given at construction on the first history row', async () => {
-    const viaQueue = new TypeormBackupRequestRepository(db.dataSource, { service: 'queue-intake' });
+    const viaQueue = new TypeormBackupRequestRepository(db.database, { service: 'queue-intake' });
     const request = aRequest(undefined, { transportTypeCode: 'Queue' });
     await viaQueue.create(request, [receivedEvent(request)]);
     expect((await viaQueue.history(request.backupRequestId))[0].by).toBe('queue-intake');
@@ -165,7 +165,7 @@ describe('TypeormBackupRequestRepository', () => {
     await requests.applyChange(aChange(request, 'Received', 'Allowed'));
     await requests.applyChange(aChange(request, 'Allowed', 'Sent'));
     const first = aBackup(request);
-    await db.dataSource.query(
+    await db.database.query(
       `INSERT INTO backup (backup_id, backup_request_id, backup_job_id, data_date,
          backup_provider_code, days_to_keep_count, hold_flag, storage_path_name,
          backup_byte_count, copy_start_timestamp, copy_end_timestamp, due_to_delete_date)

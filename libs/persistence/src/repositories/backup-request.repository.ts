@@ -12,7 +12,7 @@ import type {
   StatusChange,
   StatusHistoryEntry,
 } from '@linebacker/domain';
-import type { DataSource } from 'typeorm';
+import type { Database } from '../database';
 import { StatusChangeWriter } from './backup-request.change-writer';
 import { BackupRequestIntake } from './backup-request.intake';
 import { BackupRequestReads } from './backup-request.reads';
@@ -75,7 +75,7 @@ export class TypeormBackupRequestRepository implements BackupRequestRepository {
   private readonly outboxWritten: (count: number) => void;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly database: Database,
     options: BackupRequestRepositoryOptions = {},
   ) {
     const batching = options.batching ?? DEFAULT_BATCHING;
@@ -84,18 +84,18 @@ export class TypeormBackupRequestRepository implements BackupRequestRepository {
     };
     const batchFailed = (kind: BatchFailure['kind']) => (error: unknown, size: number) =>
       quietly(options.onBatchFailure, { kind, size, error });
-    this.intake = new BackupRequestIntake(dataSource, {
+    this.intake = new BackupRequestIntake(database, {
       service: options.service ?? 'http-receiver',
       lockTimeoutMs: options.idempotencyLockTimeoutMs ?? 2000,
       outboxWritten,
     });
-    this.writer = new StatusChangeWriter(dataSource, {
+    this.writer = new StatusChangeWriter(database, {
       batching,
       outboxWritten,
       batchFailed: batchFailed('changes'),
       claimBatchFailed: batchFailed('claims'),
     });
-    this.reads = new BackupRequestReads(dataSource, batching, batchFailed('reads'));
+    this.reads = new BackupRequestReads(database, batching, batchFailed('reads'));
     this.outboxWritten = outboxWritten;
   }
 
@@ -131,7 +131,7 @@ export class TypeormBackupRequestRepository implements BackupRequestRepository {
     query: OverdueReplyQuery,
     resend: (request: BackupRequest, resendNumber: number) => OutboxMessage,
   ): Promise<OverdueReplies> {
-    const { written, ...found } = await claimOverdueReplies(this.dataSource, query, resend);
+    const { written, ...found } = await claimOverdueReplies(this.database, query, resend);
     this.outboxWritten(written);
     return found;
   }

@@ -1,19 +1,20 @@
 import type { Backup, BackupRepository } from '@linebacker/domain';
-import type { DataSource } from 'typeorm';
-import { BackupSchema } from '../schema/backup.schema';
-import { withConnection } from './connection';
+import type { Database } from '../database';
+import { BACKUP_TABLE, columnList, hydrate } from '../schema/table';
 import { lookupId } from './lookup-id';
+
+const FIND_BY_REQUEST_SQL = `SELECT ${columnList(BACKUP_TABLE.columns)}
+  FROM ${BACKUP_TABLE.name} WHERE ${BACKUP_TABLE.column.backupRequestId} = $1`;
 
 /** BackupRepository on PostgreSQL. */
 export class TypeormBackupRepository implements BackupRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly database: Database) {}
 
   /** The request's Backup, or null; an empty or missing id throws ValidationError. */
   async findByRequestId(backupRequestId: string): Promise<Backup | null> {
     const id = lookupId(backupRequestId, 'backupRequestId');
     if (id === null) return null;
-    return withConnection(this.dataSource, (runner) =>
-      runner.manager.findOne(BackupSchema, { where: { backupRequestId: id } }),
-    );
+    const [row] = await this.database.query(FIND_BY_REQUEST_SQL, [id]);
+    return row ? hydrate(BACKUP_TABLE, row) : null;
   }
 }

@@ -36,8 +36,8 @@ describe('status changes and reads that arrive together', () => {
 
   beforeAll(async () => {
     db = await openTestPersistence('batching', { poolSize: 6 });
-    oneByOne = new TypeormBackupRequestRepository(db.dataSource, { batching: false });
-    backups = new TypeormBackupRepository(db.dataSource);
+    oneByOne = new TypeormBackupRequestRepository(db.database, { batching: false });
+    backups = new TypeormBackupRepository(db.database);
   });
   afterAll(async () => db.stop());
   afterEach(() => jest.restoreAllMocks());
@@ -54,10 +54,14 @@ describe('status changes and reads that arrive together', () => {
   }
 
   const outboxMark = async (): Promise<string> =>
-    (await db.dataSource.query('SELECT coalesce(max(sequence), 0) AS mark FROM outbox'))[0].mark;
+    (
+      await db.database.query<{ mark: string }>(
+        'SELECT coalesce(max(sequence), 0) AS mark FROM outbox',
+      )
+    )[0]?.mark ?? '0';
   const outboxSince = async (mark: string): Promise<Array<[string, string]>> =>
     (
-      await db.dataSource.query(
+      await db.database.query<{ id: string; type: string }>(
         `SELECT payload->>'backupRequestId' AS id, type FROM outbox
           WHERE sequence > $1 ORDER BY sequence`,
         [mark],
@@ -82,7 +86,10 @@ describe('status changes and reads that arrive together', () => {
     ];
 
     const mark = await outboxMark();
-    const rows = await db.dataSource.query(APPLY_CHANGES_SQL, applyChangesParams(changes));
+    const rows = await db.database.query<{ n: number }>(
+      APPLY_CHANGES_SQL,
+      applyChangesParams(changes),
+    );
 
     expect(rows.map((row: { n: number }) => row.n).sort()).toEqual([0, 1, 3]);
     const [allow, refuse, , succeed] = changes as [
@@ -140,7 +147,7 @@ describe('status changes and reads that arrive together', () => {
 
   it('gathers concurrent changes into one statement and reports each outcome', async () => {
     let wakeUps = 0;
-    const batched = new TypeormBackupRequestRepository(db.dataSource, {
+    const batched = new TypeormBackupRequestRepository(db.database, {
       batching: { maxInFlight: 1, maxBatch: 50 },
       onOutboxWritten: () => void wakeUps++,
     });
@@ -164,7 +171,7 @@ describe('status changes and reads that arrive together', () => {
   });
 
   it('gathers concurrent send claims into one statement, duplicates and all', async () => {
-    const batched = new TypeormBackupRequestRepository(db.dataSource);
+    const batched = new TypeormBackupRequestRepository(db.database);
     const [first, ...allowed] = await Promise.all(
       Array.from({ length: 5 }, () => stored('Received', 'Allowed')),
     );
@@ -191,7 +198,7 @@ describe('status changes and reads that arrive together', () => {
 
   it('gives an error only to the change it belongs to when a batch fails, and reports it', async () => {
     const failures: BatchFailure[] = [];
-    const batched = new TypeormBackupRequestRepository(db.dataSource, {
+    const batched = new TypeormBackupRequestRepository(db.database, {
       batching: { maxInFlight: 1, maxBatch: 50 },
       onBatchFailure: (failure) => failures.push(failure),
     });
@@ -203,7 +210,7 @@ describe('status changes and reads that arrive together', () => {
       await stored('Received'),
     ] as [BackupRequest, BackupRequest, BackupRequest, BackupRequest, BackupRequest];
     // `twice` already has a Backup: its change violates the unique constraint.
-    await db.dataSource.query(
+    await db.database.query(
       `INSERT INTO backup (backup_id, backup_request_id, backup_job_id, data_date,
          backup_provider_code, days_to_keep_count, hold_flag, storage_path_name,
          backup_byte_count, copy_start_timestamp, copy_end_timestamp, due_to_delete_date)
@@ -241,7 +248,7 @@ describe('status changes and reads that arrive together', () => {
   });
 
   it('reads requests that are asked for together in one statement', async () => {
-    const batched = new TypeormBackupRequestRepository(db.dataSource, {
+    const batched = new TypeormBackupRequestRepository(db.database, {
       batching: { maxInFlight: 1, maxBatch: 50 },
     });
     const requests = await Promise.all(Array.from({ length: 5 }, () => stored('Received')));
@@ -297,23 +304,21 @@ describe('the plan of a batched status change', () => {
   afterAll(async () => db.stop());
 
   it('finds its rows through the primary key, also as a generic plan on a large table', async () => {
-    await db.dataSource.query(`INSERT INTO backup_request (backup_request_id, backup_job_id,
+    await db.database.query(`INSERT INTO backup_request (backup_request_id, backup_job_id,
         data_date, prepared_data_path_name, transport_type_code, status_type_code, requester_id,
         correlation_id, received_timestamp, status_timestamp)
       SELECT gen_random_uuid(), 'job-1', '2024-02-29', '/p', 'HTTP', 'Succeeded', 'client-a',
         'c', now(), now() FROM generate_series(1, 20000)`);
-    await db.dataSource.query('ANALYZE backup_request');
-    const runner = db.dataSource.createQueryRunner();
-    try {
-      await runner.query('SET plan_cache_mode = force_generic_plan');
-      await runner.query(`PREPARE plan_check(jsonb, jsonb, jsonb, uuid[]) AS ${APPLY_CHANGES_SQL}`);
-      const plan = (await runner.query(`EXPLAIN EXECUTE plan_check('[]', '[]', '[]', '{}')`))
-        .map((row: { 'QUERY PLAN': string }) => row['QUERY PLAN'])
-        .join('\n');
-      expect(plan).toContain('Index Cond: (backup_request_id = ANY ($4))');
-      expect(plan).not.toContain('Seq Scan on backup_request');
-    } finally {
-      await runner.release();
-    }
+    await db.database.query('ANALYZE backup_request');
+    const plan = await db.database.withSession(async (session) => {
+      await session.rows('SET plan_cache_mode = force_generic_plan');
+      await session.rows(`PREPARE plan_check(jsonb, jsonb, jsonb, uuid[]) AS ${APPLY_CHANGES_SQL}`);
+      const rows = await session.rows(`EXPLAIN EXECUTE plan_check('[]', '[]', '[]', '{}')`);
+      // Session settings and the prepared statement end with this connection.
+      await session.rows('DEALLOCATE plan_check; RESET plan_cache_mode');
+      return rows.map((row) => String(row['QUERY PLAN'])).join('\n');
+    });
+    expect(plan).toContain('Index Cond: (backup_request_id = ANY ($4))');
+    expect(plan).not.toContain('Seq Scan on backup_request');
   });
 });

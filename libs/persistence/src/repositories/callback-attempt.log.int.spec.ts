@@ -6,10 +6,9 @@ import {
   type TestDatabaseRoles,
   type TestService,
 } from '@linebacker/testing';
-import type { DataSource } from 'typeorm';
 import { persistenceConfig } from '../config/persistence.config';
-import { openDataSource } from '../data-source';
-import { runMigrations } from '../migrations/migrations';
+import { openDatabase, type Database } from '../database';
+import { runMigrations } from '../migrations/run-migrations';
 import { assertAppPrivileges } from '../privilege-check';
 import { TypeormCallbackAttemptLog } from './callback-attempt.log';
 import { TypeormRetentionStore } from './retention.store';
@@ -17,11 +16,11 @@ import { TypeormRetentionStore } from './retention.store';
 describe('TypeormCallbackAttemptLog, under the roles linebacker runs as', () => {
   let database: TestService;
   let roles: TestDatabaseRoles;
-  const pools: DataSource[] = [];
-  const pool = async (login: string): Promise<DataSource> => {
-    const dataSource = await openDataSource(persistenceConfig(roles.url(login), { poolSize: 2 }));
-    pools.push(dataSource);
-    return dataSource;
+  const pools: Database[] = [];
+  const pool = async (login: string): Promise<Database> => {
+    const opened = await openDatabase(persistenceConfig(roles.url(login), { poolSize: 2 }));
+    pools.push(opened);
+    return opened;
   };
   const attempt = (backupRequestId: string, overrides: Partial<CallbackAttemptRecord> = {}) => ({
     backupRequestId,
@@ -45,7 +44,7 @@ describe('TypeormCallbackAttemptLog, under the roles linebacker runs as', () => 
     await runMigrations(await pool('owner'));
   });
   afterAll(async () => {
-    await Promise.all(pools.map((p) => p.destroy().catch(() => undefined)));
+    await Promise.all(pools.map((p) => p.close().catch(() => undefined)));
     await database.stop();
     await roles.drop();
   });

@@ -4,25 +4,33 @@ import {
   type CallbackAttemptLog,
   type CallbackAttemptRecord,
 } from '@linebacker/domain';
-import type { DataSource } from 'typeorm';
-import { CallbackAttemptSchema, type CallbackAttemptRow } from '../schema/callback-attempt.schema';
-import { withConnection } from './connection';
+import type { Database } from '../database';
+import type { CallbackAttemptRow } from '../schema/callback-attempt.schema';
+import { CALLBACK_ATTEMPT_TABLE, columnList, hydrate } from '../schema/table';
 import { lookupId } from './lookup-id';
 
 const toRecord = ({ callbackAttemptId: _id, ...record }: CallbackAttemptRow) => record;
 
+const { name: table, column, written: WRITTEN } = CALLBACK_ATTEMPT_TABLE;
+const INSERT_SQL = `INSERT INTO ${table} (${columnList(WRITTEN)})
+  VALUES (${WRITTEN.map((_, n) => `$${n + 1}`).join(', ')})`;
+const FOR_REQUEST_SQL = `SELECT ${columnList(CALLBACK_ATTEMPT_TABLE.columns)}
+  FROM ${table} WHERE ${column.backupRequestId} = $1 ORDER BY ${column.callbackAttemptId}`;
+
 /** CallbackAttemptLog on PostgreSQL (`callback_attempt`). */
 export class TypeormCallbackAttemptLog implements CallbackAttemptLog {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly database: Database) {}
 
   /** Appends one attempt; a reason longer than the column is cut. */
   async record(attempt: CallbackAttemptRecord): Promise<void> {
-    await withConnection(this.dataSource, (runner) =>
-      runner.manager.insert(CallbackAttemptSchema, {
-        ...attempt,
-        durationMs: Math.max(0, Math.round(attempt.durationMs)),
-        reason: clipText(attempt.reason ?? undefined, CALLBACK_ATTEMPT_REASON_MAX),
-      }),
+    const row: Omit<CallbackAttemptRow, 'callbackAttemptId'> = {
+      ...attempt,
+      durationMs: Math.max(0, Math.round(attempt.durationMs)),
+      reason: clipText(attempt.reason ?? undefined, CALLBACK_ATTEMPT_REASON_MAX) ?? null,
+    };
+    await this.database.query(
+      INSERT_SQL,
+      WRITTEN.map(({ property }) => row[property as keyof typeof row] ?? null),
     );
   }
 
@@ -30,12 +38,7 @@ export class TypeormCallbackAttemptLog implements CallbackAttemptLog {
   async forRequest(backupRequestId: string): Promise<CallbackAttemptRecord[]> {
     const id = lookupId(backupRequestId, 'backupRequestId');
     if (id === null) return [];
-    const rows = await withConnection(this.dataSource, (runner) =>
-      runner.manager.find(CallbackAttemptSchema, {
-        where: { backupRequestId: id },
-        order: { callbackAttemptId: 'ASC' },
-      }),
-    );
-    return rows.map(toRecord);
+    const rows = await this.database.query(FOR_REQUEST_SQL, [id]);
+    return rows.map((row) => toRecord(hydrate(CALLBACK_ATTEMPT_TABLE, row)));
   }
 }

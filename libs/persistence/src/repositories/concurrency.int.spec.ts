@@ -15,13 +15,13 @@ describe('concurrent writers', () => {
 
   beforeAll(async () => {
     db = await openTestPersistence('concurrency', { poolSize: 12 });
-    requests = new TypeormBackupRequestRepository(db.dataSource);
+    requests = new TypeormBackupRequestRepository(db.database);
   });
   afterAll(async () => db.stop());
 
   async function rowsOf(table: string, id: string): Promise<Array<Record<string, unknown>>> {
     const column = table === 'outbox' ? "payload->>'backupRequestId'" : 'backup_request_id::text';
-    return db.dataSource.query(`SELECT * FROM ${table} WHERE ${column} = $1`, [id]);
+    return db.database.query(`SELECT * FROM ${table} WHERE ${column} = $1`, [id]);
   }
 
   async function race(racers: number): Promise<void> {
@@ -70,7 +70,7 @@ describe('concurrent writers', () => {
 
     async function seed(): Promise<{ stalled: string[]; other: string[] }> {
       // Earlier tests' requests must not count as stalled here.
-      await db.dataSource.query("UPDATE backup_request SET status_type_code = 'Failed'");
+      await db.database.query("UPDATE backup_request SET status_type_code = 'Failed'");
       const stalled: string[] = [];
       const other: string[] = [];
       for (let i = 0; i < 30; i++) {
@@ -86,7 +86,7 @@ describe('concurrent writers', () => {
       await requests.applyChange(aChange(sent, 'Received', 'Allowed'));
       await requests.applyChange(aChange(sent, 'Allowed', 'Sent'));
       other.push(fresh.backupRequestId, sent.backupRequestId);
-      await db.dataSource.query('TRUNCATE outbox');
+      await db.database.query('TRUNCATE outbox');
       return { stalled, other };
     }
 
@@ -94,7 +94,9 @@ describe('concurrent writers', () => {
       const { stalled } = await seed();
       const claimed = await requests.claimStalled(query(5), redrive);
       expect(claimed.map((request) => request.backupRequestId)).toEqual(stalled.slice(0, 5));
-      const outbox = await db.dataSource.query('SELECT type FROM outbox ORDER BY sequence');
+      const outbox = await db.database.query<{ type: string }>(
+        'SELECT type FROM outbox ORDER BY sequence',
+      );
       expect(outbox.map((row: { type: string }) => row.type)).toEqual(
         claimed.map((request) => EVENT_FOR_STATUS[request.statusTypeCode]),
       );
@@ -111,7 +113,7 @@ describe('concurrent writers', () => {
           throw failure;
         }),
       ).rejects.toBe(failure);
-      const marked = await db.dataSource.query(
+      const marked = await db.database.query(
         `SELECT count(*)::int AS count FROM backup_request
           WHERE redriven_timestamp IS NOT NULL AND backup_request_id = ANY($1::uuid[])`,
         [stalled],
@@ -133,7 +135,7 @@ describe('concurrent writers', () => {
       const [first, second] = await Promise.all([claimer(), claimer()]);
       expect(first.filter((id) => second.includes(id))).toEqual([]);
       expect([...first, ...second].sort()).toEqual([...stalled].sort());
-      const outbox = await db.dataSource.query(
+      const outbox = await db.database.query<{ id: string }>(
         `SELECT payload->>'backupRequestId' AS id FROM outbox`,
       );
       expect(outbox.map((row: { id: string }) => row.id).sort()).toEqual([...stalled].sort());

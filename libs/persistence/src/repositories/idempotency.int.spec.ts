@@ -16,7 +16,7 @@ describe('intake idempotency', () => {
 
   beforeAll(async () => {
     db = await openTestPersistence('idempotency');
-    requests = new TypeormBackupRequestRepository(db.dataSource, {
+    requests = new TypeormBackupRequestRepository(db.database, {
       idempotencyLockTimeoutMs: 300,
     });
   });
@@ -29,14 +29,14 @@ describe('intake idempotency', () => {
   });
   const rowsFor = async (id: string): Promise<number> =>
     (
-      await db.dataSource.query(
+      await db.database.query<{ count: number }>(
         `SELECT ((SELECT count(*) FROM backup_request WHERE backup_request_id = $1)
               + (SELECT count(*) FROM outbox WHERE payload->>'backupRequestId' = $1::text)
               + (SELECT count(*) FROM backup_request_status_history WHERE backup_request_id = $1)
               )::int AS count`,
         [id],
       )
-    )[0].count;
+    )[0]?.count ?? 0;
 
   /** Another intake's transaction that stored the key and has not committed yet. */
   async function holdKeyUncommitted(key: IdempotencyRecord): Promise<Client> {
@@ -108,13 +108,13 @@ describe('intake idempotency', () => {
   it('creates the request when the other call rolls back while it waits', async () => {
     const key = aKey();
     const admin = await holdKeyUncommitted(key);
-    const patient = new TypeormBackupRequestRepository(db.dataSource, {
+    const patient = new TypeormBackupRequestRepository(db.database, {
       idempotencyLockTimeoutMs: 10_000,
     });
     const second = aRequest();
     const pending = patient.create(second, [receivedEvent(second)], key);
     await waitFor(async () => {
-      const rows = await db.dataSource.query(
+      const rows = await db.database.query(
         `SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
         [db.applicationName],
       );

@@ -86,3 +86,9 @@ export function createParams(
   if (idempotency) params.push(idempotency.requesterId, idempotency.key, idempotency.fingerprint);
   return params;
 }
+
+/** A stored Idempotency-Key by requester (`$1`) and key (`$2`). */
+export const FIND_KEY_SQL = `SELECT ${columnList(IDEMPOTENCY_KEY_TABLE.columns)}
+  FROM ${IDEMPOTENCY_KEY_TABLE.name}
+  WHERE ${IDEMPOTENCY_KEY_TABLE.column.requesterId} = $1
+    AND ${IDEMPOTENCY_KEY_TABLE.column.idempotencyKey} = $2`;

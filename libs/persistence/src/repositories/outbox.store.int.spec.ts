@@ -11,11 +11,11 @@ describe('TypeormOutboxStore', () => {
 
   beforeAll(async () => {
     db = await openTestPersistence('outbox');
-    requests = new TypeormBackupRequestRepository(db.dataSource);
-    outbox = new TypeormOutboxStore(db.dataSource);
+    requests = new TypeormBackupRequestRepository(db.database);
+    outbox = new TypeormOutboxStore(db.database);
   });
   afterAll(async () => db.stop());
-  beforeEach(async () => db.dataSource.query('TRUNCATE outbox'));
+  beforeEach(async () => db.database.query('TRUNCATE outbox'));
 
   /** Writes `count` messages through intake, oldest first, one second apart. */
   async function write(count: number, start = new Date('2024-03-01T10:00:00.000Z')) {
@@ -34,7 +34,8 @@ describe('TypeormOutboxStore', () => {
     return messages;
   }
   const remaining = async (): Promise<number> =>
-    (await db.dataSource.query('SELECT count(*)::int AS count FROM outbox'))[0].count;
+    (await db.database.query<{ count: number }>('SELECT count(*)::int AS count FROM outbox'))[0]
+      ?.count ?? 0;
 
   it('hands over the oldest rows in sequence order and deletes them once published', async () => {
     const messages = await write(5);
@@ -73,7 +74,7 @@ describe('TypeormOutboxStore', () => {
   it('keeps the rows when the relay session dies after publishing, before its commit', async () => {
     await write(2);
     const killRelaySession = () =>
-      db.dataSource.query(
+      db.database.query(
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
           WHERE datname = current_database() AND state = 'idle in transaction'
             AND query LIKE '%DELETE FROM outbox%'`,

@@ -1,7 +1,7 @@
 import type { OutboxRecord, OutboxStore } from '@linebacker/domain';
-import type { DataSource } from 'typeorm';
-import { OutboxSchema, type OutboxRow } from '../schema/outbox.schema';
-import { hydrate, passThrough, queryRows, withConnection } from './connection';
+import { passThrough, type Database } from '../database';
+import type { OutboxRow } from '../schema/outbox.schema';
+import { hydrate, OUTBOX_TABLE } from '../schema/table';
 
 /**
  * Opens the relay's transaction and takes a batch in ONE round trip (the simple query
@@ -18,11 +18,6 @@ const takeBatchSql = (limit: number): string =>
      SELECT sequence FROM outbox ORDER BY sequence LIMIT ${limit} FOR UPDATE SKIP LOCKED)
    RETURNING *`;
 const BACKLOG_SQL = 'SELECT count(*)::int AS count, min(occurred_at) AS oldest FROM outbox';
-
-/** The part of node-postgres' client the relay uses: a multi-statement text gives one result each. */
-interface SimpleQueryClient {
-  query(sql: string): Promise<Array<{ rows: Record<string, unknown>[] }>>;
-}
 
 /** Orders bigint sequences given as decimal strings (DELETE … RETURNING has no order). */
 function compareSequences(a: string, b: string): number {
@@ -41,7 +36,7 @@ const toRecord = ({ createdAt: _, ...record }: OutboxRow): OutboxRecord => recor
  * fails, the rows stay and are published again: delivery is at least once, by message id.
  */
 export class TypeormOutboxStore implements OutboxStore {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly database: Database) {}
 
   /**
    * Takes, publishes and deletes up to `limit` rows in sequence order; returns how many.
@@ -52,22 +47,19 @@ export class TypeormOutboxStore implements OutboxStore {
     publish: (records: OutboxRecord[]) => Promise<void>,
   ): Promise<number> {
     if (limit <= 0) return 0;
-    return withConnection(this.dataSource, async (runner) => {
-      // The pg client itself: TypeORM's query() drops the results of a multi-statement
-      // text, and its runner refuses every query once the session has died.
-      const client = (await runner.connect()) as SimpleQueryClient;
+    return this.database.withSession(async (session) => {
       try {
-        const results = await client.query(takeBatchSql(Math.trunc(limit)));
-        const rows = results[results.length - 1]?.rows ?? [];
+        const results = await session.script(takeBatchSql(Math.trunc(limit)));
+        const rows = results[results.length - 1] ?? [];
         const records = rows
-          .map((row) => toRecord(hydrate(this.dataSource, OutboxSchema, row)))
+          .map((row) => toRecord(hydrate(OUTBOX_TABLE, row)))
           .sort((a, b) => compareSequences(a.sequence, b.sequence));
         // publish's own error reaches the caller unchanged (after the rollback).
         if (records.length > 0) await passThrough(() => publish(records));
-        await client.query('COMMIT');
+        await session.rows('COMMIT');
         return records.length;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        await session.rows('ROLLBACK').catch(() => undefined);
         throw error;
       }
     });
@@ -75,7 +67,7 @@ export class TypeormOutboxStore implements OutboxStore {
 
   /** Unpublished rows and the age of the oldest by its `occurredAt` (0 when empty). */
   async backlog(now: Date): Promise<{ count: number; oldestAgeMs: number }> {
-    const [row] = await withConnection(this.dataSource, (runner) => queryRows(runner, BACKLOG_SQL));
+    const [row] = await this.database.query(BACKLOG_SQL);
     const oldest = row?.['oldest'] as Date | null | undefined;
     const count = Number(row?.['count'] ?? 0);
     return { count, oldestAgeMs: oldest ? Math.max(0, now.getTime() - oldest.getTime()) : 0 };

@@ -1,4 +1,4 @@
-import { REQUEST_TABLE, columnList } from '../schema/table';
+import { HISTORY_TABLE, REQUEST_TABLE, columnList } from '../schema/table';
 
 const { name: table, column } = REQUEST_TABLE;
 
@@ -16,3 +16,8 @@ export const FIND_REQUESTS_SQL = `SELECT ${columnList(REQUEST_TABLE.columns)}
 /** Requests per status (statuses with none are absent). */
 export const COUNT_BY_STATUS_SQL = `SELECT ${column.statusTypeCode} AS status, count(*)::int AS count
   FROM ${table} GROUP BY 1`;
+
+/** A request's status changes (`$1` its id), oldest first. */
+export const HISTORY_SQL = `SELECT ${columnList(HISTORY_TABLE.columns)}
+  FROM ${HISTORY_TABLE.name} WHERE ${HISTORY_TABLE.column.backupRequestId} = $1
+  ORDER BY ${HISTORY_TABLE.column.statusHistoryId}`;

@@ -28,16 +28,16 @@ describe('retention on a 100,000-request table', () => {
 
   beforeAll(async () => {
     db = await openTestPersistence('retscale');
-    await seedRequests(db.dataSource, {
+    await seedRequests(db.database, {
       count: DUE,
       status: 'Failed',
       endedDaysAgo: 120,
       keyDaysAgo: 120,
     });
-    await seedRequests(db.dataSource, { count: 20_000, status: 'Succeeded', endedDaysAgo: 30 });
-    await seedRequests(db.dataSource, { count: 10_000, status: 'Sent', endedDaysAgo: 400 });
-    await seedRequests(db.dataSource, { count: 10_000, status: 'Received', endedDaysAgo: 400 });
-    await db.dataSource.query('ANALYZE');
+    await seedRequests(db.database, { count: 20_000, status: 'Succeeded', endedDaysAgo: 30 });
+    await seedRequests(db.database, { count: 10_000, status: 'Sent', endedDaysAgo: 400 });
+    await seedRequests(db.database, { count: 10_000, status: 'Received', endedDaysAgo: 400 });
+    await db.database.query('ANALYZE');
   });
   afterAll(async () => db.stop());
 
@@ -75,7 +75,7 @@ describe('retention on a 100,000-request table', () => {
     expect(Math.max(...batches.map((b) => b.counts.requests))).toBe(BATCH);
     // Intake went on during the sweep, every insert committed, none waited on a lock.
     expect(intakeMs.length).toBeGreaterThan(10);
-    expect(await retentionRowCounts(db.dataSource)).toEqual({
+    expect(await retentionRowCounts(db.database)).toEqual({
       requests: 40_000 + intakeMs.length,
       history: 80_000 + intakeMs.length,
       keys: intakeMs.length,

@@ -1,6 +1,5 @@
 import type { RetentionCounts, RetentionCutoffs, RetentionStore } from '@linebacker/domain';
-import type { DataSource } from 'typeorm';
-import { queryRows, withConnection } from './connection';
+import type { Database } from '../database';
 import {
   COUNT_DUE_SQL,
   MARK_BACKUPS_SQL,
@@ -17,10 +16,10 @@ const count = (row: Record<string, unknown> | undefined, column: string): number
  * (ADR 0213). Statements run unnamed, planned with the real cutoff each time.
  */
 export class TypeormRetentionStore implements RetentionStore {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly database: Database) {}
 
   private async one(sql: string, params: unknown[]): Promise<Record<string, unknown>> {
-    const [row] = await withConnection(this.dataSource, (runner) => queryRows(runner, sql, params));
+    const [row] = await this.database.query(sql, params);
     return row ?? {};
   }
 

@@ -14,7 +14,7 @@ describe('two send-to-interface instances handling the same requests at once', (
 
   beforeAll(async () => {
     db = await openTestPersistence('sendclaim', { poolSize: 5 });
-    first = new TypeormBackupRequestRepository(db.dataSource);
+    first = new TypeormBackupRequestRepository(db.database);
     second = new TypeormBackupRequestRepository(await db.openPool({ poolSize: 5 }));
   });
   afterAll(async () => db.stop());
@@ -59,7 +59,7 @@ describe('two send-to-interface instances handling the same requests at once', (
     const sent = backupInterface.sent.map((request) => request.backupRequestId);
     expect(sent.sort()).toEqual([...ids].sort());
     expect(outcomes.filter((outcome) => outcome.outcome === 'applied')).toHaveLength(IDS);
-    const [moves] = await db.dataSource.query(
+    const [moves] = await db.database.query(
       `SELECT count(*)::int AS n, count(DISTINCT backup_request_id)::int AS requests
          FROM backup_request_status_history
         WHERE to_status_type_code = 'Sent' AND backup_request_id = ANY($1::uuid[])`,

@@ -1,5 +1,5 @@
 import type { BackupRequest } from '@linebacker/domain';
-import { EntitySchema } from 'typeorm';
+import { EntitySchema } from 'typeorm/entity-schema/EntitySchema';
 
 /** A backup_request row: the aggregate plus recovery's and the sender's bookkeeping. */
 export interface BackupRequestRow extends BackupRequest {

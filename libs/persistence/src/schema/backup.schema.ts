@@ -1,5 +1,5 @@
 import type { Backup } from '@linebacker/domain';
-import { EntitySchema } from 'typeorm';
+import { EntitySchema } from 'typeorm/entity-schema/EntitySchema';
 
 const timestamp = (name: string, nullable = false) =>
   ({ name, type: 'timestamptz', nullable }) as const;

@@ -1,5 +1,5 @@
 import type { CallbackAttemptRecord } from '@linebacker/domain';
-import { EntitySchema } from 'typeorm';
+import { EntitySchema } from 'typeorm/entity-schema/EntitySchema';
 
 /** A callback_attempt row: one POST of a request's end state, in insertion order. */
 export interface CallbackAttemptRow extends CallbackAttemptRecord {

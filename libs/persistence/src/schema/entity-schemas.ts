@@ -5,7 +5,7 @@ import { IdempotencyKeySchema } from './idempotency-key.schema';
 import { OutboxSchema } from './outbox.schema';
 import { StatusHistorySchema } from './status-history.schema';
 
-/** Every table's mapping, for the DataSource (the migrations, not these, create the tables). */
+/** Every table's mapping (the migrations, not these, create the tables). */
 export const ALL_ENTITY_SCHEMAS = [
   BackupRequestSchema,
   StatusHistorySchema,

@@ -1,4 +1,4 @@
-import { EntitySchema } from 'typeorm';
+import { EntitySchema } from 'typeorm/entity-schema/EntitySchema';
 
 /** An intake_idempotency_key row: which request an Idempotency-Key produced. */
 export interface IdempotencyKeyRow {

@@ -1,5 +1,5 @@
 import type { OutboxRecord } from '@linebacker/domain';
-import { EntitySchema } from 'typeorm';
+import { EntitySchema } from 'typeorm/entity-schema/EntitySchema';
 
 /** An outbox row: a message waiting for the relay, plus when it was written. */
 export interface OutboxRow extends OutboxRecord {

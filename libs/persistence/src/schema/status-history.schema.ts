@@ -1,5 +1,5 @@
 import type { StatusHistoryEntry } from '@linebacker/domain';
-import { EntitySchema } from 'typeorm';
+import { EntitySchema } from 'typeorm/entity-schema/EntitySchema';
 
 /** A backup_request_status_history row: one status change, in insertion order. */
 export interface StatusHistoryRow extends StatusHistoryEntry {

@@ -2,6 +2,7 @@ import type { Backup } from '@linebacker/domain';
 import type { EntitySchema, EntitySchemaColumnOptions } from 'typeorm';
 import { BackupRequestSchema, type BackupRequestRow } from './backup-request.schema';
 import { BackupSchema } from './backup.schema';
+import { CallbackAttemptSchema, type CallbackAttemptRow } from './callback-attempt.schema';
 import { IdempotencyKeySchema, type IdempotencyKeyRow } from './idempotency-key.schema';
 import { OutboxSchema, type OutboxRow } from './outbox.schema';
 import { StatusHistorySchema, type StatusHistoryRow } from './status-history.schema';
@@ -49,6 +50,17 @@ export function tableOf<T>(schema: EntitySchema<T>): Table<T> {
   };
 }
 
+/**
+ * Turns a row (column names) into an entity (property names) with the table's mapping, so
+ * the schema files stay the single description of it. pg already parsed each value to the
+ * type the domain expects (see DATE_AS_TEXT_TYPES for dates).
+ */
+export function hydrate<T>(table: Table<T>, row: Record<string, unknown>): T {
+  const entity: Record<string, unknown> = {};
+  for (const { property, name } of table.columns) entity[property] = row[name];
+  return entity as T;
+}
+
 /** `a, b, c`, or `x.a, x.b, x.c` with an alias. */
 export function columnList(columns: readonly Column[], alias?: string): string {
   return columns.map(({ name }) => (alias ? `${alias}.${name}` : name)).join(', ');
@@ -94,3 +106,5 @@ export const BACKUP_TABLE = tableOf<Backup>(BackupSchema);
 export const OUTBOX_TABLE = tableOf<OutboxRow>(OutboxSchema);
 /** intake_idempotency_key. */
 export const IDEMPOTENCY_KEY_TABLE = tableOf<IdempotencyKeyRow>(IdempotencyKeySchema);
+/** callback_attempt. */
+export const CALLBACK_ATTEMPT_TABLE = tableOf<CallbackAttemptRow>(CallbackAttemptSchema);

@@ -61,7 +61,7 @@ export function receiverWorker(
   const closers: Array<() => Promise<void>> = [];
   const databaseUp = () =>
     withProbeTimeout(
-      pingDatabase(infrastructure.dataSource),
+      pingDatabase(infrastructure.database),
       settings.healthTimeoutMs,
       'database ping',
     ).then(
@@ -83,7 +83,7 @@ export function receiverWorker(
       outbox: infrastructure.outbox,
       bus: infrastructure.bus,
       subscriptions: allSubscriptions(ctx.config),
-      pingDatabase: () => pingDatabase(infrastructure.dataSource),
+      pingDatabase: () => pingDatabase(infrastructure.database),
       timeoutMs: settings.healthTimeoutMs,
     });
   }, settings.healthCacheMs);

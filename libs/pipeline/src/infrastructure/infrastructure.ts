@@ -21,7 +21,7 @@ import {
   TypeormCallbackAttemptLog,
   TypeormOutboxStore,
   TypeormRetentionStore,
-  type DataSource,
+  type Database,
 } from '@linebacker/persistence';
 import { settlesWithin, StopBudget, type Logger, type ServiceMetrics } from '@linebacker/runtime';
 import type { PipelineConfig } from '../config/pipeline.config';
@@ -33,7 +33,7 @@ import { openDatabaseWithRetries } from './open-database';
 
 /** The adapters one service instance shares: database, repositories, bus, outbox relay. */
 export interface Infrastructure {
-  dataSource: DataSource;
+  database: Database;
   requests: BackupRequestRepository;
   backups: BackupRepository;
   /** Callback attempts (the notifier writes, the receiver reads; ADR 0214). */
@@ -61,7 +61,7 @@ export interface InfrastructureOptions {
   sharedDatabaseSession?: boolean;
 }
 
-async function connectDatabase(options: InfrastructureOptions): Promise<DataSource> {
+async function connectDatabase(options: InfrastructureOptions): Promise<Database> {
   const { config, logger, service } = options;
   const settings = persistenceConfig(config.databaseUrl, {
     applicationName: service,
@@ -71,14 +71,14 @@ async function connectDatabase(options: InfrastructureOptions): Promise<DataSour
     sessionPerConnection: options.sharedDatabaseSession !== true,
   });
   return openDatabaseWithRetries(settings, config.startupAttempts, logger, {
-    prepare: async (dataSource) => {
+    prepare: async (database) => {
       if (config.runMigrations) {
-        const applied = await runMigrations(dataSource);
+        const applied = await runMigrations(database);
         logger.info('migrations applied', { applied });
       }
       // A role that cannot write (a reader's URL, a table without grants) stops the app here,
       // naming what it lacks, instead of failing each message later.
-      await assertAppPrivileges(dataSource);
+      await assertAppPrivileges(database);
     },
   });
 }
@@ -110,8 +110,8 @@ function amqpBus(options: InfrastructureOptions, observer: MessageBusObserver): 
  */
 export async function openInfrastructure(options: InfrastructureOptions): Promise<Infrastructure> {
   const { config, logger } = options;
-  const dataSource = await connectDatabase(options);
-  const outbox = new TypeormOutboxStore(dataSource);
+  const database = await connectDatabase(options);
+  const outbox = new TypeormOutboxStore(database);
   let closing = false;
   const observer = busObserver(logger, options.metrics, () => closing);
   const bus = options.bus ? options.bus(observer) : amqpBus(options, observer);
@@ -126,7 +126,7 @@ export async function openInfrastructure(options: InfrastructureOptions): Promis
         retryInMs,
       }),
   });
-  const requests = new TypeormBackupRequestRepository(dataSource, {
+  const requests = new TypeormBackupRequestRepository(database, {
     service: options.service,
     onOutboxWritten: () => relay.wake(),
     onBatchFailure: batchFailureObserver(logger, options.metrics),
@@ -148,17 +148,17 @@ export async function openInfrastructure(options: InfrastructureOptions): Promis
     if (config.topology === 'declare-all' || options.bus)
       await bus.declare(allSubscriptions(config));
   } catch (error) {
-    await dataSource.destroy();
+    await database.close();
     throw error;
   }
   relay.start();
   return {
-    dataSource,
+    database,
     requests,
-    backups: new TypeormBackupRepository(dataSource),
-    callbackAttempts: new TypeormCallbackAttemptLog(dataSource),
+    backups: new TypeormBackupRepository(database),
+    callbackAttempts: new TypeormCallbackAttemptLog(database),
     outbox,
-    retention: new TypeormRetentionStore(dataSource),
+    retention: new TypeormRetentionStore(database),
     bus,
     relay,
     async close(deadlineMs) {
@@ -168,7 +168,7 @@ export async function openInfrastructure(options: InfrastructureOptions): Promis
       await bus.stop(budget.left());
       // A batch the relay left behind still holds its connection: the pool gets a second at
       // least, then the process's exit closes what is left (PostgreSQL rolls it back).
-      await settlesWithin(dataSource.destroy(), Math.max(budget.left(), 1000));
+      await settlesWithin(database.close(), Math.max(budget.left(), 1000));
     },
   };
 }

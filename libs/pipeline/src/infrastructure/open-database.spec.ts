@@ -1,22 +1,22 @@
-import { persistenceConfig, type DataSource } from '@linebacker/persistence';
+import { persistenceConfig, type Database } from '@linebacker/persistence';
 import { createLogger } from '@linebacker/runtime';
 import { capturedLines } from '@linebacker/testing';
 import { openDatabaseWithRetries } from './open-database';
 
-/** A data source that only counts how often it was closed. */
-function fakeDataSource(): DataSource & { destroyed: number } {
+/** A pool that only counts how often it was closed. */
+function fakeDatabase(): Database & { closedTimes: number } {
   const fake = {
-    destroyed: 0,
-    destroy: async () => {
-      fake.destroyed += 1;
+    closedTimes: 0,
+    close: async () => {
+      fake.closedTimes += 1;
     },
   };
-  return fake as unknown as DataSource & { destroyed: number };
+  return fake as unknown as Database & { closedTimes: number };
 }
 
 function harness() {
   const { lines, stream } = capturedLines();
-  const opened: Array<DataSource & { destroyed: number }> = [];
+  const opened: Array<Database & { closedTimes: number }> = [];
   return {
     lines,
     opened,
@@ -25,9 +25,9 @@ function harness() {
       applicationName: 'test',
     }),
     open: async () => {
-      const dataSource = fakeDataSource();
-      opened.push(dataSource);
-      return dataSource;
+      const database = fakeDatabase();
+      opened.push(database);
+      return database;
     },
     sleep: async () => undefined,
   };
@@ -37,7 +37,7 @@ describe('openDatabaseWithRetries', () => {
   it('opens anew when the server goes away while start-up prepares the database', async () => {
     const { lines, logger, open, opened, settings, sleep } = harness();
     let prepared = 0;
-    const dataSource = await openDatabaseWithRetries(settings, 5, logger, {
+    const database = await openDatabaseWithRetries(settings, 5, logger, {
       open,
       sleep,
       prepare: async () => {
@@ -47,8 +47,8 @@ describe('openDatabaseWithRetries', () => {
     });
 
     expect(opened).toHaveLength(2);
-    expect(dataSource).toBe(opened[1]);
-    expect(opened.map((d) => d.destroyed)).toEqual([1, 0]);
+    expect(database).toBe(opened[1]);
+    expect(opened.map((d) => d.closedTimes)).toEqual([1, 0]);
     expect(lines).toEqual([
       expect.objectContaining({ level: 'warn', message: 'database not reachable yet', attempt: 1 }),
     ]);
@@ -66,7 +66,7 @@ describe('openDatabaseWithRetries', () => {
     });
 
     await expect(start).rejects.toThrow(failure.message);
-    expect(opened.map((d) => d.destroyed)).toEqual([1]);
+    expect(opened.map((d) => d.closedTimes)).toEqual([1]);
     expect(lines).toEqual([]);
   });
 
@@ -79,6 +79,6 @@ describe('openDatabaseWithRetries', () => {
     });
 
     await expect(start).rejects.toMatchObject({ code: 'DependencyUnavailable' });
-    expect(opened.map((d) => d.destroyed)).toEqual([1, 1, 1]);
+    expect(opened.map((d) => d.closedTimes)).toEqual([1, 1, 1]);
   });
 });

@@ -1,7 +1,7 @@
 import {
-  openDataSource,
+  openDatabase,
   toPersistenceError,
-  type DataSource,
+  type Database,
   type persistenceConfig,
 } from '@linebacker/persistence';
 import { errorCodeOf, errorKindOf } from '@linebacker/domain';
@@ -12,13 +12,13 @@ type PersistenceSettings = ReturnType<typeof persistenceConfig>;
 /** What start-up does with the database besides opening it. */
 export interface DatabaseStartup {
   /**
-   * Runs on the open data source within the same attempt (migrations, checks): if the
-   * server goes away meanwhile, the attempt fails, the data source is closed and the next
-   * attempt opens a new one; a refusal (a failing migration, missing privileges) is final.
+   * Runs on the open pool within the same attempt (migrations, checks): if the server goes
+   * away meanwhile, the attempt fails, the pool is closed and the next attempt opens a new
+   * one; a refusal (a failing migration, missing privileges) is final.
    */
-  prepare?(dataSource: DataSource): Promise<void>;
-  /** Opens the data source (default: openDataSource; tests give a fake). */
-  open?(settings: PersistenceSettings): Promise<DataSource>;
+  prepare?(database: Database): Promise<void>;
+  /** Opens the pool (default: openDatabase; tests give a fake). */
+  open?(settings: PersistenceSettings): Promise<Database>;
   /** Waits between attempts (default: a timer). */
   sleep?(ms: number): Promise<void>;
 }
@@ -36,22 +36,22 @@ export function openDatabaseWithRetries(
   attempts: number,
   logger: Logger,
   startup: DatabaseStartup = {},
-): Promise<DataSource> {
-  const open = startup.open ?? openDataSource;
+): Promise<Database> {
+  const open = startup.open ?? openDatabase;
   // Preparing is retried only when the server went away: a statement that failed on a
   // working connection (a broken migration) would fail the same way again.
   const final = new WeakSet<object>();
-  const attempt = async (): Promise<DataSource> => {
-    const dataSource = await open(settings);
+  const attempt = async (): Promise<Database> => {
+    const database = await open(settings);
     try {
-      await startup.prepare?.(dataSource);
+      await startup.prepare?.(database);
     } catch (error) {
-      await dataSource.destroy().catch(() => undefined);
+      await database.close().catch(() => undefined);
       const mapped = toPersistenceError(error);
       if (errorKindOf(mapped) !== 'unavailable') final.add(mapped);
       throw mapped;
     }
-    return dataSource;
+    return database;
   };
   return retryWithBackoff(attempt, {
     attempts,

@@ -18,13 +18,13 @@ export async function migrateDatabase(config: MigrateConfig, logger: Logger): Pr
   });
   // Set by the attempt that succeeded: a failed attempt throws before it returns any name.
   let applied: string[] = [];
-  const dataSource = await openDatabaseWithRetries(settings, config.startupAttempts, logger, {
+  const database = await openDatabaseWithRetries(settings, config.startupAttempts, logger, {
     prepare: async (opened) => {
       applied = await runMigrations(opened);
     },
   });
   try {
-    const off = await statisticsUpkeepOff(dataSource);
+    const off = await statisticsUpkeepOff(database);
     if (off.length > 0)
       logger.warn(
         `PostgreSQL runs with ${off.join(' and ')} off: nothing analyzes linebacker's tables, ` +
@@ -34,6 +34,6 @@ export async function migrateDatabase(config: MigrateConfig, logger: Logger): Pr
       );
     return applied;
   } finally {
-    await dataSource.destroy();
+    await database.close();
   }
 }

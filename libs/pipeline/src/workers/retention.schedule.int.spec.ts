@@ -1,5 +1,5 @@
 import { createLogger, createServiceMetrics, loadConfig } from '@linebacker/runtime';
-import { openDataSource, persistenceConfig, runMigrations } from '@linebacker/persistence';
+import { openDatabase, persistenceConfig, runMigrations } from '@linebacker/persistence';
 import {
   capturedLines,
   createTestDatabase,
@@ -36,13 +36,13 @@ describe('the recovery app on a retention schedule', () => {
   });
 
   it('runs retention every interval, counting the rows and logging a summary', async () => {
-    const seeder = await openDataSource(persistenceConfig(database.url, { poolSize: 1 }));
+    const seeder = await openDatabase(persistenceConfig(database.url, { poolSize: 1 }));
     try {
       await runMigrations(seeder);
       await seedRequests(seeder, { count: 30, status: 'Succeeded', endedDaysAgo: 100 });
       await seedRequests(seeder, { count: 5, status: 'Allowed', endedDaysAgo: 100 });
     } finally {
-      await seeder.destroy();
+      await seeder.close();
     }
     const config = loadConfig(recoveryAppConfigSchema, {
       LINEBACKER_DATABASE_URL: database.url,
@@ -80,11 +80,11 @@ describe('the recovery app on a retention schedule', () => {
     });
     expect(runs()[1]).toMatchObject({ requests: 0, batches: 3 });
     const counts = await new Promise<Record<string, number>>((resolve, reject) => {
-      openDataSource(persistenceConfig(database.url, { poolSize: 1 })).then(
+      openDatabase(persistenceConfig(database.url, { poolSize: 1 })).then(
         (ds) =>
           retentionRowCounts(ds)
             .then(resolve, reject)
-            .finally(() => void ds.destroy()),
+            .finally(() => void ds.close()),
         reject,
       );
     });
