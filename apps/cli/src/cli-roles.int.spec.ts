@@ -5,7 +5,7 @@ import {
   openDatabase,
   persistenceConfig,
   runMigrations,
-  TypeormBackupRequestRepository,
+  PostgresBackupRequestRepository,
   type Database,
 } from '@linebacker/persistence';
 import {
@@ -140,7 +140,7 @@ describe('linebacker CLI logged in as a linebacker_reader member', () => {
 async function seedRequest(url: string): Promise<string> {
   const database: Database = await openDatabase(persistenceConfig(url, { poolSize: 1 }));
   try {
-    const requests = new TypeormBackupRequestRepository(database);
+    const requests = new PostgresBackupRequestRepository(database);
     const ids = { newId: () => randomUUID() };
     const accepted = await receiveBackupRequest(
       { requests, ids, clock: systemClock },

@@ -22,9 +22,9 @@ import {
   openDatabase,
   persistenceConfig,
   runMigrations,
-  TypeormBackupRepository,
-  TypeormBackupRequestRepository,
-  TypeormCallbackAttemptLog,
+  PostgresBackupRepository,
+  PostgresBackupRequestRepository,
+  PostgresCallbackAttemptLog,
   type Database,
 } from '@linebacker/persistence';
 import { allSubscriptions, PAYLOAD_SCHEMAS, pipelineConfigSchema } from '@linebacker/pipeline';
@@ -68,7 +68,7 @@ describe('linebacker CLI against PostgreSQL and RabbitMQ', () => {
     pool = await openDatabase(persistenceConfig(database.url, { poolSize: 2 }));
     await runMigrations(pool);
     requestId = await seedSucceededRequest(pool);
-    await new TypeormCallbackAttemptLog(pool).record({
+    await new PostgresCallbackAttemptLog(pool).record({
       backupRequestId: requestId,
       eventId: `${requestId}:Succeeded`,
       attemptedAt: new Date('2024-03-16T02:00:00.000Z'),
@@ -308,7 +308,7 @@ describe('linebacker CLI against PostgreSQL and RabbitMQ', () => {
 
   /** A request taken to Succeeded by the real use cases on the real repositories. */
   async function seedSucceededRequest(ds: Database): Promise<string> {
-    const requests = new TypeormBackupRequestRepository(ds);
+    const requests = new PostgresBackupRequestRepository(ds);
     const ids = { newId: () => randomUUID() };
     const clock = systemClock;
     const jobs = new FakeBackupJobService([aBackupJob()]);
@@ -337,7 +337,7 @@ describe('linebacker CLI against PostgreSQL and RabbitMQ', () => {
       { ...step, jobs, ids, service: 'receive-status' },
       { reply: aStoreStatusReply(id), messageId: 'msg-reply' },
     );
-    expect(await new TypeormBackupRepository(ds).findByRequestId(id)).not.toBeNull();
+    expect(await new PostgresBackupRepository(ds).findByRequestId(id)).not.toBeNull();
     return id;
   }
 

@@ -17,11 +17,11 @@ export interface CliDatabase {
   database: Persistence.Database;
   /** A round trip to PostgreSQL. */
   ping(): Promise<void>;
-  requests: Persistence.TypeormBackupRequestRepository;
-  backups: Persistence.TypeormBackupRepository;
-  callbackAttempts: Persistence.TypeormCallbackAttemptLog;
-  outbox: Persistence.TypeormOutboxStore;
-  retention: Persistence.TypeormRetentionStore;
+  requests: Persistence.PostgresBackupRequestRepository;
+  backups: Persistence.PostgresBackupRepository;
+  callbackAttempts: Persistence.PostgresCallbackAttemptLog;
+  outbox: Persistence.PostgresOutboxStore;
+  retention: Persistence.PostgresRetentionStore;
 }
 
 /**
@@ -43,11 +43,11 @@ export class CliConnections {
         openDatabase,
         persistenceConfig,
         pingDatabase,
-        TypeormBackupRepository,
-        TypeormBackupRequestRepository,
-        TypeormCallbackAttemptLog,
-        TypeormOutboxStore,
-        TypeormRetentionStore,
+        PostgresBackupRepository,
+        PostgresBackupRequestRepository,
+        PostgresCallbackAttemptLog,
+        PostgresOutboxStore,
+        PostgresRetentionStore,
       } = loadPersistence();
       const database = await openDatabase(
         persistenceConfig(url, {
@@ -62,11 +62,11 @@ export class CliConnections {
         ping: () => pingDatabase(database),
         // Nothing the CLI does writes a request (retention only removes them); the service
         // name only labels history rows.
-        requests: new TypeormBackupRequestRepository(database, { service: 'linebacker-cli' }),
-        backups: new TypeormBackupRepository(database),
-        callbackAttempts: new TypeormCallbackAttemptLog(database),
-        outbox: new TypeormOutboxStore(database),
-        retention: new TypeormRetentionStore(database),
+        requests: new PostgresBackupRequestRepository(database, { service: 'linebacker-cli' }),
+        backups: new PostgresBackupRepository(database),
+        callbackAttempts: new PostgresCallbackAttemptLog(database),
+        outbox: new PostgresOutboxStore(database),
+        retention: new PostgresRetentionStore(database),
       };
     })();
     return this.database;

@@ -10,7 +10,7 @@ import type { Database } from './database';
 import { persistenceConfig } from './config/persistence.config';
 import { openDatabase, pingDatabase } from './database';
 import { sqlStateOf } from './pg-errors';
-import { TypeormBackupRequestRepository } from './repositories/backup-request.repository';
+import { PostgresBackupRequestRepository } from './repositories/backup-request.repository';
 import { aChange, aRequest } from './testing/fixtures';
 import { openTestPersistence, type TestPersistence } from './testing/test-database';
 
@@ -69,7 +69,7 @@ describe('a database that fails under the repositories', () => {
 
   it('reports a connection killed mid-statement as unavailable, then recovers', async () => {
     const { ds, name } = await pool();
-    const requests = new TypeormBackupRequestRepository(ds);
+    const requests = new PostgresBackupRequestRepository(ds);
     const request = aRequest();
     await requests.create(request, []);
     await lockRow(request.backupRequestId);
@@ -87,7 +87,7 @@ describe('a database that fails under the repositories', () => {
 
   it('survives idle pooled connections being killed, and the next calls recover', async () => {
     const { ds, name, poolErrors } = await pool();
-    const requests = new TypeormBackupRequestRepository(ds);
+    const requests = new PostgresBackupRequestRepository(ds);
     const request = aRequest();
     await requests.create(request, []);
     await Promise.all([1, 2, 3, 4].map(() => requests.findById(request.backupRequestId)));
@@ -101,7 +101,7 @@ describe('a database that fails under the repositories', () => {
 
   it('survives backends terminated again and again under load: no unhandled error event', async () => {
     const { ds, name } = await pool({ poolSize: 4 });
-    const requests = new TypeormBackupRequestRepository(ds);
+    const requests = new PostgresBackupRequestRepository(ds);
     const uncaught: unknown[] = [];
     const onUncaught = (error: unknown) => uncaught.push(error);
     process.on('uncaughtException', onUncaught);
@@ -132,7 +132,7 @@ describe('a database that fails under the repositories', () => {
 
   it('reports a statement cut off by statement_timeout as transient', async () => {
     const { ds } = await pool({ statementTimeoutMs: 300 });
-    const requests = new TypeormBackupRequestRepository(ds);
+    const requests = new PostgresBackupRequestRepository(ds);
     const request = aRequest();
     await requests.create(request, []);
     await lockRow(request.backupRequestId);
@@ -148,7 +148,7 @@ describe('a database that fails under the repositories', () => {
 
   it('drops a connection whose query hit the client read timeout, so the next call is not stuck behind it', async () => {
     const { ds } = await pool({ poolSize: 1, queryTimeoutMs: 300, statementTimeoutMs: 20_000 });
-    const requests = new TypeormBackupRequestRepository(ds);
+    const requests = new PostgresBackupRequestRepository(ds);
     const [stuck, other] = [aRequest(), aRequest()];
     await requests.create(stuck, []);
     await requests.create(other, []);
@@ -172,7 +172,7 @@ describe('a database that fails under the repositories', () => {
 
   it('reports an exhausted pool as unavailable after the connect timeout', async () => {
     const { ds } = await pool({ poolSize: 1, connectTimeoutMs: 300 });
-    const requests = new TypeormBackupRequestRepository(ds);
+    const requests = new PostgresBackupRequestRepository(ds);
     // The pool's one connection, held until `release` is called.
     let release = (): void => undefined;
     let held: Promise<void> = Promise.resolve();
@@ -205,7 +205,7 @@ describe('a database that fails under the repositories', () => {
     await ds.close();
     await expect(pingDatabase(ds)).rejects.toMatchObject({ kind: 'unavailable' });
     await expect(
-      new TypeormBackupRequestRepository(ds).findById(aRequest().backupRequestId),
+      new PostgresBackupRequestRepository(ds).findById(aRequest().backupRequestId),
     ).rejects.toMatchObject({ kind: 'unavailable' });
   });
 });

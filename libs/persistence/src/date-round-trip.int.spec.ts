@@ -28,7 +28,7 @@ const change = (id, from, to, extra) => ({
 });
 (async () => {
   const ds = await lib.openDatabase(lib.persistenceConfig(process.env.DB_URL, { poolSize: 2 }));
-  const requests = new lib.TypeormBackupRequestRepository(ds);
+  const requests = new lib.PostgresBackupRequestRepository(ds);
   const [done, stalled] = [randomUUID(), randomUUID()];
   await requests.create(request(done), []);
   await requests.applyChange(change(done, 'Received', 'Allowed'));
@@ -38,7 +38,7 @@ const change = (id, from, to, extra) => ({
   const [claimed] = await requests.claimStalled(
     { statuses: ['Received'], changedBefore: now, redrivenBefore: now, limit: 1, now }, () => []);
   const found = await requests.findById(done);
-  const stored = await new lib.TypeormBackupRepository(ds).findByRequestId(done);
+  const stored = await new lib.PostgresBackupRepository(ds).findByRequestId(done);
   const [raw] = await ds.query('SELECT data_date::text AS text FROM backup_request');
   console.log(JSON.stringify({
     offsetMinutes: at.getTimezoneOffset(), found: found.dataDate, claimed: claimed.dataDate,

@@ -17,7 +17,7 @@ const typeormLoaded = () =>
 (async () => {
   const db = await lib.openDatabase(lib.persistenceConfig(process.env.DB_URL, { poolSize: 2 }));
   const applied = process.env.MIGRATE === 'yes' ? await lib.runMigrations(db) : [];
-  const requests = new lib.TypeormBackupRequestRepository(db);
+  const requests = new lib.PostgresBackupRequestRepository(db);
   const found = await requests.findById('00000000-0000-4000-8000-000000000000');
   const columns = lib.ALL_ENTITY_SCHEMAS.reduce(
     (n, schema) => n + Object.keys(schema.options.columns).length, 0);

@@ -71,15 +71,15 @@ export { statisticsUpkeepOff } from './statistics-upkeep';
 
 /** BackupRequestRepository on PostgreSQL, and its options. */
 export {
-  TypeormBackupRequestRepository,
+  PostgresBackupRequestRepository,
   type BackupRequestRepositoryOptions,
   type BatchFailure,
 } from './repositories/backup-request.repository';
 /** BackupRepository on PostgreSQL. */
-export { TypeormBackupRepository } from './repositories/backup.repository';
+export { PostgresBackupRepository } from './repositories/backup.repository';
 /** CallbackAttemptLog on PostgreSQL. */
-export { TypeormCallbackAttemptLog } from './repositories/callback-attempt.log';
+export { PostgresCallbackAttemptLog } from './repositories/callback-attempt.log';
 /** OutboxStore on PostgreSQL (published rows are deleted). */
-export { TypeormOutboxStore } from './repositories/outbox.store';
+export { PostgresOutboxStore } from './repositories/outbox.store';
 /** RetentionStore on PostgreSQL: bounded, skip-locked batches (ADR 0213). */
-export { TypeormRetentionStore } from './repositories/retention.store';
+export { PostgresRetentionStore } from './repositories/retention.store';

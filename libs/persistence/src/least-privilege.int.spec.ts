@@ -10,9 +10,9 @@ import { persistenceConfig } from './config/persistence.config';
 import { openDatabase, type Database } from './database';
 import { runMigrations } from './migrations/run-migrations';
 import { assertAppPrivileges } from './privilege-check';
-import { TypeormBackupRepository } from './repositories/backup.repository';
-import { TypeormBackupRequestRepository } from './repositories/backup-request.repository';
-import { TypeormOutboxStore } from './repositories/outbox.store';
+import { PostgresBackupRepository } from './repositories/backup.repository';
+import { PostgresBackupRequestRepository } from './repositories/backup-request.repository';
+import { PostgresOutboxStore } from './repositories/outbox.store';
 import { aBackup, aChange, aRequest, receivedEvent } from './testing/fixtures';
 
 /** What an app's role must never do: change the schema or empty a table wholesale. */
@@ -70,9 +70,9 @@ describe('least privilege: linebacker as the owner, app and reader roles', () =>
   it('lets the app role create, read, move, claim and relay requests', async () => {
     const opened = await pool('app');
     await assertAppPrivileges(opened);
-    const requests = new TypeormBackupRequestRepository(opened);
-    const backups = new TypeormBackupRepository(opened);
-    const outbox = new TypeormOutboxStore(opened);
+    const requests = new PostgresBackupRequestRepository(opened);
+    const backups = new PostgresBackupRepository(opened);
+    const outbox = new PostgresOutboxStore(opened);
 
     const request = aRequest(new Date('2024-03-01T10:00:00.000Z'));
     succeeded = request;
@@ -124,7 +124,7 @@ describe('least privilege: linebacker as the owner, app and reader roles', () =>
 
   it('lets the reader role read requests, history, Backups and the outbox backlog', async () => {
     const opened = await pool('reader');
-    const requests = new TypeormBackupRequestRepository(opened);
+    const requests = new PostgresBackupRequestRepository(opened);
     const id = succeeded.backupRequestId;
     expect((await requests.findById(id))?.statusTypeCode).toBe('Succeeded');
     expect((await requests.history(id)).map((entry) => entry.toStatus)).toEqual([
@@ -133,9 +133,9 @@ describe('least privilege: linebacker as the owner, app and reader roles', () =>
       'Sent',
       'Succeeded',
     ]);
-    expect(await new TypeormBackupRepository(opened).findByRequestId(id)).not.toBeNull();
+    expect(await new PostgresBackupRepository(opened).findByRequestId(id)).not.toBeNull();
     expect((await requests.countByStatus()).Succeeded).toBe(1);
-    expect(await new TypeormOutboxStore(opened).backlog(new Date())).toEqual({
+    expect(await new PostgresOutboxStore(opened).backlog(new Date())).toEqual({
       count: 0,
       oldestAgeMs: 0,
     });
@@ -143,7 +143,7 @@ describe('least privilege: linebacker as the owner, app and reader roles', () =>
 
   it('refuses every write of the reader role as a deployment fault naming the grants', async () => {
     const opened = await pool('reader');
-    const requests = new TypeormBackupRequestRepository(opened);
+    const requests = new PostgresBackupRequestRepository(opened);
     const request = aRequest();
     await expect(requests.create(request, [receivedEvent(request)])).rejects.toMatchObject({
       code: 'DatabasePermissionDenied',

@@ -11,8 +11,8 @@ import {
   openDatabase,
   persistenceConfig,
   runMigrations,
-  TypeormBackupRequestRepository,
-  TypeormRetentionStore,
+  PostgresBackupRequestRepository,
+  PostgresRetentionStore,
 } from '@linebacker/persistence';
 import {
   createTestDatabase,
@@ -41,10 +41,10 @@ async function main(): Promise<void> {
     await pool.query('ANALYZE');
     const seeded = ((performance.now() - seedStart) / 1000).toFixed(1);
 
-    const intake = new TypeormBackupRequestRepository(pool, { batching: false });
+    const intake = new PostgresBackupRequestRepository(pool, { batching: false });
     const load = loadavg()[0]?.toFixed(1);
     const { outcome, batches, intakeMs } = await sweepWhileInserting(
-      new TypeormRetentionStore(pool),
+      new PostgresRetentionStore(pool),
       BATCH,
       async (n) => {
         const request = newBackupRequest(

@@ -1,8 +1,8 @@
 import { describeBackupRequestRepository } from '@linebacker/domain/conformance';
 import { ALL_ENTITY_SCHEMAS } from '../schema/entity-schemas';
 import { openTestPersistence, type TestPersistence } from '../testing/test-database';
-import { TypeormBackupRepository } from './backup.repository';
-import { TypeormBackupRequestRepository } from './backup-request.repository';
+import { PostgresBackupRepository } from './backup.repository';
+import { PostgresBackupRequestRepository } from './backup-request.repository';
 
 let db: TestPersistence;
 beforeAll(async () => {
@@ -10,13 +10,13 @@ beforeAll(async () => {
 });
 afterAll(async () => db.stop());
 
-describeBackupRequestRepository('TypeormBackupRequestRepository', async () => {
+describeBackupRequestRepository('PostgresBackupRequestRepository', async () => {
   // Recovery's claim and the counts see the whole table: every test starts from empty.
   const tables = ALL_ENTITY_SCHEMAS.map((schema) => schema.options.tableName);
   await db.database.query(`TRUNCATE ${tables.join(', ')}`);
   return {
-    requests: new TypeormBackupRequestRepository(db.database, { service: 'intake' }),
-    backups: new TypeormBackupRepository(db.database),
+    requests: new PostgresBackupRequestRepository(db.database, { service: 'intake' }),
+    backups: new PostgresBackupRepository(db.database),
     intakeBy: 'intake',
     outboxTypes: async (id) =>
       (

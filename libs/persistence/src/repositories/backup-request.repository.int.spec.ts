@@ -2,21 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { ValidationError } from '@linebacker/domain';
 import { aBackup, aChange, aRequest, receivedEvent } from '../testing/fixtures';
 import { openTestPersistence, type TestPersistence } from '../testing/test-database';
-import { TypeormBackupRepository } from './backup.repository';
-import { TypeormBackupRequestRepository } from './backup-request.repository';
+import { PostgresBackupRepository } from './backup.repository';
+import { PostgresBackupRequestRepository } from './backup-request.repository';
 
-describe('TypeormBackupRequestRepository', () => {
+describe('PostgresBackupRequestRepository', () => {
   let db: TestPersistence;
-  let requests: TypeormBackupRequestRepository;
-  let backups: TypeormBackupRepository;
+  let requests: PostgresBackupRequestRepository;
+  let backups: PostgresBackupRepository;
   let wakeUps: number;
 
   beforeAll(async () => {
     db = await openTestPersistence('requests');
-    requests = new TypeormBackupRequestRepository(db.database, {
+    requests = new PostgresBackupRequestRepository(db.database, {
       onOutboxWritten: () => void wakeUps++,
     });
-    backups = new TypeormBackupRepository(db.database);
+    backups = new PostgresBackupRepository(db.database);
   });
   afterAll(async () => db.stop());
   beforeEach(() => (wakeUps = 0));
@@ -67,7 +67,7 @@ describe('TypeormBackupRequestRepository', () => {
   });
 
   it('records the service given at construction on the first history row', async () => {
-    const viaQueue = new TypeormBackupRequestRepository(db.database, { service: 'queue-intake' });
+    const viaQueue = new PostgresBackupRequestRepository(db.database, { service: 'queue-intake' });
     const request = aRequest(undefined, { transportTypeCode: 'Queue' });
     await viaQueue.create(request, [receivedEvent(request)]);
     expect((await viaQueue.history(request.backupRequestId))[0].by).toBe('queue-intake');

@@ -26,7 +26,7 @@ export interface BatchFailure {
   error: unknown;
 }
 
-/** Options of {@link TypeormBackupRequestRepository}. */
+/** Options of {@link PostgresBackupRequestRepository}. */
 export interface BackupRequestRepositoryOptions {
   /** Recorded as `by` on the history row that `create` writes. Default `http-receiver`. */
   service?: string;
@@ -68,7 +68,7 @@ function quietly<A extends unknown[]>(hook: ((...args: A) => void) | undefined, 
  * part per job: intake (create, idempotency), the change writer (status changes with group
  * commit, recovery's claims) and the reads.
  */
-export class TypeormBackupRequestRepository implements BackupRequestRepository {
+export class PostgresBackupRequestRepository implements BackupRequestRepository {
   private readonly intake: BackupRequestIntake;
   private readonly writer: StatusChangeWriter;
   private readonly reads: BackupRequestReads;

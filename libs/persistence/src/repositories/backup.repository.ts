@@ -7,7 +7,7 @@ const FIND_BY_REQUEST_SQL = `SELECT ${columnList(BACKUP_TABLE.columns)}
   FROM ${BACKUP_TABLE.name} WHERE ${BACKUP_TABLE.column.backupRequestId} = $1`;
 
 /** BackupRepository on PostgreSQL. */
-export class TypeormBackupRepository implements BackupRepository {
+export class PostgresBackupRepository implements BackupRepository {
   constructor(private readonly database: Database) {}
 
   /** The request's Backup, or null; an empty or missing id throws ValidationError. */

@@ -3,8 +3,8 @@ import { Client, type QueryConfig } from 'pg';
 import { ValidationError, type BackupRequest, type StatusChange } from '@linebacker/domain';
 import { aBackup, aChange, aRequest, receivedEvent } from '../testing/fixtures';
 import { openTestPersistence, type TestPersistence } from '../testing/test-database';
-import { TypeormBackupRepository } from './backup.repository';
-import { TypeormBackupRequestRepository, type BatchFailure } from './backup-request.repository';
+import { PostgresBackupRepository } from './backup.repository';
+import { PostgresBackupRequestRepository, type BatchFailure } from './backup-request.repository';
 import { CLAIM_SENDS_SQL } from './send-claim.sql';
 import { APPLY_CHANGES_SQL, applyChangesParams } from './status-change.sql';
 import { FIND_REQUEST_SQL, FIND_REQUESTS_SQL } from './reads.sql';
@@ -31,13 +31,13 @@ function recordStatements(...texts: string[]): () => Array<{ sql: string; params
 
 describe('status changes and reads that arrive together', () => {
   let db: TestPersistence;
-  let oneByOne: TypeormBackupRequestRepository;
-  let backups: TypeormBackupRepository;
+  let oneByOne: PostgresBackupRequestRepository;
+  let backups: PostgresBackupRepository;
 
   beforeAll(async () => {
     db = await openTestPersistence('batching', { poolSize: 6 });
-    oneByOne = new TypeormBackupRequestRepository(db.database, { batching: false });
-    backups = new TypeormBackupRepository(db.database);
+    oneByOne = new PostgresBackupRequestRepository(db.database, { batching: false });
+    backups = new PostgresBackupRepository(db.database);
   });
   afterAll(async () => db.stop());
   afterEach(() => jest.restoreAllMocks());
@@ -147,7 +147,7 @@ describe('status changes and reads that arrive together', () => {
 
   it('gathers concurrent changes into one statement and reports each outcome', async () => {
     let wakeUps = 0;
-    const batched = new TypeormBackupRequestRepository(db.database, {
+    const batched = new PostgresBackupRequestRepository(db.database, {
       batching: { maxInFlight: 1, maxBatch: 50 },
       onOutboxWritten: () => void wakeUps++,
     });
@@ -171,7 +171,7 @@ describe('status changes and reads that arrive together', () => {
   });
 
   it('gathers concurrent send claims into one statement, duplicates and all', async () => {
-    const batched = new TypeormBackupRequestRepository(db.database);
+    const batched = new PostgresBackupRequestRepository(db.database);
     const [first, ...allowed] = await Promise.all(
       Array.from({ length: 5 }, () => stored('Received', 'Allowed')),
     );
@@ -198,7 +198,7 @@ describe('status changes and reads that arrive together', () => {
 
   it('gives an error only to the change it belongs to when a batch fails, and reports it', async () => {
     const failures: BatchFailure[] = [];
-    const batched = new TypeormBackupRequestRepository(db.database, {
+    const batched = new PostgresBackupRequestRepository(db.database, {
       batching: { maxInFlight: 1, maxBatch: 50 },
       onBatchFailure: (failure) => failures.push(failure),
     });
@@ -248,7 +248,7 @@ describe('status changes and reads that arrive together', () => {
   });
 
   it('reads requests that are asked for together in one statement', async () => {
-    const batched = new TypeormBackupRequestRepository(db.database, {
+    const batched = new PostgresBackupRequestRepository(db.database, {
       batching: { maxInFlight: 1, maxBatch: 50 },
     });
     const requests = await Promise.all(Array.from({ length: 5 }, () => stored('Received')));
@@ -275,7 +275,7 @@ describe('prepared statements and the server session', () => {
   /** Runs the hot statements on a one-connection pool, then counts that session's prepared ones. */
   async function namedStatementsAfterWork(sessionPerConnection: boolean): Promise<number> {
     const pool = await db.openPool({ poolSize: 1, sessionPerConnection });
-    const requests = new TypeormBackupRequestRepository(pool, { batching: false });
+    const requests = new PostgresBackupRequestRepository(pool, { batching: false });
     const request = aRequest();
     await requests.create(request, [receivedEvent(request)]);
     expect(await requests.findById(request.backupRequestId)).toEqual(request);

@@ -10,10 +10,10 @@ import { persistenceConfig } from '../config/persistence.config';
 import { openDatabase, type Database } from '../database';
 import { runMigrations } from '../migrations/run-migrations';
 import { assertAppPrivileges } from '../privilege-check';
-import { TypeormCallbackAttemptLog } from './callback-attempt.log';
-import { TypeormRetentionStore } from './retention.store';
+import { PostgresCallbackAttemptLog } from './callback-attempt.log';
+import { PostgresRetentionStore } from './retention.store';
 
-describe('TypeormCallbackAttemptLog, under the roles linebacker runs as', () => {
+describe('PostgresCallbackAttemptLog, under the roles linebacker runs as', () => {
   let database: TestService;
   let roles: TestDatabaseRoles;
   const pools: Database[] = [];
@@ -58,13 +58,13 @@ describe('TypeormCallbackAttemptLog, under the roles linebacker runs as', () => 
     if (!id) throw new Error('nothing seeded');
     const app = await pool('app');
     await assertAppPrivileges(app);
-    const log = new TypeormCallbackAttemptLog(app);
+    const log = new PostgresCallbackAttemptLog(app);
     await log.record(attempt(id));
     await log.record(
       attempt(id, { outcome: 'delivered', statusCode: 204, reason: null, durationMs: 3 }),
     );
     await log.record(attempt(id, { reason: 'x'.repeat(600), statusCode: null }));
-    const read = await new TypeormCallbackAttemptLog(await pool('reader')).forRequest(id);
+    const read = await new PostgresCallbackAttemptLog(await pool('reader')).forRequest(id);
     expect(read.map((a) => [a.outcome, a.statusCode, a.durationMs])).toEqual([
       ['failed', 503, 13],
       ['delivered', 204, 3],
@@ -83,9 +83,9 @@ describe('TypeormCallbackAttemptLog, under the roles linebacker runs as', () => 
       endedDaysAgo: 91,
     });
     if (!expired) throw new Error('nothing seeded');
-    await new TypeormCallbackAttemptLog(await pool('app')).record(attempt(expired));
+    await new PostgresCallbackAttemptLog(await pool('app')).record(attempt(expired));
     const outcome = await applyRetention(
-      { retention: new TypeormRetentionStore(await pool('operator')), clock: systemClock },
+      { retention: new PostgresRetentionStore(await pool('operator')), clock: systemClock },
       {
         windows: { requestDays: 90, idempotencyKeyDays: 7, backupGraceDays: 1 },
         batchSize: 10,
@@ -93,6 +93,6 @@ describe('TypeormCallbackAttemptLog, under the roles linebacker runs as', () => 
       },
     );
     expect(outcome.counts.requests).toBe(1);
-    expect(await new TypeormCallbackAttemptLog(owner).forRequest(expired)).toEqual([]);
+    expect(await new PostgresCallbackAttemptLog(owner).forRequest(expired)).toEqual([]);
   });
 });

@@ -18,7 +18,7 @@ const FOR_REQUEST_SQL = `SELECT ${columnList(CALLBACK_ATTEMPT_TABLE.columns)}
   FROM ${table} WHERE ${column.backupRequestId} = $1 ORDER BY ${column.callbackAttemptId}`;
 
 /** CallbackAttemptLog on PostgreSQL (`callback_attempt`). */
-export class TypeormCallbackAttemptLog implements CallbackAttemptLog {
+export class PostgresCallbackAttemptLog implements CallbackAttemptLog {
   constructor(private readonly database: Database) {}
 
   /** Appends one attempt; a reason longer than the column is cut. */

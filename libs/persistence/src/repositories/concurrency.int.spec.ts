@@ -7,15 +7,15 @@ import {
 } from '@linebacker/domain';
 import { aChange, aRequest } from '../testing/fixtures';
 import { openTestPersistence, type TestPersistence } from '../testing/test-database';
-import { TypeormBackupRequestRepository } from './backup-request.repository';
+import { PostgresBackupRequestRepository } from './backup-request.repository';
 
 describe('concurrent writers', () => {
   let db: TestPersistence;
-  let requests: TypeormBackupRequestRepository;
+  let requests: PostgresBackupRequestRepository;
 
   beforeAll(async () => {
     db = await openTestPersistence('concurrency', { poolSize: 12 });
-    requests = new TypeormBackupRequestRepository(db.database);
+    requests = new PostgresBackupRequestRepository(db.database);
   });
   afterAll(async () => db.stop());
 

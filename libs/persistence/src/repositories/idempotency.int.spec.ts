@@ -7,16 +7,16 @@ import {
 import type { Client } from 'pg';
 import { aRequest, receivedEvent } from '../testing/fixtures';
 import { openTestPersistence, type TestPersistence } from '../testing/test-database';
-import { TypeormBackupRequestRepository } from './backup-request.repository';
+import { PostgresBackupRequestRepository } from './backup-request.repository';
 
 describe('intake idempotency', () => {
   let db: TestPersistence;
-  let requests: TypeormBackupRequestRepository;
+  let requests: PostgresBackupRequestRepository;
   let keyNumber = 0;
 
   beforeAll(async () => {
     db = await openTestPersistence('idempotency');
-    requests = new TypeormBackupRequestRepository(db.database, {
+    requests = new PostgresBackupRequestRepository(db.database, {
       idempotencyLockTimeoutMs: 300,
     });
   });
@@ -108,7 +108,7 @@ describe('intake idempotency', () => {
   it('creates the request when the other call rolls back while it waits', async () => {
     const key = aKey();
     const admin = await holdKeyUncommitted(key);
-    const patient = new TypeormBackupRequestRepository(db.database, {
+    const patient = new PostgresBackupRequestRepository(db.database, {
       idempotencyLockTimeoutMs: 10_000,
     });
     const second = aRequest();

@@ -1,18 +1,18 @@
 import { requestEvent, EVENT_TYPES, type OutboxRecord } from '@linebacker/domain';
 import { aRequest } from '../testing/fixtures';
 import { openTestPersistence, type TestPersistence } from '../testing/test-database';
-import { TypeormBackupRequestRepository } from './backup-request.repository';
-import { TypeormOutboxStore } from './outbox.store';
+import { PostgresBackupRequestRepository } from './backup-request.repository';
+import { PostgresOutboxStore } from './outbox.store';
 
-describe('TypeormOutboxStore', () => {
+describe('PostgresOutboxStore', () => {
   let db: TestPersistence;
-  let requests: TypeormBackupRequestRepository;
-  let outbox: TypeormOutboxStore;
+  let requests: PostgresBackupRequestRepository;
+  let outbox: PostgresOutboxStore;
 
   beforeAll(async () => {
     db = await openTestPersistence('outbox');
-    requests = new TypeormBackupRequestRepository(db.database);
-    outbox = new TypeormOutboxStore(db.database);
+    requests = new PostgresBackupRequestRepository(db.database);
+    outbox = new PostgresOutboxStore(db.database);
   });
   afterAll(async () => db.stop());
   beforeEach(async () => db.database.query('TRUNCATE outbox'));

@@ -35,7 +35,7 @@ const toRecord = ({ createdAt: _, ...record }: OutboxRow): OutboxRecord => recor
  * pool's idle-in-transaction timeout. If the server ends the session anyway, the COMMIT
  * fails, the rows stay and are published again: delivery is at least once, by message id.
  */
-export class TypeormOutboxStore implements OutboxStore {
+export class PostgresOutboxStore implements OutboxStore {
   constructor(private readonly database: Database) {}
 
   /**

@@ -8,7 +8,7 @@ import {
 import { openTestPersistence, type TestPersistence } from '../testing/test-database';
 import { CREATE_WITH_KEY_SQL, createParams } from './intake.sql';
 import { REMOVE_KEYS_SQL, REMOVE_REQUESTS_SQL } from './retention.sql';
-import { TypeormRetentionStore } from './retention.store';
+import { PostgresRetentionStore } from './retention.store';
 
 jest.setTimeout(120_000);
 
@@ -58,7 +58,7 @@ describe('retention on a 100,000-request table', () => {
     const intake = await db.admin();
     await intake.query("SET lock_timeout = '100ms'");
     const { outcome, batches, intakeMs } = await sweepWhileInserting(
-      new TypeormRetentionStore(sweeper),
+      new PostgresRetentionStore(sweeper),
       BATCH,
       async (n) => {
         const request = aRequest(new Date());

@@ -1,12 +1,12 @@
 import { applyRetention, REQUEST_STATUSES, systemClock } from '@linebacker/domain';
 import { retentionRowCounts, seedRequests } from '@linebacker/testing';
 import { openTestPersistence, type TestPersistence } from '../testing/test-database';
-import { TypeormRetentionStore } from './retention.store';
+import { PostgresRetentionStore } from './retention.store';
 
 const WINDOWS = { requestDays: 90, idempotencyKeyDays: 7, backupGraceDays: 1 };
 const NON_TERMINAL = ['Received', 'Allowed', 'Sent'] as const;
 
-describe('TypeormRetentionStore', () => {
+describe('PostgresRetentionStore', () => {
   let db: TestPersistence;
 
   beforeEach(async () => {
@@ -21,7 +21,7 @@ describe('TypeormRetentionStore', () => {
         [ids],
       )) as Array<{ id: string }>
     ).map((row) => row.id);
-  const run = (store = new TypeormRetentionStore(db.database), batchSize = 7) =>
+  const run = (store = new PostgresRetentionStore(db.database), batchSize = 7) =>
     applyRetention(
       { retention: store, clock: systemClock },
       { windows: WINDOWS, batchSize, maxRunMs: 60_000 },
@@ -160,7 +160,7 @@ describe('TypeormRetentionStore', () => {
     });
     const before = await retentionRowCounts(db.database);
     const dry = await applyRetention(
-      { retention: new TypeormRetentionStore(db.database), clock: systemClock },
+      { retention: new PostgresRetentionStore(db.database), clock: systemClock },
       { windows: WINDOWS, batchSize: 5, maxRunMs: 60_000, dryRun: true },
     );
     expect(await retentionRowCounts(db.database)).toEqual(before);
@@ -194,7 +194,7 @@ describe('TypeormRetentionStore', () => {
     });
     const [first, second] = [await db.openPool(), await db.openPool()];
     const outcomes = await Promise.all(
-      [first, second].map((pool) => run(new TypeormRetentionStore(pool), 50)),
+      [first, second].map((pool) => run(new PostgresRetentionStore(pool), 50)),
     );
 
     const removed = outcomes.map((outcome) => outcome.counts.requests);

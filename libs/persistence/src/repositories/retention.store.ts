@@ -15,7 +15,7 @@ const count = (row: Record<string, unknown> | undefined, column: string): number
  * and one round trip, holding its row locks only for as long as the statement runs
  * (ADR 0213). Statements run unnamed, planned with the real cutoff each time.
  */
-export class TypeormRetentionStore implements RetentionStore {
+export class PostgresRetentionStore implements RetentionStore {
   constructor(private readonly database: Database) {}
 
   private async one(sql: string, params: unknown[]): Promise<Record<string, unknown>> {

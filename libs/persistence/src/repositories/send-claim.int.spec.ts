@@ -3,19 +3,19 @@ import { sendToInterface, systemClock, type SendToInterfaceDeps } from '@linebac
 import { RecordingBackupInterface } from '@linebacker/domain/testing';
 import { aChange, aRequest } from '../testing/fixtures';
 import { openTestPersistence, type TestPersistence } from '../testing/test-database';
-import { TypeormBackupRequestRepository } from './backup-request.repository';
+import { PostgresBackupRequestRepository } from './backup-request.repository';
 
 const IDS = 200;
 
 describe('two send-to-interface instances handling the same requests at once', () => {
   let db: TestPersistence;
-  let first: TypeormBackupRequestRepository;
-  let second: TypeormBackupRequestRepository;
+  let first: PostgresBackupRequestRepository;
+  let second: PostgresBackupRequestRepository;
 
   beforeAll(async () => {
     db = await openTestPersistence('sendclaim', { poolSize: 5 });
-    first = new TypeormBackupRequestRepository(db.database);
-    second = new TypeormBackupRequestRepository(await db.openPool({ poolSize: 5 }));
+    first = new PostgresBackupRequestRepository(db.database);
+    second = new PostgresBackupRequestRepository(await db.openPool({ poolSize: 5 }));
   });
   afterAll(async () => db.stop());
 
@@ -37,7 +37,7 @@ describe('two send-to-interface instances handling the same requests at once', (
     // Each send yields, so both instances' handlers are between their read and their commit
     // together: without a claim both read Allowed and both send.
     backupInterface.onSend = () => new Promise((resolve) => setImmediate(resolve));
-    const deps = (requests: TypeormBackupRequestRepository, service: string) =>
+    const deps = (requests: PostgresBackupRequestRepository, service: string) =>
       ({
         requests,
         backupInterface,

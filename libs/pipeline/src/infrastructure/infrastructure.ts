@@ -16,11 +16,11 @@ import {
   assertAppPrivileges,
   persistenceConfig,
   runMigrations,
-  TypeormBackupRepository,
-  TypeormBackupRequestRepository,
-  TypeormCallbackAttemptLog,
-  TypeormOutboxStore,
-  TypeormRetentionStore,
+  PostgresBackupRepository,
+  PostgresBackupRequestRepository,
+  PostgresCallbackAttemptLog,
+  PostgresOutboxStore,
+  PostgresRetentionStore,
   type Database,
 } from '@linebacker/persistence';
 import { settlesWithin, StopBudget, type Logger, type ServiceMetrics } from '@linebacker/runtime';
@@ -111,7 +111,7 @@ function amqpBus(options: InfrastructureOptions, observer: MessageBusObserver): 
 export async function openInfrastructure(options: InfrastructureOptions): Promise<Infrastructure> {
   const { config, logger } = options;
   const database = await connectDatabase(options);
-  const outbox = new TypeormOutboxStore(database);
+  const outbox = new PostgresOutboxStore(database);
   let closing = false;
   const observer = busObserver(logger, options.metrics, () => closing);
   const bus = options.bus ? options.bus(observer) : amqpBus(options, observer);
@@ -126,7 +126,7 @@ export async function openInfrastructure(options: InfrastructureOptions): Promis
         retryInMs,
       }),
   });
-  const requests = new TypeormBackupRequestRepository(database, {
+  const requests = new PostgresBackupRequestRepository(database, {
     service: options.service,
     onOutboxWritten: () => relay.wake(),
     onBatchFailure: batchFailureObserver(logger, options.metrics),
@@ -155,10 +155,10 @@ export async function openInfrastructure(options: InfrastructureOptions): Promis
   return {
     database,
     requests,
-    backups: new TypeormBackupRepository(database),
-    callbackAttempts: new TypeormCallbackAttemptLog(database),
+    backups: new PostgresBackupRepository(database),
+    callbackAttempts: new PostgresCallbackAttemptLog(database),
     outbox,
-    retention: new TypeormRetentionStore(database),
+    retention: new PostgresRetentionStore(database),
     bus,
     relay,
     async close(deadlineMs) {
