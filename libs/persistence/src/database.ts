@@ -87,9 +87,15 @@ export class Session {
     private readonly namedStatements: boolean,
   ) {}
 
-  /** Runs one statement unnamed and returns its rows (without parameters: simple protocol). */
+  /**
+   * Runs one statement unnamed and returns its rows. Without parameters it goes by the simple
+   * protocol, which also takes several statements (`BEGIN; SET LOCAL …`): then the rows are
+   * the last statement's.
+   */
   async rows(sql: string, params: unknown[] = []): Promise<Row[]> {
-    return (await this.client.query<Row>(sql, params)).rows;
+    const result = (await this.client.query<Row>(sql, params)) as
+      pg.QueryResult<Row> | Array<pg.QueryResult<Row>>;
+    return Array.isArray(result) ? (result[result.length - 1]?.rows ?? []) : result.rows;
   }
 
   /**

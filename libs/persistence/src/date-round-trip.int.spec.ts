@@ -3,7 +3,7 @@ import { openTestPersistence, type TestPersistence } from './testing/test-databa
 
 /**
  * Stores and reads back a request and its Backup in a child process whose TZ is set before
- * anything loads, along every read path: TypeORM finds and the raw claim RETURNING.
+ * anything loads, along every read path: the lookups by id and the raw claim RETURNING.
  */
 const SCRIPT = `
 const lib = require('./persistence.js');
