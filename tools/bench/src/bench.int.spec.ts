@@ -104,6 +104,12 @@ describe('npm run bench at a tiny size', () => {
     // Kernel time is a part of each process's CPU time, and the summary gives its share.
     for (const p of result.e2e.flatMap((r) => r.usage.processes))
       expect(p.systemCpuSeconds).toBeLessThanOrEqual(p.cpuSeconds + 0.01);
+    // Peak RSS is the run's: the apps it started have one, the broker (older than the run,
+    // whose high-water mark is its lifetime's) has none.
+    const processes = result.e2e[0]?.usage.processes ?? [];
+    expect(processes.find((p) => p.role === 'check-allowed')?.peakRssMb).toBeGreaterThan(0);
+    expect(processes.find((p) => p.role === 'rabbitmq')).toBeDefined();
+    expect(processes.find((p) => p.role === 'rabbitmq')?.peakRssMb).toBeUndefined();
     expect(run.stdout).toContain('| kernel % |');
     // Runs on different hosts are told apart by the CPU model in the header.
     expect(run.stdout).toMatch(/## bench \S+ \(\d+ cores of [^,]+, Node v/);

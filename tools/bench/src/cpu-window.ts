@@ -12,6 +12,11 @@ export interface WatchedProcess {
   /** What it is, for grouping: the app, `rabbitmq`, `postgres`, `bench`. */
   role: string;
   pid: number;
+  /**
+   * The process ran before the bench and outlives it (the broker): its VmHWM is the peak of
+   * its whole life, not of the window, so no peak RSS is reported for it.
+   */
+  outlivesRun?: boolean;
 }
 
 /** CPU and memory of one watched process over a window. */
@@ -25,7 +30,10 @@ export interface ProcessUsage {
    * Absent in results written before it was measured.
    */
   systemCpuSeconds?: number;
-  /** Peak RSS (VmHWM) at the end of the window; absent for groups (PostgreSQL). */
+  /**
+   * Peak RSS (VmHWM) at the end of the window; absent for groups (PostgreSQL) and for a
+   * process that outlives the run (the broker), whose VmHWM is its lifetime's.
+   */
   peakRssMb?: number;
 }
 
@@ -55,7 +63,12 @@ export function brokerProcesses(port = 5672): WatchedProcess[] {
   } catch {
     pids = pidsByComm('beam.smp');
   }
-  return [...new Set(pids)].map((pid) => ({ name: 'rabbitmq (beam.smp)', role: 'rabbitmq', pid }));
+  return [...new Set(pids)].map((pid) => ({
+    name: 'rabbitmq (beam.smp)',
+    role: 'rabbitmq',
+    pid,
+    outlivesRun: true,
+  }));
 }
 
 /**
@@ -112,7 +125,7 @@ export class CpuWindow {
     const machine = machineCpu();
     const processes: ProcessUsage[] = this.processes().map((p) => ({
       ...this.usage(p.name, p.role, [p.pid]),
-      peakRssMb: rssMb(p.pid),
+      ...(p.outlivesRun ? {} : { peakRssMb: rssMb(p.pid) }),
     }));
     const backends = await this.databaseBackends();
     processes.push(
