@@ -43,11 +43,4 @@ describe('Database, the pool the running apps use', () => {
     const [after] = await pool.query<{ pid: number }>(BACKEND_PID);
     expect(after?.pid).not.toBe(before?.pid);
   });
-
-  it('refuses work once closed, as an unavailable database', async () => {
-    const pool = await db.openPool();
-    await pool.close();
-    expect(pool.closed).toBe(true);
-    await expect(pool.query('SELECT 1')).rejects.toMatchObject({ kind: 'unavailable' });
-  });
 });

@@ -72,7 +72,7 @@ const statementNames = new Map<string, string>();
 const MAX_NAMED_STATEMENTS = 64;
 
 /** The name a statement text is prepared under (undefined once the bound is reached). */
-export function statementName(sql: string): string | undefined {
+function statementName(sql: string): string | undefined {
   const known = statementNames.get(sql);
   if (known !== undefined || statementNames.size >= MAX_NAMED_STATEMENTS) return known;
   const name = `lb_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
@@ -110,12 +110,6 @@ export class Session {
     const name = this.namedStatements ? statementName(sql) : undefined;
     if (name === undefined) return this.rows(sql, values);
     return (await this.client.query<Row>({ name, text: sql, values })).rows;
-  }
-
-  /** Runs a text of several statements in one round trip (simple protocol): rows of each. */
-  async script(sql: string): Promise<Row[][]> {
-    const results = (await this.client.query(sql)) as unknown as pg.QueryResult | pg.QueryResult[];
-    return (Array.isArray(results) ? results : [results]).map((result) => result.rows as Row[]);
   }
 }
 
@@ -165,11 +159,6 @@ export class Database {
     /** What the pool was opened with (migrations open their own connection from it). */
     readonly config: PersistenceConfig,
   ) {}
-
-  /** Whether {@link close} was called. */
-  get closed(): boolean {
-    return this.closing !== undefined;
-  }
 
   /**
    * Borrows one pooled connection for `work` and returns it afterwards. Every database
@@ -244,7 +233,7 @@ export async function openDatabase(
   pool.on('error', (error: Error) => hooks.onPoolError?.(error));
   const database = new Database(pool, config);
   try {
-    await database.query('SELECT 1');
+    await pingDatabase(database);
   } catch (error) {
     await database.close().catch(() => undefined);
     throw error;

@@ -49,8 +49,8 @@ export class PostgresOutboxStore implements OutboxStore {
     if (limit <= 0) return 0;
     return this.database.withSession(async (session) => {
       try {
-        const results = await session.script(takeBatchSql(Math.trunc(limit)));
-        const rows = results[results.length - 1] ?? [];
+        // The DELETE's rows: the text's last statement.
+        const rows = await session.rows(takeBatchSql(Math.trunc(limit)));
         const records = rows
           .map((row) => toRecord(hydrate(OUTBOX_TABLE, row)))
           .sort((a, b) => compareSequences(a.sequence, b.sequence));
