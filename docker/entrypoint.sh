@@ -15,4 +15,4 @@ if [ -z "$bundle" ] || [ ! -f "$bundle" ]; then
   exit 2
 fi
 # The Node flags are APP_NODE_FLAGS (libs/domain/src/services.ts); a deploy test checks they agree.
-exec node --enable-source-maps --max-semi-space-size=8 "$bundle" "$@"
+exec node --enable-source-maps --max-semi-space-size=8 --max-old-space-size=1024 "$bundle" "$@"

@@ -39,8 +39,15 @@ export const PIPELINE_SERVICES: readonly PipelineService[] = [
 /**
  * The Node flags every app runs with, wherever it runs: the image's entrypoint, the PM2
  * ecosystem (through `tools/deploy/pm2/apps.json`), the test stacks and the benchmark.
- * `--max-semi-space-size=8` halves V8's young generation (16 MB semi-spaces by default on
- * 64-bit Node 20): 14-16 MB less peak RSS per worker under load, for no CPU cost the
- * benchmark could show (ADR 0404).
+ * - `--max-semi-space-size=8` halves V8's young generation (16 MB semi-spaces by default on
+ *   64-bit Node 20): 14-16 MB less peak RSS per worker under load, for no CPU cost the
+ *   benchmark could show (ADR 0404).
+ * - `--max-old-space-size=1024` caps the old generation at 1 GB (Node's default here is
+ *   about 4 GB). V8 lets the old generation grow after each full collection by a factor of
+ *   up to 4 with the default limit, and of up to 1.6 with this one, so a busy host no longer
+ *   lets a worker's heap run to three times what it keeps alive (ADR 0408).
  */
-export const APP_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
+export const APP_NODE_FLAGS: readonly string[] = [
+  '--max-semi-space-size=8',
+  '--max-old-space-size=1024',
+];
