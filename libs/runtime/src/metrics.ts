@@ -34,6 +34,11 @@ export interface ServiceMetrics {
   noReplyFailures: Counter;
   /** Group-commit batches that failed as a whole (their calls then ran one by one). */
   dbBatchFailures: Counter<'kind'>;
+  /**
+   * Calls per group-commit batch (`changes`, `reads`, `claims`), and rows per outbox relay
+   * take (`relay`, 0 for a take that found none).
+   */
+  dbBatchSize: Histogram<'kind'>;
   /** Reconnects that landed on another node than the one lost, by connection. */
   failovers: Counter<'connection'>;
   /** Rows retention removed, or marked (`backup_marked`), by kind (ADR 0213). */
@@ -117,6 +122,13 @@ export function createServiceMetrics(service: string): ServiceMetrics {
     labelNames: ['kind'] as const,
     registers: [registry],
   });
+  const dbBatchSize = new Histogram({
+    name: 'linebacker_db_batch_size',
+    help: 'Calls per group-commit batch (changes, reads, claims) and rows per outbox relay take (relay)',
+    labelNames: ['kind'] as const,
+    buckets: [0, 1, 2, 5, 10, 20, 50, 100],
+    registers: [registry],
+  });
   const failovers = new Counter({
     name: 'linebacker_broker_failovers_total',
     help: 'Broker reconnects that landed on another node of the cluster than the one lost',
@@ -198,6 +210,7 @@ export function createServiceMetrics(service: string): ServiceMetrics {
     replyResends,
     noReplyFailures,
     dbBatchFailures,
+    dbBatchSize,
     observeDelivery(report) {
       messagesHandled.inc({ subscription: report.subscription, outcome: report.outcome });
       handlerDuration.observe({ subscription: report.subscription }, report.durationMs / 1000);

@@ -54,6 +54,16 @@ describe('OutboxRelay', () => {
     expect(await store.backlog(new Date())).toEqual({ count: 0, oldestAgeMs: 0 });
   });
 
+  it('tells the rows of every take, an empty one as 0', async () => {
+    const takes: number[] = [];
+    const r = relay({ batchSize: 2, onTake: (count) => takes.push(count) });
+    store.add(row(), row(), row());
+    await r.relayOnce();
+    await r.relayOnce();
+    await r.relayOnce();
+    expect(takes).toEqual([2, 1, 0]);
+  });
+
   it('maps an outbox row to the envelope field by field', async () => {
     const [record] = store.add(row());
     await relay().relayOnce();

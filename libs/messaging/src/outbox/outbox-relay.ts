@@ -18,8 +18,8 @@ export interface OutboxRelayOptions {
   backoffInitialDelayMs?: number;
   /** Longest delay after failures, in ms (default 10000). */
   backoffMaxDelayMs?: number;
-  /** Rows published by one batch (for metrics). */
-  onPublished?(count: number): void;
+  /** Rows each take published, 0 for a take that found none (for metrics; must not throw). */
+  onTake?(count: number): void;
   /** A batch failed; the relay waits `retryInMs` (a `permanent` error needs a human). */
   onError?(error: unknown, retryInMs: number): void;
 }
@@ -79,7 +79,7 @@ export class OutboxRelay {
     const count = await this.options.store.processBatch(limit, (records) =>
       this.options.bus.publishBatch(records.map(outboxRecordToMessage)),
     );
-    if (count > 0) this.options.onPublished?.(count);
+    this.options.onTake?.(count);
     return count;
   }
 

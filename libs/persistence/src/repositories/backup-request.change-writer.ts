@@ -40,6 +40,8 @@ export interface ChangeWriterSettings {
   batchFailed(error: unknown, size: number): void;
   /** Told that a batch of `size` send claims failed (each claimant gets the error). */
   claimBatchFailed(error: unknown, size: number): void;
+  /** Gives what to tell of each batch of `kind` as it starts: its size. */
+  batchStarted(kind: 'changes' | 'claims'): (size: number) => void;
 }
 
 /** The writes to stored requests: status changes (group commit), recovery's and send claims. */
@@ -57,6 +59,7 @@ export class StatusChangeWriter {
           (batch) => this.applyBatch(batch),
           (c) => c.backupRequestId,
           batching,
+          settings.batchStarted('changes'),
         )
       : null;
     // Claims are keyed by their token, not their request: two claims of one request may share
@@ -69,6 +72,7 @@ export class StatusChangeWriter {
           (batch) => this.claimBatch(batch),
           (c) => c.token,
           { maxInFlight: 1, maxBatch: batching.maxBatch },
+          settings.batchStarted('claims'),
         )
       : null;
   }

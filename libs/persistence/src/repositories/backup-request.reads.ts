@@ -48,6 +48,12 @@ async function findRequests(
   return ids.map((id) => byId.get(id) ?? null);
 }
 
+/** What the reads tell of their batches: each one's size as it starts, and its failure. */
+export interface ReadBatchObserver {
+  started(size: number): void;
+  failed(error: unknown, size: number): void;
+}
+
 /** The reads of BackupRequestRepository; `findById`s that arrive together share a statement. */
 export class BackupRequestReads {
   private readonly batches: Coalescer<string, BackupRequest | null> | null;
@@ -55,13 +61,14 @@ export class BackupRequestReads {
   constructor(
     private readonly database: Database,
     batching: CoalescerOptions | false,
-    private readonly batchFailed: (error: unknown, size: number) => void,
+    private readonly observer: ReadBatchObserver,
   ) {
     this.batches = batching
       ? new Coalescer(
           (ids) => this.findBatch(ids),
           (id) => id,
           batching,
+          observer.started,
         )
       : null;
   }
@@ -84,7 +91,7 @@ export class BackupRequestReads {
       const found = await this.database.withSession((session) => findRequests(session, ids));
       return found.map((value) => ({ ok: true, value }));
     } catch (error) {
-      this.batchFailed(error, ids.length);
+      this.observer.failed(error, ids.length);
       return ids.map(() => ({ ok: false, error }));
     }
   }

@@ -19,9 +19,12 @@ import { BackupRequestReads } from './backup-request.reads';
 import { claimOverdueReplies } from './backup-request.reply-deadline';
 import type { CoalescerOptions } from './coalescer';
 
+/** The kinds of group-commit batch: status changes, reads by id, send claims. */
+export type BatchKind = 'changes' | 'reads' | 'claims';
+
 /** A group-commit batch that failed as a whole: which kind, how many calls, and why. */
 export interface BatchFailure {
-  kind: 'changes' | 'reads' | 'claims';
+  kind: BatchKind;
   size: number;
   error: unknown;
 }
@@ -43,6 +46,11 @@ export interface BackupRequestRepositoryOptions {
    * run again one by one, and the reads and send claims of one fail each with its error.
    */
   onBatchFailure?: (failure: BatchFailure) => void;
+  /**
+   * Called (synchronously, errors ignored) as each group-commit batch starts, with its kind
+   * and how many calls it holds: how well the calls coalesce under the load there is.
+   */
+  onBatch?: (kind: BatchKind, size: number) => void;
   /**
    * Group commit: while `maxInFlight` reads (or status changes) are running, further ones
    * wait and then go together, up to `maxBatch` in one statement. Default 2 and 50; `false`
@@ -82,8 +90,10 @@ export class PostgresBackupRequestRepository implements BackupRequestRepository 
     const outboxWritten = (count: number) => {
       if (count > 0) quietly(options.onOutboxWritten);
     };
-    const batchFailed = (kind: BatchFailure['kind']) => (error: unknown, size: number) =>
+    const batchFailed = (kind: BatchKind) => (error: unknown, size: number) =>
       quietly(options.onBatchFailure, { kind, size, error });
+    const batchStarted = (kind: BatchKind) => (size: number) =>
+      quietly(options.onBatch, kind, size);
     this.intake = new BackupRequestIntake(database, {
       service: options.service ?? 'http-receiver',
       lockTimeoutMs: options.idempotencyLockTimeoutMs ?? 2000,
@@ -94,8 +104,12 @@ export class PostgresBackupRequestRepository implements BackupRequestRepository 
       outboxWritten,
       batchFailed: batchFailed('changes'),
       claimBatchFailed: batchFailed('claims'),
+      batchStarted,
     });
-    this.reads = new BackupRequestReads(database, batching, batchFailed('reads'));
+    this.reads = new BackupRequestReads(database, batching, {
+      failed: batchFailed('reads'),
+      started: batchStarted('reads'),
+    });
     this.outboxWritten = outboxWritten;
   }
 

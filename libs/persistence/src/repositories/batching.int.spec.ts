@@ -147,9 +147,11 @@ describe('status changes and reads that arrive together', () => {
 
   it('gathers concurrent changes into one statement and reports each outcome', async () => {
     let wakeUps = 0;
+    const batches: Array<[string, number]> = [];
     const batched = new PostgresBackupRequestRepository(db.database, {
       batching: { maxInFlight: 1, maxBatch: 50 },
       onOutboxWritten: () => void wakeUps++,
+      onBatch: (kind, size) => batches.push([kind, size]),
     });
     const requests = await Promise.all(Array.from({ length: 9 }, () => stored('Received')));
     const statements = recordStatements(APPLY_CHANGES_SQL);
@@ -163,6 +165,10 @@ describe('status changes and reads that arrive together', () => {
     expect(results).toEqual(requests.map((_, i) => (i === 4 ? 'conflict' : 'applied')));
     // The first change found the slot free and ran alone; the other eight went together.
     expect(statements().map(({ params }) => (params[3] as string[]).length)).toEqual([1, 8]);
+    expect(batches).toEqual([
+      ['changes', 1],
+      ['changes', 9 - 1],
+    ]);
     expect(wakeUps).toBe(2);
     const statuses = await Promise.all(requests.map((r) => batched.findById(r.backupRequestId)));
     expect(statuses.map((r) => r?.statusTypeCode)).toEqual(
@@ -171,7 +177,10 @@ describe('status changes and reads that arrive together', () => {
   });
 
   it('gathers concurrent send claims into one statement, duplicates and all', async () => {
-    const batched = new PostgresBackupRequestRepository(db.database);
+    const batches: Array<[string, number]> = [];
+    const batched = new PostgresBackupRequestRepository(db.database, {
+      onBatch: (kind, size) => batches.push([kind, size]),
+    });
     const [first, ...allowed] = await Promise.all(
       Array.from({ length: 5 }, () => stored('Received', 'Allowed')),
     );
@@ -194,6 +203,11 @@ describe('status changes and reads that arrive together', () => {
     // The first claim ran alone; the rest went together, one row per distinct request.
     expect(results).toEqual([true, true, true, true, true, false, false]);
     expect(statements().map(({ params }) => (params[0] as string[]).length)).toEqual([1, 5]);
+    // The batch told its calls (six, two of them for one request), not its distinct rows.
+    expect(batches).toEqual([
+      ['claims', 1],
+      ['claims', 6],
+    ]);
   });
 
   it('gives an error only to the change it belongs to when a batch fails, and reports it', async () => {
@@ -248,8 +262,10 @@ describe('status changes and reads that arrive together', () => {
   });
 
   it('reads requests that are asked for together in one statement', async () => {
+    const batches: Array<[string, number]> = [];
     const batched = new PostgresBackupRequestRepository(db.database, {
       batching: { maxInFlight: 1, maxBatch: 50 },
+      onBatch: (kind, size) => batches.push([kind, size]),
     });
     const requests = await Promise.all(Array.from({ length: 5 }, () => stored('Received')));
     const unknown = aRequest().backupRequestId;
@@ -261,6 +277,10 @@ describe('status changes and reads that arrive together', () => {
 
     expect(found).toEqual([...requests, null]);
     expect(statements()).toHaveLength(2);
+    expect(batches).toEqual([
+      ['reads', 1],
+      ['reads', 5],
+    ]);
   });
 });
 

@@ -50,6 +50,20 @@ describe('Coalescer', () => {
     expect(await Promise.all(all)).toEqual(['<a>', '<b>', '<c>', '<d>', '<e>', '<f>']);
   });
 
+  it('tells the size of each batch as it starts', async () => {
+    const held = heldBatches();
+    const sizes: number[] = [];
+    const coalescer = new Coalescer(held.runBatch, keyOf, { maxInFlight: 1, maxBatch: 10 }, (n) =>
+      sizes.push(n),
+    );
+    const all = ['a', 'b', 'c'].map((item) => coalescer.run(item));
+    expect(sizes).toEqual([1]);
+    await held.releaseNext();
+    expect(sizes).toEqual([1, 2]);
+    await held.releaseNext();
+    await Promise.all(all);
+  });
+
   it('never puts two items with the same key in one batch, and keeps their order', async () => {
     const held = heldBatches();
     const coalescer = new Coalescer(held.runBatch, keyOf, { maxInFlight: 1, maxBatch: 10 });

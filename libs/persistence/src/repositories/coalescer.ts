@@ -41,6 +41,8 @@ export class Coalescer<I, O> {
     private readonly runBatch: (items: I[]) => Promise<Settled<O>[]>,
     private readonly keyOf: (item: I) => string,
     private readonly options: CoalescerOptions,
+    /** Told the size of every batch as it starts (for the metrics; must not throw). */
+    private readonly onBatch: (size: number) => void = () => undefined,
   ) {}
 
   /** Runs `item` in the next batch that has room for it. */
@@ -55,6 +57,7 @@ export class Coalescer<I, O> {
     while (this.inFlight < this.options.maxInFlight && this.waiting.length > 0) {
       const batch = this.takeBatch();
       this.inFlight += 1;
+      this.onBatch(batch.length);
       void this.execute(batch).finally(() => {
         this.inFlight -= 1;
         this.pump();

@@ -120,6 +120,7 @@ export async function openInfrastructure(options: InfrastructureOptions): Promis
     bus,
     batchSize: config.outboxBatchSize,
     pollIntervalMs: config.outboxPollIntervalMs,
+    onTake: (count) => options.metrics.dbBatchSize.observe({ kind: 'relay' }, count),
     onError: (error, retryInMs) =>
       logger.log(errorKindOf(error) === 'permanent' ? 'error' : 'warn', 'outbox relay failed', {
         error: String(error),
@@ -130,6 +131,7 @@ export async function openInfrastructure(options: InfrastructureOptions): Promis
     service: options.service,
     onOutboxWritten: () => relay.wake(),
     onBatchFailure: batchFailureObserver(logger, options.metrics),
+    onBatch: (kind, size) => options.metrics.dbBatchSize.observe({ kind }, size),
     // Group commit: half the pool for batches of each kind, the rest for the relay and intake.
     batching:
       config.dbBatchMax > 1
