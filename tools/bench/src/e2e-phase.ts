@@ -11,6 +11,7 @@ import {
   type RunEnvironment,
 } from './environment';
 import { Poster, postBatch } from './http-load';
+import type { BatchSizes, StackCounters } from './linebacker-stack';
 import { readPerfRecording, startPerfRecord, summarizeRoles } from './perf-samples';
 import type { LatencySummary } from '@linebacker/testing';
 
@@ -48,8 +49,8 @@ export interface E2eTarget {
   table: RequestTable;
   environment: RunEnvironment;
   watched: ConstructorParameters<typeof CpuWindow>[0];
-  /** Stops the pipeline; resolves with the deliveries its consumers handled, by consumer. */
-  stop(): Promise<Record<string, number>>;
+  /** Stops the pipeline; resolves with what its processes counted. */
+  stop(): Promise<StackCounters>;
 }
 
 /** One end-to-end measurement. */
@@ -82,6 +83,16 @@ export interface E2eResult {
     analyzeRuns?: number;
   };
   messages: { deliveriesByConsumer: Record<string, number>; total: number; perRequest: number };
+  /**
+   * linebacker only (absent before 7 December): group-commit batches and relay takes by app
+   * and kind, warm-up included, with the calls or rows each held on average.
+   */
+  batchSizes?: Record<string, BatchSizes>;
+  /**
+   * linebacker only (absent before 7 December): seconds of garbage collection by app and kind
+   * over the processes' whole lives (start-up and warm-up included).
+   */
+  gcSeconds?: Record<string, number>;
   /** With `perfDir`: one line per process, what its on-CPU samples were charged to. */
   onCpuSamples?: string[];
   /**
@@ -298,7 +309,7 @@ export async function runE2e(target: E2eTarget, settings: E2eSettings): Promise<
   );
   const stepsMs = target.pipeline === 'linebacker' ? await stepTimes(poll, since) : undefined;
   await poll.client.end();
-  const deliveriesByConsumer = await target.stop();
+  const { deliveries: deliveriesByConsumer, batchSizes, gcSeconds } = await target.stop();
   await sleep(500);
   const after = await freshCounters(environment.databaseUrl, environment.databaseName);
   // The first counter read's own commit plus every poll are the bench's, not the pipeline's.
@@ -346,6 +357,8 @@ export async function runE2e(target: E2eTarget, settings: E2eSettings): Promise<
       total,
       perRequest: perRequest(total, n + (warmUp?.completed ?? 0)),
     },
+    ...(batchSizes ? { batchSizes } : {}),
+    ...(gcSeconds ? { gcSeconds } : {}),
     ...(warmUp ? { warmUp } : {}),
     ...(onCpuSamples ? { onCpuSamples } : {}),
   };

@@ -13,14 +13,40 @@ import type { RunEnvironment } from './environment';
 
 /** The counter of messages each process handled, by subscription and outcome. */
 const HANDLED = 'linebacker_messages_handled_total';
+/** The histogram of group-commit batch and relay take sizes, by kind. */
+const BATCH_SIZE = 'linebacker_db_batch_size';
+/** prom-client's histogram of garbage collections, by kind (minor, major, incremental…). */
+const GC_SECONDS = 'nodejs_gc_duration_seconds_sum';
+
+/** What a stopped stack's processes counted, read from their `/metrics` before the stop. */
+export interface StackCounters {
+  /** Messages handled, by subscription and outcome. */
+  deliveries: Record<string, number>;
+  /**
+   * linebacker only: by app and kind (`check-allowed changes`, `notifier relay`…), how many
+   * group-commit batches or relay takes ran and how many calls or rows each held on average.
+   */
+  batchSizes?: Record<string, BatchSizes>;
+  /**
+   * linebacker only: seconds of garbage collection by app and kind (`check-allowed major`…),
+   * over all its instances and its whole life, from Node's `nodejs_gc_duration_seconds`.
+   */
+  gcSeconds?: Record<string, number>;
+}
+
+/** Group-commit batches (or relay takes) of one app and kind, over all its instances. */
+export interface BatchSizes {
+  batches: number;
+  mean: number;
+}
 
 /** A started linebacker stack as the bench drives it. */
 export interface BenchStack {
   receiverUrl: string;
   stack: ProcessStack;
   watched(): WatchedProcess[];
-  /** Stops every process; resolves with the deliveries handled per subscription and outcome. */
-  stop(): Promise<Record<string, number>>;
+  /** Stops every process; resolves with what they counted. */
+  stop(): Promise<StackCounters>;
 }
 
 /**
@@ -58,17 +84,17 @@ export async function startLinebackerStack(
     await deleteBrokerNamespace(environment.amqpUrl, environment.namespace);
     throw new Error('interrupted while starting');
   }
-  const stop = async (): Promise<Record<string, number>> => {
+  const stop = async (): Promise<StackCounters> => {
     // Read while the processes still run: a message handled as planned is only a debug line.
-    let deliveries: Record<string, number> = {};
+    let counters: StackCounters = { deliveries: {} };
     try {
-      deliveries = await deliveriesHandled(stack);
+      counters = await stackCounters(stack);
     } finally {
       await stopStack();
     }
     // A batch of 20,000 leaves tens of thousands of parsed lines per stack: let them go.
     for (const p of stack.processes) p.handle.lines.length = 0;
-    return deliveries;
+    return counters;
   };
   return {
     receiverUrl: endpoints.receiverUrl,
@@ -82,19 +108,51 @@ export async function startLinebackerStack(
 /**
  * The messages every process of the stack handled, by subscription and outcome (duplicates
  * show as `already-done`, retries as `retried`), from the `linebacker_messages_handled_total`
- * counters of each process's `/metrics` (the health port it logged at start).
+ * counters of each process's `/metrics` (the health port it logged at start); and the sizes
+ * of its group-commit batches and relay takes, from `linebacker_db_batch_size`.
  */
-export async function deliveriesHandled(stack: ProcessStack): Promise<Record<string, number>> {
+export async function stackCounters(stack: ProcessStack): Promise<StackCounters> {
   const deliveries: Record<string, number> = {};
+  const sums: Record<string, { batches: number; calls: number }> = {};
+  const gc: Record<string, number> = {};
   for (const p of stack.running()) {
     const port = p.handle.lines.find((l) => l['message'] === 'health port listening')?.['port'];
     if (port === undefined) continue;
     const response = await fetch(`http://127.0.0.1:${String(port)}/metrics`);
     if (!response.ok) throw new Error(`${p.name} /metrics answered ${response.status}`);
-    for (const sample of metricSamples(await response.text(), HANDLED)) {
+    const text = await response.text();
+    for (const sample of metricSamples(text, HANDLED)) {
       const key = `${sample.labels['subscription'] ?? '?'} ${sample.labels['outcome'] ?? '?'}`;
       deliveries[key] = (deliveries[key] ?? 0) + sample.value;
     }
+    for (const [suffix, field] of [
+      ['_count', 'batches'],
+      ['_sum', 'calls'],
+    ] as const) {
+      for (const sample of metricSamples(text, BATCH_SIZE + suffix)) {
+        const key = `${p.app} ${sample.labels['kind'] ?? '?'}`;
+        const entry = (sums[key] ??= { batches: 0, calls: 0 });
+        entry[field] += sample.value;
+      }
+    }
+    for (const sample of metricSamples(text, GC_SECONDS)) {
+      const key = `${p.app} ${sample.labels['kind'] ?? '?'}`;
+      gc[key] = (gc[key] ?? 0) + sample.value;
+    }
   }
-  return deliveries;
+  const batchSizes = Object.fromEntries(
+    Object.entries(sums)
+      .filter(([, { batches }]) => batches > 0)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, { batches, calls }]) => [
+        key,
+        { batches, mean: Math.round((calls / batches) * 100) / 100 },
+      ]),
+  );
+  const gcSeconds = Object.fromEntries(
+    Object.entries(gc)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, seconds]) => [key, Math.round(seconds * 1000) / 1000]),
+  );
+  return { deliveries, batchSizes, gcSeconds };
 }

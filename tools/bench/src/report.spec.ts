@@ -1,4 +1,4 @@
-import { onCpuSection } from './report';
+import { batchSection, gcSection, onCpuSection } from './report';
 
 describe('onCpuSection', () => {
   const run = { pipeline: 'linebacker', interfaceTransport: 'amqp', instances: 1 } as const;
@@ -19,6 +19,46 @@ describe('onCpuSection', () => {
       '- notifier#1: 10 samples, kernel 20.0 %; app 50.0 %',
       '',
       'lean x1:',
+    ]);
+  });
+});
+
+describe('batchSection', () => {
+  const run = { pipeline: 'linebacker', interfaceTransport: 'amqp', instances: 2 } as const;
+
+  it('is empty when no run counted batches (the lean pipeline has none)', () => {
+    expect(batchSection([{ ...run, pipeline: 'lean' }])).toEqual([]);
+  });
+
+  it('has a row per run, app and kind with the count and the mean size', () => {
+    const lines = batchSection([
+      {
+        ...run,
+        batchSizes: {
+          'check-allowed changes': { batches: 400, mean: 12.5 },
+          'notifier relay': { batches: 900, mean: 0.8 },
+        },
+      },
+    ]);
+    expect(lines).toContain('### Group-commit batches and relay takes (warm-up included)');
+    const rows = lines.filter((line) => line.includes('linebacker x2'));
+    expect(rows).toHaveLength(1);
+    const table = rows[0] as string;
+    expect(table).toMatch(/linebacker x2 \| check-allowed \| changes \| 400 \| 12\.5/);
+    expect(table).toMatch(/linebacker x2 \| notifier \| relay \| 900 \| 0\.8/);
+  });
+});
+
+describe('gcSection', () => {
+  it('has a row per run, app and kind of collection, and none without figures', () => {
+    const run = { pipeline: 'linebacker', interfaceTransport: 'amqp', instances: 1 } as const;
+    expect(gcSection([run])).toEqual([]);
+    const table = gcSection([
+      { ...run, gcSeconds: { 'notifier major': 0.42, 'notifier minor': 1.5 } },
+    ]).at(-1) as string;
+    expect(table.split('\n').slice(2)).toEqual([
+      '| linebacker x1 | notifier | major | 0.42 |',
+      '| linebacker x1 | notifier | minor | 1.5 |',
     ]);
   });
 });

@@ -109,6 +109,47 @@ export function onCpuSection(
   ];
 }
 
+/** The group-commit batches and relay takes of each linebacker run, by app and kind. */
+export function batchSection(
+  runs: Pick<E2eResult, 'pipeline' | 'interfaceTransport' | 'instances' | 'batchSizes'>[],
+): string[] {
+  const rows = runs.flatMap((run) =>
+    Object.entries(run.batchSizes ?? {}).map(([key, { batches, mean }]) => {
+      const [app, kind] = key.split(' ');
+      return [runLabel(run), app ?? key, kind ?? '', batches, mean];
+    }),
+  );
+  if (rows.length === 0) return [];
+  return [
+    '',
+    '### Group-commit batches and relay takes (warm-up included)',
+    '',
+    'Calls per batch of status changes, reads and send claims, and outbox rows per relay take ' +
+      '(empty takes included), from `linebacker_db_batch_size` over all instances of each app.',
+    '',
+    table(['run', 'app', 'kind', 'batches or takes', 'mean size'], rows),
+  ];
+}
+
+/** The garbage collection of each linebacker run's apps, by app and kind, in seconds. */
+export function gcSection(
+  runs: Pick<E2eResult, 'pipeline' | 'interfaceTransport' | 'instances' | 'gcSeconds'>[],
+): string[] {
+  const rows = runs.flatMap((run) =>
+    Object.entries(run.gcSeconds ?? {}).map(([key, seconds]) => {
+      const [app, kind] = key.split(' ');
+      return [runLabel(run), app ?? key, kind ?? '', seconds];
+    }),
+  );
+  if (rows.length === 0) return [];
+  return [
+    '',
+    "### Garbage collection (the processes' whole lives)",
+    '',
+    table(['run', 'app', 'kind', 'seconds'], rows),
+  ];
+}
+
 /** The run as markdown: the tables docs/benchmarks.md quotes. */
 export function renderSummary(result: BenchResult): string {
   const e2eRows = result.e2e.map((r) => [
@@ -172,6 +213,8 @@ export function renderSummary(result: BenchResult): string {
       ['target', 'met', 'measured'],
       result.targets.map((t) => [t.name, t.met ? 'yes' : '**no**', t.measured]),
     ),
+    ...batchSection(result.e2e),
+    ...gcSection(result.e2e),
     ...onCpuSection(result.e2e),
   ].join('\n');
 }

@@ -192,7 +192,7 @@ async function leanE2e(
         watched: stack.watched,
         stop: async () => {
           await stopLean();
-          return deliveries;
+          return { deliveries };
         },
       },
       options,
