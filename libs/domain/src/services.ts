@@ -44,8 +44,8 @@ export const PIPELINE_SERVICES: readonly PipelineService[] = [
  *   benchmark could show (ADR 0404).
  * - `--max-old-space-size=1024` caps the old generation at 1 GB (Node's default here is
  *   about 4 GB). V8 lets the old generation grow after each full collection by a factor of
- *   up to 4 with the default limit, and of up to 1.6 with this one, so a busy host no longer
- *   lets a worker's heap run to three times what it keeps alive (ADR 0408).
+ *   up to 4 with the default limit, and of up to 1.6 with this one, so under load a worker's
+ *   old generation no longer grows to four times what it keeps alive (ADR 0408).
  */
 export const APP_NODE_FLAGS: readonly string[] = [
   '--max-semi-space-size=8',
