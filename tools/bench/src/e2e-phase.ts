@@ -84,12 +84,12 @@ export interface E2eResult {
   };
   messages: { deliveriesByConsumer: Record<string, number>; total: number; perRequest: number };
   /**
-   * linebacker only (absent before 7 December): group-commit batches and relay takes by app
+   * linebacker only (absent before `7e98eff`): group-commit batches and relay takes by app
    * and kind, warm-up included, with the calls or rows each held on average.
    */
   batchSizes?: Record<string, BatchSizes>;
   /**
-   * linebacker only (absent before 7 December): seconds of garbage collection by app and kind
+   * linebacker only (absent before `7e98eff`): seconds of garbage collection by app and kind
    * over the processes' whole lives (start-up and warm-up included).
    */
   gcSeconds?: Record<string, number>;
