@@ -97,6 +97,13 @@ describe('npm run bench at a tiny size', () => {
           .filter(([key]) => /^check-allowed\S* (ok|already-done)$/.test(key))
           .reduce((sum, [, n]) => sum + n, 0);
         expect(checked).toBeGreaterThanOrEqual(70);
+        // Also read there: check-allowed's status changes went out in batches, and it collected.
+        const changes = run.batchSizes?.['check-allowed changes'];
+        expect(changes?.batches).toBeGreaterThan(0);
+        expect(changes?.mean).toBeGreaterThanOrEqual(1);
+        expect(run.gcSeconds?.['check-allowed minor']).toBeGreaterThan(0);
+      } else {
+        expect(run.batchSizes).toBeUndefined();
       }
       expect(run.database.xactCommit).toBeGreaterThan(0);
       expect(run.database.analyzeRuns).toBeGreaterThan(0);
@@ -111,6 +118,7 @@ describe('npm run bench at a tiny size', () => {
     expect(processes.find((p) => p.role === 'rabbitmq')).toBeDefined();
     expect(processes.find((p) => p.role === 'rabbitmq')?.peakRssMb).toBeUndefined();
     expect(run.stdout).toContain('| kernel % |');
+    expect(run.stdout).toContain('### Group-commit batches and relay takes');
     // Runs on different hosts are told apart by the CPU model in the header.
     expect(run.stdout).toMatch(/## bench \S+ \(\d+ cores of [^,]+, Node v/);
     expect(result.settings.analyzeEverySeconds).toBe(1);

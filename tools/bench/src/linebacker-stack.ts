@@ -11,6 +11,9 @@ import type { Cleanup } from './cleanup';
 import type { WatchedProcess } from './cpu-window';
 import type { RunEnvironment } from './environment';
 
+/** A sample's labels, as `metricSamples` reads them. */
+type Labels = Record<string, string>;
+
 /** The counter of messages each process handled, by subscription and outcome. */
 const HANDLED = 'linebacker_messages_handled_total';
 /** The histogram of group-commit batch and relay take sizes, by kind. */
@@ -109,11 +112,13 @@ export async function startLinebackerStack(
  * The messages every process of the stack handled, by subscription and outcome (duplicates
  * show as `already-done`, retries as `retried`), from the `linebacker_messages_handled_total`
  * counters of each process's `/metrics` (the health port it logged at start); and the sizes
- * of its group-commit batches and relay takes, from `linebacker_db_batch_size`.
+ * of its group-commit batches and relay takes, from `linebacker_db_batch_size`, and its
+ * garbage collection by kind, from `nodejs_gc_duration_seconds`.
  */
 export async function stackCounters(stack: ProcessStack): Promise<StackCounters> {
   const deliveries: Record<string, number> = {};
-  const sums: Record<string, { batches: number; calls: number }> = {};
+  const batches: Record<string, number> = {};
+  const calls: Record<string, number> = {};
   const gc: Record<string, number> = {};
   for (const p of stack.running()) {
     const port = p.handle.lines.find((l) => l['message'] === 'health port listening')?.['port'];
@@ -121,38 +126,30 @@ export async function stackCounters(stack: ProcessStack): Promise<StackCounters>
     const response = await fetch(`http://127.0.0.1:${String(port)}/metrics`);
     if (!response.ok) throw new Error(`${p.name} /metrics answered ${response.status}`);
     const text = await response.text();
-    for (const sample of metricSamples(text, HANDLED)) {
-      const key = `${sample.labels['subscription'] ?? '?'} ${sample.labels['outcome'] ?? '?'}`;
-      deliveries[key] = (deliveries[key] ?? 0) + sample.value;
-    }
-    for (const [suffix, field] of [
-      ['_count', 'batches'],
-      ['_sum', 'calls'],
-    ] as const) {
-      for (const sample of metricSamples(text, BATCH_SIZE + suffix)) {
-        const key = `${p.app} ${sample.labels['kind'] ?? '?'}`;
-        const entry = (sums[key] ??= { batches: 0, calls: 0 });
-        entry[field] += sample.value;
+    const add = (into: Record<string, number>, name: string, keyOf: (l: Labels) => string) => {
+      for (const sample of metricSamples(text, name)) {
+        const key = keyOf(sample.labels);
+        into[key] = (into[key] ?? 0) + sample.value;
       }
-    }
-    for (const sample of metricSamples(text, GC_SECONDS)) {
-      const key = `${p.app} ${sample.labels['kind'] ?? '?'}`;
-      gc[key] = (gc[key] ?? 0) + sample.value;
-    }
+    };
+    const byAppAndKind = (labels: Labels) => `${p.app} ${labels['kind'] ?? '?'}`;
+    add(deliveries, HANDLED, (l) => `${l['subscription'] ?? '?'} ${l['outcome'] ?? '?'}`);
+    add(batches, `${BATCH_SIZE}_count`, byAppAndKind);
+    add(calls, `${BATCH_SIZE}_sum`, byAppAndKind);
+    add(gc, GC_SECONDS, byAppAndKind);
   }
+  const sorted = (record: Record<string, number>) =>
+    Object.entries(record).sort(([a], [b]) => a.localeCompare(b));
   const batchSizes = Object.fromEntries(
-    Object.entries(sums)
-      .filter(([, { batches }]) => batches > 0)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([key, { batches, calls }]) => [
+    sorted(batches)
+      .filter(([, count]) => count > 0)
+      .map(([key, count]) => [
         key,
-        { batches, mean: Math.round((calls / batches) * 100) / 100 },
+        { batches: count, mean: Math.round(((calls[key] ?? 0) / count) * 100) / 100 },
       ]),
   );
   const gcSeconds = Object.fromEntries(
-    Object.entries(gc)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([key, seconds]) => [key, Math.round(seconds * 1000) / 1000]),
+    sorted(gc).map(([key, seconds]) => [key, Math.round(seconds * 1000) / 1000]),
   );
   return { deliveries, batchSizes, gcSeconds };
 }

@@ -109,15 +109,28 @@ export function onCpuSection(
   ];
 }
 
-/** The group-commit batches and relay takes of each linebacker run, by app and kind. */
-export function batchSection(
-  runs: Pick<E2eResult, 'pipeline' | 'interfaceTransport' | 'instances' | 'batchSizes'>[],
-): string[] {
-  const rows = runs.flatMap((run) =>
-    Object.entries(run.batchSizes ?? {}).map(([key, { batches, mean }]) => {
-      const [app, kind] = key.split(' ');
-      return [runLabel(run), app ?? key, kind ?? '', batches, mean];
+type RunLabelled = Pick<E2eResult, 'pipeline' | 'interfaceTransport' | 'instances'>;
+
+/** One row per run and `app kind` key of `figures(run)`: the run, the app, the kind, `cells`. */
+function appKindRows<R extends RunLabelled, V>(
+  runs: R[],
+  figures: (run: R) => Record<string, V> | undefined,
+  cells: (value: V) => (string | number)[],
+): (string | number)[][] {
+  return runs.flatMap((run) =>
+    Object.entries(figures(run) ?? {}).map(([key, value]) => {
+      const [app = key, kind = ''] = key.split(' ');
+      return [runLabel(run), app, kind, ...cells(value)];
     }),
+  );
+}
+
+/** The group-commit batches and relay takes of each linebacker run, by app and kind. */
+export function batchSection(runs: (RunLabelled & Pick<E2eResult, 'batchSizes'>)[]): string[] {
+  const rows = appKindRows(
+    runs,
+    (run) => run.batchSizes,
+    ({ batches, mean }) => [batches, mean],
   );
   if (rows.length === 0) return [];
   return [
@@ -132,14 +145,11 @@ export function batchSection(
 }
 
 /** The garbage collection of each linebacker run's apps, by app and kind, in seconds. */
-export function gcSection(
-  runs: Pick<E2eResult, 'pipeline' | 'interfaceTransport' | 'instances' | 'gcSeconds'>[],
-): string[] {
-  const rows = runs.flatMap((run) =>
-    Object.entries(run.gcSeconds ?? {}).map(([key, seconds]) => {
-      const [app, kind] = key.split(' ');
-      return [runLabel(run), app ?? key, kind ?? '', seconds];
-    }),
+export function gcSection(runs: (RunLabelled & Pick<E2eResult, 'gcSeconds'>)[]): string[] {
+  const rows = appKindRows(
+    runs,
+    (run) => run.gcSeconds,
+    (seconds) => [seconds],
   );
   if (rows.length === 0) return [];
   return [
