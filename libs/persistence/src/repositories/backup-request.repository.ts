@@ -52,9 +52,10 @@ export interface BackupRequestRepositoryOptions {
    */
   onBatch?: (kind: BatchKind, size: number) => void;
   /**
-   * Group commit: while `maxInFlight` reads (or status changes) are running, further ones
-   * wait and then go together, up to `maxBatch` in one statement. Default 2 and 50; `false`
-   * runs every call on its own. Send claims run one batch at a time, up to `maxBatch`.
+   * Group commit: the reads (or status changes) asked for in one event-loop turn go together,
+   * and while `maxInFlight` batches are running, further ones wait and then go together, up to
+   * `maxBatch` in one statement. Default 2 and 50; `false` runs every call on its own. Send
+   * claims run one batch at a time, up to `maxBatch`.
    */
   batching?: CoalescerOptions | false;
 }

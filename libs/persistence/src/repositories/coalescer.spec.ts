@@ -22,32 +22,63 @@ function heldBatches() {
 
 const keyOf = (item: string): string => item.split('#')[0] ?? item;
 
+/** Lets the current event-loop turn end, and with it the coalescer's gathering. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 describe('Coalescer', () => {
-  it('runs an item at once when a batch slot is free, and gathers the rest meanwhile', async () => {
+  it('starts a batch at the end of the turn, with every item submitted in that turn', async () => {
+    const held = heldBatches();
+    const coalescer = new Coalescer(held.runBatch, keyOf, { maxInFlight: 2, maxBatch: 10 });
+    const first = ['a', 'b', 'c'].map((item) => coalescer.run(item));
+    expect(held.batches).toEqual([]);
+    await nextTurn();
+    expect(held.batches).toEqual([['a', 'b', 'c']]);
+    const second = coalescer.run('d');
+    await nextTurn();
+    expect(held.batches).toEqual([['a', 'b', 'c'], ['d']]);
+    await held.releaseNext();
+    expect(await Promise.all(first)).toEqual(['<a>', '<b>', '<c>']);
+    await held.releaseNext();
+    expect(await second).toBe('<d>');
+  });
+
+  it('gathers what arrives while every slot is busy into the next batch', async () => {
     const held = heldBatches();
     const coalescer = new Coalescer(held.runBatch, keyOf, { maxInFlight: 1, maxBatch: 10 });
     const first = coalescer.run('a');
-    const later = ['b', 'c', 'd'].map((item) => coalescer.run(item));
+    await nextTurn();
+    const later = ['b', 'c'].map((item) => coalescer.run(item));
+    await nextTurn();
+    const last = coalescer.run('d');
+    await nextTurn();
     expect(held.batches).toEqual([['a']]);
     await held.releaseNext();
     expect(await first).toBe('<a>');
     expect(held.batches).toEqual([['a'], ['b', 'c', 'd']]);
     await held.releaseNext();
-    expect(await Promise.all(later)).toEqual(['<b>', '<c>', '<d>']);
+    expect(await Promise.all([...later, last])).toEqual(['<b>', '<c>', '<d>']);
   });
 
   it('keeps up to maxInFlight batches running and caps their size', async () => {
     const held = heldBatches();
     const coalescer = new Coalescer(held.runBatch, keyOf, { maxInFlight: 2, maxBatch: 2 });
-    const all = ['a', 'b', 'c', 'd', 'e', 'f'].map((item) => coalescer.run(item));
-    expect(held.batches).toEqual([['a'], ['b']]);
+    const all = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((item) => coalescer.run(item));
+    await nextTurn();
+    expect(held.batches).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+    ]);
     await held.releaseNext();
-    expect(held.batches).toEqual([['a'], ['b'], ['c', 'd']]);
+    expect(held.batches).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+      ['e', 'f'],
+    ]);
     await held.releaseNext();
     await held.releaseNext();
     await held.releaseNext();
-    expect(held.batches).toEqual([['a'], ['b'], ['c', 'd'], ['e', 'f']]);
-    expect(await Promise.all(all)).toEqual(['<a>', '<b>', '<c>', '<d>', '<e>', '<f>']);
+    expect(held.batches).toEqual([['a', 'b'], ['c', 'd'], ['e', 'f'], ['g']]);
+    expect(await Promise.all(all)).toEqual(['<a>', '<b>', '<c>', '<d>', '<e>', '<f>', '<g>']);
   });
 
   it('tells the size of each batch as it starts', async () => {
@@ -56,24 +87,26 @@ describe('Coalescer', () => {
     const coalescer = new Coalescer(held.runBatch, keyOf, { maxInFlight: 1, maxBatch: 10 }, (n) =>
       sizes.push(n),
     );
-    const all = ['a', 'b', 'c'].map((item) => coalescer.run(item));
-    expect(sizes).toEqual([1]);
+    const first = ['a', 'b', 'c'].map((item) => coalescer.run(item));
+    await nextTurn();
+    expect(sizes).toEqual([3]);
+    const later = ['d', 'e'].map((item) => coalescer.run(item));
     await held.releaseNext();
-    expect(sizes).toEqual([1, 2]);
+    expect(sizes).toEqual([3, 2]);
     await held.releaseNext();
-    await Promise.all(all);
+    await Promise.all([...first, ...later]);
   });
 
   it('never puts two items with the same key in one batch, and keeps their order', async () => {
     const held = heldBatches();
     const coalescer = new Coalescer(held.runBatch, keyOf, { maxInFlight: 1, maxBatch: 10 });
     const all = ['x', 'a#1', 'b', 'a#2', 'c', 'a#3'].map((item) => coalescer.run(item));
+    await nextTurn();
+    expect(held.batches[0]).toEqual(['x', 'a#1', 'b', 'c']);
     await held.releaseNext();
-    expect(held.batches[1]).toEqual(['a#1', 'b', 'c']);
+    expect(held.batches[1]).toEqual(['a#2']);
     await held.releaseNext();
-    expect(held.batches[2]).toEqual(['a#2']);
-    await held.releaseNext();
-    expect(held.batches[3]).toEqual(['a#3']);
+    expect(held.batches[2]).toEqual(['a#3']);
     await held.releaseNext();
     expect(await Promise.all(all)).toHaveLength(6);
   });
@@ -84,7 +117,8 @@ describe('Coalescer', () => {
     const first = coalescer.run('a');
     const good = coalescer.run('b');
     const bad = coalescer.run('bad-c').catch((error: unknown) => error);
-    await held.releaseNext();
+    await nextTurn();
+    expect(held.batches).toEqual([['a', 'b', 'bad-c']]);
     await held.releaseNext();
     await expect(first).resolves.toBe('<a>');
     await expect(good).resolves.toBe('<b>');

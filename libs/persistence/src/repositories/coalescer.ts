@@ -24,10 +24,14 @@ interface Waiting<I, O> {
 }
 
 /**
- * Group commit without a timer. An item submitted while fewer than `maxInFlight` batches run
- * goes at once (alone, so an idle service adds no latency); items submitted while the limit
- * is reached wait, and go together as the next batch when one finishes. Under load, the
- * batches grow to the number of callers that arrived during one batch's round trip.
+ * Group commit without a timer. A batch starts at the end of the event-loop turn in which
+ * its first item was submitted (`setImmediate`), if fewer than `maxInFlight` batches run: every
+ * item submitted in that turn goes with it. One socket read of the broker's can hold many
+ * deliveries, whose handlers all call in the same turn, so they share one statement instead
+ * of the first ones each taking a slot alone. An idle service pays one turn, not a timer.
+ * Items submitted while the limit is reached wait, and go together as the next batch when one
+ * finishes. Under load, the batches grow to the number of callers that arrived during one
+ * batch's round trip.
  *
  * Two items with the same key never share a batch (the second waits for the next one), so
  * a batch never holds two changes to the same row. `runBatch` settles every item itself: an
@@ -36,6 +40,8 @@ interface Waiting<I, O> {
 export class Coalescer<I, O> {
   private readonly waiting: Waiting<I, O>[] = [];
   private inFlight = 0;
+  /** A pump is due at the end of this event-loop turn. */
+  private pumpDue = false;
 
   constructor(
     private readonly runBatch: (items: I[]) => Promise<Settled<O>[]>,
@@ -49,7 +55,12 @@ export class Coalescer<I, O> {
   run(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.waiting.push({ item, key: this.keyOf(item), resolve, reject });
-      this.pump();
+      if (this.pumpDue) return;
+      this.pumpDue = true;
+      setImmediate(() => {
+        this.pumpDue = false;
+        this.pump();
+      });
     });
   }
 
