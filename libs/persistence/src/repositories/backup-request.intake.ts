@@ -11,7 +11,16 @@ import type { Database } from '../database';
 import { constraintOf, sqlStateOf } from '../pg-errors';
 import { hydrate, IDEMPOTENCY_KEY_TABLE } from '../schema/table';
 import { findRequest } from './backup-request.reads';
-import { CREATE_SQL, CREATE_WITH_KEY_SQL, createParams, FIND_KEY_SQL } from './intake.sql';
+import { Coalescer, settle, type CoalescerOptions, type Settled } from './coalescer';
+import {
+  CREATE_BATCH_SQL,
+  CREATE_SQL,
+  CREATE_WITH_KEY_SQL,
+  createBatchParams,
+  createParams,
+  FIND_KEY_SQL,
+  type NewRequest,
+} from './intake.sql';
 
 /** What intake needs besides the pool. */
 export interface IntakeSettings {
@@ -21,14 +30,35 @@ export interface IntakeSettings {
   lockTimeoutMs: number;
   /** Told how many outbox rows a commit wrote. */
   outboxWritten(count: number): void;
+  /** Group commit bounds for creates without a key, or false for one statement each. */
+  batching: CoalescerOptions | false;
+  /** Told of each batch of creates as it starts: its size. */
+  batchStarted(size: number): void;
+  /** Told that a batch of `size` creates failed as a whole (they are then retried alone). */
+  batchFailed(error: unknown, size: number): void;
 }
 
-/** `create` of BackupRequestRepository: a new request, atomic and idempotent by key. */
+/**
+ * `create` of BackupRequestRepository: a new request, atomic and idempotent by key. Creates
+ * without a key that arrive together commit together (group commit, as the status changes
+ * do); a create with a key runs alone, in its own transaction with a lock timeout.
+ */
 export class BackupRequestIntake {
+  private readonly batches: Coalescer<NewRequest, void> | null;
+
   constructor(
     private readonly database: Database,
     private readonly settings: IntakeSettings,
-  ) {}
+  ) {
+    this.batches = settings.batching
+      ? new Coalescer(
+          (batch) => this.createBatch(batch),
+          ({ request }) => request.backupRequestId,
+          settings.batching,
+          settings.batchStarted,
+        )
+      : null;
+  }
 
   /** Stores the request, its history row, outbox rows and key in one statement. */
   async create(
@@ -36,10 +66,12 @@ export class BackupRequestIntake {
     outbox: OutboxMessage[],
     idempotency?: IdempotencyRecord,
   ): Promise<CreateOutcome> {
-    const params = createParams(request, outbox, this.settings.service, idempotency);
     if (!idempotency) {
-      await this.database.withSession((session) => session.prepared(CREATE_SQL, params));
+      await (this.batches
+        ? this.batches.run({ request, outbox })
+        : this.createAlone({ request, outbox }));
     } else {
+      const params = createParams(request, outbox, this.settings.service, idempotency);
       try {
         // The key insert waits on another uncommitted insert of the same key; the lock
         // timeout turns that wait into a quick, recognisable 55P03.
@@ -52,6 +84,28 @@ export class BackupRequestIntake {
     }
     this.settings.outboxWritten(outbox.length);
     return { outcome: 'created', request };
+  }
+
+  /**
+   * Creates that arrived together: one statement for all. If it fails, the failure is
+   * reported and each runs on its own, so an error reaches only the create it belongs to.
+   */
+  private async createBatch(batch: NewRequest[]): Promise<Settled<void>[]> {
+    if (batch.length > 1) {
+      try {
+        const params = createBatchParams(batch, this.settings.service);
+        await this.database.withSession((session) => session.prepared(CREATE_BATCH_SQL, params));
+        return batch.map(() => ({ ok: true, value: undefined }));
+      } catch (error) {
+        this.settings.batchFailed(error, batch.length);
+      }
+    }
+    return Promise.all(batch.map((create) => settle(this.createAlone(create))));
+  }
+
+  private async createAlone({ request, outbox }: NewRequest): Promise<void> {
+    const params = createParams(request, outbox, this.settings.service);
+    await this.database.withSession((session) => session.prepared(CREATE_SQL, params));
   }
 
   private async resolveKeyClash(error: unknown, key: IdempotencyRecord): Promise<CreateOutcome> {

@@ -19,8 +19,8 @@ import { BackupRequestReads } from './backup-request.reads';
 import { claimOverdueReplies } from './backup-request.reply-deadline';
 import type { CoalescerOptions } from './coalescer';
 
-/** The kinds of group-commit batch: status changes, reads by id, send claims. */
-export type BatchKind = 'changes' | 'reads' | 'claims';
+/** The kinds of group-commit batch: keyless creates, status changes, reads by id, send claims. */
+export type BatchKind = 'creates' | 'changes' | 'reads' | 'claims';
 
 /** A group-commit batch that failed as a whole: which kind, how many calls, and why. */
 export interface BatchFailure {
@@ -42,8 +42,9 @@ export interface BackupRequestRepositoryOptions {
   onOutboxWritten?: () => void;
   /**
    * Called (synchronously, errors ignored) when a batch fails as a whole, for the log and
-   * the metrics. Every call in it still gets its own outcome: the changes of a failed batch
-   * run again one by one, and the reads and send claims of one fail each with its error.
+   * the metrics. Every call in it still gets its own outcome: the creates and changes of a
+   * failed batch run again one by one, and the reads and send claims of one fail each with
+   * its error.
    */
   onBatchFailure?: (failure: BatchFailure) => void;
   /**
@@ -99,6 +100,9 @@ export class PostgresBackupRequestRepository implements BackupRequestRepository 
       service: options.service ?? 'http-receiver',
       lockTimeoutMs: options.idempotencyLockTimeoutMs ?? 2000,
       outboxWritten,
+      batching,
+      batchStarted: batchStarted('creates'),
+      batchFailed: batchFailed('creates'),
     });
     this.writer = new StatusChangeWriter(database, {
       batching,

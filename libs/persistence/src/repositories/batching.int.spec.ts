@@ -8,6 +8,7 @@ import { PostgresBackupRequestRepository, type BatchFailure } from './backup-req
 import { CLAIM_SENDS_SQL } from './send-claim.sql';
 import { APPLY_CHANGES_SQL, applyChangesParams } from './status-change.sql';
 import { FIND_REQUEST_SQL, FIND_REQUESTS_SQL } from './reads.sql';
+import { CREATE_BATCH_SQL, CREATE_SQL } from './intake.sql';
 
 /**
  * Records the statements with one of `texts` that pg clients run from now on, as SQL and
@@ -250,6 +251,93 @@ describe('status changes and reads that arrive together', () => {
       {
         kind: 'changes',
         size: 4,
+        error: expect.objectContaining({ details: expect.objectContaining({ sqlState: '23505' }) }),
+      },
+    ]);
+  });
+
+  it('creates requests that arrive together in one statement, exactly as each alone', async () => {
+    let wakeUps = 0;
+    const batches: Array<[string, number]> = [];
+    const batched = new PostgresBackupRequestRepository(db.database, {
+      batching: { maxInFlight: 1, maxBatch: 50 },
+      onOutboxWritten: () => void wakeUps++,
+      onBatch: (kind, size) => batches.push([kind, size]),
+    });
+    const requests = [
+      aRequest(),
+      aRequest(new Date('2024-03-01T10:00:00.123Z'), {
+        callbackUrl: 'https://client.example/done',
+        correlationId: 'corr-batch',
+      }),
+      aRequest(undefined, { dataDate: '2024-01-31', requesterId: 'client-b' }),
+      aRequest(),
+    ];
+    // The second request sends two messages and the third none: each goes with its own.
+    const outboxes = [
+      [receivedEvent(requests[0] as BackupRequest)],
+      [receivedEvent(requests[1] as BackupRequest), receivedEvent(requests[1] as BackupRequest)],
+      [],
+      [receivedEvent(requests[3] as BackupRequest)],
+    ];
+    const alone = aRequest(new Date('2024-03-01T10:00:00.123Z'), {
+      callbackUrl: 'https://client.example/done',
+      correlationId: 'corr-batch',
+    });
+    await oneByOne.create(alone, [receivedEvent(alone)]);
+    const mark = await outboxMark();
+    const statements = recordStatements(CREATE_SQL, CREATE_BATCH_SQL);
+
+    const outcomes = await Promise.all(
+      requests.map((request, i) => batched.create(request, outboxes[i] ?? [])),
+    );
+
+    expect(outcomes).toEqual(requests.map((request) => ({ outcome: 'created', request })));
+    expect(statements().map(({ sql }) => sql)).toEqual([CREATE_BATCH_SQL]);
+    expect(batches).toEqual([['creates', 4]]);
+    expect(wakeUps).toBe(3);
+    for (const request of requests) {
+      expect(await oneByOne.findById(request.backupRequestId)).toEqual(request);
+    }
+    // The history row is the one a create alone writes.
+    const [aloneFirst] = await oneByOne.history(alone.backupRequestId);
+    const [batchedFirst] = await oneByOne.history((requests[1] as BackupRequest).backupRequestId);
+    expect(batchedFirst).toEqual({ ...aloneFirst, backupRequestId: requests[1]?.backupRequestId });
+    expect(await outboxSince(mark)).toEqual(
+      requests.flatMap((request, i) =>
+        (outboxes[i] ?? []).map(() => [request.backupRequestId, 'backup-request.received']),
+      ),
+    );
+  });
+
+  it('gives an error only to the create it belongs to when a batch fails, and reports it', async () => {
+    const failures: BatchFailure[] = [];
+    const batched = new PostgresBackupRequestRepository(db.database, {
+      batching: { maxInFlight: 1, maxBatch: 50 },
+      onBatchFailure: (failure) => failures.push(failure),
+    });
+    const existing = await stored('Received', 'Allowed');
+    const [first, last] = [aRequest(), aRequest()];
+    // A second create of a stored id violates the primary key.
+    const again = aRequest();
+    const clash = { ...again, backupRequestId: existing.backupRequestId };
+
+    const outcomes = await Promise.all(
+      [first, clash, last].map((request) =>
+        batched.create(request, [receivedEvent(request)]).catch((error: unknown) => error),
+      ),
+    );
+
+    expect(outcomes[0]).toEqual({ outcome: 'created', request: first });
+    expect(outcomes[1]).toEqual(
+      expect.objectContaining({ details: expect.objectContaining({ sqlState: '23505' }) }),
+    );
+    expect(outcomes[2]).toEqual({ outcome: 'created', request: last });
+    expect(await oneByOne.findById(existing.backupRequestId)).toEqual(existing);
+    expect(failures).toEqual([
+      {
+        kind: 'creates',
+        size: 3,
         error: expect.objectContaining({ details: expect.objectContaining({ sqlState: '23505' }) }),
       },
     ]);

@@ -5,9 +5,11 @@ import {
   HISTORY_TABLE,
   IDEMPOTENCY_KEY_TABLE,
   insertSelectSql,
+  jsonRow,
+  recordsetColumns,
   REQUEST_TABLE,
 } from '../schema/table';
-import { insertOutboxSql, outboxJson } from './outbox.sql';
+import { insertOutboxSql, outboxJson, outboxRow } from './outbox.sql';
 
 /** Columns of a row that are recovery's and the sender's bookkeeping, not part of a request. */
 const ROW_ONLY: ReadonlyArray<Exclude<keyof BackupRequestRow, keyof BackupRequest>> = [
@@ -72,6 +74,49 @@ export const CREATE_SQL = createSql(false);
  * with another call's key aborts all.
  */
 export const CREATE_WITH_KEY_SQL = createSql(true);
+
+/**
+ * New requests without a key that arrived together, as ONE statement with a fixed text (so
+ * it runs prepared, in one round trip and one implicit transaction): every request, its
+ * first history row and its outbox messages, as {@link CREATE_SQL} writes them for one. The
+ * requests travel as a JSON parameter (`$1`, numbered by `n`), the messages as another
+ * (`$3`, each tied to its request by `change_n`), in the order they were listed. Any error
+ * aborts the whole statement, so no request is ever partly written.
+ */
+export const CREATE_BATCH_SQL = `WITH input AS (
+      SELECT * FROM jsonb_to_recordset($1::jsonb)
+        AS r(n integer, ${recordsetColumns(REQUEST_COLUMNS)})
+    ), created AS (
+      INSERT INTO ${REQUEST_TABLE.name} (${columnList(REQUEST_COLUMNS)})
+      SELECT ${columnList(REQUEST_COLUMNS)} FROM input ORDER BY n
+    ), history_row AS (${insertSelectSql(
+      HISTORY_TABLE,
+      {
+        backupRequestId: REQUEST_TABLE.column.backupRequestId,
+        fromStatus: 'NULL',
+        toStatus: REQUEST_TABLE.column.statusTypeCode,
+        at: REQUEST_TABLE.column.statusTimestamp,
+        by: '$2',
+        messageId: 'NULL',
+      },
+      'FROM input ORDER BY n',
+    )}), outbox_rows AS (${insertOutboxSql('$3', { cte: 'input', byChange: true })})
+    SELECT count(*)::int AS count FROM input`;
+
+/** A request to create without a key, with the messages its creation sends. */
+export interface NewRequest {
+  request: BackupRequest;
+  outbox: readonly OutboxMessage[];
+}
+
+/** The three parameters of {@link CREATE_BATCH_SQL} for these requests, numbered from 0. */
+export function createBatchParams(batch: readonly NewRequest[], by: string): unknown[] {
+  const rows = batch.map(({ request }, n) => ({ n, ...jsonRow(REQUEST_COLUMNS, request) }));
+  const messages = batch.flatMap(({ outbox }, n) =>
+    outbox.map((message) => ({ change_n: n, ...outboxRow(message) })),
+  );
+  return [JSON.stringify(rows), by, JSON.stringify(messages)];
+}
 
 /** The parameters of {@link CREATE_SQL}, or of {@link CREATE_WITH_KEY_SQL} with a key. */
 export function createParams(
