@@ -102,6 +102,9 @@ describe('npm run bench at a tiny size', () => {
         expect(changes?.batches).toBeGreaterThan(0);
         expect(changes?.mean).toBeGreaterThanOrEqual(1);
         expect(run.gcSeconds?.['check-allowed minor']).toBeGreaterThan(0);
+        // The receiver's too, from its operator listener: its creates went out in batches.
+        expect(run.batchSizes?.['http-receiver creates']?.batches).toBeGreaterThan(0);
+        expect(run.gcSeconds?.['http-receiver minor']).toBeGreaterThan(0);
       } else {
         expect(run.batchSizes).toBeUndefined();
       }

@@ -109,9 +109,23 @@ export async function startLinebackerStack(
 }
 
 /**
+ * Where a process serves `/metrics`: a worker logs its health port, the receiver the address
+ * of its operator listener beside the public one.
+ */
+function operatorUrl(lines: ReadonlyArray<Record<string, unknown>>): string | undefined {
+  for (const line of lines) {
+    if (line['message'] === 'health port listening' && line['port'] !== undefined)
+      return `http://127.0.0.1:${String(line['port'])}`;
+    if (line['message'] === 'listening' && typeof line['operatorAddress'] === 'string')
+      return line['operatorAddress'];
+  }
+  return undefined;
+}
+
+/**
  * The messages every process of the stack handled, by subscription and outcome (duplicates
  * show as `already-done`, retries as `retried`), from the `linebacker_messages_handled_total`
- * counters of each process's `/metrics` (the health port it logged at start); and the sizes
+ * counters of each process's `/metrics` (the operator port it logged at start); and the sizes
  * of its group-commit batches and relay takes, from `linebacker_db_batch_size`, and its
  * garbage collection by kind, from `nodejs_gc_duration_seconds`.
  */
@@ -121,9 +135,9 @@ export async function stackCounters(stack: ProcessStack): Promise<StackCounters>
   const calls: Record<string, number> = {};
   const gc: Record<string, number> = {};
   for (const p of stack.running()) {
-    const port = p.handle.lines.find((l) => l['message'] === 'health port listening')?.['port'];
-    if (port === undefined) continue;
-    const response = await fetch(`http://127.0.0.1:${String(port)}/metrics`);
+    const base = operatorUrl(p.handle.lines);
+    if (base === undefined) continue;
+    const response = await fetch(`${base}/metrics`);
     if (!response.ok) throw new Error(`${p.name} /metrics answered ${response.status}`);
     const text = await response.text();
     const add = (into: Record<string, number>, name: string, keyOf: (l: Labels) => string) => {
