@@ -84,7 +84,12 @@ function patchJson(change: StatusChange): Record<string, unknown> {
   );
 }
 
-/** The four parameters of {@link APPLY_CHANGES_SQL} for these changes, numbered from 0. */
+/**
+ * The four parameters of {@link APPLY_CHANGES_SQL} for these changes, numbered from 0 in the
+ * order given. The rows and the id array go in ascending id order, so two batches that share
+ * requests lock them in the same order and cannot deadlock, whichever way the planner joins
+ * (as the send claims do); `n` keeps the caller's order for the history and outbox rows.
+ */
 export function applyChangesParams(changes: readonly StatusChange[]): unknown[] {
   const rows = changes.map((change, n) => ({
     n,
@@ -102,6 +107,13 @@ export function applyChangesParams(changes: readonly StatusChange[]): unknown[] 
   const messages = changes.flatMap((change, n) =>
     change.outbox.map((message) => ({ change_n: n, ...outboxRow(message) })),
   );
-  const ids = changes.map((change) => change.backupRequestId);
+  rows.sort((a, b) => compareIds(a.backup_request_id, b.backup_request_id));
+  const ids = rows.map((row) => row.backup_request_id);
   return [JSON.stringify(rows), JSON.stringify(backups), JSON.stringify(messages), ids];
+}
+
+/** PostgreSQL's order of two uuids in their text form: that of their lowercase hex digits. */
+function compareIds(a: string, b: string): number {
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+  return x < y ? -1 : x > y ? 1 : 0;
 }
