@@ -30,6 +30,10 @@ function recordStatements(...texts: string[]): () => Array<{ sql: string; params
       .filter(({ sql }) => texts.includes(sql));
 }
 
+/** What a statement that broke a unique constraint rejects with. */
+const duplicateKey = () =>
+  expect.objectContaining({ details: expect.objectContaining({ sqlState: '23505' }) });
+
 describe('status changes and reads that arrive together', () => {
   let db: TestPersistence;
   let oneByOne: PostgresBackupRequestRepository;
@@ -52,6 +56,17 @@ describe('status changes and reads that arrive together', () => {
       request = (await oneByOne.findById(request.backupRequestId)) as BackupRequest;
     }
     return request;
+  }
+
+  /** A batching repository, one batch in flight, that records its batches and wake-ups. */
+  function observed() {
+    const seen = { wakeUps: 0, batches: [] as Array<[string, number]> };
+    const repository = new PostgresBackupRequestRepository(db.database, {
+      batching: { maxInFlight: 1, maxBatch: 50 },
+      onOutboxWritten: () => void seen.wakeUps++,
+      onBatch: (kind, size) => seen.batches.push([kind, size]),
+    });
+    return { repository, seen };
   }
 
   const outboxMark = async (): Promise<string> =>
@@ -147,13 +162,7 @@ describe('status changes and reads that arrive together', () => {
   });
 
   it('gathers concurrent changes into one statement and reports each outcome', async () => {
-    let wakeUps = 0;
-    const batches: Array<[string, number]> = [];
-    const batched = new PostgresBackupRequestRepository(db.database, {
-      batching: { maxInFlight: 1, maxBatch: 50 },
-      onOutboxWritten: () => void wakeUps++,
-      onBatch: (kind, size) => batches.push([kind, size]),
-    });
+    const { repository: batched, seen } = observed();
     const requests = await Promise.all(Array.from({ length: 9 }, () => stored('Received')));
     const statements = recordStatements(APPLY_CHANGES_SQL);
     // The fifth change is stale: its request is still Received.
@@ -166,8 +175,8 @@ describe('status changes and reads that arrive together', () => {
     expect(results).toEqual(requests.map((_, i) => (i === 4 ? 'conflict' : 'applied')));
     // All nine were asked for in one event-loop turn: they went as one statement.
     expect(statements().map(({ params }) => (params[3] as string[]).length)).toEqual([9]);
-    expect(batches).toEqual([['changes', 9]]);
-    expect(wakeUps).toBe(1);
+    expect(seen.batches).toEqual([['changes', 9]]);
+    expect(seen.wakeUps).toBe(1);
     const statuses = await Promise.all(requests.map((r) => batched.findById(r.backupRequestId)));
     expect(statuses.map((r) => r?.statusTypeCode)).toEqual(
       requests.map((_, i) => (i === 4 ? 'Received' : 'Allowed')),
@@ -251,19 +260,13 @@ describe('status changes and reads that arrive together', () => {
       {
         kind: 'changes',
         size: 4,
-        error: expect.objectContaining({ details: expect.objectContaining({ sqlState: '23505' }) }),
+        error: duplicateKey(),
       },
     ]);
   });
 
   it('creates requests that arrive together in one statement, exactly as each alone', async () => {
-    let wakeUps = 0;
-    const batches: Array<[string, number]> = [];
-    const batched = new PostgresBackupRequestRepository(db.database, {
-      batching: { maxInFlight: 1, maxBatch: 50 },
-      onOutboxWritten: () => void wakeUps++,
-      onBatch: (kind, size) => batches.push([kind, size]),
-    });
+    const { repository: batched, seen } = observed();
     const requests = [
       aRequest(),
       aRequest(new Date('2024-03-01T10:00:00.123Z'), {
@@ -294,8 +297,8 @@ describe('status changes and reads that arrive together', () => {
 
     expect(outcomes).toEqual(requests.map((request) => ({ outcome: 'created', request })));
     expect(statements().map(({ sql }) => sql)).toEqual([CREATE_BATCH_SQL]);
-    expect(batches).toEqual([['creates', 4]]);
-    expect(wakeUps).toBe(3);
+    expect(seen.batches).toEqual([['creates', 4]]);
+    expect(seen.wakeUps).toBe(3);
     for (const request of requests) {
       expect(await oneByOne.findById(request.backupRequestId)).toEqual(request);
     }
@@ -329,26 +332,20 @@ describe('status changes and reads that arrive together', () => {
     );
 
     expect(outcomes[0]).toEqual({ outcome: 'created', request: first });
-    expect(outcomes[1]).toEqual(
-      expect.objectContaining({ details: expect.objectContaining({ sqlState: '23505' }) }),
-    );
+    expect(outcomes[1]).toEqual(duplicateKey());
     expect(outcomes[2]).toEqual({ outcome: 'created', request: last });
     expect(await oneByOne.findById(existing.backupRequestId)).toEqual(existing);
     expect(failures).toEqual([
       {
         kind: 'creates',
         size: 3,
-        error: expect.objectContaining({ details: expect.objectContaining({ sqlState: '23505' }) }),
+        error: duplicateKey(),
       },
     ]);
   });
 
   it('reads requests that are asked for together in one statement', async () => {
-    const batches: Array<[string, number]> = [];
-    const batched = new PostgresBackupRequestRepository(db.database, {
-      batching: { maxInFlight: 1, maxBatch: 50 },
-      onBatch: (kind, size) => batches.push([kind, size]),
-    });
+    const { repository: batched, seen } = observed();
     const requests = await Promise.all(Array.from({ length: 5 }, () => stored('Received')));
     const unknown = aRequest().backupRequestId;
     const statements = recordStatements(FIND_REQUEST_SQL, FIND_REQUESTS_SQL);
@@ -359,7 +356,7 @@ describe('status changes and reads that arrive together', () => {
 
     expect(found).toEqual([...requests, null]);
     expect(statements()).toHaveLength(1);
-    expect(batches).toEqual([['reads', 6]]);
+    expect(seen.batches).toEqual([['reads', 6]]);
   });
 });
 
