@@ -11,8 +11,14 @@ import { passThrough } from '../database';
 import { constraintOf, sqlStateOf } from '../pg-errors';
 import { columnList, hydrate, REQUEST_TABLE } from '../schema/table';
 import { toRequest } from './backup-request.reads';
-import { Coalescer, settle, type CoalescerOptions, type Settled } from './coalescer';
-import { lookupId } from './lookup-id';
+import {
+  Coalescer,
+  togetherOrAlone,
+  type BatchObserver,
+  type CoalescerOptions,
+  type Settled,
+} from './coalescer';
+import { compareIds, lookupId } from './lookup-id';
 import { insertOutboxSql, outboxJson } from './outbox.sql';
 import { CLAIM_SENDS_SQL, RELEASE_SEND_SQL } from './send-claim.sql';
 import { APPLY_CHANGES_SQL, applyChangesParams } from './status-change.sql';
@@ -36,12 +42,10 @@ export interface ChangeWriterSettings {
   batching: CoalescerOptions | false;
   /** Told how many outbox rows a commit wrote. */
   outboxWritten(count: number): void;
-  /** Told that a batch of `size` changes failed as a whole (they are then retried alone). */
-  batchFailed(error: unknown, size: number): void;
-  /** Told that a batch of `size` send claims failed (each claimant gets the error). */
-  claimBatchFailed(error: unknown, size: number): void;
-  /** Gives what to tell of each batch of `kind` as it starts: its size. */
-  batchStarted(kind: 'changes' | 'claims'): (size: number) => void;
+  /** Told of each batch of status changes (a failed one's changes are retried alone). */
+  changes: BatchObserver;
+  /** Told of each batch of send claims (a failed one gives each claimant the error). */
+  claims: BatchObserver;
 }
 
 /** The writes to stored requests: status changes (group commit), recovery's and send claims. */
@@ -59,7 +63,7 @@ export class StatusChangeWriter {
           (batch) => this.applyBatch(batch),
           (c) => c.backupRequestId,
           batching,
-          settings.batchStarted('changes'),
+          settings.changes.started,
         )
       : null;
     // Claims are keyed by their token, not their request: two claims of one request may share
@@ -72,7 +76,7 @@ export class StatusChangeWriter {
           (batch) => this.claimBatch(batch),
           (c) => c.token,
           { maxInFlight: 1, maxBatch: batching.maxBatch },
-          settings.batchStarted('claims'),
+          settings.claims.started,
         )
       : null;
   }
@@ -94,16 +98,16 @@ export class StatusChangeWriter {
    * reported and each change runs on its own, so an error (a second Backup, an outage) is
    * given to the change it belongs to and the others still apply.
    */
-  private async applyBatch(batch: StatusChange[]): Promise<Settled<'applied' | 'conflict'>[]> {
-    if (batch.length > 1) {
-      try {
-        const applied = await this.run(batch);
-        return batch.map((_, n) => ({ ok: true, value: applied.has(n) ? 'applied' : 'conflict' }));
-      } catch (error) {
-        this.settings.batchFailed(error, batch.length);
-      }
-    }
-    return Promise.all(batch.map((change) => settle(this.applyAlone(change))));
+  private applyBatch(batch: StatusChange[]): Promise<Settled<'applied' | 'conflict'>[]> {
+    return togetherOrAlone(
+      batch,
+      async (changes) => {
+        const applied = await this.run(changes);
+        return changes.map((_, n) => (applied.has(n) ? 'applied' : 'conflict'));
+      },
+      (change) => this.applyAlone(change),
+      this.settings.changes,
+    );
   }
 
   private async applyAlone(change: StatusChange): Promise<'applied' | 'conflict'> {
@@ -154,7 +158,7 @@ export class StatusChangeWriter {
       if (!first.has(claim.backupRequestId)) first.set(claim.backupRequestId, claim);
     }
     const distinct = [...first.values()].sort((a, b) =>
-      a.backupRequestId < b.backupRequestId ? -1 : 1,
+      compareIds(a.backupRequestId, b.backupRequestId),
     );
     const params = [
       distinct.map((c) => c.backupRequestId),
@@ -172,7 +176,7 @@ export class StatusChangeWriter {
         value: first.get(claim.backupRequestId) === claim && won.has(claim.backupRequestId),
       }));
     } catch (error) {
-      if (batch.length > 1) this.settings.claimBatchFailed(error, batch.length);
+      if (batch.length > 1) this.settings.claims.failed(error, batch.length);
       return batch.map(() => ({ ok: false, error }));
     }
   }

@@ -11,7 +11,13 @@ import type { Database } from '../database';
 import { constraintOf, sqlStateOf } from '../pg-errors';
 import { hydrate, IDEMPOTENCY_KEY_TABLE } from '../schema/table';
 import { findRequest } from './backup-request.reads';
-import { Coalescer, settle, type CoalescerOptions, type Settled } from './coalescer';
+import {
+  Coalescer,
+  togetherOrAlone,
+  type BatchObserver,
+  type CoalescerOptions,
+  type Settled,
+} from './coalescer';
 import {
   CREATE_BATCH_SQL,
   CREATE_SQL,
@@ -32,10 +38,8 @@ export interface IntakeSettings {
   outboxWritten(count: number): void;
   /** Group commit bounds for creates without a key, or false for one statement each. */
   batching: CoalescerOptions | false;
-  /** Told of each batch of creates as it starts: its size. */
-  batchStarted(size: number): void;
-  /** Told that a batch of `size` creates failed as a whole (they are then retried alone). */
-  batchFailed(error: unknown, size: number): void;
+  /** Told of each batch of creates (a failed one's creates are retried alone). */
+  batches: BatchObserver;
 }
 
 /**
@@ -55,7 +59,7 @@ export class BackupRequestIntake {
           (batch) => this.createBatch(batch),
           ({ request }) => request.backupRequestId,
           settings.batching,
-          settings.batchStarted,
+          settings.batches.started,
         )
       : null;
   }
@@ -90,17 +94,17 @@ export class BackupRequestIntake {
    * Creates that arrived together: one statement for all. If it fails, the failure is
    * reported and each runs on its own, so an error reaches only the create it belongs to.
    */
-  private async createBatch(batch: NewRequest[]): Promise<Settled<void>[]> {
-    if (batch.length > 1) {
-      try {
-        const params = createBatchParams(batch, this.settings.service);
+  private createBatch(batch: NewRequest[]): Promise<Settled<void>[]> {
+    return togetherOrAlone(
+      batch,
+      async (creates) => {
+        const params = createBatchParams(creates, this.settings.service);
         await this.database.withSession((session) => session.prepared(CREATE_BATCH_SQL, params));
-        return batch.map(() => ({ ok: true, value: undefined }));
-      } catch (error) {
-        this.settings.batchFailed(error, batch.length);
-      }
-    }
-    return Promise.all(batch.map((create) => settle(this.createAlone(create))));
+        return creates.map(() => undefined);
+      },
+      (create) => this.createAlone(create),
+      this.settings.batches,
+    );
   }
 
   private async createAlone({ request, outbox }: NewRequest): Promise<void> {

@@ -8,7 +8,13 @@ import type { Database, Session } from '../database';
 import type { BackupRequestRow } from '../schema/backup-request.schema';
 import type { StatusHistoryRow } from '../schema/status-history.schema';
 import { HISTORY_TABLE, hydrate, REQUEST_TABLE } from '../schema/table';
-import { Coalescer, settle, type CoalescerOptions, type Settled } from './coalescer';
+import {
+  Coalescer,
+  settle,
+  type BatchObserver,
+  type CoalescerOptions,
+  type Settled,
+} from './coalescer';
 import { lookupId } from './lookup-id';
 import { COUNT_BY_STATUS_SQL, FIND_REQUEST_SQL, FIND_REQUESTS_SQL, HISTORY_SQL } from './reads.sql';
 
@@ -48,12 +54,6 @@ async function findRequests(
   return ids.map((id) => byId.get(id) ?? null);
 }
 
-/** What the reads tell of their batches: each one's size as it starts, and its failure. */
-export interface ReadBatchObserver {
-  started(size: number): void;
-  failed(error: unknown, size: number): void;
-}
-
 /** The reads of BackupRequestRepository; `findById`s that arrive together share a statement. */
 export class BackupRequestReads {
   private readonly batches: Coalescer<string, BackupRequest | null> | null;
@@ -61,7 +61,7 @@ export class BackupRequestReads {
   constructor(
     private readonly database: Database,
     batching: CoalescerOptions | false,
-    private readonly observer: ReadBatchObserver,
+    private readonly observer: BatchObserver,
   ) {
     this.batches = batching
       ? new Coalescer(

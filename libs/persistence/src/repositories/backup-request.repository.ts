@@ -17,7 +17,7 @@ import { StatusChangeWriter } from './backup-request.change-writer';
 import { BackupRequestIntake } from './backup-request.intake';
 import { BackupRequestReads } from './backup-request.reads';
 import { claimOverdueReplies } from './backup-request.reply-deadline';
-import type { CoalescerOptions } from './coalescer';
+import type { BatchObserver, CoalescerOptions } from './coalescer';
 
 /** The kinds of group-commit batch: keyless creates, status changes, reads by id, send claims. */
 export type BatchKind = 'creates' | 'changes' | 'reads' | 'claims';
@@ -92,29 +92,24 @@ export class PostgresBackupRequestRepository implements BackupRequestRepository 
     const outboxWritten = (count: number) => {
       if (count > 0) quietly(options.onOutboxWritten);
     };
-    const batchFailed = (kind: BatchKind) => (error: unknown, size: number) =>
-      quietly(options.onBatchFailure, { kind, size, error });
-    const batchStarted = (kind: BatchKind) => (size: number) =>
-      quietly(options.onBatch, kind, size);
+    const observe = (kind: BatchKind): BatchObserver => ({
+      started: (size) => quietly(options.onBatch, kind, size),
+      failed: (error, size) => quietly(options.onBatchFailure, { kind, size, error }),
+    });
     this.intake = new BackupRequestIntake(database, {
       service: options.service ?? 'http-receiver',
       lockTimeoutMs: options.idempotencyLockTimeoutMs ?? 2000,
       outboxWritten,
       batching,
-      batchStarted: batchStarted('creates'),
-      batchFailed: batchFailed('creates'),
+      batches: observe('creates'),
     });
     this.writer = new StatusChangeWriter(database, {
       batching,
       outboxWritten,
-      batchFailed: batchFailed('changes'),
-      claimBatchFailed: batchFailed('claims'),
-      batchStarted,
+      changes: observe('changes'),
+      claims: observe('claims'),
     });
-    this.reads = new BackupRequestReads(database, batching, {
-      failed: batchFailed('reads'),
-      started: batchStarted('reads'),
-    });
+    this.reads = new BackupRequestReads(database, batching, observe('reads'));
     this.outboxWritten = outboxWritten;
   }
 

@@ -1,4 +1,4 @@
-import { Coalescer, type Settled } from './coalescer';
+import { Coalescer, togetherOrAlone, type Settled } from './coalescer';
 
 /** A batch runner whose batches finish only when the test says so. */
 function heldBatches() {
@@ -138,5 +138,57 @@ describe('Coalescer', () => {
     );
     await expect(coalescer.run('a')).rejects.toThrow('database down');
     await expect(coalescer.run('b')).resolves.toBe('b');
+  });
+});
+
+describe('togetherOrAlone', () => {
+  const observer = () => {
+    const seen = { failures: [] as Array<[string, number]> };
+    return {
+      seen,
+      started: () => undefined,
+      failed: (error: unknown, size: number) => seen.failures.push([String(error), size]),
+    };
+  };
+
+  it('runs a batch together, and one item alone without trying it together', async () => {
+    const calls: string[] = [];
+    const together = async (items: readonly string[]) => {
+      calls.push(`together ${items.join(',')}`);
+      return items.map((item) => `<${item}>`);
+    };
+    const alone = async (item: string) => {
+      calls.push(`alone ${item}`);
+      return `(${item})`;
+    };
+    const seen = observer();
+    expect(await togetherOrAlone(['a', 'b'], together, alone, seen)).toEqual([
+      { ok: true, value: '<a>' },
+      { ok: true, value: '<b>' },
+    ]);
+    expect(await togetherOrAlone(['c'], together, alone, seen)).toEqual([
+      { ok: true, value: '(c)' },
+    ]);
+    expect(calls).toEqual(['together a,b', 'alone c']);
+    expect(seen.seen.failures).toEqual([]);
+  });
+
+  it('reports a failed batch and gives each item its own outcome alone', async () => {
+    const seen = observer();
+    const outcomes = await togetherOrAlone(
+      ['a', 'bad', 'c'],
+      () => Promise.reject(new Error('batch broke')),
+      async (item) => {
+        if (item === 'bad') throw new Error(item);
+        return item;
+      },
+      seen,
+    );
+    expect(outcomes).toEqual([
+      { ok: true, value: 'a' },
+      { ok: false, error: new Error('bad') },
+      { ok: true, value: 'c' },
+    ]);
+    expect(seen.seen.failures).toEqual([['Error: batch broke', 3]]);
   });
 });

@@ -8,6 +8,35 @@ export const settle = <O>(work: Promise<O>): Promise<Settled<O>> =>
     (error: unknown) => ({ ok: false as const, error }),
   );
 
+/** What a part of the repository tells of its batches of one kind. */
+export interface BatchObserver {
+  /** A batch of `size` calls is starting (for the metrics; must not throw). */
+  started(size: number): void;
+  /** A batch of `size` calls failed as a whole (for the log and the metrics; must not throw). */
+  failed(error: unknown, size: number): void;
+}
+
+/**
+ * Runs a batch as one statement (`together`), and if that fails, reports the failure and runs
+ * each item on its own (`alone`), so an error reaches only the item it belongs to. One item
+ * runs alone at once.
+ */
+export async function togetherOrAlone<I, O>(
+  batch: readonly I[],
+  together: (items: readonly I[]) => Promise<O[]>,
+  alone: (item: I) => Promise<O>,
+  observer: BatchObserver,
+): Promise<Settled<O>[]> {
+  if (batch.length > 1) {
+    try {
+      return (await together(batch)).map((value) => ({ ok: true, value }));
+    } catch (error) {
+      observer.failed(error, batch.length);
+    }
+  }
+  return Promise.all(batch.map((item) => settle(alone(item))));
+}
+
 /** Bounds of a {@link Coalescer}. */
 export interface CoalescerOptions {
   /** Batches running at once; further items wait and go together in the next batch. */

@@ -15,3 +15,13 @@ export function lookupId(value: unknown, field: string): string | null {
   }
   return UUID_PATTERN.test(value) ? value : null;
 }
+
+/**
+ * PostgreSQL's order of two uuids given in their text form: that of their hex digits, case
+ * aside. Statements that lock several requests take them in this order, so two of them that
+ * share requests cannot deadlock.
+ */
+export function compareIds(a: string, b: string): number {
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+  return x < y ? -1 : x > y ? 1 : 0;
+}

@@ -9,6 +9,7 @@ import {
   REQUEST_TABLE,
   type Column,
 } from '../schema/table';
+import { compareIds } from './lookup-id';
 import { insertOutboxSql, outboxRow } from './outbox.sql';
 
 const request = REQUEST_TABLE.column;
@@ -110,10 +111,4 @@ export function applyChangesParams(changes: readonly StatusChange[]): unknown[] 
   rows.sort((a, b) => compareIds(a.backup_request_id, b.backup_request_id));
   const ids = rows.map((row) => row.backup_request_id);
   return [JSON.stringify(rows), JSON.stringify(backups), JSON.stringify(messages), ids];
-}
-
-/** PostgreSQL's order of two uuids in their text form: that of their lowercase hex digits. */
-function compareIds(a: string, b: string): number {
-  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
-  return x < y ? -1 : x > y ? 1 : 0;
 }
