@@ -13,6 +13,13 @@ import { closeE2eEnvironment, openE2eEnvironment, type E2eEnvironment } from './
 import { TcpFreezer } from './tcp-freezer';
 
 const API = '2022-05-22';
+/**
+ * The receiver's probe bound in the hung-dependency tests. At 500 ms the live broker once
+ * missed it on a CI host saturated by the other suites (6 December) and was reported down;
+ * 1 s leaves room for that load and still shows the answer bounded by the probe's time-out,
+ * not by the hang.
+ */
+const PROBE_TIMEOUT_MS = '1000';
 const post = (receiverUrl: string, body: object) =>
   fetch(`${receiverUrl}/api/backup-requests`, {
     method: 'POST',
@@ -141,10 +148,7 @@ describe('metrics and healthz of running services after real traffic', () => {
     const receiver = await running.start('http-receiver', {
       LINEBACKER_DATABASE_URL: viaProxy(env.database.url, await database.start()),
       LINEBACKER_AMQP_URL: viaProxy(env.broker.url, await broker.start()),
-      // A probe's bound. At 500 ms the live broker once missed it on a CI host saturated by the
-      // other suites (6 December) and was reported down; 1 s leaves room for that load and
-      // still shows the answer bounded by the probe's time-out, not by the hang.
-      LINEBACKER_HEALTH_TIMEOUT_MS: '1000',
+      LINEBACKER_HEALTH_TIMEOUT_MS: PROBE_TIMEOUT_MS,
       // Every call probes afresh: this test watches the answer change within a second.
       LINEBACKER_HEALTH_CACHE_MS: '0',
     });
@@ -182,10 +186,7 @@ describe('metrics and healthz of running services after real traffic', () => {
     proxied.port = String(await broker.start());
     const receiver = await running.start('http-receiver', {
       LINEBACKER_AMQP_URL: proxied.toString(),
-      // A probe's bound. At 500 ms the live broker once missed it on a CI host saturated by the
-      // other suites (6 December) and was reported down; 1 s leaves room for that load and
-      // still shows the answer bounded by the probe's time-out, not by the hang.
-      LINEBACKER_HEALTH_TIMEOUT_MS: '1000',
+      LINEBACKER_HEALTH_TIMEOUT_MS: PROBE_TIMEOUT_MS,
       LINEBACKER_HEALTH_CACHE_MS: '0',
     });
     const api = listeningAddress(receiver);

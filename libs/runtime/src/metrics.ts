@@ -35,8 +35,8 @@ export interface ServiceMetrics {
   /** Group-commit batches that failed as a whole (their calls then ran one by one). */
   dbBatchFailures: Counter<'kind'>;
   /**
-   * Calls per group-commit batch (`changes`, `reads`, `claims`), and rows per outbox relay
-   * take (`relay`, 0 for a take that found none).
+   * Calls per group-commit batch (`creates`, `changes`, `reads`, `claims`), and rows per
+   * outbox relay take (`relay`, 0 for a take that found none).
    */
   dbBatchSize: Histogram<'kind'>;
   /** Reconnects that landed on another node than the one lost, by connection. */
@@ -124,7 +124,7 @@ export function createServiceMetrics(service: string): ServiceMetrics {
   });
   const dbBatchSize = new Histogram({
     name: 'linebacker_db_batch_size',
-    help: 'Calls per group-commit batch (changes, reads, claims) and rows per outbox relay take (relay)',
+    help: 'Calls per group-commit batch (creates, changes, reads, claims) and rows per outbox relay take (relay)',
     labelNames: ['kind'] as const,
     buckets: [0, 1, 2, 5, 10, 20, 50, 100],
     registers: [registry],

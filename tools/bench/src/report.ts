@@ -137,8 +137,9 @@ export function batchSection(runs: (RunLabelled & Pick<E2eResult, 'batchSizes'>)
     '',
     '### Group-commit batches and relay takes (warm-up included)',
     '',
-    'Calls per batch of status changes, reads and send claims, and outbox rows per relay take ' +
-      '(empty takes included), from `linebacker_db_batch_size` over all instances of each app.',
+    'Calls per batch of creates, status changes, reads and send claims, and outbox rows per ' +
+      'relay take (empty takes included), from `linebacker_db_batch_size` over all instances ' +
+      'of each app.',
     '',
     table(['run', 'app', 'kind', 'batches or takes', 'mean size'], rows),
   ];
