@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBundle } from './bundle-process';
@@ -56,6 +56,32 @@ describe('startBundle', () => {
     await expect(app.waitForLine((l) => l['outcome'] === 'ready')).resolves.toEqual({
       outcome: 'ready',
     });
+  });
+
+  // Field 6 of /proc/self/stat is the session id; a session leader's is its own pid.
+  const printsSession = root(
+    `const stat = require('fs').readFileSync('/proc/self/stat', 'utf8');
+     const session = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+     console.log(JSON.stringify({ outcome: 'ready', pid: process.pid, session }));`,
+  );
+  const sessionOf = async (ownSession?: boolean) => {
+    const app = startBundle('app', {}, printsSession, { ownSession });
+    const line = await app.waitForLine((l) => l['outcome'] === 'ready', 10_000);
+    await app.exited;
+    return line;
+  };
+
+  it('starts a process in a session of its own when asked', async () => {
+    const line = await sessionOf(true);
+    expect(line['session']).toBe(line['pid']);
+  });
+
+  it("starts a process in the harness's session by default", async () => {
+    const line = await sessionOf();
+    expect(line['session']).not.toBe(line['pid']);
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const own = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+    expect(line['session']).toBe(own);
   });
 
   it('fails a stack start at once, naming the instance and its last line, when the app exits before ready', async () => {

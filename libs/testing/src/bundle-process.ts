@@ -33,6 +33,17 @@ export function bundlePath(app: string, root = join(WORKSPACE_ROOT, 'dist', 'app
   return path;
 }
 
+/** How a bundle process is started. */
+export interface BundleOptions {
+  /**
+   * In a session of its own (`setsid`), so that a kernel grouping CPU time by session
+   * (`kernel.sched_autogroup_enabled`) schedules it as its own group, as a container or a
+   * systemd unit is, instead of sharing one group with every process of the harness. Such a
+   * process is not in the harness's process group: only its stop ends it.
+   */
+  ownSession?: boolean;
+}
+
 /**
  * Starts `node <flags> <bundle>`, with the Node flags every app runs with in production
  * (`APP_NODE_FLAGS`) and the given environment added to this one; `bundleRoot` replaces
@@ -42,10 +53,12 @@ export function startBundle(
   app: string,
   env: Record<string, string>,
   bundleRoot?: string,
+  options: BundleOptions = {},
 ): BundleProcess {
   const child = spawn(process.execPath, [...APP_NODE_FLAGS, bundlePath(app, bundleRoot)], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.ownSession === true,
   });
   const lines: LogLine[] = [];
   interface Waiter {

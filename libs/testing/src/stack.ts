@@ -1,4 +1,9 @@
-import { startBundle, type BundleProcess, type LogLine } from './bundle-process';
+import {
+  startBundle,
+  type BundleOptions,
+  type BundleProcess,
+  type LogLine,
+} from './bundle-process';
 
 /** One app instance a stack started. */
 export interface StackProcess {
@@ -43,6 +48,8 @@ export class ProcessStack {
     private baseEnv: Record<string, string>,
     private readonly bundleRoot?: string,
     appEnv: Readonly<Record<string, Record<string, string>>> = {},
+    /** How every process is started (e.g. each in a session of its own). */
+    private readonly bundleOptions: BundleOptions = {},
   ) {
     for (const [app, env] of Object.entries(appEnv)) this.appEnv.set(app, { ...env });
   }
@@ -69,6 +76,7 @@ export class ProcessStack {
       app,
       { ...this.baseEnv, ...this.appEnv.get(app), ...env },
       this.bundleRoot,
+      this.bundleOptions,
     );
     await handle.exited;
     return handle;
@@ -86,6 +94,7 @@ export class ProcessStack {
       app,
       { ...this.baseEnv, ...this.appEnv.get(app), LINEBACKER_INSTANCE_ID: name, ...env },
       this.bundleRoot,
+      this.bundleOptions,
     );
     const started: StackProcess = { app, name, handle, stopRequested: false };
     this.processes.push(started);
