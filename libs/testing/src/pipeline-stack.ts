@@ -21,12 +21,16 @@ export interface PipelineStackOptions {
   bundleRoot?: string;
   /** Added to one app's processes only, after `env` (e.g. its own broker URL and password). */
   appEnv?: Record<string, Record<string, string>>;
+  /** Every process in a session of its own (see `BundleOptions.ownSession`). */
+  ownSessions?: boolean;
 }
 
 /** The HTTP addresses of a started pipeline stack. */
 export interface PipelineEndpoints {
-  /** The HTTP receiver's API, e.g. `http://127.0.0.1:41234`. */
+  /** The (first) HTTP receiver's API, e.g. `http://127.0.0.1:41234`. */
   receiverUrl: string;
+  /** The API of every HTTP receiver started, the first one first. */
+  receiverUrls: string[];
   /** The HTTP receiver's operator listener (healthz, metrics, OpenAPI). */
   receiverOperatorUrl: string;
   /** The backup job service simulator. */
@@ -67,6 +71,7 @@ export function pipelineProcessStack(options: PipelineStackOptions): ProcessStac
     },
     options.bundleRoot,
     options.appEnv,
+    { ownSession: options.ownSessions === true },
   );
 }
 
@@ -87,11 +92,17 @@ export interface PipelineStartOptions {
    * deployment does, instead of letting the receiver migrate with the apps' own URL.
    */
   migrationDatabaseUrl?: string;
+  /**
+   * HTTP receivers to start (default 1). The first migrates unless `migrationDatabaseUrl` is
+   * given; the others start once it listens, beside the workers.
+   */
+  receivers?: number;
 }
 
 /**
  * Starts the simulators and the HTTP receiver (which applies the migrations unless
- * `migrationDatabaseUrl` is given), then `instances[app]` processes of every worker app
+ * `migrationDatabaseUrl` is given), then the other receivers (`options.receivers`, default one
+ * in all) and `instances[app]` processes of every worker app
  * (default 1; 0 leaves an app out so a test can start it later with `stack.start(app)`).
  * Resolves once every process is ready.
  */
@@ -100,7 +111,7 @@ export async function startPipeline(
   instances: Partial<Record<PipelineWorkerApp, number>> = {},
   options: PipelineStartOptions = {},
 ): Promise<PipelineEndpoints> {
-  const { migrationDatabaseUrl } = options;
+  const { migrationDatabaseUrl, receivers = 1 } = options;
   if (migrationDatabaseUrl !== undefined) {
     const migrate = await stack.runOnce('migrate', {
       LINEBACKER_DATABASE_URL: migrationDatabaseUrl,
@@ -120,13 +131,17 @@ export async function startPipeline(
       migrationDatabaseUrl === undefined ? { LINEBACKER_RUN_MIGRATIONS: 'true' } : {},
     ),
   ]);
-  const endpoints: PipelineEndpoints = {
+  const jobServiceUrl = listeningAddress(jobs);
+  stack.extendEnv({ LINEBACKER_JOB_SERVICE_URL: jobServiceUrl });
+  const [more] = await Promise.all([
+    stack.startMany('http-receiver', receivers - 1),
+    ...PIPELINE_WORKER_APPS.map((app) => stack.startMany(app, instances[app] ?? 1)),
+  ]);
+  return {
     receiverUrl: listeningAddress(receiver),
+    receiverUrls: [receiver, ...more].map((started) => listeningAddress(started)),
     receiverOperatorUrl: listeningAddress(receiver, 'operatorAddress'),
-    jobServiceUrl: listeningAddress(jobs),
+    jobServiceUrl,
     interfaceUrl: listeningAddress(backupInterface),
   };
-  stack.extendEnv({ LINEBACKER_JOB_SERVICE_URL: endpoints.jobServiceUrl });
-  await Promise.all(PIPELINE_WORKER_APPS.map((app) => stack.startMany(app, instances[app] ?? 1)));
-  return endpoints;
 }

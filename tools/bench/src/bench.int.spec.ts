@@ -32,6 +32,9 @@ describe('npm run bench at a tiny size', () => {
         // the same code run once per count.
         '--instances',
         '1',
+        // Two receivers, the posting clients spread over them: the layout of a scaled run.
+        '--receivers',
+        '2',
         '--no-autocannon',
         '--interface-transports',
         'amqp,azure-queue',
@@ -83,6 +86,19 @@ describe('npm run bench at a tiny size', () => {
     const azurite = result.e2e[1]?.usage.processes.find((p) => p.role === 'azurite');
     expect(azurite?.cpuSeconds).toBeGreaterThan(0);
     expect(result.leanRatio.map((r) => r.instances)).toEqual([1]);
+    expect(result.settings.receivers).toBe(2);
+    // By default each process is a session, so a scheduling group, of its own.
+    expect(result.settings.ownSessions).toBe(true);
+    expect(run.stdout).toContain('every process in its own session');
+    expect(result.e2e.map((r) => r.receivers)).toEqual([2, 2, 2]);
+    for (const run of result.e2e) {
+      const receivers = run.usage.processes.filter((p) => /^(http|lean)-receiver#/.test(p.name));
+      expect(receivers.map((p) => p.name).sort()).toEqual(
+        run.pipeline === 'lean'
+          ? ['lean-receiver#1', 'lean-receiver#2']
+          : ['http-receiver#1', 'http-receiver#2'],
+      );
+    }
     expect(result.settings.warmUp).toBe(30);
     expect(run.stdout).toContain('warm-up 30 requests per run');
     for (const run of result.e2e) {

@@ -45,7 +45,8 @@ export interface E2eTarget {
   /** How the pipeline reaches the backup interface (the lean pipeline: always AMQP). */
   interfaceTransport: InterfaceTransport;
   instances: number;
-  receiverUrl: string;
+  /** Every receiver's API: the posting clients are spread over them evenly. */
+  receiverUrls: string[];
   table: RequestTable;
   environment: RunEnvironment;
   watched: ConstructorParameters<typeof CpuWindow>[0];
@@ -58,6 +59,8 @@ export interface E2eResult {
   pipeline: 'linebacker' | 'lean';
   interfaceTransport: InterfaceTransport;
   instances: number;
+  /** HTTP receivers the batch was posted to (absent in older results: one). */
+  receivers?: number;
   batch: number;
   accepted: number;
   postErrors: number;
@@ -228,16 +231,18 @@ async function postAndSettle(
   since: string,
 ) {
   const { table } = target;
-  const poster = new Poster(`${target.receiverUrl}/api/backup-requests`, settings.postConcurrency);
+  const posters = target.receiverUrls.map(
+    (url) => new Poster(`${url}/api/backup-requests`, settings.postConcurrency),
+  );
   const postStart = performance.now();
   const { ids, errors } = await postBatch(
-    poster,
+    posters,
     count,
     settings.postConcurrency,
     `${target.pipeline}-${target.instances}`,
   );
   const postSeconds = (performance.now() - postStart) / 1000;
-  poster.close();
+  for (const poster of posters) poster.close();
   const deadline = Date.now() + settings.timeoutSeconds * 1000;
   let completed = 0;
   for (;;) {
@@ -326,6 +331,7 @@ export async function runE2e(target: E2eTarget, settings: E2eSettings): Promise<
     pipeline: target.pipeline,
     interfaceTransport: target.interfaceTransport,
     instances: target.instances,
+    receivers: target.receiverUrls.length,
     batch: settings.batch,
     accepted: ids.length,
     postErrors: errors,

@@ -145,17 +145,22 @@ export async function openLoop(
   };
 }
 
-/** Posts `count` bodies with at most `concurrency` in flight; returns the ids accepted with 202. */
+/**
+ * Posts `count` bodies with at most `concurrency` in flight, the lanes spread evenly over the
+ * receivers; returns the ids accepted with 202.
+ */
 export async function postBatch(
-  poster: Poster,
+  posters: readonly Poster[],
   count: number,
   concurrency: number,
   label: string,
 ): Promise<{ ids: string[]; errors: number }> {
+  if (posters.length === 0) throw new Error('postBatch: no receiver to post to');
   const ids: string[] = [];
   let errors = 0;
   let next = 0;
-  const lane = async (): Promise<void> => {
+  // Lane i posts to receiver i mod n, as a load balancer spreads long-lived connections.
+  const lane = async (poster: Poster): Promise<void> => {
     while (next < count) {
       const answer = await poster.post(requestBody(next++, label));
       const id =
@@ -166,6 +171,8 @@ export async function postBatch(
       else errors += 1;
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, lane));
+  await Promise.all(
+    Array.from({ length: concurrency }, (_, i) => lane(posters[i % posters.length] as Poster)),
+  );
   return { ids, errors };
 }

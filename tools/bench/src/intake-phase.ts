@@ -122,9 +122,9 @@ export async function runIntake(
 ): Promise<IntakeResult> {
   const environment = await openRunEnvironment(cleanup, 'intake');
   const auth = await authSetup(options.auth, cleanup);
-  const bench = await startLinebackerStack(environment, cleanup, 0, {
-    ...options.env,
-    ...auth.env,
+  const bench = await startLinebackerStack(environment, cleanup, {
+    workers: 0,
+    env: { ...options.env, ...auth.env },
   });
   const url = `${bench.receiverUrl}/api/backup-requests`;
   const poster = new Poster(url, 512, 10_000, auth.headers);

@@ -45,28 +45,41 @@ export interface BatchSizes {
 
 /** A started linebacker stack as the bench drives it. */
 export interface BenchStack {
+  /** The first receiver's API. */
   receiverUrl: string;
+  /** Every receiver's API. */
+  receiverUrls: string[];
   stack: ProcessStack;
   watched(): WatchedProcess[];
   /** Stops every process; resolves with what they counted. */
   stop(): Promise<StackCounters>;
 }
 
-/**
- * Starts the simulators, the receiver and `workers` instances of every worker app (0: the
- * receiver alone, for the intake phase). `env` goes to every process.
- */
+/** What a linebacker stack of the bench is made of. */
+export interface StackLayout {
+  /** Instances of every worker app (0: the receiver alone, for the intake phase). */
+  workers: number;
+  /** Receivers (default 1). */
+  receivers?: number;
+  /** Every process in a session of its own (see `BundleOptions.ownSession`). */
+  ownSessions?: boolean;
+  /** Goes to every process. */
+  env: Record<string, string>;
+}
+
+/** Starts the simulators, the receivers and the workers of `layout`. */
 export async function startLinebackerStack(
   environment: RunEnvironment,
   cleanup: Cleanup,
-  workers: number,
-  env: Record<string, string>,
+  layout: StackLayout,
 ): Promise<BenchStack> {
+  const { workers, receivers = 1, env } = layout;
   const stack = pipelineProcessStack({
     databaseUrl: environment.databaseUrl,
     amqpUrl: environment.amqpUrl,
     namespace: environment.namespace,
     env,
+    ownSessions: layout.ownSessions,
   });
   const stopStack = cleanup.add(`stack ${environment.namespace}`, () => stack.stopAll(10_000));
   const instances = Object.fromEntries(PIPELINE_WORKER_APPS.map((app) => [app, workers])) as Record<
@@ -75,7 +88,7 @@ export async function startLinebackerStack(
   >;
   let endpoints;
   try {
-    endpoints = await startPipeline(stack, instances);
+    endpoints = await startPipeline(stack, instances, { receivers });
   } catch (error) {
     await stopStack();
     throw error;
@@ -101,6 +114,7 @@ export async function startLinebackerStack(
   };
   return {
     receiverUrl: endpoints.receiverUrl,
+    receiverUrls: endpoints.receiverUrls,
     stack,
     watched: () =>
       stack.running().map((p) => ({ name: p.name, role: p.app, pid: p.handle.child.pid ?? -1 })),

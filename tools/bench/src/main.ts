@@ -52,6 +52,20 @@ const program = new Command('bench')
     list,
     [1, 2],
   )
+  .option(
+    '--receivers <n>',
+    'HTTP receivers of every end-to-end run, both pipelines, the posting clients spread ' +
+      "evenly over them (0: as many as the run's worker instances)",
+    nonNegative,
+    0,
+  )
+  .option(
+    '--no-own-sessions',
+    "start every process of an end-to-end run in the bench's session, not each in its own: " +
+      'where the kernel shares CPU time by session first (kernel.sched_autogroup_enabled), ' +
+      'all the apps then share one group, as under one PM2 daemon, while the broker and the ' +
+      'database have one each',
+  )
   .option('--batch <n>', 'requests per end-to-end run', positive, 20_000)
   .option(
     '--warm-up <n>',
@@ -143,6 +157,8 @@ const program = new Command('bench')
 
 interface CliOptions {
   instances: number[];
+  receivers: number;
+  ownSessions: boolean;
   batch: number;
   warmUp: number;
   rates: number[];
@@ -182,6 +198,8 @@ function benchOptions(cli: CliOptions, given: (name: string) => boolean): BenchO
   });
   return {
     instances: cli.instances,
+    receivers: cli.receivers,
+    ownSessions: cli.ownSessions,
     batch: pick('batch', cli.batch, 2000),
     warmUp: cli.warmUp,
     postConcurrency: cli.postConcurrency,

@@ -161,13 +161,26 @@ export function gcSection(runs: (RunLabelled & Pick<E2eResult, 'gcSeconds'>)[]):
   ];
 }
 
+/** Receivers per run, sessions, and whether the kernel shares CPU time between sessions. */
+function layoutNote(result: BenchResult): string {
+  const { receivers = 1, ownSessions = false } = result.settings;
+  const autogroup = result.machine.schedAutogroup;
+  return [
+    receivers === 0 ? 'receivers as many as the instances' : `${receivers} receiver(s) per run`,
+    ownSessions ? 'every process in its own session' : "every process in the bench's session",
+    autogroup === undefined ? 'autogroup unknown' : `autogroup ${autogroup ? 'on' : 'off'}`,
+  ].join(', ');
+}
+
 /** The run as markdown: the tables docs/benchmarks.md quotes. */
 export function renderSummary(result: BenchResult): string {
   const e2eRows = result.e2e.map((r) => [
     r.pipeline,
     r.interfaceTransport === 'azure-queue' ? 'Azure queues (Azurite)' : 'AMQP',
     r.instances,
+    r.receivers ?? 1,
     `${r.completed}/${r.accepted}`,
+    r.postSeconds,
     r.spanSeconds,
     r.completionsPerSecond,
     r.latencyMs.p50,
@@ -181,7 +194,7 @@ export function renderSummary(result: BenchResult): string {
   return [
     `## bench ${result.startedAt} (${result.machine.cores} cores of ${result.machine.cpuModel}, Node ${result.machine.node}, PostgreSQL ${result.machine.postgres}, RabbitMQ ${result.machine.rabbitmq})`,
     '',
-    `Command: \`${result.command}\`; ${warmUpNote(result.settings.warmUp)}, prefetch ${result.settings.prefetch}, pool ${result.settings.dbPoolSize}, ${result.settings.queueType} queues, ${analyzeNote(result.settings.analyzeEverySeconds)}, extra env ${JSON.stringify(result.settings.env)}`,
+    `Command: \`${result.command}\`; ${warmUpNote(result.settings.warmUp)}, prefetch ${result.settings.prefetch}, pool ${result.settings.dbPoolSize}, ${result.settings.queueType} queues, ${analyzeNote(result.settings.analyzeEverySeconds)}, ${layoutNote(result)}, extra env ${JSON.stringify(result.settings.env)}`,
     '',
     ...(result.intakeByAuth ?? (result.intake ? [result.intake] : [])).flatMap(intakeSection),
     '### End to end',
@@ -191,7 +204,9 @@ export function renderSummary(result: BenchResult): string {
         'pipeline',
         'interface',
         'instances',
+        'receivers',
         'completed',
+        'post s',
         'span s',
         'completed/s',
         'p50 ms',

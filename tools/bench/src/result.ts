@@ -9,6 +9,11 @@ export interface MachineInfo {
   node: string;
   postgres: string;
   rabbitmq: string;
+  /**
+   * `kernel.sched_autogroup_enabled`: the kernel shares CPU time between sessions first
+   * (undefined: no such setting, or an older result).
+   */
+  schedAutogroup?: boolean;
 }
 
 /** The whole machine-readable result of one `npm run bench`. */
@@ -20,6 +25,13 @@ export interface BenchResult {
   machine: MachineInfo;
   settings: {
     instances: number[];
+    /**
+     * HTTP receivers per end-to-end run, 0 for as many as the run's worker instances. Absent
+     * in older results: one receiver in every run.
+     */
+    receivers?: number;
+    /** Every process of an end-to-end run in a session of its own (absent in older results: no). */
+    ownSessions?: boolean;
     batch: number;
     /** Absent in results from before 6 December: no warm-up (fresh processes in the window). */
     warmUp?: number;

@@ -20,6 +20,10 @@ import { preloadEnv } from './profile-preload';
 /** Everything one bench run needs to know. */
 export interface BenchOptions {
   instances: number[];
+  /** HTTP receivers of every end-to-end run (0: as many as the run's worker instances). */
+  receivers: number;
+  /** Every process of an end-to-end run in a session of its own (a CPU scheduling group). */
+  ownSessions: boolean;
   batch: number;
   /** Requests settled before each end-to-end window (see E2eSettings). */
   warmUp: number;
@@ -69,7 +73,21 @@ async function machineInfo(): Promise<MachineInfo> {
     node: process.version,
     postgres,
     rabbitmq,
+    schedAutogroup: schedAutogroup(),
   };
+}
+
+/**
+ * Whether the kernel groups CPU time by session (`kernel.sched_autogroup_enabled`): then the
+ * processes of one session share one group's time, and the broker and the database, started
+ * in sessions of their own, each get a group's. Undefined where the kernel has no such setting.
+ */
+function schedAutogroup(): boolean | undefined {
+  try {
+    return readFileSync('/proc/sys/kernel/sched_autogroup_enabled', 'utf8').trim() === '1';
+  } catch {
+    return undefined;
+  }
 }
 
 /** The preloads of `--cpu-profile` and `--alloc-profile`, both if both are asked for. */
@@ -122,6 +140,11 @@ async function azureInterface(
   };
 }
 
+/** The receivers of a run with `instances` of every worker. */
+function receiversOf(options: BenchOptions, instances: number): number {
+  return options.receivers > 0 ? options.receivers : instances;
+}
+
 async function linebackerE2e(
   cleanup: Cleanup,
   options: BenchOptions,
@@ -135,14 +158,19 @@ async function linebackerE2e(
   try {
     if (interfaceTransport === 'azure-queue') azure = await azureInterface(cleanup, label);
     const env = { ...sharedEnv(options), ...azure?.env };
-    const stack = await startLinebackerStack(environment, cleanup, instances, env);
+    const stack = await startLinebackerStack(environment, cleanup, {
+      workers: instances,
+      receivers: receiversOf(options, instances),
+      ownSessions: options.ownSessions,
+      env,
+    });
     stop = stack.stop;
     return await runE2e(
       {
         pipeline: 'linebacker',
         interfaceTransport,
         instances,
-        receiverUrl: stack.receiverUrl,
+        receiverUrls: stack.receiverUrls,
         table: LINEBACKER_TABLE,
         environment,
         watched: () => [...stack.watched(), ...(azure?.watched() ?? [])],
@@ -170,6 +198,8 @@ async function leanE2e(
   try {
     const stack = await startLeanStack(environment, {
       instances,
+      receivers: receiversOf(options, instances),
+      ownSessions: options.ownSessions,
       prefetch: options.prefetch,
       poolSize: options.dbPoolSize,
       queueType: options.queueType,
@@ -186,7 +216,7 @@ async function leanE2e(
         pipeline: 'lean',
         interfaceTransport: 'amqp',
         instances,
-        receiverUrl: stack.receiverUrl,
+        receiverUrls: stack.receiverUrls,
         table: LEAN_TABLE,
         environment,
         watched: stack.watched,
@@ -335,6 +365,8 @@ export async function runBenchmark(
     machine,
     settings: {
       instances: options.instances,
+      receivers: options.receivers,
+      ownSessions: options.ownSessions,
       batch: options.batch,
       warmUp: options.warmUp,
       postConcurrency: options.postConcurrency,

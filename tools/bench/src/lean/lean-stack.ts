@@ -17,7 +17,8 @@ export interface LeanProcess {
 
 /** A running lean pipeline: its processes, the simulators' stack and the receiver's URL. */
 export interface LeanStack {
-  receiverUrl: string;
+  /** Every receiver's API. */
+  receiverUrls: string[];
   processes: LeanProcess[];
   simulators: ProcessStack;
   watched(): WatchedProcess[];
@@ -28,6 +29,10 @@ export interface LeanStack {
 /** Settings shared with the linebacker stack it is compared with. */
 export interface LeanSettings {
   instances: number;
+  /** Receiver processes, each on a port of its own. */
+  receivers: number;
+  /** Every process in a session of its own (see `BundleOptions.ownSession`). */
+  ownSessions: boolean;
   prefetch: number;
   poolSize: number;
   queueType: 'quorum' | 'classic';
@@ -68,10 +73,12 @@ function spawnRole(
   role: LeanRole,
   index: number,
   env: Record<string, string>,
+  ownSession: boolean,
 ): Promise<LeanProcess> {
   const child = spawn(process.execPath, [process.argv[1] ?? '', 'lean-stage', role], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: ownSession,
   });
   const lines: Record<string, unknown>[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -124,6 +131,7 @@ export async function startLeanStack(
     amqpUrl,
     namespace,
     env: settings.simulatorEnv,
+    ownSessions: settings.ownSessions,
   });
   const [jobs] = await Promise.all([
     simulators.start('sim-backup-job-service'),
@@ -142,15 +150,15 @@ export async function startLeanStack(
   const processes: LeanProcess[] = [];
   try {
     for (const role of LEAN_ROLES) {
-      const count = role === 'receiver' ? 1 : settings.instances;
-      for (let i = 1; i <= count; i++) processes.push(await spawnRole(role, i, env));
+      const count = role === 'receiver' ? settings.receivers : settings.instances;
+      for (let i = 1; i <= count; i++)
+        processes.push(await spawnRole(role, i, env, settings.ownSessions));
     }
   } catch (error) {
     for (const p of processes) p.child.kill('SIGKILL');
     await simulators.stopAll(5_000);
     throw error;
   }
-  const receiver = processes.find((p) => p.role === 'receiver');
   const stop = async (): Promise<Record<string, number>> => {
     const deliveries: Record<string, number> = {};
     // Upstream first, so a later stage can finish what an earlier one published.
@@ -166,7 +174,9 @@ export async function startLeanStack(
     return deliveries;
   };
   return {
-    receiverUrl: String(receiver?.lines.find((l) => l['outcome'] === 'ready')?.['address']),
+    receiverUrls: processes
+      .filter((p) => p.role === 'receiver')
+      .map((p) => String(p.lines.find((l) => l['outcome'] === 'ready')?.['address'])),
     processes,
     simulators,
     watched: () => [

@@ -1,0 +1,76 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Poster, postBatch } from './http-load';
+
+/** A local receiver stand-in: answers every POST 202 with an id, or 503 when told to. */
+interface CountingServer {
+  url: string;
+  posts: number;
+  server: Server;
+}
+
+async function countingServer(name: string, status = 202): Promise<CountingServer> {
+  const counting: CountingServer = { url: '', posts: 0, server: createServer() };
+  counting.server.on('request', (req, res) => {
+    req.resume();
+    req.on('end', () => {
+      counting.posts += 1;
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ backupRequestId: `${name}-${counting.posts}` }));
+    });
+  });
+  await new Promise<void>((resolve) => counting.server.listen(0, '127.0.0.1', resolve));
+  const { port } = counting.server.address() as AddressInfo;
+  counting.url = `http://127.0.0.1:${port}/api/backup-requests`;
+  return counting;
+}
+
+describe('postBatch', () => {
+  const servers: CountingServer[] = [];
+  const posters: Poster[] = [];
+  afterEach(async () => {
+    for (const poster of posters.splice(0)) poster.close();
+    await Promise.all(
+      servers.splice(0).map((s) => new Promise((resolve) => s.server.close(resolve))),
+    );
+  });
+  const start = async (name: string, status?: number): Promise<Poster> => {
+    const server = await countingServer(name, status);
+    servers.push(server);
+    const poster = new Poster(server.url, 8);
+    posters.push(poster);
+    return poster;
+  };
+
+  it('spreads its lanes evenly over the receivers and collects every accepted id', async () => {
+    const all = [await start('a'), await start('b')];
+    const { ids, errors } = await postBatch(all, 200, 8, 'spread');
+    expect(errors).toBe(0);
+    expect(new Set(ids).size).toBe(200);
+    // Four lanes each, taking the next body as each call returns: about half each.
+    expect(servers.map((s) => s.posts).reduce((a, b) => a + b, 0)).toBe(200);
+    for (const server of servers) expect(server.posts).toBeGreaterThanOrEqual(60);
+  });
+
+  it('posts everything to a single receiver', async () => {
+    const { ids } = await postBatch([await start('only')], 50, 4, 'one');
+    expect(ids).toHaveLength(50);
+    expect(servers[0]?.posts).toBe(50);
+  });
+
+  it('counts an answer other than 202 as an error', async () => {
+    const { ids, errors } = await postBatch(
+      [await start('ok'), await start('busy', 503)],
+      40,
+      2,
+      'mixed',
+    );
+    expect(ids.length + errors).toBe(40);
+    expect(errors).toBe(servers[1]?.posts);
+    expect(errors).toBeGreaterThan(0);
+  });
+
+  it('refuses an empty list of receivers', async () => {
+    await expect(postBatch([], 1, 1, 'none')).rejects.toThrow('no receiver');
+  });
+});
