@@ -29,6 +29,8 @@ export interface AzuriteOptions {
    * for their signature, which is what lets a test's own token endpoint stand in for Entra.
    */
   httpsWithOAuth?: boolean;
+  /** In a session of its own, a scheduling group of its own (see `BundleOptions.ownSession`). */
+  ownSession?: boolean;
 }
 
 /**
@@ -104,7 +106,7 @@ export class Azurite {
           : []),
         ...(this.options.httpsWithOAuth ? ['--oauth', 'basic'] : []),
       ],
-      { stdio: 'ignore' },
+      { stdio: 'ignore', detached: this.options.ownSession === true },
     );
     const service = QueueServiceClient.fromConnectionString(this.connectionString, {
       retryOptions: { maxTries: 1, tryTimeoutInMs: 1000 },

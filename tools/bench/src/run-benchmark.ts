@@ -120,12 +120,14 @@ function sharedEnv(options: BenchOptions): Record<string, string> {
 async function azureInterface(
   cleanup: Cleanup,
   label: string,
+  ownSession: boolean,
 ): Promise<{
   env: Record<string, string>;
   watched: () => WatchedProcess[];
   stop: () => Promise<void>;
 }> {
-  const azurite = await Azurite.start();
+  // A service of the run like the broker: in the Compose layout, a scheduling group of its own.
+  const azurite = await Azurite.start({ ownSession });
   const stop = cleanup.add(`azurite ${label}`, () => azurite.stop());
   return {
     stop,
@@ -156,7 +158,8 @@ async function linebackerE2e(
   let stop: (() => Promise<unknown>) | undefined;
   let azure: Awaited<ReturnType<typeof azureInterface>> | undefined;
   try {
-    if (interfaceTransport === 'azure-queue') azure = await azureInterface(cleanup, label);
+    if (interfaceTransport === 'azure-queue')
+      azure = await azureInterface(cleanup, label, options.ownSessions);
     const env = { ...sharedEnv(options), ...azure?.env };
     const stack = await startLinebackerStack(environment, cleanup, {
       workers: instances,
