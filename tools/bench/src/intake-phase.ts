@@ -126,7 +126,10 @@ export async function runIntake(
     workers: 0,
     env: { ...options.env, ...auth.env },
   });
-  const url = `${bench.receiverUrl}/api/backup-requests`;
+  // The intake phase runs one receiver.
+  const [receiverUrl] = bench.receiverUrls;
+  if (receiverUrl === undefined) throw new Error('intake: the stack started no receiver');
+  const url = `${receiverUrl}/api/backup-requests`;
   const poster = new Poster(url, 512, 10_000, auth.headers);
   const steps: IntakeStep[] = [];
   try {

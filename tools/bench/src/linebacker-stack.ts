@@ -45,9 +45,7 @@ export interface BatchSizes {
 
 /** A started linebacker stack as the bench drives it. */
 export interface BenchStack {
-  /** The first receiver's API. */
-  receiverUrl: string;
-  /** Every receiver's API. */
+  /** Every receiver's API, the first one first. */
   receiverUrls: string[];
   stack: ProcessStack;
   watched(): WatchedProcess[];
@@ -113,7 +111,6 @@ export async function startLinebackerStack(
     return counters;
   };
   return {
-    receiverUrl: endpoints.receiverUrl,
     receiverUrls: endpoints.receiverUrls,
     stack,
     watched: () =>
