@@ -192,4 +192,20 @@ describe('the chaos checker', () => {
     expect(report.intake).toMatchObject({ duringDatabaseOutage: { '503': 3 }, violations: [] });
     expect(report.ok).toBe(true);
   });
+
+  it('judges a database restart only until its start command was issued', () => {
+    const run = healthyRun();
+    // The start command ran 50 ms after the epoch and took 8 s to return: the calls after it
+    // may find the server up again, and are not judged.
+    run.faults = [{ ...faultAt('db-restart', -2000, 10_000), restartingAt: EPOCH + 50 }];
+    run.history = run.history.map((h, i) =>
+      i === 0
+        ? { ...h, status: 503, outcome: 'server-error' as const, backupRequestId: undefined }
+        : h,
+    );
+    const first = run.history[0]?.backupRequestId;
+    run.stored = run.stored.filter((s) => s.backup_request_id !== first);
+    const report = check(run);
+    expect(report.intake).toMatchObject({ duringDatabaseOutage: { '503': 1 }, violations: [] });
+  });
 });

@@ -189,13 +189,22 @@ function callsInside(
 const overlaps = (a: FaultRecord, h: HistoryEntry, slackMs: number) =>
   a.startedAt <= h.endedAt + slackMs && a.healedAt + slackMs >= h.startedAt;
 
-/** How long before the recorded heal of a database restart PostgreSQL may already answer. */
+/**
+ * How long before the recorded heal of a database restart PostgreSQL may already answer, for
+ * a record without the time its start command was issued.
+ */
 const DB_RESTART_END_GRACE_MS = 2000;
+
+/** A database restart's window as far as the server was surely down: until its start began. */
+const surelyDown = (f: FaultRecord): FaultRecord => ({
+  ...f,
+  healedAt: f.restartingAt ?? f.healedAt - DB_RESTART_END_GRACE_MS,
+});
 
 /** Intake under outages: 202 while only the broker is down; a quick 503 while the database is. */
 function intakeChecks(o: Observation): ChaosReport['intake'] {
   const brokerDown = o.faults.filter((f) => BROKER_DOWN.includes(f.kind));
-  const dbDown = o.faults.filter((f) => f.kind === 'db-restart');
+  const dbDown = o.faults.filter((f) => f.kind === 'db-restart').map(surelyDown);
   // Other faults that legitimately change an answer: the receiver itself killed or stopped,
   // backends terminated, the database down.
   const disturbing = o.faults.filter(
@@ -212,9 +221,9 @@ function intakeChecks(o: Observation): ChaosReport['intake'] {
     if (h.status !== 202)
       violations.push(`op ${h.op}: ${h.outcome} (${h.status}) while only the broker was down`);
   }
-  // The pool needs a moment to notice the server is gone; and the server accepts connections
-  // again a moment before the restart command returns and the harness records the heal.
-  const duringDb = callsInside(o.history, dbDown, 1000, DB_RESTART_END_GRACE_MS).filter(
+  // The pool needs a moment to notice the server is gone; and the server may accept
+  // connections again as soon as its start command runs (see surelyDown).
+  const duringDb = callsInside(o.history, dbDown, 1000).filter(
     (h) =>
       !o.faults.some(
         (f) =>

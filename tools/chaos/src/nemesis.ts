@@ -44,6 +44,11 @@ export interface FaultRecord {
   /** Milliseconds since the epoch. */
   startedAt: number;
   healedAt: number;
+  /**
+   * A database restart: when the start command was issued. From then on the server may answer
+   * at any moment, however long the command takes to return on a loaded machine.
+   */
+  restartingAt?: number;
   /** The instance it hit, when it hit one. */
   target?: string;
   /** The app of the instance it hit. */
@@ -224,6 +229,7 @@ export class Nemesis {
       case 'db-restart':
         await database.stopImmediate();
         await hold();
+        record.restartingAt = Date.now();
         return database.startAgain();
       case 'db-terminate':
         record.detail = `${await database.terminateBackends()} backends`;
