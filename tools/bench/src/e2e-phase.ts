@@ -45,6 +45,8 @@ export interface E2eTarget {
   /** How the pipeline reaches the backup interface (the lean pipeline: always AMQP). */
   interfaceTransport: InterfaceTransport;
   instances: number;
+  /** Which round of the end-to-end runs this is, with `--rounds` above 1. */
+  round?: number;
   /** Every receiver's API: the posting clients are spread over them evenly. */
   receiverUrls: string[];
   table: RequestTable;
@@ -59,6 +61,8 @@ export interface E2eResult {
   pipeline: 'linebacker' | 'lean';
   interfaceTransport: InterfaceTransport;
   instances: number;
+  /** Which round of the end-to-end runs, with `--rounds` above 1 (absent: the only one). */
+  round?: number;
   /** HTTP receivers the batch was posted to (absent in older results: one). */
   receivers?: number;
   batch: number;
@@ -283,7 +287,7 @@ export async function runE2e(target: E2eTarget, settings: E2eSettings): Promise<
   const perfFile = settings.perfDir
     ? join(
         settings.perfDir,
-        `${target.pipeline}-${target.interfaceTransport}-x${target.instances}.perf.data`,
+        `${target.pipeline}-${target.interfaceTransport}-x${target.instances}${target.round ? `-r${target.round}` : ''}.perf.data`,
       )
     : undefined;
   const recording = perfFile ? startPerfRecord(perfFile) : undefined;
@@ -331,6 +335,7 @@ export async function runE2e(target: E2eTarget, settings: E2eSettings): Promise<
     pipeline: target.pipeline,
     interfaceTransport: target.interfaceTransport,
     instances: target.instances,
+    ...(target.round ? { round: target.round } : {}),
     receivers: target.receiverUrls.length,
     batch: settings.batch,
     accepted: ids.length,

@@ -66,6 +66,13 @@ const program = new Command('bench')
       'all the apps then share one group, as under one PM2 daemon, while the broker and the ' +
       'database have one each',
   )
+  .option(
+    '--rounds <n>',
+    'times the end-to-end runs are made, the instance counts alternating within each ' +
+      "round; the targets that compare runs take the median of the rounds' figures",
+    positive,
+    1,
+  )
   .option('--batch <n>', 'requests per end-to-end run', positive, 20_000)
   .option(
     '--warm-up <n>',
@@ -157,6 +164,7 @@ const program = new Command('bench')
 
 interface CliOptions {
   instances: number[];
+  rounds: number;
   receivers: number;
   ownSessions: boolean;
   batch: number;
@@ -198,6 +206,7 @@ function benchOptions(cli: CliOptions, given: (name: string) => boolean): BenchO
   });
   return {
     instances: cli.instances,
+    rounds: cli.rounds,
     receivers: cli.receivers,
     ownSessions: cli.ownSessions,
     batch: pick('batch', cli.batch, 2000),

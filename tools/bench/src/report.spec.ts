@@ -62,3 +62,17 @@ describe('gcSection', () => {
     ]);
   });
 });
+
+describe('run labels with rounds', () => {
+  it('keeps the rounds of one run apart in every table', () => {
+    const run = { pipeline: 'linebacker', interfaceTransport: 'amqp', instances: 1 } as const;
+    const table = gcSection([
+      { ...run, round: 1, gcSeconds: { 'notifier minor': 1.5 } },
+      { ...run, round: 2, gcSeconds: { 'notifier minor': 1.1 } },
+    ]).at(-1) as string;
+    expect(table.split('\n').slice(2)).toEqual([
+      '| linebacker x1 #1 | notifier | minor | 1.5 |',
+      '| linebacker x1 #2 | notifier | minor | 1.1 |',
+    ]);
+  });
+});

@@ -85,12 +85,17 @@ function processRows(run: E2eResult): (string | number)[][] {
 /** How the run kept the measured database's statistics (none in results before the option). */
 const analyzeNote = (seconds: number | undefined): string =>
   seconds ? `ANALYZE every ${seconds} s` : 'never analyzed';
+const roundsNote = (rounds: number | undefined): string =>
+  rounds && rounds > 1 ? `${rounds} rounds of end-to-end runs (targets on their medians), ` : '';
 const warmUpNote = (requests: number | undefined): string =>
   requests ? `warm-up ${requests} requests per run` : 'no warm-up';
 
 /** With `--perf`: each run's lines of what its processes' on-CPU samples were charged to. */
 export function onCpuSection(
-  runs: Pick<E2eResult, 'pipeline' | 'interfaceTransport' | 'instances' | 'onCpuSamples'>[],
+  runs: Pick<
+    E2eResult,
+    'pipeline' | 'interfaceTransport' | 'instances' | 'round' | 'onCpuSamples'
+  >[],
 ): string[] {
   if (!runs.some((run) => run.onCpuSamples)) return [];
   return [
@@ -109,7 +114,7 @@ export function onCpuSection(
   ];
 }
 
-type RunLabelled = Pick<E2eResult, 'pipeline' | 'interfaceTransport' | 'instances'>;
+type RunLabelled = Pick<E2eResult, 'pipeline' | 'interfaceTransport' | 'instances' | 'round'>;
 
 /** One row per run and `app kind` key of `figures(run)`: the run, the app, the kind, `cells`. */
 function appKindRows<R extends RunLabelled, V>(
@@ -194,7 +199,7 @@ export function renderSummary(result: BenchResult): string {
   return [
     `## bench ${result.startedAt} (${result.machine.cores} cores of ${result.machine.cpuModel}, Node ${result.machine.node}, PostgreSQL ${result.machine.postgres}, RabbitMQ ${result.machine.rabbitmq})`,
     '',
-    `Command: \`${result.command}\`; ${warmUpNote(result.settings.warmUp)}, prefetch ${result.settings.prefetch}, pool ${result.settings.dbPoolSize}, ${result.settings.queueType} queues, ${analyzeNote(result.settings.analyzeEverySeconds)}, ${layoutNote(result)}, extra env ${JSON.stringify(result.settings.env)}`,
+    `Command: \`${result.command}\`; ${roundsNote(result.settings.rounds)}${warmUpNote(result.settings.warmUp)}, prefetch ${result.settings.prefetch}, pool ${result.settings.dbPoolSize}, ${result.settings.queueType} queues, ${analyzeNote(result.settings.analyzeEverySeconds)}, ${layoutNote(result)}, extra env ${JSON.stringify(result.settings.env)}`,
     '',
     ...(result.intakeByAuth ?? (result.intake ? [result.intake] : [])).flatMap(intakeSection),
     '### End to end',
@@ -222,7 +227,8 @@ export function renderSummary(result: BenchResult): string {
     '',
     result.leanRatio
       .map(
-        (r) => `linebacker/lean at x${r.instances}: ${r.linebacker} / ${r.lean} = **${r.ratio}**`,
+        (r) =>
+          `linebacker/lean at x${r.instances}${r.round ? ` #${r.round}` : ''}: ${r.linebacker} / ${r.lean} = **${r.ratio}**`,
       )
       .join('; '),
     '',

@@ -35,6 +35,8 @@ export interface BenchResult {
     batch: number;
     /** Absent in results from before 6 December: no warm-up (fresh processes in the window). */
     warmUp?: number;
+    /** Times the end-to-end runs were made, alternating (absent in older results: once). */
+    rounds?: number;
     postConcurrency: number;
     prefetch: number;
     dbPoolSize: number;
@@ -50,14 +52,26 @@ export interface BenchResult {
   intakeByAuth?: IntakeResult[];
   e2e: E2eResult[];
   /** linebacker completions/s ÷ lean completions/s at the same instance count, same run. */
-  leanRatio: { instances: number; linebacker: number; lean: number; ratio: number }[];
+  leanRatio: {
+    instances: number;
+    /** With `--rounds` above 1: the round of both runs. */
+    round?: number;
+    linebacker: number;
+    lean: number;
+    ratio: number;
+  }[];
   targets: { name: string; met: boolean; measured: string }[];
 }
 
-/** `linebacker x1`, `linebacker (Azurite) x1`, `lean x1`: one end-to-end run's name. */
-export function runLabel(run: Pick<E2eResult, 'pipeline' | 'interfaceTransport' | 'instances'>) {
+/**
+ * `linebacker x1`, `linebacker (Azurite) x1`, `lean x1`, and with `--rounds` `lean x1 #2`:
+ * one end-to-end run's name.
+ */
+export function runLabel(
+  run: Pick<E2eResult, 'pipeline' | 'interfaceTransport' | 'instances' | 'round'>,
+) {
   const via = run.interfaceTransport === 'azure-queue' ? ' (Azurite)' : '';
-  return `${run.pipeline}${via} x${run.instances}`;
+  return `${run.pipeline}${via} x${run.instances}${run.round ? ` #${run.round}` : ''}`;
 }
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
