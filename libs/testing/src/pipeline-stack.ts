@@ -93,8 +93,8 @@ export interface PipelineStartOptions {
    */
   migrationDatabaseUrl?: string;
   /**
-   * HTTP receivers to start (default 1). The first migrates unless `migrationDatabaseUrl` is
-   * given; the others start once it listens, beside the workers.
+   * HTTP receivers to start (default 1; fewer is refused). The first migrates unless
+   * `migrationDatabaseUrl` is given; the others start once it listens, beside the workers.
    */
   receivers?: number;
 }
@@ -112,6 +112,11 @@ export async function startPipeline(
   options: PipelineStartOptions = {},
 ): Promise<PipelineEndpoints> {
   const { migrationDatabaseUrl, receivers = 1 } = options;
+  // One receiver at least: the first is the one that migrates and whose URL a test gets.
+  if (!Number.isInteger(receivers) || receivers < 1)
+    throw new RangeError(
+      `startPipeline: receivers must be a whole number from 1, not ${receivers}`,
+    );
   if (migrationDatabaseUrl !== undefined) {
     const migrate = await stack.runOnce('migrate', {
       LINEBACKER_DATABASE_URL: migrationDatabaseUrl,
