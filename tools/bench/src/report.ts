@@ -1,6 +1,6 @@
 import type { E2eResult } from './e2e-phase';
 import type { ProcessUsage } from './cpu-window';
-import { runLabel, type BenchResult } from './result';
+import { instancesLabel, runLabel, type BenchResult } from './result';
 
 const table = (head: string[], rows: (string | number)[][]): string =>
   [
@@ -228,7 +228,7 @@ export function renderSummary(result: BenchResult): string {
     result.leanRatio
       .map(
         (r) =>
-          `linebacker/lean at x${r.instances}${r.round ? ` #${r.round}` : ''}: ${r.linebacker} / ${r.lean} = **${r.ratio}**`,
+          `linebacker/lean at ${instancesLabel(r)}: ${r.linebacker} / ${r.lean} = **${r.ratio}**`,
       )
       .join('; '),
     '',

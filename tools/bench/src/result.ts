@@ -63,6 +63,11 @@ export interface BenchResult {
   targets: { name: string; met: boolean; measured: string }[];
 }
 
+/** `x2`, and with `--rounds` `x2 #3`: a run's instance count and round. */
+export function instancesLabel(run: { instances: number; round?: number }): string {
+  return `x${run.instances}${run.round ? ` #${run.round}` : ''}`;
+}
+
 /**
  * `linebacker x1`, `linebacker (Azurite) x1`, `lean x1`, and with `--rounds` `lean x1 #2`:
  * one end-to-end run's name.
@@ -71,7 +76,7 @@ export function runLabel(
   run: Pick<E2eResult, 'pipeline' | 'interfaceTransport' | 'instances' | 'round'>,
 ) {
   const via = run.interfaceTransport === 'azure-queue' ? ' (Azurite)' : '';
-  return `${run.pipeline}${via} x${run.instances}${run.round ? ` #${run.round}` : ''}`;
+  return `${run.pipeline}${via} ${instancesLabel(run)}`;
 }
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);

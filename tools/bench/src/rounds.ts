@@ -21,7 +21,9 @@ export function byRound<R extends { round?: number }>(runs: readonly R[]): R[][]
   const rounds = new Map<number, R[]>();
   for (const run of runs) {
     const round = run.round ?? 1;
-    rounds.set(round, [...(rounds.get(round) ?? []), run]);
+    const list = rounds.get(round);
+    if (list) list.push(run);
+    else rounds.set(round, [run]);
   }
   return [...rounds.entries()].sort(([a], [b]) => a - b).map(([, list]) => list);
 }

@@ -12,7 +12,7 @@ import { runIntake, type IntakeAuth, type IntakeOptions, type IntakeResult } fro
 import { startLeanStack } from './lean/lean-stack';
 import { startLinebackerStack } from './linebacker-stack';
 import type { WatchedProcess } from './cpu-window';
-import { runLabel, type BenchResult, type MachineInfo } from './result';
+import { instancesLabel, runLabel, type BenchResult, type MachineInfo } from './result';
 import { byRound, overRounds } from './rounds';
 import { allocProfilePreload } from './alloc-profile';
 import { cpuProfilePreload } from './cpu-profile';
@@ -282,9 +282,7 @@ export function targets(result: Omit<BenchResult, 'targets'>): BenchResult['targ
   list.push({
     name: 'end to end ≥ 200 completed/s',
     met: best >= 200,
-    measured: lb
-      .map((r) => `x${r.instances}${r.round ? ` #${r.round}` : ''}: ${r.completionsPerSecond}/s`)
-      .join(', '),
+    measured: lb.map((r) => `${instancesLabel(r)}: ${r.completionsPerSecond}/s`).join(', '),
   });
   // With several rounds, each figure is the median of its rounds' (see ./rounds.ts).
   const ones = lb.filter((r) => r.instances === 1);

@@ -50,6 +50,9 @@ describe('targets', () => {
       met: true,
       measured: '4.7 ms (median of 4.4, 5.4, 4.7)',
     });
+    expect(target(list, 'end to end ≥ 200')?.measured).toBe(
+      'x1 #1: 400/s, x2 #1: 260/s, x1 #2: 300/s, x2 #2: 279/s, x1 #3: 350/s, x2 #3: 322/s',
+    );
   });
 
   it('takes the median of the rounds for the ratio to the lean pipeline', () => {
