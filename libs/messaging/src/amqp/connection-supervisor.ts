@@ -13,6 +13,7 @@ import {
 } from './connection-options';
 import { classifyBrokerError, isIrrecoverable } from './reply-codes';
 import { NodeRotation, nodeLabel } from './cluster-nodes';
+import { coalesceTurnWrites, socketOf } from './turn-writes';
 
 export type { AmqpConnect, ConnectionParticipant } from './connection-participant';
 
@@ -25,7 +26,8 @@ const noop = (): void => undefined;
  * connection has a generation number so participants can tell stale deliveries apart.
  * Given a cluster's node list, each attempt is a round over the nodes (see NodeRotation):
  * a lost connection moves on to the next node at once, and only a round in which every
- * node failed waits for the backoff.
+ * node failed waits for the backoff. Each connection's socket sends what one turn of the
+ * event loop wrote in one write (see coalesceTurnWrites).
  */
 export class ConnectionSupervisor {
   private readonly options: ResolvedConnectionOptions;
@@ -184,6 +186,7 @@ export class ConnectionSupervisor {
       connectionUrl({ ...this.options, url }),
       socketOptions(this.options),
     );
+    coalesceTurnWrites(socketOf(connection));
     const watched = this.watch(connection, generation);
     this.connection = connection;
     try {
