@@ -14,7 +14,8 @@ export function median(values: readonly number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-const hundredths = (value: number): number => Math.round(value * 100) / 100;
+/** A figure to hundredths, as every figure of the summary is written. */
+export const hundredths = (value: number): number => Math.round(value * 100) / 100;
 
 /** The runs of each round, in round order; a run without a round is round 1. */
 export function byRound<R extends { round?: number }>(runs: readonly R[]): R[][] {

@@ -13,7 +13,7 @@ import { startLeanStack } from './lean/lean-stack';
 import { startLinebackerStack } from './linebacker-stack';
 import type { WatchedProcess } from './cpu-window';
 import { instancesLabel, runLabel, type BenchResult, type MachineInfo } from './result';
-import { byRound, overRounds } from './rounds';
+import { byRound, hundredths, overRounds } from './rounds';
 import { allocProfilePreload } from './alloc-profile';
 import { cpuProfilePreload } from './cpu-profile';
 import { preloadEnv } from './profile-preload';
@@ -257,7 +257,7 @@ const COSTED_ROLES: readonly string[] = [...APP_ROLES, 'rabbitmq', 'postgres'];
 /** CPU ms per completed request of the apps, RabbitMQ and PostgreSQL (simulators and bench apart). */
 export function costPerRequest(run: Pick<E2eResult, 'cpuMsPerRequestByRole'>): number {
   const sum = COSTED_ROLES.reduce((s, role) => s + (run.cpuMsPerRequestByRole[role] ?? 0), 0);
-  return Math.round(sum * 100) / 100;
+  return hundredths(sum);
 }
 
 /**
@@ -375,9 +375,9 @@ export async function runBenchmark(
       );
       const lean = runs.find((r) => r.pipeline === 'lean' && r.instances === instances);
       if (!lb || !lean) return [];
-      const ratio =
-        Math.round((lb.completionsPerSecond / Math.max(0.001, lean.completionsPerSecond)) * 100) /
-        100;
+      const ratio = hundredths(
+        lb.completionsPerSecond / Math.max(0.001, lean.completionsPerSecond),
+      );
       return [
         {
           instances,
