@@ -35,7 +35,7 @@ export function coalesceTurnWrites(socket: CorkableSocket | undefined): boolean 
     corked = false;
     socket.uncork();
   };
-  socket.write = function coalescedWrite(this: unknown, ...args: unknown[]): boolean {
+  socket.write = function coalescedWrite(...args: unknown[]): boolean {
     if (!corked) {
       corked = true;
       socket.cork();
