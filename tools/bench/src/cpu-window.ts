@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { cpuTimes, loadAverage, machineCpu, pidsByComm, rssMb, type CpuTimes } from './proc-stats';
+import { hundredths } from './rounds';
 
 const NO_TIMES: CpuTimes = { userSeconds: 0, systemSeconds: 0 };
-const round = (v: number): number => Math.round(v * 100) / 100;
 
 /** A process whose CPU a window measures. */
 export interface WatchedProcess {
@@ -116,7 +116,7 @@ export class CpuWindow {
     const times = pids.map((pid) => this.used(pid));
     const system = times.reduce((sum, t) => sum + t.systemSeconds, 0);
     const total = times.reduce((sum, t) => sum + t.userSeconds + t.systemSeconds, 0);
-    return { name, role, cpuSeconds: round(total), systemCpuSeconds: round(system) };
+    return { name, role, cpuSeconds: hundredths(total), systemCpuSeconds: hundredths(system) };
   }
 
   /** Reads every counter at the end; processes must still run (read before stopping them). */
@@ -145,11 +145,11 @@ export class CpuWindow {
       .filter((p) => p.role !== 'postgres')
       .reduce((sum, p) => sum + p.cpuSeconds, 0);
     return {
-      seconds: round(seconds),
+      seconds: hundredths(seconds),
       processes,
-      machineBusySeconds: round(busy),
-      otherBusySeconds: round(Math.max(0, busy - counted)),
-      machineBusyShare: round(busy / Math.max(0.001, seconds) / cpus().length),
+      machineBusySeconds: hundredths(busy),
+      otherBusySeconds: hundredths(Math.max(0, busy - counted)),
+      machineBusyShare: hundredths(busy / Math.max(0.001, seconds) / cpus().length),
       loadBefore: this.loadBefore,
       loadAfter: loadAverage(),
     };

@@ -13,6 +13,7 @@ import {
 import { Poster, postBatch } from './http-load';
 import type { BatchSizes, StackCounters } from './linebacker-stack';
 import { readPerfRecording, startPerfRecord, summarizeRoles } from './perf-samples';
+import { hundredths } from './rounds';
 import type { LatencySummary } from '@linebacker/testing';
 
 /** Where a pipeline keeps its requests (table and columns). */
@@ -330,7 +331,7 @@ export async function runE2e(target: E2eTarget, settings: E2eSettings): Promise<
   const byRole: Record<string, number> = {};
   for (const p of usage.processes) byRole[p.role] = (byRole[p.role] ?? 0) + p.cpuSeconds;
   const total = Object.values(deliveriesByConsumer).reduce((s, v) => s + v, 0);
-  const perRequest = (v: number, requests = n): number => Math.round((v / requests) * 100) / 100;
+  const perRequest = (v: number, requests = n): number => hundredths(v / requests);
   return {
     pipeline: target.pipeline,
     interfaceTransport: target.interfaceTransport,
@@ -340,10 +341,10 @@ export async function runE2e(target: E2eTarget, settings: E2eSettings): Promise<
     batch: settings.batch,
     accepted: ids.length,
     postErrors: errors,
-    postSeconds: Math.round(postSeconds * 100) / 100,
+    postSeconds: hundredths(postSeconds),
     completed,
     timedOut: completed < ids.length,
-    spanSeconds: Math.round(spanSeconds * 100) / 100,
+    spanSeconds: hundredths(spanSeconds),
     completionsPerSecond: Math.round((completed / Math.max(0.001, spanSeconds)) * 10) / 10,
     latencyMs,
     outcomes: Object.fromEntries(outcomeRows.map((r) => [r.status, r.n])),

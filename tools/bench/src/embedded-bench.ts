@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { bundlePath, WORKSPACE_ROOT } from '@linebacker/testing';
 import { Poster, requestBody } from './http-load';
 import { cpuSeconds, rssMb } from './proc-stats';
+import { hundredths } from './rounds';
 import { summarize, type LatencySummary } from '@linebacker/testing';
 
 /** What `bench embedded` measured in one run of the README's first command. */
@@ -119,7 +120,7 @@ export async function runEmbeddedBench(options: {
       errorStatuses,
       completedPerSecond: Math.round((latencies.length / seconds) * 10) / 10,
       secondsToAllTerminal: Math.round(seconds * 10) / 10,
-      cpuMsPerRequest: Math.round((cpuMs / Math.max(1, latencies.length)) * 100) / 100,
+      cpuMsPerRequest: hundredths(cpuMs / Math.max(1, latencies.length)),
       peakRssMb: rssMb(pid) ?? 0,
     };
     const output = resolve(WORKSPACE_ROOT, options.output);

@@ -10,6 +10,7 @@ import {
 import type { Cleanup } from './cleanup';
 import type { WatchedProcess } from './cpu-window';
 import type { RunEnvironment } from './environment';
+import { hundredths } from './rounds';
 
 /** A sample's labels, as `metricSamples` reads them. */
 type Labels = Record<string, string>;
@@ -170,7 +171,7 @@ export async function stackCounters(stack: ProcessStack): Promise<StackCounters>
       .filter(([, count]) => count > 0)
       .map(([key, count]) => [
         key,
-        { batches: count, mean: Math.round(((calls[key] ?? 0) / count) * 100) / 100 },
+        { batches: count, mean: hundredths((calls[key] ?? 0) / count) },
       ]),
   );
   const gcSeconds = Object.fromEntries(
