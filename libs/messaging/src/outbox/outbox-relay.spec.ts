@@ -151,6 +151,17 @@ describe('OutboxRelay', () => {
     expect(store.sent).toHaveLength(35);
   });
 
+  it('ends its idle wait when stopped, and flushes the rows nobody woke it for', async () => {
+    const r = relay();
+    r.start();
+    await waitFor(() => store.batchesAsked >= 1, 'the first idle pass');
+    store.add(row(), row());
+    // The poll is a minute away and the deadline 5 s: only an idle wait that the stop ends
+    // lets the flush run, and well before the deadline.
+    expect(await settlesWithin(r.stop(5_000), 1_000)).toBe(true);
+    expect(store.sent).toHaveLength(2);
+  });
+
   // A broker node paused mid-publish: a batch's confirms never arrive.
   const hung = { publishBatch: () => new Promise<void>(() => undefined) };
 
