@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -97,7 +97,10 @@ export class RabbitMqNode {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (!this.isRunning())
-        throw new Error(`RabbitMQ node ${this.name} exited; see ${this.settings.dir}/server.out`);
+        throw new Error(
+          `RabbitMQ node ${this.name} exited while starting; the end of its server.out ` +
+            `(its folder goes with the cluster):\n${this.outputTail()}`,
+        );
       try {
         await this.ctl(['await_startup', '--timeout', '60'], 90_000);
         return;
@@ -105,6 +108,16 @@ export class RabbitMqNode {
         if (Date.now() > deadline) throw error;
         await sleep(1000);
       }
+    }
+  }
+
+  /** The last lines the node wrote, for an error message. */
+  private outputTail(lines = 30): string {
+    try {
+      const text = readFileSync(join(this.settings.dir, 'server.out'), 'utf8').trimEnd();
+      return text.split('\n').slice(-lines).join('\n') || '(empty)';
+    } catch (error) {
+      return `(unreadable: ${String(error)})`;
     }
   }
 
