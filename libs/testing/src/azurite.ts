@@ -4,7 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { QueueServiceClient } from '@azure/storage-queue';
-import { freeTcpPort } from './rabbitmq-node';
+import { freeTcpPort } from './free-port';
 import { waitFor } from './wait-for';
 
 /** Azurite's well-known development account (public, documented by Microsoft). */

@@ -10,6 +10,7 @@ export * from './wait-for';
 export * from './pgbouncer';
 export * from './jwks-server';
 export * from './database-roles';
+export * from './free-port';
 export * from './rabbitmq-node';
 export * from './rabbitmq-cluster';
 export * from './log-capture';

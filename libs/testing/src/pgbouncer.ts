@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
-import { freeTcpPort } from './rabbitmq-node';
+import { freeTcpPort } from './free-port';
 import type { TestService } from './services';
 
 /** Where Debian's `pgbouncer` package puts the binary (`.ci/run` installs it). */

@@ -3,7 +3,8 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freeTcpPort, RabbitMqNode, type PartitionHandling } from './rabbitmq-node';
+import { freeTcpPort } from './free-port';
+import { RabbitMqNode, type PartitionHandling } from './rabbitmq-node';
 import { pollUntil } from './wait-for';
 
 /** How `RabbitMqCluster.start` lays the nodes out; every field has a default. */

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { ephemeralPortStart, freeTcpPort } from './rabbitmq-node';
+import { ephemeralPortStart, freeTcpPort } from './free-port';
 
 /** Resolves once a server listened on `port` and closed again; rejects if it could not. */
 function listenOnce(port: number): Promise<void> {
