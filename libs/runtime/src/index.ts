@@ -6,3 +6,4 @@ export * from './retry';
 export * from './service-lifecycle';
 export * from './metrics';
 export * from './stop-budget';
+export * from './wakeable-delay';
