@@ -164,6 +164,33 @@ describe('AzureQueueConsumer on Azurite', () => {
     expect((await client(queue).getProperties()).approximateMessagesCount).toBe(0);
   });
 
+  it('polls again as soon as a handler frees its slot, not after the idle delay', async () => {
+    for (const n of [1, 2, 3]) await client(queue).sendMessage(encodeMessage(`{"n":${n}}`));
+    const seen: string[] = [];
+    // One slot and a 30 s idle delay: only the wake of a finished handler can poll again soon.
+    await start(async (m) => void seen.push(m.body.toString()), {
+      batchSize: 1,
+      pollMaxDelayMs: 30_000,
+    });
+    await waitFor(() => seen.length === 3, 'three messages, one at a time', 5_000);
+    expect(seen.sort()).toEqual(['{"n":1}', '{"n":2}', '{"n":3}']);
+  });
+
+  it('ends its idle wait when stopped, rather than waiting out the delay', async () => {
+    await client(queue).sendMessage(encodeMessage('{"n":1}'));
+    // Every empty poll idles 30 s: only the stop's wake can end the loop sooner.
+    const c = await start(async () => undefined, {
+      pollMinDelayMs: 30_000,
+      pollMaxDelayMs: 30_000,
+    });
+    await waitFor(() => reports.length === 1, 'the message handled');
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // the next poll finds nothing
+    const began = Date.now();
+    await c.stop(10_000);
+    consumer = undefined;
+    expect(Date.now() - began).toBeLessThan(3_000);
+  });
+
   it('keeps handling after Azurite is killed and restarted, nothing lost', async () => {
     const done = new Set<string>();
     // Deletes that fail during the outage leave messages invisible for the visibility timeout.

@@ -1,7 +1,6 @@
 import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { PermanentError, errorKindOf } from '@linebacker/domain';
-import { settlesWithin, StopBudget } from '@linebacker/runtime';
+import { settlesWithin, StopBudget, WakeableDelay } from '@linebacker/runtime';
 import {
   InFlightTracker,
   PauseController,
@@ -64,7 +63,10 @@ export class AzureQueueConsumer implements ExternalQueueConsumer {
   private running = false;
   private connected = false;
   private loop: Promise<void> | undefined;
-  private wake = new AbortController();
+  /** The loop's idle wait, which a free slot, a resume or a stop ends early. */
+  private readonly delay = new WakeableDelay();
+  /** A wake that came while the loop was not idle: its next idle returns at once. */
+  private woken = false;
   private active = 0;
 
   constructor(
@@ -94,7 +96,7 @@ export class AzureQueueConsumer implements ExternalQueueConsumer {
         probeTimeoutMs: 1000,
         observer: config.observer,
       },
-      { setConsuming: async () => this.wake.abort() },
+      { setConsuming: async () => this.wake() },
     );
     this.runner = new AzureMessageRunner({
       queue: config.queue,
@@ -138,7 +140,7 @@ export class AzureQueueConsumer implements ExternalQueueConsumer {
   async stop(deadlineMs = 10_000): Promise<void> {
     this.running = false;
     this.pauser.stop();
-    this.wake.abort();
+    this.wake();
     // A receive in flight may hold the loop for its request timeout: one budget for both.
     const budget = new StopBudget(deadlineMs);
     await settlesWithin(this.loop ?? Promise.resolve(), budget.left());
@@ -192,7 +194,7 @@ export class AzureQueueConsumer implements ExternalQueueConsumer {
     this.active += 1;
     void this.runner.handle(message).finally(() => {
       this.active -= 1;
-      this.wake.abort(); // a slot is free: poll again now
+      this.wake(); // a slot is free: poll again now
     });
   }
 
@@ -205,16 +207,17 @@ export class AzureQueueConsumer implements ExternalQueueConsumer {
   /** Waits up to `ms`, or until something wakes the loop (a free slot, a resume, a stop). */
   private async idle(ms: number): Promise<void> {
     if (!this.running) return;
-    if (this.wake.signal.aborted) {
+    if (this.woken) {
       // Woken while busy: look again at once rather than lose the wake-up.
-      this.wake = new AbortController();
+      this.woken = false;
       return;
     }
-    try {
-      await sleep(ms, undefined, { signal: this.wake.signal });
-    } catch {
-      // woken early
-    }
+    await this.delay.wait(ms);
+  }
+
+  /** Ends the loop's idle wait, or makes its next one return at once. */
+  private wake(): void {
+    if (!this.delay.wake()) this.woken = true;
   }
 
   private setConnected(connected: boolean, reason?: string): void {
