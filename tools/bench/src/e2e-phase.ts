@@ -13,7 +13,7 @@ import {
 import { Poster, postBatch } from './http-load';
 import type { BatchSizes, StackCounters } from './linebacker-stack';
 import { readPerfRecording, startPerfRecord, summarizeRoles } from './perf-samples';
-import { hundredths } from './rounds';
+import { hundredths, tenths } from './rounds';
 import type { LatencySummary } from '@linebacker/testing';
 
 /** Where a pipeline keeps its requests (table and columns). */
@@ -133,7 +133,7 @@ async function storedLatency(db: CountingClient, t: RequestTable, since: string)
     [since],
   );
   const pct = (row?.['pct'] as number[] | null) ?? [0, 0, 0];
-  const round = (v: unknown): number => Math.round(Number(v ?? 0) * 10) / 10;
+  const round = (v: unknown): number => tenths(Number(v ?? 0));
   const latencyMs: LatencySummary = {
     count: Number(row?.['n'] ?? 0),
     p50: round(pct[0]),
@@ -162,7 +162,7 @@ async function stepTimes(
       GROUP BY 1 ORDER BY 1`,
     [since],
   );
-  const round = (v: unknown): number => Math.round(Number(v ?? 0) * 10) / 10;
+  const round = (v: unknown): number => tenths(Number(v ?? 0));
   return Object.fromEntries(
     rows.map((r) => [r.step, { p50: round(r.pct[0]), p99: round(r.pct[1]) }]),
   );
@@ -345,7 +345,7 @@ export async function runE2e(target: E2eTarget, settings: E2eSettings): Promise<
     completed,
     timedOut: completed < ids.length,
     spanSeconds: hundredths(spanSeconds),
-    completionsPerSecond: Math.round((completed / Math.max(0.001, spanSeconds)) * 10) / 10,
+    completionsPerSecond: tenths(completed / Math.max(0.001, spanSeconds)),
     latencyMs,
     outcomes: Object.fromEntries(outcomeRows.map((r) => [r.status, r.n])),
     ...(stepsMs ? { stepsMs } : {}),

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { bundlePath, WORKSPACE_ROOT } from '@linebacker/testing';
 import { Poster, requestBody } from './http-load';
 import { cpuSeconds, rssMb } from './proc-stats';
-import { hundredths } from './rounds';
+import { hundredths, tenths } from './rounds';
 import { summarize, type LatencySummary } from '@linebacker/testing';
 
 /** What `bench embedded` measured in one run of the README's first command. */
@@ -114,12 +114,12 @@ export async function runEmbeddedBench(options: {
       batch: options.batch,
       clients: options.clients,
       replyDelayMs: options.replyDelayMs,
-      intakePerSecond: Math.round((latencies.length / intakeSeconds) * 10) / 10,
+      intakePerSecond: tenths(latencies.length / intakeSeconds),
       intakeLatencyMs: summarize(latencies),
       errors,
       errorStatuses,
-      completedPerSecond: Math.round((latencies.length / seconds) * 10) / 10,
-      secondsToAllTerminal: Math.round(seconds * 10) / 10,
+      completedPerSecond: tenths(latencies.length / seconds),
+      secondsToAllTerminal: tenths(seconds),
       cpuMsPerRequest: hundredths(cpuMs / Math.max(1, latencies.length)),
       peakRssMb: rssMb(pid) ?? 0,
     };

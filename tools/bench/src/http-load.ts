@@ -1,5 +1,6 @@
 import { Agent, request } from 'node:http';
 import { summarize, type LatencySummary } from '@linebacker/testing';
+import { tenths } from './rounds';
 
 /** What one POST answered (`status` -1: the call failed or timed out). */
 export interface PostAnswer {
@@ -139,9 +140,9 @@ export async function openLoop(
     accepted: latencies.length,
     errors: sent - latencies.length,
     errorStatuses,
-    achievedRate: Math.round((latencies.length / elapsed) * 10) / 10,
+    achievedRate: tenths(latencies.length / elapsed),
     latencyMs: summarize(latencies),
-    maxSendLagMs: Math.round(maxSendLagMs * 10) / 10,
+    maxSendLagMs: tenths(maxSendLagMs),
   };
 }
 

@@ -1,4 +1,4 @@
-import { byRound, median, overRounds } from './rounds';
+import { byRound, hundredths, median, overRounds, tenths } from './rounds';
 
 describe('median', () => {
   it('takes the middle value, or the mean of the middle two', () => {
@@ -38,5 +38,15 @@ describe('overRounds', () => {
       value: 0.81,
       text: '0.81 (median of 0.75, 0.93, 0.81)',
     });
+  });
+});
+
+describe('hundredths and tenths', () => {
+  it('round to their place, as the summary writes figures', () => {
+    expect(hundredths(4.705)).toBe(4.71);
+    expect(hundredths(0.8249)).toBe(0.82);
+    expect(tenths(348.45)).toBe(348.5);
+    expect(tenths(37.34)).toBe(37.3);
+    expect(tenths(2)).toBe(2);
   });
 });

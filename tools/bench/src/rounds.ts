@@ -17,6 +17,9 @@ export function median(values: readonly number[]): number {
 /** A figure to hundredths, as every figure of the summary is written. */
 export const hundredths = (value: number): number => Math.round(value * 100) / 100;
 
+/** A rate, a latency or a duration to tenths, as the summary writes them. */
+export const tenths = (value: number): number => Math.round(value * 10) / 10;
+
 /** The runs of each round, in round order; a run without a round is round 1. */
 export function byRound<R extends { round?: number }>(runs: readonly R[]): R[][] {
   const rounds = new Map<number, R[]>();
