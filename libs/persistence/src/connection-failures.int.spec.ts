@@ -147,7 +147,7 @@ describe('a database that fails under the repositories', () => {
   });
 
   it('drops a connection whose query hit the client read timeout, so the next call is not stuck behind it', async () => {
-    const { ds } = await pool({ poolSize: 1, queryTimeoutMs: 300, statementTimeoutMs: 20_000 });
+    const { ds } = await pool({ poolSize: 1, queryTimeoutMs: 1000, statementTimeoutMs: 20_000 });
     const requests = new PostgresBackupRequestRepository(ds);
     const [stuck, other] = [aRequest(), aRequest()];
     await requests.create(stuck, []);
@@ -171,7 +171,10 @@ describe('a database that fails under the repositories', () => {
   });
 
   it('reports an exhausted pool as unavailable after the connect timeout', async () => {
-    const { ds } = await pool({ poolSize: 1, connectTimeoutMs: 300 });
+    // Long enough that opening the pool (one real connection) does not time out on a host
+    // busy with other suites; the wait for the held connection must then hit the same limit.
+    const connectTimeoutMs = 1500;
+    const { ds } = await pool({ poolSize: 1, connectTimeoutMs });
     const requests = new PostgresBackupRequestRepository(ds);
     // The pool's one connection, held until `release` is called.
     let release = (): void => undefined;
@@ -186,7 +189,9 @@ describe('a database that fails under the repositories', () => {
     await expect(requests.findById(aRequest().backupRequestId)).rejects.toMatchObject({
       kind: 'unavailable',
     });
-    expect(Date.now() - started).toBeLessThan(3000);
+    const waited = Date.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(connectTimeoutMs - 50);
+    expect(waited).toBeLessThan(connectTimeoutMs + 3000);
     release();
     await held;
     expect(await requests.findById(aRequest().backupRequestId)).toBeNull();

@@ -37,7 +37,7 @@ describe('Database, the pool the running apps use', () => {
   });
 
   it('closes a connection whose query timed out on the client instead of lending it again', async () => {
-    const pool = await db.openPool({ poolSize: 1, queryTimeoutMs: 300 });
+    const pool = await db.openPool({ poolSize: 1, queryTimeoutMs: 1000 });
     const [before] = await pool.query<{ pid: number }>(BACKEND_PID);
     await expect(pool.query('SELECT pg_sleep(2)')).rejects.toMatchObject({ kind: 'transient' });
     const [after] = await pool.query<{ pid: number }>(BACKEND_PID);
