@@ -4,6 +4,7 @@ import { brokerProcesses, CpuWindow, type WindowUsage } from './cpu-window';
 import type { Cleanup } from './cleanup';
 import { backendPids, openRunEnvironment } from './environment';
 import { Poster, openLoop, requestBody, type OpenLoopResult } from './http-load';
+import { intakeCapacity, isSustained } from './intake-summary';
 import { makeTestKey, signTestToken, startJwksServer } from '@linebacker/testing';
 import { startLinebackerStack } from './linebacker-stack';
 
@@ -24,7 +25,10 @@ export interface IntakeResult {
   auth: IntakeAuth;
   generator: string;
   steps: IntakeStep[];
-  /** Highest offered rate that was sustained with p99 under 100 ms (0: none). */
+  /**
+   * Highest offered rate up to which every step was sustained with p99 under 100 ms (0: none;
+   * see {@link intakeCapacity}).
+   */
   highestRateP99Under100Ms: number;
   highestSustainedRate: number;
   closedLoop?: {
@@ -82,10 +86,7 @@ async function authSetup(
   };
 }
 
-/** A step counts as sustained when ≥ 95 % was answered 202 at ≥ 95 % of the offered rate. */
-const isSustained = (r: OpenLoopResult): boolean =>
-  r.errors === 0 && r.achievedRate >= 0.95 * r.offeredRate && r.latencyMs.p99 < 1000;
-
+/** autocannon's closed loop: each connection sends its next request when the last is answered. */
 async function closedLoop(
   url: string,
   seconds: number,
@@ -185,10 +186,7 @@ export async function runIntake(
       generator:
         "open loop on node:http (keep-alive agent, sends on a 1 ms timer, latency from each request's scheduled send time)",
       steps,
-      highestRateP99Under100Ms: Math.max(
-        0,
-        ...sustained.filter((s) => s.latencyMs.p99 < 100).map((s) => s.offeredRate),
-      ),
+      highestRateP99Under100Ms: intakeCapacity(steps),
       highestSustainedRate: Math.max(0, ...sustained.map((s) => s.offeredRate)),
       ...(closed ? { closedLoop: closed } : {}),
     };

@@ -53,7 +53,7 @@ function intakeSection(intake: NonNullable<BenchResult['intake']>): string[] {
       rows,
     ),
     '',
-    `Highest sustained rate with p99 < 100 ms: **${intake.highestRateP99Under100Ms} req/s**; highest sustained: ${intake.highestSustainedRate} req/s.`,
+    `Highest rate up to which every step was sustained with p99 < 100 ms: **${intake.highestRateP99Under100Ms} req/s**; highest sustained: ${intake.highestSustainedRate} req/s.`,
   ];
   if (intake.closedLoop) {
     const c = intake.closedLoop;
