@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Poster, postBatch } from './http-load';
+import { countErrorKind, ERROR_KINDS_KEPT, Poster, postBatch } from './http-load';
 
 /** A local receiver stand-in: answers every POST 202 with an id, or 503 when told to. */
 interface CountingServer {
@@ -72,5 +72,53 @@ describe('postBatch', () => {
 
   it('refuses an empty list of receivers', async () => {
     await expect(postBatch([], 1, 1, 'none')).rejects.toThrow('no receiver');
+  });
+});
+
+describe('Poster', () => {
+  it('closes an idle socket before the server announced it would', async () => {
+    // The server announces `Keep-Alive: timeout=3`; the agent should close at 2 s, and the
+    // server would otherwise close at 3 s.
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(202).end('{}'));
+    });
+    server.keepAliveTimeout = 3000;
+    const closedAfter = new Promise<number>((resolve) =>
+      server.on('connection', (socket) => {
+        let answered = 0;
+        socket.on('data', () => (answered = Date.now()));
+        socket.on('close', () => resolve(Date.now() - answered));
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const poster = new Poster(`http://127.0.0.1:${port}/x`, 1);
+    try {
+      expect((await poster.post('{}')).status).toBe(202);
+      const idle = await closedAfter;
+      expect(idle).toBeGreaterThan(1500);
+      expect(idle).toBeLessThan(2700);
+    } finally {
+      poster.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('countErrorKind', () => {
+  it('counts by status and first line, and keeps only the first kinds', () => {
+    const kinds: Record<string, number> = {};
+    countErrorKind(kinds, { status: -1, body: 'Error: socket hang up\n    at stack' });
+    countErrorKind(kinds, { status: -1, body: 'Error: socket hang up' });
+    countErrorKind(kinds, { status: 503, body: '{"code":"DependencyUnavailable"}' });
+    expect(kinds).toEqual({
+      '-1 Error: socket hang up': 2,
+      '503 {"code":"DependencyUnavailable"}': 1,
+    });
+    for (let i = 0; i < 10; i++) countErrorKind(kinds, { status: 500 + i, body: '' });
+    expect(Object.keys(kinds)).toHaveLength(ERROR_KINDS_KEPT);
+    countErrorKind(kinds, { status: 503, body: '{"code":"DependencyUnavailable"}' });
+    expect(kinds['503 {"code":"DependencyUnavailable"}']).toBe(2);
   });
 });

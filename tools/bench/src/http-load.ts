@@ -34,7 +34,11 @@ export class Poster {
     private readonly headers: Record<string, string> = {},
   ) {
     this.url = new URL(endpoint);
-    this.agent = new Agent({ keepAlive: true, maxSockets });
+    // With a timeout of its own, the agent also honours the server's `Keep-Alive: timeout=N`
+    // and closes an idle socket a second before the server would. Without one, Node 20 keeps
+    // idle sockets until the server closes them, and a call that picks a socket just as the
+    // server closes it fails (`socket hang up`, ECONNRESET) although the server never saw it.
+    this.agent = new Agent({ keepAlive: true, maxSockets, timeout: timeoutMs });
   }
 
   /** Posts one JSON body and resolves with the status and body (never rejects). */
@@ -82,12 +86,28 @@ export interface OpenLoopResult {
   errors: number;
   /** Status codes other than 202 (and -1 for failed calls), counted. */
   errorStatuses: Record<string, number>;
+  /**
+   * What the calls that were not 202 said, counted by status and the start of the body or the
+   * error (`-1 Error: read ECONNRESET`); the first {@link ERROR_KINDS_KEPT} kinds only.
+   */
+  errorKinds: Record<string, number>;
   /** Accepted responses per second, from the first send to the last answer. */
   achievedRate: number;
   /** Latency from each request's scheduled send time to its answer (coordinated-omission free). */
   latencyMs: LatencySummary;
   /** How late the timer sent the latest request after its scheduled time. */
   maxSendLagMs: number;
+}
+
+/** Distinct kinds of failed call a step keeps (the rest are counted in `errorStatuses` only). */
+export const ERROR_KINDS_KEPT = 5;
+
+/** Counts a failed call under its status and the first line of its answer, up to the cap. */
+export function countErrorKind(kinds: Record<string, number>, answer: PostAnswer): void {
+  const firstLine = answer.body.split('\n', 1)[0] ?? '';
+  const key = `${answer.status} ${firstLine.slice(0, 120)}`.trimEnd();
+  if (kinds[key] === undefined && Object.keys(kinds).length >= ERROR_KINDS_KEPT) return;
+  kinds[key] = (kinds[key] ?? 0) + 1;
 }
 
 /**
@@ -104,6 +124,7 @@ export async function openLoop(
   const total = Math.max(1, Math.round(rate * durationSeconds));
   const latencies: number[] = [];
   const errorStatuses: Record<string, number> = {};
+  const errorKinds: Record<string, number> = {};
   const inFlight: Promise<void>[] = [];
   let sent = 0;
   let maxSendLagMs = 0;
@@ -115,7 +136,10 @@ export async function openLoop(
       poster.post(requestBody(index, label)).then((answer) => {
         lastAnswer = performance.now();
         if (answer.status === 202) latencies.push(lastAnswer - scheduled);
-        else errorStatuses[answer.status] = (errorStatuses[answer.status] ?? 0) + 1;
+        else {
+          errorStatuses[answer.status] = (errorStatuses[answer.status] ?? 0) + 1;
+          countErrorKind(errorKinds, answer);
+        }
       }),
     );
   };
@@ -140,6 +164,7 @@ export async function openLoop(
     accepted: latencies.length,
     errors: sent - latencies.length,
     errorStatuses,
+    errorKinds,
     achievedRate: tenths(latencies.length / elapsed),
     latencyMs: summarize(latencies),
     maxSendLagMs: tenths(maxSendLagMs),

@@ -166,7 +166,7 @@ export async function runIntake(
       };
       steps.push(step);
       log(
-        `intake (auth ${options.auth}) ${rate}/s: achieved ${result.achievedRate}/s p50 ${result.latencyMs.p50} p99 ${result.latencyMs.p99} max ${result.latencyMs.max} ms, errors ${result.errors}, machine busy ${Math.round(usage.machineBusyShare * 100)} %`,
+        `intake (auth ${options.auth}) ${rate}/s: achieved ${result.achievedRate}/s p50 ${result.latencyMs.p50} p99 ${result.latencyMs.p99} max ${result.latencyMs.max} ms, errors ${result.errors}${result.errors > 0 ? ` ${JSON.stringify(result.errorKinds)}` : ''}, machine busy ${Math.round(usage.machineBusyShare * 100)} %`,
       );
       const last = i === schedule.length - 1;
       if (last && step.sustained && rate + options.stepUpBy <= options.maxRate)
