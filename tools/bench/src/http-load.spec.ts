@@ -77,8 +77,8 @@ describe('postBatch', () => {
 
 describe('Poster', () => {
   it('closes an idle socket before the server announced it would', async () => {
-    // The server announces `Keep-Alive: timeout=3`; the agent should close at 2 s, and the
-    // server would otherwise close at 3 s.
+    // The server announces `Keep-Alive: timeout=3`: the agent should close the idle socket at
+    // 2 s; left to the server, it closes after 3 s (4 s measured on Node 20).
     const server = createServer((req, res) => {
       req.resume();
       req.on('end', () => res.writeHead(202).end('{}'));
@@ -98,7 +98,7 @@ describe('Poster', () => {
       expect((await poster.post('{}')).status).toBe(202);
       const idle = await closedAfter;
       expect(idle).toBeGreaterThan(1500);
-      expect(idle).toBeLessThan(2700);
+      expect(idle).toBeLessThan(3000);
     } finally {
       poster.close();
       await new Promise((resolve) => server.close(resolve));
