@@ -75,7 +75,7 @@ export class StatusChangeWriter {
       ? new Coalescer(
           (batch) => this.claimBatch(batch),
           (c) => c.token,
-          { maxInFlight: 1, maxBatch: batching.maxBatch },
+          { ...batching, maxInFlight: 1 },
           settings.claims.started,
         )
       : null;

@@ -42,6 +42,33 @@ describe('Coalescer', () => {
     expect(await second).toBe('<d>');
   });
 
+  it('with a linger, waits that long after the first item and takes what came meanwhile', async () => {
+    jest.useFakeTimers();
+    try {
+      const batches: string[][] = [];
+      const runBatch = async (items: string[]): Promise<Settled<string>[]> => {
+        batches.push(items);
+        return items.map((value) => ({ ok: true, value }));
+      };
+      const options = { maxInFlight: 2, maxBatch: 10, lingerMs: 5 };
+      const coalescer = new Coalescer(runBatch, keyOf, options);
+      const a = coalescer.run('a');
+      await jest.advanceTimersByTimeAsync(3);
+      const b = coalescer.run('b'); // turns later, within the linger
+      await jest.advanceTimersByTimeAsync(1);
+      expect(batches).toEqual([]);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(batches).toEqual([['a', 'b']]);
+      expect(await Promise.all([a, b])).toEqual(['a', 'b']);
+      const c = coalescer.run('c');
+      await jest.advanceTimersByTimeAsync(5);
+      expect(batches).toEqual([['a', 'b'], ['c']]);
+      expect(await c).toBe('c');
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('gathers what arrives while every slot is busy into the next batch', async () => {
     const held = heldBatches();
     const coalescer = new Coalescer(held.runBatch, keyOf, { maxInFlight: 1, maxBatch: 10 });

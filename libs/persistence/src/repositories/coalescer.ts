@@ -43,6 +43,11 @@ export interface CoalescerOptions {
   maxInFlight: number;
   /** Items per batch at most. */
   maxBatch: number;
+  /**
+   * How long a batch waits after its first item for more to join, in ms. 0 or absent: until
+   * the end of the event-loop turn, no timer.
+   */
+  lingerMs?: number;
 }
 
 interface Waiting<I, O> {
@@ -60,7 +65,8 @@ interface Waiting<I, O> {
  * of the first ones each taking a slot alone. An idle service pays one turn, not a timer.
  * Items submitted while the limit is reached wait, and go together as the next batch when one
  * finishes. Under load, the batches grow to the number of callers that arrived during one
- * batch's round trip.
+ * batch's round trip. With `lingerMs`, a batch waits that long after its first item instead
+ * of one turn: fewer, larger batches for a few ms more per call.
  *
  * Two items with the same key never share a batch (the second waits for the next one), so
  * a batch never holds two changes to the same row. `runBatch` settles every item itself: an
@@ -86,10 +92,13 @@ export class Coalescer<I, O> {
       this.waiting.push({ item, key: this.keyOf(item), resolve, reject });
       if (this.pumpDue) return;
       this.pumpDue = true;
-      setImmediate(() => {
+      const pumpNow = (): void => {
         this.pumpDue = false;
         this.pump();
-      });
+      };
+      const linger = this.options.lingerMs ?? 0;
+      if (linger > 0) setTimeout(pumpNow, linger);
+      else setImmediate(pumpNow);
     });
   }
 

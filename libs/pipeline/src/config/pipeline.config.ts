@@ -6,6 +6,7 @@ export interface PipelineConfig {
   databaseUrl: string;
   dbPoolSize: number;
   dbBatchMax: number;
+  dbBatchLingerMs: number;
   dbConnectTimeoutMs: number;
   dbStatementTimeoutMs: number;
   runMigrations: boolean;
@@ -61,6 +62,12 @@ export function pipelineConfigSchema(defaultHealthPort: number): ConfigSchema<Pi
       doc: 'status changes (and reads) that arrive together go as one statement, up to this many; 1 = each alone',
       default: 50,
       parse: int(1, 1000),
+    },
+    dbBatchLingerMs: {
+      env: 'LINEBACKER_DB_BATCH_LINGER_MS',
+      doc: 'how long a group-commit batch waits after its first call for more to join; 0 = until the end of the event-loop turn',
+      default: 0,
+      parse: int(0, 100),
     },
     dbConnectTimeoutMs: {
       env: 'LINEBACKER_DB_CONNECT_TIMEOUT_MS',

@@ -138,6 +138,7 @@ export async function openInfrastructure(options: InfrastructureOptions): Promis
         ? {
             maxBatch: config.dbBatchMax,
             maxInFlight: Math.max(1, Math.floor(config.dbPoolSize / 2)),
+            lingerMs: config.dbBatchLingerMs,
           }
         : false,
   });
