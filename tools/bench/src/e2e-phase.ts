@@ -122,6 +122,9 @@ async function freshCounters(url: string, name: string): Promise<DatabaseCounter
   }
 }
 
+/** A time in ms as PostgreSQL returned it (null when there was none), to tenths. */
+const msOf = (v: unknown): number => tenths(Number(v ?? 0));
+
 async function storedLatency(db: CountingClient, t: RequestTable, since: string) {
   const [row] = await db.query<Record<string, number | number[] | null>>(
     `SELECT count(*)::int AS n,
@@ -133,13 +136,12 @@ async function storedLatency(db: CountingClient, t: RequestTable, since: string)
     [since],
   );
   const pct = (row?.['pct'] as number[] | null) ?? [0, 0, 0];
-  const round = (v: unknown): number => tenths(Number(v ?? 0));
   const latencyMs: LatencySummary = {
     count: Number(row?.['n'] ?? 0),
-    p50: round(pct[0]),
-    p95: round(pct[1]),
-    p99: round(pct[2]),
-    max: round(row?.['max']),
+    p50: msOf(pct[0]),
+    p95: msOf(pct[1]),
+    p99: msOf(pct[2]),
+    max: msOf(row?.['max']),
   };
   return { latencyMs, spanSeconds: Number(row?.['span'] ?? 0) };
 }
@@ -162,9 +164,8 @@ async function stepTimes(
       GROUP BY 1 ORDER BY 1`,
     [since],
   );
-  const round = (v: unknown): number => tenths(Number(v ?? 0));
   return Object.fromEntries(
-    rows.map((r) => [r.step, { p50: round(r.pct[0]), p99: round(r.pct[1]) }]),
+    rows.map((r) => [r.step, { p50: msOf(r.pct[0]), p99: msOf(r.pct[1]) }]),
   );
 }
 
@@ -351,7 +352,7 @@ export async function runE2e(target: E2eTarget, settings: E2eSettings): Promise<
     ...(stepsMs ? { stepsMs } : {}),
     usage,
     cpuMsPerRequestByRole: Object.fromEntries(
-      Object.entries(byRole).map(([role, s]) => [role, Math.round((s * 1000 * 100) / n) / 100]),
+      Object.entries(byRole).map(([role, s]) => [role, hundredths((s * 1000) / n)]),
     ),
     database: {
       xactCommit: delta('xactCommit') - benchStatements,
