@@ -231,6 +231,17 @@ export async function openDatabase(
   const pool = new pg.Pool(poolConfig(config, hooks));
   // Without a listener an idle connection's error would be an unhandled 'error' event.
   pool.on('error', (error: Error) => hooks.onPoolError?.(error));
+  const { outboxLane } = config;
+  if (outboxLane !== undefined) {
+    if (!Number.isSafeInteger(outboxLane)) throw new TypeError(`outbox lane ${outboxLane}`);
+    // Queued on the new connection before anything the pool's caller sends. Should it fail,
+    // that connection's rows get lane 0, which every relay's sweep takes once they are old.
+    pool.on('connect', (client: pg.PoolClient) => {
+      client
+        .query(`SET linebacker.outbox_lane = ${outboxLane}`)
+        .catch((error: Error) => hooks.onPoolError?.(error));
+    });
+  }
   const database = new Database(pool, config);
   try {
     await pingDatabase(database);

@@ -7,12 +7,23 @@ export interface OutboxRecord extends OutboxMessage {
 }
 
 /**
+ * Which rows one take may lock: every row (no take given), the rows written on one lane (a
+ * process's own, ADR 0412), or the rows of any lane written at least `olderThanMs` ago.
+ */
+export type OutboxTake = { lane: number } | { olderThanMs: number };
+
+/**
  * The outbox as the relay sees it. `processBatch` locks up to `limit` of the oldest unsent
- * rows (skipping rows another relay holds), hands them to `publish`, and marks them sent in
- * the same transaction only if `publish` resolves; if it throws, the rows stay for later.
+ * rows that `take` admits (skipping rows another relay holds), hands them to `publish`, and
+ * marks them sent in the same transaction only if `publish` resolves; if it throws, the rows
+ * stay for later.
  */
 export interface OutboxStore {
-  processBatch(limit: number, publish: (records: OutboxRecord[]) => Promise<void>): Promise<number>;
+  processBatch(
+    limit: number,
+    publish: (records: OutboxRecord[]) => Promise<void>,
+    take?: OutboxTake,
+  ): Promise<number>;
   /** Rows not yet published, and the age of the oldest in milliseconds (0 when empty). */
   backlog(now: Date): Promise<{ count: number; oldestAgeMs: number }>;
 }

@@ -31,6 +31,12 @@ export interface PersistenceConfig {
    * transaction at a time (the embedded mode's PGlite server): statements then run unnamed.
    */
   sessionPerConnection: boolean;
+  /**
+   * The lane every outbox row this process writes is stamped with (ADR 0412): each new
+   * connection sets `linebacker.outbox_lane` to it, and the outbox's column default reads it.
+   * Unset: no lane is set, and the rows get lane 0.
+   */
+  outboxLane?: number;
 }
 
 /** Defaults for everything but the URL: short enough to fail fast, long enough for real work. */

@@ -11,6 +11,7 @@ import { RetentionIndexes1795795200010 } from './1795795200010-retention-indexes
 import { GrantRetentionRole1795795200011 } from './1795795200011-grant-retention-role.migration';
 import { AddCallbackUrl1795795200012 } from './1795795200012-add-callback-url.migration';
 import { CreateCallbackAttempt1795795200013 } from './1795795200013-create-callback-attempt.migration';
+import { OutboxLanes1795795200014 } from './1795795200014-outbox-lanes.migration';
 
 /** Every migration, oldest first. */
 export const ALL_MIGRATIONS = [
@@ -27,6 +28,7 @@ export const ALL_MIGRATIONS = [
   GrantRetentionRole1795795200011,
   AddCallbackUrl1795795200012,
   CreateCallbackAttempt1795795200013,
+  OutboxLanes1795795200014,
 ];
 
 /** Where TypeORM records which migrations ran. */

@@ -112,6 +112,67 @@ describe('PostgresOutboxStore', () => {
     expect(await remaining()).toBe(0);
   });
 
+  describe('lanes (ADR 0412)', () => {
+    /** Writes one intake message through a pool opened on `lane` (undefined: none set). */
+    async function writeOnLane(lane: number | undefined): Promise<string> {
+      const pool = await db.openPool({
+        poolSize: 2,
+        ...(lane === undefined ? {} : { outboxLane: lane }),
+      });
+      try {
+        const request = aRequest();
+        const message = requestEvent(EVENT_TYPES.received, request, null, new Date());
+        await new PostgresBackupRequestRepository(pool).create(request, [message]);
+        return message.messageId;
+      } finally {
+        await pool.close();
+      }
+    }
+    const lanes = async (): Promise<number[]> =>
+      (await db.database.query<{ lane: number }>('SELECT lane FROM outbox ORDER BY sequence')).map(
+        (row) => row.lane,
+      );
+    const take = async (limit: number, how: Parameters<PostgresOutboxStore['processBatch']>[2]) => {
+      const ids: string[] = [];
+      await outbox.processBatch(
+        limit,
+        async (records) => void ids.push(...records.map((r) => r.messageId)),
+        how,
+      );
+      return ids;
+    };
+
+    it('stamps each row with the lane its session set, and 0 where none was set', async () => {
+      await writeOnLane(7);
+      await writeOnLane(123_456_789);
+      await writeOnLane(undefined);
+      expect(await lanes()).toEqual([7, 123_456_789, 0]);
+    });
+
+    it("takes only the given lane's rows, oldest first", async () => {
+      const a1 = await writeOnLane(1);
+      const b1 = await writeOnLane(2);
+      const a2 = await writeOnLane(1);
+      expect(await take(10, { lane: 1 })).toEqual([a1, a2]);
+      expect(await take(10, { lane: 1 })).toEqual([]);
+      expect(await take(10, { lane: 2 })).toEqual([b1]);
+    });
+
+    it('sweeps the rows of any lane written at least the given age ago, and no younger ones', async () => {
+      const old1 = await writeOnLane(1);
+      const old0 = await writeOnLane(undefined);
+      await db.database.query("UPDATE outbox SET created_at = now() - interval '10 seconds'");
+      const young = await writeOnLane(1);
+      expect(await take(10, { olderThanMs: 5_000 })).toEqual([old1, old0]);
+      expect(await take(10, { olderThanMs: 5_000 })).toEqual([]);
+      expect(await take(10, undefined)).toEqual([young]);
+    });
+
+    it('refuses a lane that is not an integer before anything reaches the server', async () => {
+      await expect(take(10, { lane: 1.5 })).rejects.toThrow('not an integer');
+    });
+  });
+
   it('reports the backlog and the age of its oldest message', async () => {
     expect(await outbox.backlog(new Date())).toEqual({ count: 0, oldestAgeMs: 0 });
     await write(2, new Date('2024-03-01T10:00:00.000Z'));

@@ -1,22 +1,42 @@
-import type { OutboxRecord, OutboxStore } from '@linebacker/domain';
+import type { OutboxRecord, OutboxStore, OutboxTake } from '@linebacker/domain';
 import { passThrough, type Database } from '../database';
 import type { OutboxRow } from '../schema/outbox.schema';
 import { hydrate, OUTBOX_TABLE } from '../schema/table';
 
 /**
  * Opens the relay's transaction and takes a batch in ONE round trip (the simple query
- * protocol runs several statements; the limit is an integer written into the text): the
- * oldest unlocked rows are locked and deleted, and come back to be published. COMMIT makes
- * the deletion stick only after the broker confirmed them; ROLLBACK, or the connection dying
- * before COMMIT, puts them back. The broker holds the published messages, so losing the
- * DELETE in a server crash only means publishing them again: the commit need not wait for
- * the WAL flush (`synchronous_commit = off`, which takes an fsync off every batch).
+ * protocol runs several statements; the limit and the take's bound are integers written into
+ * the text): the oldest unlocked rows the take admits are locked and deleted, and come back
+ * to be published. COMMIT makes the deletion stick only after the broker confirmed them;
+ * ROLLBACK, or the connection dying before COMMIT, puts them back. The broker holds the
+ * published messages, so losing the DELETE in a server crash only means publishing them
+ * again: the commit need not wait for the WAL flush (`synchronous_commit = off`, which takes
+ * an fsync off every batch).
  */
-const takeBatchSql = (limit: number): string =>
+const takeBatchSql = (limit: number, take: OutboxTake | undefined): string =>
   `BEGIN; SET LOCAL synchronous_commit = off;
    DELETE FROM outbox WHERE sequence IN (
-     SELECT sequence FROM outbox ORDER BY sequence LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+     SELECT sequence FROM outbox${takeFilter(take)} ORDER BY sequence
+      LIMIT ${limit} FOR UPDATE SKIP LOCKED)
    RETURNING *`;
+
+/**
+ * The WHERE clause of a take. A lane's take walks `ix_outbox_lane_sequence` from the lane's
+ * oldest row, so it meets only the rows its own process wrote; the sweep's walks the primary
+ * key and skips the rows younger than its bound.
+ */
+function takeFilter(take: OutboxTake | undefined): string {
+  if (take === undefined) return '';
+  if ('lane' in take) return ` WHERE lane = ${integer(take.lane)}`;
+  return ` WHERE created_at < now() - ${integer(take.olderThanMs)} * interval '1 millisecond'`;
+}
+
+/** A number as the integer literal it must be before it goes into SQL text. */
+function integer(value: number): number {
+  if (!Number.isSafeInteger(value)) throw new TypeError(`not an integer: ${value}`);
+  return value;
+}
+
 const BACKLOG_SQL = 'SELECT count(*)::int AS count, min(occurred_at) AS oldest FROM outbox';
 
 /** Orders bigint sequences given as decimal strings (DELETE … RETURNING has no order). */
@@ -24,7 +44,7 @@ function compareSequences(a: string, b: string): number {
   return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }
 
-const toRecord = ({ createdAt: _, ...record }: OutboxRow): OutboxRecord => record;
+const toRecord = ({ createdAt: _, lane: __, ...record }: OutboxRow): OutboxRecord => record;
 
 /**
  * OutboxStore on PostgreSQL. A published row is DELETED, not flagged: the broker (and the
@@ -39,18 +59,20 @@ export class PostgresOutboxStore implements OutboxStore {
   constructor(private readonly database: Database) {}
 
   /**
-   * Takes, publishes and deletes up to `limit` rows in sequence order; returns how many.
-   * Two round trips per batch: the take (see takeBatchSql) and COMMIT (or ROLLBACK).
+   * Takes, publishes and deletes up to `limit` rows that `take` admits, in sequence order;
+   * returns how many. Two round trips per batch: the take (see takeBatchSql) and COMMIT (or
+   * ROLLBACK).
    */
   async processBatch(
     limit: number,
     publish: (records: OutboxRecord[]) => Promise<void>,
+    take?: OutboxTake,
   ): Promise<number> {
     if (limit <= 0) return 0;
     return this.database.withSession(async (session) => {
       try {
         // The DELETE's rows: the text's last statement.
-        const rows = await session.rows(takeBatchSql(Math.trunc(limit)));
+        const rows = await session.rows(takeBatchSql(Math.trunc(limit), take));
         const records = rows
           .map((row) => toRecord(hydrate(OUTBOX_TABLE, row)))
           .sort((a, b) => compareSequences(a.sequence, b.sequence));

@@ -1,9 +1,11 @@
 import type { OutboxRecord } from '@linebacker/domain';
 import { EntitySchema } from 'typeorm/entity-schema/EntitySchema';
 
-/** An outbox row: a message waiting for the relay, plus when it was written. */
+/** An outbox row: a message waiting for the relay, plus when and by which process it was written. */
 export interface OutboxRow extends OutboxRecord {
   createdAt: Date;
+  /** The writing session's `linebacker.outbox_lane` (0: none), filled in by the database. */
+  lane: number;
 }
 
 /** The mapping of the transactional outbox onto `outbox`. */
@@ -19,5 +21,6 @@ export const OutboxSchema = new EntitySchema<OutboxRow>({
     occurredAt: { name: 'occurred_at', type: 'timestamptz' },
     payload: { name: 'payload', type: 'jsonb' },
     createdAt: { name: 'created_at', type: 'timestamptz', createDate: true },
+    lane: { name: 'lane', type: 'integer', insert: false },
   },
 });

@@ -35,11 +35,13 @@ export function tableOf<T>(schema: EntitySchema<T>): Table<T> {
   if (!tableName) throw new Error(`EntitySchema ${schema.options.name} names no table`);
   const entries = Object.entries(options) as Array<[string, EntitySchemaColumnOptions | undefined]>;
   const mapped = entries.map(([property, column]) => {
-    const { name, type, generated, createDate } = column ?? {};
+    const { name, type, generated, createDate, insert } = column ?? {};
     if (typeof name !== 'string' || typeof type !== 'string') {
       throw new Error(`${tableName}.${property} needs a column name and a type name`);
     }
-    return { column: { property, name, type }, filledByDatabase: !!generated || !!createDate };
+    // `insert: false`: a column whose default the database computes (the outbox's lane).
+    const filledByDatabase = !!generated || !!createDate || insert === false;
+    return { column: { property, name, type }, filledByDatabase };
   });
   const columns = mapped.map(({ column }) => column);
   return {
