@@ -162,6 +162,56 @@ describe('OutboxRelay', () => {
     expect(store.sent).toHaveLength(2);
   });
 
+  describe('with a lane (ADR 0412)', () => {
+    it("takes its own lane's rows when woken and leaves another lane's young rows", async () => {
+      const own = store.addOnLane(5, row(), row());
+      store.addOnLane(9, row());
+      const r = relay({ lane: 5, sweepAfterMs: 60_000 });
+      r.start();
+      r.wake();
+      await waitFor(() => received.length === 2, 'its own rows');
+      expect(received.map((e) => e.messageId)).toEqual(own.map((record) => record.messageId));
+      await expectNothingWithin(100, "the other lane's row", () => received.length > 2);
+      expect(store.takes).toContainEqual({ lane: 5 });
+      expect(store.takes).toContainEqual({ olderThanMs: 60_000 });
+      expect(store.takes.filter((take) => take === undefined)).toEqual([]);
+    });
+
+    it("sweeps another lane's rows once they are older than the sweep age", async () => {
+      const writtenAt = Date.now();
+      const [orphan] = store.addOnLane(9, row());
+      const publishedAt: number[] = [];
+      const r = relay({
+        lane: 5,
+        pollIntervalMs: 20,
+        sweepAfterMs: 200,
+        onTake: (count) => (count > 0 ? publishedAt.push(Date.now()) : undefined),
+      });
+      r.start();
+      await waitFor(() => received.length === 1, 'the swept row');
+      expect(received[0]?.messageId).toBe(orphan?.messageId);
+      expect((publishedAt[0] ?? 0) - writtenAt).toBeGreaterThanOrEqual(200);
+    });
+
+    it('sweeps at most once per poll interval while its own lane keeps it busy', async () => {
+      const r = relay({ lane: 5, batchSize: 10, pollIntervalMs: 60_000, sweepAfterMs: 1_000 });
+      store.addOnLane(5, ...Array.from({ length: 30 }, () => row()));
+      // Full batches of 10: the loop goes on at once, three times, then finds the lane empty.
+      r.start();
+      await waitFor(() => received.length === 30, 'its own rows');
+      await waitFor(() => store.takes.length >= 5, 'the last, empty take');
+      const sweeps = store.takes.filter((take) => take !== undefined && 'olderThanMs' in take);
+      expect(sweeps).toEqual([{ olderThanMs: 1_000 }]);
+    });
+
+    it('flushes only its own lane when it stops', async () => {
+      const own = store.addOnLane(5, row());
+      store.addOnLane(9, row());
+      await relay({ lane: 5 }).stop(1_000);
+      expect(store.sent.map((record) => record.messageId)).toEqual([own[0]?.messageId]);
+    });
+  });
+
   // A broker node paused mid-publish: a batch's confirms never arrive.
   const hung = { publishBatch: () => new Promise<void>(() => undefined) };
 

@@ -1,4 +1,9 @@
-import { errorKindOf, type OutboxRecord, type OutboxStore } from '@linebacker/domain';
+import {
+  errorKindOf,
+  type OutboxRecord,
+  type OutboxStore,
+  type OutboxTake,
+} from '@linebacker/domain';
 import type { OutgoingMessage } from '../port/envelope';
 import type { MessageBus } from '../port/message-bus.port';
 import { backoffDelay, settlesWithin, StopBudget, WakeableDelay } from '@linebacker/runtime';
@@ -11,6 +16,15 @@ export interface OutboxRelayOptions {
   bus: Pick<MessageBus, 'publishBatch'>;
   /** Rows per batch (default 100). */
   batchSize?: number;
+  /**
+   * The lane this process writes its outbox rows on (ADR 0412). With a lane, each take after a
+   * commit locks only this process's rows, and once per poll interval a sweep takes the rows
+   * of any lane older than `sweepAfterMs` (those of a process that died or fell behind).
+   * Without one, every take is of the oldest rows of all.
+   */
+  lane?: number;
+  /** Age in ms from which any relay's sweep takes a row of another lane (default 5000). */
+  sweepAfterMs?: number;
   /** Safety-net poll when nobody calls `wake()`, in ms (default 1000). */
   pollIntervalMs?: number;
   /** First delay after a failed batch, in ms, doubled per failure (default 200). */
@@ -50,7 +64,8 @@ export class OutboxRelay {
   private readonly idle = new WakeableDelay();
   private failures = 0;
   private isolateRemaining = 0;
-  private lastLimit = 0;
+  /** When the last sweep of other lanes' old rows ran (ms; 0: never, so the first step sweeps). */
+  private lastSweepAt = 0;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.batchSize = options.batchSize ?? 100;
@@ -69,18 +84,44 @@ export class OutboxRelay {
     if (this.failures === 0) this.idle.wake();
   }
 
-  /** One batch now; returns how many rows were published. */
+  /** One batch of this relay's own rows now (every row without a lane); returns how many. */
   async relayOnce(): Promise<number> {
-    // After a permanent failure, go one row at a time for a batch's worth of rows: the rows
-    // before the bad one still get out in order (without being re-sent as part of a failed
-    // batch), and the relay stops exactly at the row a human must look at.
+    return (await this.take(this.ownRows())).count;
+  }
+
+  /** The take of this relay's own rows: its lane's, or every row without a lane. */
+  private ownRows(): OutboxTake | undefined {
+    const { lane } = this.options;
+    return lane === undefined ? undefined : { lane };
+  }
+
+  /**
+   * Takes, publishes and deletes one batch of the rows `take` admits.
+   * After a permanent failure it goes one row at a time for a batch's worth of rows: the rows
+   * before the bad one still get out in order (without being re-sent as part of a failed
+   * batch), and the relay stops exactly at the row a human must look at.
+   */
+  private async take(take: OutboxTake | undefined): Promise<{ count: number; full: boolean }> {
     const limit = this.isolateRemaining > 0 ? 1 : this.batchSize;
-    this.lastLimit = limit;
-    const count = await this.options.store.processBatch(limit, (records) =>
-      this.options.bus.publishBatch(records.map(outboxRecordToMessage)),
+    const count = await this.options.store.processBatch(
+      limit,
+      (records) => this.options.bus.publishBatch(records.map(outboxRecordToMessage)),
+      take,
     );
     this.options.onTake?.(count);
-    return count;
+    if (count > 0 && this.isolateRemaining > 0) this.isolateRemaining -= 1;
+    return { count, full: count > 0 && count >= limit };
+  }
+
+  /** With a lane, once per poll interval: a batch of any lane's rows older than the sweep age. */
+  private async sweepIfDue(): Promise<boolean> {
+    const pollIntervalMs = this.options.pollIntervalMs ?? 1000;
+    if (this.options.lane === undefined || Date.now() - this.lastSweepAt < pollIntervalMs)
+      return false;
+    const { full } = await this.take({ olderThanMs: this.options.sweepAfterMs ?? 5000 });
+    // A full sweep may have left more behind: the next step sweeps again.
+    this.lastSweepAt = full ? 0 : Date.now();
+    return full;
   }
 
   /**
@@ -113,14 +154,14 @@ export class OutboxRelay {
     }
   }
 
-  /** One batch; returns how long to wait before the next (0: go on at once). */
+  /** One batch, and a sweep when due; returns how long to wait before the next (0: at once). */
   private async step(): Promise<number> {
     try {
-      const count = await this.relayOnce();
+      const own = await this.take(this.ownRows());
+      const sweptFull = await this.sweepIfDue();
       this.failures = 0;
-      if (count > 0 && this.isolateRemaining > 0) this.isolateRemaining -= 1;
       // A full batch means more may be waiting: go on at once.
-      return count > 0 && count >= this.lastLimit ? 0 : (this.options.pollIntervalMs ?? 1000);
+      return own.full || sweptFull ? 0 : (this.options.pollIntervalMs ?? 1000);
     } catch (error) {
       this.failures += 1;
       if (errorKindOf(error) === 'permanent') this.isolateRemaining = this.batchSize;

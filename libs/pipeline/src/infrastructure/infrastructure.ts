@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import {
   errorKindOf,
   type BackupRepository,
@@ -61,7 +62,10 @@ export interface InfrastructureOptions {
   sharedDatabaseSession?: boolean;
 }
 
-async function connectDatabase(options: InfrastructureOptions): Promise<Database> {
+async function connectDatabase(
+  options: InfrastructureOptions,
+  outboxLane: number | undefined,
+): Promise<Database> {
   const { config, logger, service } = options;
   const settings = persistenceConfig(config.databaseUrl, {
     applicationName: service,
@@ -69,6 +73,7 @@ async function connectDatabase(options: InfrastructureOptions): Promise<Database
     connectTimeoutMs: config.dbConnectTimeoutMs,
     statementTimeoutMs: config.dbStatementTimeoutMs,
     sessionPerConnection: options.sharedDatabaseSession !== true,
+    outboxLane,
   });
   return openDatabaseWithRetries(settings, config.startupAttempts, logger, {
     prepare: async (database) => {
@@ -110,7 +115,10 @@ function amqpBus(options: InfrastructureOptions, observer: MessageBusObserver): 
  */
 export async function openInfrastructure(options: InfrastructureOptions): Promise<Infrastructure> {
   const { config, logger } = options;
-  const database = await connectDatabase(options);
+  // This process's outbox lane (ADR 0412). A shared session (the embedded mode) has one
+  // setting for every app of the process, so there every relay takes every row, as one would.
+  const outboxLane = options.sharedDatabaseSession ? undefined : randomInt(1, 2 ** 31 - 1);
+  const database = await connectDatabase(options, outboxLane);
   const outbox = new PostgresOutboxStore(database);
   let closing = false;
   const observer = busObserver(logger, options.metrics, () => closing);
@@ -120,6 +128,7 @@ export async function openInfrastructure(options: InfrastructureOptions): Promis
     bus,
     batchSize: config.outboxBatchSize,
     pollIntervalMs: config.outboxPollIntervalMs,
+    lane: outboxLane,
     onTake: (count) => options.metrics.dbBatchSize.observe({ kind: 'relay' }, count),
     onError: (error, retryInMs) =>
       logger.log(errorKindOf(error) === 'permanent' ? 'error' : 'warn', 'outbox relay failed', {
