@@ -13,7 +13,7 @@ for (let i = 0; i < 2e6; i++) {
   if (i % 10 === 0) kept.push(o);
   if (kept.length > 100000) kept = kept.slice(50000);
 }
-console.log('limit', require('v8').getHeapStatistics().heap_size_limit);
+console.log('heap_size_limit=' + require('v8').getHeapStatistics().heap_size_limit);
 `;
 
 /** Each growing factor V8's heap controller chose, and the heap limit, under `flags`. */
@@ -25,7 +25,9 @@ function heapGrowth(flags: readonly string[]): { factors: number[]; limitMb: num
   const factors = [...out.matchAll(/\[HeapController\] factor ([0-9.]+)/g)].map((m) =>
     Number(m[1]),
   );
-  const limit = Number(/^limit (\d+)$/m.exec(out)?.[1]);
+  // V8's trace shares stdout through a buffer of its own, which may flush part of a line just
+  // before the script's: the marker is matched wherever its line starts.
+  const limit = Number(/heap_size_limit=(\d+)/.exec(out)?.[1]);
   return { factors, limitMb: limit / 2 ** 20 };
 }
 
