@@ -204,6 +204,29 @@ describe('OutboxRelay', () => {
       expect(sweeps).toEqual([{ olderThanMs: 1_000 }]);
     });
 
+    it("keeps relaying its own lane while another lane's row cannot be published", async () => {
+      const errors: { error: unknown; retryInMs: number }[] = [];
+      store.addOnLane(9, row(EVENT_TYPES.failed)); // no subscription is bound to it: unroutable
+      const r = relay({
+        lane: 5,
+        pollIntervalMs: 20,
+        sweepAfterMs: 0,
+        // A relay backing off for its sweep's failure would hold its own rows for 2 s or more.
+        backoffInitialDelayMs: 2_000,
+        backoffMaxDelayMs: 4_000,
+        onError: (error, retryInMs) => errors.push({ error, retryInMs }),
+      });
+      r.start();
+      await waitFor(() => errors.length >= 1, 'the sweep failing at the bad row');
+      expect(errors[0]?.error).toMatchObject({ code: 'Unroutable', kind: 'permanent' });
+      expect(errors[0]?.retryInMs).toBeGreaterThanOrEqual(1_600);
+      const own = store.addOnLane(5, row(), row());
+      r.wake();
+      await waitFor(() => received.length === 2, 'its own rows meanwhile', 1_000);
+      expect(received.map((e) => e.messageId)).toEqual(own.map((record) => record.messageId));
+      expect(errors).toHaveLength(1);
+    });
+
     it('flushes only its own lane when it stops', async () => {
       const own = store.addOnLane(5, row());
       store.addOnLane(9, row());

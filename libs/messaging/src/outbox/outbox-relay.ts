@@ -64,8 +64,9 @@ export class OutboxRelay {
   private readonly idle = new WakeableDelay();
   private failures = 0;
   private isolateRemaining = 0;
-  /** When the last sweep of other lanes' old rows ran (ms; 0: never, so the first step sweeps). */
-  private lastSweepAt = 0;
+  /** When the next sweep of other lanes' old rows is due (ms; 0: at the next step). */
+  private nextSweepAt = 0;
+  private sweepFailures = 0;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.batchSize = options.batchSize ?? 100;
@@ -86,42 +87,71 @@ export class OutboxRelay {
 
   /** One batch of this relay's own rows now (every row without a lane); returns how many. */
   async relayOnce(): Promise<number> {
-    return (await this.take(this.ownRows())).count;
-  }
-
-  /** The take of this relay's own rows: its lane's, or every row without a lane. */
-  private ownRows(): OutboxTake | undefined {
-    const { lane } = this.options;
-    return lane === undefined ? undefined : { lane };
+    return (await this.takeOwn()).count;
   }
 
   /**
-   * Takes, publishes and deletes one batch of the rows `take` admits.
-   * After a permanent failure it goes one row at a time for a batch's worth of rows: the rows
-   * before the bad one still get out in order (without being re-sent as part of a failed
-   * batch), and the relay stops exactly at the row a human must look at.
+   * One batch of this relay's own rows: its lane's, or every row without a lane. After a
+   * permanent failure it goes one row at a time for a batch's worth of rows: the rows before
+   * the bad one still get out in order (without being re-sent as part of a failed batch), and
+   * the relay stops exactly at the row a human must look at.
    */
-  private async take(take: OutboxTake | undefined): Promise<{ count: number; full: boolean }> {
-    const limit = this.isolateRemaining > 0 ? 1 : this.batchSize;
+  private async takeOwn(): Promise<{ count: number; full: boolean }> {
+    const { lane } = this.options;
+    const result = await this.take(
+      lane === undefined ? undefined : { lane },
+      this.isolateRemaining > 0 ? 1 : this.batchSize,
+    );
+    if (result.count > 0 && this.isolateRemaining > 0) this.isolateRemaining -= 1;
+    return result;
+  }
+
+  /** Takes, publishes and deletes up to `limit` of the rows `take` admits. */
+  private async take(
+    take: OutboxTake | undefined,
+    limit: number,
+  ): Promise<{ count: number; full: boolean }> {
     const count = await this.options.store.processBatch(
       limit,
       (records) => this.options.bus.publishBatch(records.map(outboxRecordToMessage)),
       take,
     );
     this.options.onTake?.(count);
-    if (count > 0 && this.isolateRemaining > 0) this.isolateRemaining -= 1;
     return { count, full: count > 0 && count >= limit };
   }
 
-  /** With a lane, once per poll interval: a batch of any lane's rows older than the sweep age. */
+  /**
+   * With a lane, when due (at start, then once per poll interval): a batch of any lane's rows
+   * older than the sweep age. Its failures are its own: a row of another lane that cannot be
+   * published, or a sweep the database refused, is reported and retried with a backoff of its
+   * own, and does not hold back this relay's own rows.
+   */
   private async sweepIfDue(): Promise<boolean> {
+    if (this.options.lane === undefined || Date.now() < this.nextSweepAt) return false;
     const pollIntervalMs = this.options.pollIntervalMs ?? 1000;
-    if (this.options.lane === undefined || Date.now() - this.lastSweepAt < pollIntervalMs)
+    try {
+      const { full } = await this.take(
+        { olderThanMs: this.options.sweepAfterMs ?? 5000 },
+        this.batchSize,
+      );
+      this.sweepFailures = 0;
+      // A full sweep may have left more behind: the next step sweeps again.
+      this.nextSweepAt = full ? 0 : Date.now() + pollIntervalMs;
+      return full;
+    } catch (error) {
+      this.sweepFailures += 1;
+      const retryInMs = Math.max(pollIntervalMs, this.backoff(this.sweepFailures));
+      this.nextSweepAt = Date.now() + retryInMs;
+      this.options.onError?.(error, retryInMs);
       return false;
-    const { full } = await this.take({ olderThanMs: this.options.sweepAfterMs ?? 5000 });
-    // A full sweep may have left more behind: the next step sweeps again.
-    this.lastSweepAt = full ? 0 : Date.now();
-    return full;
+    }
+  }
+
+  private backoff(failures: number): number {
+    return backoffDelay(failures, {
+      initialDelayMs: this.options.backoffInitialDelayMs ?? 200,
+      maxDelayMs: this.options.backoffMaxDelayMs ?? 10_000,
+    });
   }
 
   /**
@@ -157,18 +187,15 @@ export class OutboxRelay {
   /** One batch, and a sweep when due; returns how long to wait before the next (0: at once). */
   private async step(): Promise<number> {
     try {
-      const own = await this.take(this.ownRows());
-      const sweptFull = await this.sweepIfDue();
+      const own = await this.takeOwn();
       this.failures = 0;
+      const sweptFull = await this.sweepIfDue();
       // A full batch means more may be waiting: go on at once.
       return own.full || sweptFull ? 0 : (this.options.pollIntervalMs ?? 1000);
     } catch (error) {
       this.failures += 1;
       if (errorKindOf(error) === 'permanent') this.isolateRemaining = this.batchSize;
-      const delayMs = backoffDelay(this.failures, {
-        initialDelayMs: this.options.backoffInitialDelayMs ?? 200,
-        maxDelayMs: this.options.backoffMaxDelayMs ?? 10_000,
-      });
+      const delayMs = this.backoff(this.failures);
       this.options.onError?.(error, delayMs);
       return delayMs;
     }
