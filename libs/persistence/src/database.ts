@@ -20,6 +20,12 @@ export const DATE_AS_TEXT_TYPES: pg.CustomTypesConfig = {
       : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
 };
 
+/** A number checked to be the integer it must be before it goes into SQL text as a literal. */
+export function sqlInteger(value: number): number {
+  if (!Number.isSafeInteger(value)) throw new TypeError(`not an integer: ${value}`);
+  return value;
+}
+
 /** Hooks a process may attach to the pool. */
 export interface DatabaseHooks {
   /**
@@ -233,12 +239,12 @@ export async function openDatabase(
   pool.on('error', (error: Error) => hooks.onPoolError?.(error));
   const { outboxLane } = config;
   if (outboxLane !== undefined) {
-    if (!Number.isSafeInteger(outboxLane)) throw new TypeError(`outbox lane ${outboxLane}`);
+    const lane = sqlInteger(outboxLane);
     // Queued on the new connection before anything the pool's caller sends. Should it fail,
     // that connection's rows get lane 0, which every relay's sweep takes once they are old.
     pool.on('connect', (client: pg.PoolClient) => {
       client
-        .query(`SET linebacker.outbox_lane = ${outboxLane}`)
+        .query(`SET linebacker.outbox_lane = ${lane}`)
         .catch((error: Error) => hooks.onPoolError?.(error));
     });
   }

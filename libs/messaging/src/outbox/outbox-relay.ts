@@ -57,6 +57,8 @@ export function outboxRecordToMessage(record: OutboxRecord): OutgoingMessage {
  */
 export class OutboxRelay {
   private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly sweepAfterMs: number;
   private running = false;
   private loopDone: Promise<void> = Promise.resolve();
   private pending = false;
@@ -70,6 +72,8 @@ export class OutboxRelay {
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.batchSize = options.batchSize ?? 100;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.sweepAfterMs = options.sweepAfterMs ?? 5000;
   }
 
   /** Starts the relay loop (idempotent). */
@@ -128,19 +132,15 @@ export class OutboxRelay {
    */
   private async sweepIfDue(): Promise<boolean> {
     if (this.options.lane === undefined || Date.now() < this.nextSweepAt) return false;
-    const pollIntervalMs = this.options.pollIntervalMs ?? 1000;
     try {
-      const { full } = await this.take(
-        { olderThanMs: this.options.sweepAfterMs ?? 5000 },
-        this.batchSize,
-      );
+      const { full } = await this.take({ olderThanMs: this.sweepAfterMs }, this.batchSize);
       this.sweepFailures = 0;
       // A full sweep may have left more behind: the next step sweeps again.
-      this.nextSweepAt = full ? 0 : Date.now() + pollIntervalMs;
+      this.nextSweepAt = full ? 0 : Date.now() + this.pollIntervalMs;
       return full;
     } catch (error) {
       this.sweepFailures += 1;
-      const retryInMs = Math.max(pollIntervalMs, this.backoff(this.sweepFailures));
+      const retryInMs = Math.max(this.pollIntervalMs, this.backoff(this.sweepFailures));
       this.nextSweepAt = Date.now() + retryInMs;
       this.options.onError?.(error, retryInMs);
       return false;
@@ -191,7 +191,7 @@ export class OutboxRelay {
       this.failures = 0;
       const sweptFull = await this.sweepIfDue();
       // A full batch means more may be waiting: go on at once.
-      return own.full || sweptFull ? 0 : (this.options.pollIntervalMs ?? 1000);
+      return own.full || sweptFull ? 0 : this.pollIntervalMs;
     } catch (error) {
       this.failures += 1;
       if (errorKindOf(error) === 'permanent') this.isolateRemaining = this.batchSize;

@@ -25,9 +25,6 @@ export class InMemoryOutboxStore implements OutboxStore {
   /** Test aid: the take of every batch asked for, in order (undefined: every row). */
   readonly takes: (OutboxTake | undefined)[] = [];
 
-  /** The clock rows are stamped with and ages are judged by (ms). */
-  constructor(private readonly now: () => number = Date.now) {}
-
   /** Appends rows as a committed transaction of a session without a lane would (lane 0). */
   add(...messages: OutboxMessage[]): OutboxRecord[] {
     return this.addOnLane(0, ...messages);
@@ -36,7 +33,7 @@ export class InMemoryOutboxStore implements OutboxStore {
   /** Appends rows as a committed transaction of a session on `lane` would. */
   addOnLane(lane: number, ...messages: OutboxMessage[]): OutboxRecord[] {
     const records = messages.map((m) => ({ ...m, sequence: String(++this.sequence) }));
-    const writtenAt = this.now();
+    const writtenAt = Date.now();
     this.rows.push(...records.map((record) => ({ record, lane, writtenAt })));
     return records;
   }
@@ -81,6 +78,6 @@ export class InMemoryOutboxStore implements OutboxStore {
   private admits(take: OutboxTake | undefined, row: Row): boolean {
     if (take === undefined) return true;
     if ('lane' in take) return row.lane === take.lane;
-    return row.writtenAt < this.now() - take.olderThanMs;
+    return row.writtenAt < Date.now() - take.olderThanMs;
   }
 }

@@ -170,6 +170,12 @@ describe('PostgresOutboxStore', () => {
 
     it('refuses a lane that is not an integer before anything reaches the server', async () => {
       await expect(take(10, { lane: 1.5 })).rejects.toThrow('not an integer');
+      // A closed pool would refuse any session: the take is refused before it asks for one.
+      const closed = await db.openPool({ poolSize: 1 });
+      await closed.close();
+      await expect(
+        new PostgresOutboxStore(closed).processBatch(10, async () => undefined, { lane: 1.5 }),
+      ).rejects.toThrow('not an integer');
     });
   });
 

@@ -1,5 +1,5 @@
 import type { OutboxRecord, OutboxStore, OutboxTake } from '@linebacker/domain';
-import { passThrough, type Database } from '../database';
+import { passThrough, sqlInteger, type Database } from '../database';
 import type { OutboxRow } from '../schema/outbox.schema';
 import { hydrate, OUTBOX_TABLE } from '../schema/table';
 
@@ -27,14 +27,8 @@ const takeBatchSql = (limit: number, take: OutboxTake | undefined): string =>
  */
 function takeFilter(take: OutboxTake | undefined): string {
   if (take === undefined) return '';
-  if ('lane' in take) return ` WHERE lane = ${integer(take.lane)}`;
-  return ` WHERE created_at < now() - ${integer(take.olderThanMs)} * interval '1 millisecond'`;
-}
-
-/** A number as the integer literal it must be before it goes into SQL text. */
-function integer(value: number): number {
-  if (!Number.isSafeInteger(value)) throw new TypeError(`not an integer: ${value}`);
-  return value;
+  if ('lane' in take) return ` WHERE lane = ${sqlInteger(take.lane)}`;
+  return ` WHERE created_at < now() - ${sqlInteger(take.olderThanMs)} * interval '1 millisecond'`;
 }
 
 const BACKLOG_SQL = 'SELECT count(*)::int AS count, min(occurred_at) AS oldest FROM outbox';
@@ -69,10 +63,12 @@ export class PostgresOutboxStore implements OutboxStore {
     take?: OutboxTake,
   ): Promise<number> {
     if (limit <= 0) return 0;
+    // Built first: a take that cannot be written as SQL fails before a session is taken.
+    const sql = takeBatchSql(Math.trunc(limit), take);
     return this.database.withSession(async (session) => {
       try {
         // The DELETE's rows: the text's last statement.
-        const rows = await session.rows(takeBatchSql(Math.trunc(limit), take));
+        const rows = await session.rows(sql);
         const records = rows
           .map((row) => toRecord(hydrate(OUTBOX_TABLE, row)))
           .sort((a, b) => compareSequences(a.sequence, b.sequence));
