@@ -178,15 +178,39 @@ describe('AzureQueueConsumer on Azurite', () => {
 
   it('ends its idle wait when stopped, rather than waiting out the delay', async () => {
     await client(queue).sendMessage(encodeMessage('{"n":1}'));
-    // Every empty poll idles 30 s: only the stop's wake can end the loop sooner.
-    const c = await start(async () => undefined, {
-      pollMinDelayMs: 30_000,
-      pollMaxDelayMs: 30_000,
-    });
-    await waitFor(() => reports.length === 1, 'the message handled');
-    await new Promise((resolve) => setTimeout(resolve, 1_000)); // the next poll finds nothing
+    // The real client, watched: once the message is handled and no receive has run for a
+    // while, the loop is in its 30 s idle wait, which only the stop's wake can end sooner.
+    const queueClient = client(queue);
+    const receive = queueClient.receiveMessages.bind(queueClient);
+    let receiving = 0;
+    let lastReceiveEnded = 0;
+    queueClient.receiveMessages = async (options) => {
+      receiving += 1;
+      try {
+        return await receive(options);
+      } finally {
+        receiving -= 1;
+        lastReceiveEnded = Date.now();
+      }
+    };
+    consumer = new AzureQueueConsumer(
+      {
+        account: { connectionString: azurite.connectionString },
+        queue,
+        pollMinDelayMs: 30_000,
+        pollMaxDelayMs: 30_000,
+        observer: { onMessage: (r) => reports.push(r) },
+      },
+      async () => undefined,
+      { queue: queueClient, poison: client(poisonQueueName(queue)) },
+    );
+    await consumer.start();
+    await waitFor(
+      () => reports.length === 1 && receiving === 0 && Date.now() - lastReceiveEnded > 500,
+      'the message handled, then the loop idle',
+    );
     const began = Date.now();
-    await c.stop(10_000);
+    await consumer.stop(10_000);
     consumer = undefined;
     expect(Date.now() - began).toBeLessThan(3_000);
   });
