@@ -7,10 +7,16 @@ export interface OutboxRecord extends OutboxMessage {
 }
 
 /**
- * Which rows one take may lock: every row (no take given), the rows written on one lane (a
- * process's own, ADR 0412), or the rows of any lane written at least `olderThanMs` ago.
+ * Which rows one take may lock. Every field narrows it, and an empty take admits every row:
+ * `lane` to the rows written on one lane (a process's own, ADR 0412), `olderThanMs` to the rows
+ * of any lane written at least that long ago, and `skip` leaves out rows by sequence (the
+ * rows a relay set aside after each failed to publish on its own, ADR 0413).
  */
-export type OutboxTake = { lane: number } | { olderThanMs: number };
+export interface OutboxTake {
+  lane?: number;
+  olderThanMs?: number;
+  skip?: readonly string[];
+}
 
 /**
  * The outbox as the relay sees it. `processBatch` locks up to `limit` of the oldest unsent

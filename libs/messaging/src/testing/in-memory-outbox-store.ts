@@ -9,7 +9,7 @@ interface Row {
 
 /**
  * A hand-written OutboxStore for tests, with the PostgreSQL store's semantics: oldest
- * unsent rows first, only the rows a take admits (a lane, or an age), rows held by a running
+ * unsent rows first, only the rows a take admits (a lane, an age, none it skips), rows held by a running
  * batch are skipped by others (SKIP LOCKED), and a batch is marked sent only if `publish`
  * resolves.
  */
@@ -76,8 +76,9 @@ export class InMemoryOutboxStore implements OutboxStore {
   }
 
   private admits(take: OutboxTake | undefined, row: Row): boolean {
-    if (take === undefined) return true;
-    if ('lane' in take) return row.lane === take.lane;
-    return row.writtenAt < Date.now() - take.olderThanMs;
+    if (take?.lane !== undefined && row.lane !== take.lane) return false;
+    if (take?.olderThanMs !== undefined && row.writtenAt >= Date.now() - take.olderThanMs)
+      return false;
+    return !take?.skip?.includes(row.record.sequence);
   }
 }

@@ -168,6 +168,32 @@ describe('PostgresOutboxStore', () => {
       expect(await take(10, undefined)).toEqual([young]);
     });
 
+    it('leaves the skipped sequences, and narrows by every field given at once', async () => {
+      const a1 = await writeOnLane(1);
+      const a2 = await writeOnLane(1);
+      const a3 = await writeOnLane(1);
+      const b1 = await writeOnLane(2);
+      const sequenceOf = async (messageId: string): Promise<string> => {
+        const [found] = await db.database.query<{ sequence: string }>(
+          'SELECT sequence::text AS sequence FROM outbox WHERE message_id = $1',
+          [messageId],
+        );
+        return found?.sequence ?? 'missing';
+      };
+      const skip = [await sequenceOf(a1), await sequenceOf(a3)];
+      expect(await take(10, { lane: 1, skip })).toEqual([a2]);
+      expect(await take(10, { olderThanMs: 0, skip })).toEqual([b1]);
+      expect(await take(10, { skip: [] })).toEqual([a1, a3]);
+    });
+
+    it('refuses a skipped sequence that is not a bigint', async () => {
+      await writeOnLane(1);
+      await expect(take(10, { skip: ["1'); DROP TABLE outbox; --"] })).rejects.toThrow(
+        'not a sequence',
+      );
+      expect(await remaining()).toBe(1);
+    });
+
     it('refuses a lane that is not an integer before anything reaches the server', async () => {
       await expect(take(10, { lane: 1.5 })).rejects.toThrow('not an integer');
       // A closed pool would refuse any session: the take is refused before it asks for one.

@@ -23,12 +23,25 @@ const takeBatchSql = (limit: number, take: OutboxTake | undefined): string =>
 /**
  * The WHERE clause of a take. A lane's take walks `ix_outbox_lane_sequence` from the lane's
  * oldest row, so it meets only the rows its own process wrote; the sweep's walks the primary
- * key and skips the rows younger than its bound.
+ * key and skips the rows younger than its bound. Skipped sequences are checked as bigint
+ * literals before they are written into the text.
  */
 function takeFilter(take: OutboxTake | undefined): string {
-  if (take === undefined) return '';
-  if ('lane' in take) return ` WHERE lane = ${sqlInteger(take.lane)}`;
-  return ` WHERE created_at < now() - ${sqlInteger(take.olderThanMs)} * interval '1 millisecond'`;
+  const conditions: string[] = [];
+  if (take?.lane !== undefined) conditions.push(`lane = ${sqlInteger(take.lane)}`);
+  if (take?.olderThanMs !== undefined)
+    conditions.push(
+      `created_at < now() - ${sqlInteger(take.olderThanMs)} * interval '1 millisecond'`,
+    );
+  if (take?.skip?.length)
+    conditions.push(`sequence <> ALL ('{${take.skip.map(sqlSequence).join(',')}}'::bigint[])`);
+  return conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`;
+}
+
+/** An outbox sequence as SQL text: a decimal bigint, or a TypeError. */
+function sqlSequence(sequence: string): string {
+  if (!/^[0-9]{1,19}$/.test(sequence)) throw new TypeError(`not a sequence: ${sequence}`);
+  return sequence;
 }
 
 const BACKLOG_SQL = 'SELECT count(*)::int AS count, min(occurred_at) AS oldest FROM outbox';
