@@ -10,9 +10,9 @@ import { OutboxRelay } from './outbox-relay';
 jest.setTimeout(60_000);
 
 let counter = 0;
-const row = (): OutboxMessage => ({
+const row = (type: string = EVENT_TYPES.received): OutboxMessage => ({
   messageId: `outbox-${process.pid}-${++counter}`,
-  type: EVENT_TYPES.received,
+  type,
   correlationId: 'corr',
   causationId: null,
   occurredAt: new Date(),
@@ -25,6 +25,7 @@ describe('OutboxRelay on RabbitMQ', () => {
   let store: InMemoryOutboxStore;
   let relay: OutboxRelay;
   let received: string[];
+  let setAside: { messageId: string; code: unknown }[];
 
   beforeEach(async () => {
     broker = await AmqpTestBroker.open('outbox');
@@ -33,10 +34,11 @@ describe('OutboxRelay on RabbitMQ', () => {
       namespace: broker.namespace,
       reconnectInitialDelayMs: 100,
       reconnectMaxDelayMs: 1000,
-      payloadSchemas: anyPayloadSchemas(EVENT_TYPES.received),
+      payloadSchemas: anyPayloadSchemas(EVENT_TYPES.received, EVENT_TYPES.failed),
     });
     store = new InMemoryOutboxStore();
     received = [];
+    setAside = [];
     const def = contractSubscription('outbox', [EVENT_TYPES.received], { prefetch: 1 });
     await bus.subscribe(def, async (envelope) => {
       received.push(envelope.messageId);
@@ -50,6 +52,8 @@ describe('OutboxRelay on RabbitMQ', () => {
       pollIntervalMs: 200,
       backoffInitialDelayMs: 50,
       backoffMaxDelayMs: 500,
+      onSetAside: (record, error) =>
+        setAside.push({ messageId: record.messageId, code: (error as { code?: unknown }).code }),
     });
   });
 
@@ -90,5 +94,19 @@ describe('OutboxRelay on RabbitMQ', () => {
     await waitFor(() => store.sent.length === 400, 'every row marked sent', 30_000);
     await waitFor(() => new Set(received).size === 400, 'every row consumed', 30_000);
     expect((await store.backlog(new Date())).count).toBe(0);
+  });
+
+  it('sets aside a row the broker returns as unroutable, and relays the rows after it', async () => {
+    const before = store.add(...Array.from({ length: 30 }, () => row()));
+    const [bad] = store.add(row(EVENT_TYPES.failed)); // nothing is bound to it here
+    const after = store.add(...Array.from({ length: 30 }, () => row()));
+    relay.start();
+    await waitFor(() => store.sent.length === 60, 'every routable row marked sent', 20_000);
+    expect(store.sent.map((r) => r.messageId)).toEqual(
+      [...before, ...after].map((r) => r.messageId),
+    );
+    expect(setAside).toEqual([{ messageId: bad?.messageId, code: 'Unroutable' }]);
+    expect((await store.backlog(new Date())).count).toBe(1);
+    await waitFor(() => new Set(received).size === 60, 'every routable row consumed', 20_000);
   });
 });

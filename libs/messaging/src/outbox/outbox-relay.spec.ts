@@ -1,4 +1,10 @@
-import { EVENT_TYPES, type EventType, type OutboxMessage } from '@linebacker/domain';
+import {
+  EVENT_TYPES,
+  PermanentError,
+  type EventType,
+  type OutboxMessage,
+  type OutboxRecord,
+} from '@linebacker/domain';
 import { settlesWithin } from '@linebacker/runtime';
 import { expectNothingWithin, waitFor } from '@linebacker/testing';
 import { InMemoryMessageBus } from '../memory/in-memory-message-bus';
@@ -29,7 +35,9 @@ describe('OutboxRelay', () => {
   };
 
   beforeEach(async () => {
-    bus = new InMemoryMessageBus({ payloadSchemas: anyPayloadSchemas(EVENT_TYPES.received) });
+    bus = new InMemoryMessageBus({
+      payloadSchemas: anyPayloadSchemas(EVENT_TYPES.received, EVENT_TYPES.failed),
+    });
     store = new InMemoryOutboxStore();
     received = [];
     const def = contractSubscription('relay', [EVENT_TYPES.received], { prefetch: 1 });
@@ -122,25 +130,83 @@ describe('OutboxRelay', () => {
     expect(store.sent).toHaveLength(300);
   });
 
-  it('stops at a row that cannot be published, after publishing the rows before it in order', async () => {
+  it('sets aside a row that fails to publish alone, and relays the rows on both sides of it in order', async () => {
     const errors: unknown[] = [];
-    const good = store.add(row(), row());
-    store.add(row(EVENT_TYPES.failed)); // no subscription is bound to it: unroutable
-    store.add(row());
+    const setAside: { record: OutboxRecord; error: unknown; retryInMs: number }[] = [];
+    const [g1, g2] = store.add(row(), row());
+    const [bad] = store.add(row(EVENT_TYPES.failed)); // no subscription is bound to it: unroutable
+    const [g3] = store.add(row());
     const r = relay({
       backoffInitialDelayMs: 10,
       backoffMaxDelayMs: 20,
+      setAsideMs: 60_000,
       onError: (e) => errors.push(e),
+      onSetAside: (record, error, retryInMs) => setAside.push({ record, error, retryInMs }),
     });
     r.start();
-    await waitFor(() => errors.length >= 3, 'repeated failures at the bad row');
-    expect(errors[0]).toMatchObject({ code: 'Unroutable', kind: 'permanent' });
-    // Marked sent: exactly the rows before the bad one. (The first, failed batch had already
+    await waitFor(() => store.sent.length === 3, 'the rows around the bad one');
+    // Marked sent: every row but the bad one, in order. (The first, failed batch had already
     // published some of them: at-least-once, consumers are idempotent.)
-    expect(store.sent.map((r) => r.messageId)).toEqual(good.map((r) => r.messageId));
-    await r.stop(0);
-    const before = received.length;
-    await expectNothingWithin(100, 'delivery after stop', () => received.length > before);
+    expect(store.sent.map((r) => r.messageId)).toEqual([g1, g2, g3].map((r) => r?.messageId));
+    expect(errors).toHaveLength(1); // the batch of four; the bad row alone is set aside
+    expect(errors[0]).toMatchObject({ code: 'Unroutable', kind: 'permanent' });
+    expect(setAside).toEqual([
+      {
+        record: bad,
+        error: expect.objectContaining({ code: 'Unroutable' }),
+        retryInMs: 60_000,
+      },
+    ]);
+    // It stays in the outbox, where the backlog's age shows it, and is left out of the takes.
+    expect((await store.backlog(new Date())).count).toBe(1);
+    const takes = store.takes.length;
+    r.wake();
+    await waitFor(() => store.takes.length > takes, 'one more take');
+    expect(store.takes.at(-1)).toEqual({ skip: [bad?.sequence] });
+    expect(setAside).toHaveLength(1);
+  });
+
+  it('takes a set-aside row again when its period ends, doubling it, and publishes it once it can', async () => {
+    const retries: number[] = [];
+    const [bad] = store.add(row(EVENT_TYPES.failed));
+    const r = relay({
+      pollIntervalMs: 20,
+      setAsideMs: 100,
+      onSetAside: (_record, _error, retryInMs) => retries.push(retryInMs),
+    });
+    r.start();
+    await waitFor(() => retries.length === 2, 'set aside twice');
+    expect(retries).toEqual([100, 200]);
+    // The event's queue appears (provisioned again, say): the row goes out at its next turn.
+    const def = contractSubscription('late', [EVENT_TYPES.failed], { prefetch: 1 });
+    await bus.subscribe(def, async (envelope) => {
+      received.push(envelope);
+      return 'ok';
+    });
+    await waitFor(() => store.sent.length === 1, 'the row published', 2_000);
+    expect(store.sent[0]?.messageId).toBe(bad?.messageId);
+    expect(retries.length).toBeLessThanOrEqual(3);
+  });
+
+  it('sets nothing aside when the database refuses a one-row take', async () => {
+    const errors: unknown[] = [];
+    const setAside: OutboxRecord[] = [];
+    const refusing = {
+      processBatch: async () => {
+        throw new PermanentError('InsufficientPrivilege', 'permission denied for table outbox');
+      },
+      backlog: async () => ({ count: 0, oldestAgeMs: 0 }),
+    };
+    const r = relay({
+      store: refusing,
+      backoffInitialDelayMs: 5,
+      backoffMaxDelayMs: 5,
+      onError: (e) => errors.push(e),
+      onSetAside: (record) => setAside.push(record),
+    });
+    r.start();
+    await waitFor(() => errors.length >= 5, 'one-row takes refused too');
+    expect(setAside).toEqual([]);
   });
 
   it('flushes what is left when stopped, within the deadline', async () => {
@@ -204,9 +270,11 @@ describe('OutboxRelay', () => {
       expect(sweeps).toEqual([{ olderThanMs: 1_000 }]);
     });
 
-    it("keeps relaying its own lane while another lane's row cannot be published", async () => {
+    it("keeps relaying its own lane while another lane's rows fail to publish, and sweeps past the bad one", async () => {
       const errors: { error: unknown; retryInMs: number }[] = [];
-      store.addOnLane(9, row(EVENT_TYPES.failed)); // no subscription is bound to it: unroutable
+      const setAside: OutboxRecord[] = [];
+      const [bad] = store.addOnLane(9, row(EVENT_TYPES.failed)); // unroutable: no subscription
+      const [orphan] = store.addOnLane(9, row());
       const r = relay({
         lane: 5,
         pollIntervalMs: 20,
@@ -215,6 +283,7 @@ describe('OutboxRelay', () => {
         backoffInitialDelayMs: 2_000,
         backoffMaxDelayMs: 4_000,
         onError: (error, retryInMs) => errors.push({ error, retryInMs }),
+        onSetAside: (record) => setAside.push(record),
       });
       r.start();
       await waitFor(() => errors.length >= 1, 'the sweep failing at the bad row');
@@ -222,8 +291,13 @@ describe('OutboxRelay', () => {
       expect(errors[0]?.retryInMs).toBeGreaterThanOrEqual(1_600);
       const own = store.addOnLane(5, row(), row());
       r.wake();
-      await waitFor(() => received.length === 2, 'its own rows meanwhile', 1_000);
-      expect(received.map((e) => e.messageId)).toEqual(own.map((record) => record.messageId));
+      const sent = () => store.sent.map((record) => record.messageId);
+      await waitFor(() => sent().length === 2, 'its own rows meanwhile', 1_000);
+      expect(sent()).toEqual(own.map((record) => record.messageId));
+      // After its backoff the sweep goes one row at a time: the bad row alone, then the rest.
+      await waitFor(() => sent().length === 3, 'the orphan past the bad row', 5_000);
+      expect(sent()[2]).toBe(orphan?.messageId);
+      expect(setAside).toEqual([bad]);
       expect(errors).toHaveLength(1);
     });
 

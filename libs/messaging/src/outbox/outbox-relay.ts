@@ -7,6 +7,7 @@ import {
 import type { OutgoingMessage } from '../port/envelope';
 import type { MessageBus } from '../port/message-bus.port';
 import { backoffDelay, settlesWithin, StopBudget, WakeableDelay } from '@linebacker/runtime';
+import { SetAsideRows } from './set-aside-rows';
 
 /** The relay's store, bus and settings; every setting has a default. */
 export interface OutboxRelayOptions {
@@ -31,6 +32,13 @@ export interface OutboxRelayOptions {
   backoffInitialDelayMs?: number;
   /** Longest delay after failures, in ms (default 10000). */
   backoffMaxDelayMs?: number;
+  /**
+   * How long a row that failed to publish alone with a permanent error is left out of the
+   * takes, in ms (default 60000); doubled each time it fails again, up to ten times (ADR 0413).
+   */
+  setAsideMs?: number;
+  /** A row failed to publish alone and is set aside for `retryInMs` (must not throw). */
+  onSetAside?(record: OutboxRecord, error: unknown, retryInMs: number): void;
   /** Rows each take published, 0 for a take that found none (for metrics; must not throw). */
   onTake?(count: number): void;
   /** A batch failed; the relay waits `retryInMs` (a `permanent` error needs a human). */
@@ -65,15 +73,19 @@ export class OutboxRelay {
   /** The loop's idle wait, which `wake` and `stop` end early. */
   private readonly idle = new WakeableDelay();
   private failures = 0;
-  private isolateRemaining = 0;
+  /** Takes left to make one row at a time, after a permanent failure: the own lane's, the sweep's. */
+  private readonly isolating = { own: 0, sweep: 0 };
   /** When the next sweep of other lanes' old rows is due (ms; 0: at the next step). */
   private nextSweepAt = 0;
   private sweepFailures = 0;
+  private readonly setAside: SetAsideRows;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.batchSize = options.batchSize ?? 100;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.sweepAfterMs = options.sweepAfterMs ?? 5000;
+    const firstMs = options.setAsideMs ?? 60_000;
+    this.setAside = new SetAsideRows({ firstMs, maxMs: firstMs * 10 });
   }
 
   /** Starts the relay loop (idempotent). */
@@ -94,50 +106,83 @@ export class OutboxRelay {
     return (await this.takeOwn()).count;
   }
 
-  /**
-   * One batch of this relay's own rows: its lane's, or every row without a lane. After a
-   * permanent failure it goes one row at a time for a batch's worth of rows: the rows before
-   * the bad one still get out in order (without being re-sent as part of a failed batch), and
-   * the relay stops exactly at the row a human must look at.
-   */
-  private async takeOwn(): Promise<{ count: number; full: boolean }> {
+  /** One batch of this relay's own rows: its lane's, or every row without a lane. */
+  private takeOwn(): Promise<Taken> {
     const { lane } = this.options;
-    const result = await this.take(
-      lane === undefined ? undefined : { lane },
-      this.isolateRemaining > 0 ? 1 : this.batchSize,
-    );
-    if (result.count > 0 && this.isolateRemaining > 0) this.isolateRemaining -= 1;
-    return result;
+    return this.takeIsolating('own', lane === undefined ? {} : { lane });
   }
 
-  /** Takes, publishes and deletes up to `limit` of the rows `take` admits. */
-  private async take(
-    take: OutboxTake | undefined,
-    limit: number,
-  ): Promise<{ count: number; full: boolean }> {
-    const count = await this.options.store.processBatch(
-      limit,
-      (records) => this.options.bus.publishBatch(records.map(outboxRecordToMessage)),
-      take,
-    );
+  /**
+   * A take of `kind`. After a permanent failure it goes one row at a time for a batch's worth
+   * of rows: the rows before the bad one get out in order (without being re-sent as part of a
+   * failed batch), and the bad one fails alone, which sets it aside.
+   */
+  private async takeIsolating(
+    kind: keyof OutboxRelay['isolating'],
+    take: OutboxTake,
+  ): Promise<Taken> {
+    const isolating = this.isolating[kind] > 0;
+    try {
+      const taken = await this.take(take, isolating ? 1 : this.batchSize);
+      // A row went out, or was set aside: one fewer to go alone.
+      if (isolating && taken.more) this.isolating[kind] -= 1;
+      return taken;
+    } catch (error) {
+      if (errorKindOf(error) === 'permanent') this.isolating[kind] = this.batchSize;
+      throw error;
+    }
+  }
+
+  /**
+   * Takes, publishes and deletes up to `limit` of the rows `take` admits, leaving the rows set
+   * aside. A row that fails to publish alone with a permanent error is set aside in turn: the
+   * take counts as one that may have left more behind, not as a failure.
+   */
+  private async take(take: OutboxTake, limit: number): Promise<Taken> {
+    const skip = this.setAside.active(Date.now());
+    // The rows whose publish failed, to tell a publish error from the database's own.
+    const failed: { records?: OutboxRecord[] } = {};
+    let count: number;
+    try {
+      count = await this.options.store.processBatch(
+        limit,
+        async (records) => {
+          try {
+            await this.options.bus.publishBatch(records.map(outboxRecordToMessage));
+          } catch (error) {
+            failed.records = records;
+            throw error;
+          }
+          this.setAside.published(records.map((record) => record.sequence));
+        },
+        skip.length > 0 ? { ...take, skip } : isEmpty(take) ? undefined : take,
+      );
+    } catch (error) {
+      const alone = failed.records?.length === 1 ? failed.records[0] : undefined;
+      if (alone === undefined || errorKindOf(error) !== 'permanent') throw error;
+      const retryInMs = this.setAside.add(alone.sequence, Date.now());
+      this.options.onSetAside?.(alone, error, retryInMs);
+      return { count: 0, more: true };
+    }
     this.options.onTake?.(count);
-    return { count, full: count > 0 && count >= limit };
+    return { count, more: count > 0 && count >= limit };
   }
 
   /**
    * With a lane, when due (at start, then once per poll interval): a batch of any lane's rows
-   * older than the sweep age. Its failures are its own: a row of another lane that cannot be
-   * published, or a sweep the database refused, is reported and retried with a backoff of its
-   * own, and does not hold back this relay's own rows.
+   * older than the sweep age. Its failures are its own: a sweep the database refused, or a
+   * batch with a row that cannot be published (until that row fails alone and is set aside),
+   * is reported and retried with a backoff of its own, and does not hold back this relay's
+   * own rows.
    */
   private async sweepIfDue(): Promise<boolean> {
     if (this.options.lane === undefined || Date.now() < this.nextSweepAt) return false;
     try {
-      const { full } = await this.take({ olderThanMs: this.sweepAfterMs }, this.batchSize);
+      const { more } = await this.takeIsolating('sweep', { olderThanMs: this.sweepAfterMs });
       this.sweepFailures = 0;
       // A full sweep may have left more behind: the next step sweeps again.
-      this.nextSweepAt = full ? 0 : Date.now() + this.pollIntervalMs;
-      return full;
+      this.nextSweepAt = more ? 0 : Date.now() + this.pollIntervalMs;
+      return more;
     } catch (error) {
       this.sweepFailures += 1;
       const retryInMs = Math.max(this.pollIntervalMs, this.backoff(this.sweepFailures));
@@ -189,15 +234,23 @@ export class OutboxRelay {
     try {
       const own = await this.takeOwn();
       this.failures = 0;
-      const sweptFull = await this.sweepIfDue();
-      // A full batch means more may be waiting: go on at once.
-      return own.full || sweptFull ? 0 : this.pollIntervalMs;
+      const sweptMore = await this.sweepIfDue();
+      // A full batch, or a row set aside, means more may be waiting: go on at once.
+      return own.more || sweptMore ? 0 : this.pollIntervalMs;
     } catch (error) {
       this.failures += 1;
-      if (errorKindOf(error) === 'permanent') this.isolateRemaining = this.batchSize;
       const delayMs = this.backoff(this.failures);
       this.options.onError?.(error, delayMs);
       return delayMs;
     }
   }
 }
+
+/** What one take did: rows published, and whether more may be waiting. */
+interface Taken {
+  count: number;
+  more: boolean;
+}
+
+const isEmpty = (take: OutboxTake): boolean =>
+  take.lane === undefined && take.olderThanMs === undefined && !take.skip?.length;

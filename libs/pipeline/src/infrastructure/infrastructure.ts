@@ -135,6 +135,15 @@ export async function openInfrastructure(options: InfrastructureOptions): Promis
         error: String(error),
         retryInMs,
       }),
+    onSetAside: (record, error, retryInMs) =>
+      logger.error('outbox row set aside: it cannot be published', {
+        messageId: record.messageId,
+        type: record.type,
+        correlationId: record.correlationId,
+        sequence: record.sequence,
+        error: String(error),
+        retryInMs,
+      }),
   });
   const requests = new PostgresBackupRequestRepository(database, {
     service: options.service,
