@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EVENT_TYPES, type OutboxMessage } from '@linebacker/domain';
+import { EVENT_TYPES, type EventType, type OutboxMessage } from '@linebacker/domain';
 import { waitFor } from '@linebacker/testing';
 import { AmqpMessageBus } from '../amqp/amqp-message-bus';
 import { AmqpTestBroker, namesIn, rabbitmqctl } from '../testing/amqp-test-broker';
@@ -10,7 +10,7 @@ import { OutboxRelay } from './outbox-relay';
 jest.setTimeout(60_000);
 
 let counter = 0;
-const row = (type: string = EVENT_TYPES.received): OutboxMessage => ({
+const row = (type: EventType = EVENT_TYPES.received): OutboxMessage => ({
   messageId: `outbox-${process.pid}-${++counter}`,
   type,
   correlationId: 'corr',
