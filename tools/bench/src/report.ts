@@ -1,5 +1,6 @@
 import type { E2eResult } from './e2e-phase';
 import type { ProcessUsage } from './cpu-window';
+import { INTAKE_P99_BOUND_MS } from './intake-summary';
 import { instancesLabel, runLabel, type BenchResult } from './result';
 
 const table = (head: string[], rows: (string | number)[][]): string =>
@@ -53,7 +54,7 @@ function intakeSection(intake: NonNullable<BenchResult['intake']>): string[] {
       rows,
     ),
     '',
-    `Highest rate up to which every step was sustained with p99 < 100 ms: **${intake.highestRateP99Under100Ms} req/s**; highest sustained: ${intake.highestSustainedRate} req/s.`,
+    `Highest rate up to which every step was sustained with p99 < ${INTAKE_P99_BOUND_MS} ms: **${intake.highestRateP99Under100Ms} req/s**; highest sustained: ${intake.highestSustainedRate} req/s.`,
   ];
   if (intake.closedLoop) {
     const c = intake.closedLoop;
