@@ -39,6 +39,8 @@ export interface ServiceMetrics {
    * outbox relay take (`relay`, 0 for a take that found none).
    */
   dbBatchSize: Histogram<'kind'>;
+  /** Outbox rows a relay set aside because they failed to publish alone (ADR 0413), by type. */
+  outboxRowsSetAside: Counter<'type'>;
   /** Reconnects that landed on another node than the one lost, by connection. */
   failovers: Counter<'connection'>;
   /** Rows retention removed, or marked (`backup_marked`), by kind (ADR 0213). */
@@ -129,6 +131,12 @@ export function createServiceMetrics(service: string): ServiceMetrics {
     buckets: [0, 1, 2, 5, 10, 20, 50, 100],
     registers: [registry],
   });
+  const outboxRowsSetAside = new Counter({
+    name: 'linebacker_outbox_rows_set_aside_total',
+    help: 'Outbox rows set aside by a relay because they failed to publish alone with a permanent error, by event type',
+    labelNames: ['type'] as const,
+    registers: [registry],
+  });
   const failovers = new Counter({
     name: 'linebacker_broker_failovers_total',
     help: 'Broker reconnects that landed on another node of the cluster than the one lost',
@@ -211,6 +219,7 @@ export function createServiceMetrics(service: string): ServiceMetrics {
     noReplyFailures,
     dbBatchFailures,
     dbBatchSize,
+    outboxRowsSetAside,
     observeDelivery(report) {
       messagesHandled.inc({ subscription: report.subscription, outcome: report.outcome });
       handlerDuration.observe({ subscription: report.subscription }, report.durationMs / 1000);

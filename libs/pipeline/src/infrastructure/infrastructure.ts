@@ -135,7 +135,8 @@ export async function openInfrastructure(options: InfrastructureOptions): Promis
         error: String(error),
         retryInMs,
       }),
-    onSetAside: (record, error, retryInMs) =>
+    onSetAside: (record, error, retryInMs) => {
+      options.metrics.outboxRowsSetAside.inc({ type: record.type });
       logger.error('outbox row set aside: it cannot be published', {
         messageId: record.messageId,
         type: record.type,
@@ -143,7 +144,8 @@ export async function openInfrastructure(options: InfrastructureOptions): Promis
         sequence: record.sequence,
         error: String(error),
         retryInMs,
-      }),
+      });
+    },
   });
   const requests = new PostgresBackupRequestRepository(database, {
     service: options.service,
