@@ -15,6 +15,13 @@ describe('freeTcpPort', () => {
     for (let i = 0; i < 20; i++) await listenOnce(await freeTcpPort());
   });
 
+  it('never hands out one port twice, though each is free again once probed', async () => {
+    // 300 random draws from the test range would repeat a port more often than not.
+    const ports = [];
+    for (let i = 0; i < 300; i++) ports.push(await freeTcpPort());
+    expect(new Set(ports).size).toBe(300);
+  });
+
   it("keeps below the kernel's ephemeral range where the range is known", async () => {
     const start = ephemeralPortStart();
     if (start === null) return; // not Linux: the kernel's choice, as documented

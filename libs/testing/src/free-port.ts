@@ -32,21 +32,38 @@ export function ephemeralPortStart(): number | null {
 const LOWEST_TEST_PORT = 10_000;
 
 /**
- * A TCP port nothing listens on right now, for a server a test starts later. Where the
- * kernel's ephemeral range is known the port lies below it: a port from that range can be
- * taken by any outgoing connection (a test's own database client, say) between this check
- * and the server binding it. Elsewhere, or if no such port is found, the kernel picks one.
+ * Ports this process already handed out. A test starts a server some time after asking for
+ * its port (a RabbitMQ node, a private PostgreSQL), often several at once: a port that was
+ * free for one of them stays promised to it, so the next call never gives it out again.
+ */
+const handedOut = new Set<number>();
+
+/**
+ * A TCP port nothing listens on right now, and that this process has not handed out before,
+ * for a server a test starts later. Where the kernel's ephemeral range is known the port lies
+ * below it: a port from that range can be taken by any outgoing connection (a test's own
+ * database client, say) between this check and the server binding it. Elsewhere, or if no
+ * such port is found, the kernel picks one.
  */
 export async function freeTcpPort(): Promise<number> {
   const start = ephemeralPortStart();
   if (start !== null && start > LOWEST_TEST_PORT + 1000) {
     for (let attempt = 0; attempt < 50; attempt++) {
       const port = LOWEST_TEST_PORT + Math.floor(Math.random() * (start - LOWEST_TEST_PORT));
+      if (handedOut.has(port)) continue;
       const free = await probePort(port);
-      if (free !== null) return free;
+      if (free !== null) return handOut(free);
     }
   }
-  const any = await probePort(0);
-  if (any === null) throw new Error('no free TCP port on 127.0.0.1');
-  return any;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const any = await probePort(0);
+    if (any === null) break;
+    if (!handedOut.has(any)) return handOut(any);
+  }
+  throw new Error('no free TCP port on 127.0.0.1');
+}
+
+function handOut(port: number): number {
+  handedOut.add(port);
+  return port;
 }
