@@ -1,65 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import { PassThrough } from 'node:stream';
 import { EVENT_TYPES } from '@linebacker/domain';
-import { createLogger, createServiceMetrics, loadConfig } from '@linebacker/runtime';
+import { capturedLines, metricSum, waitFor } from '@linebacker/testing';
+import type { StartedPipelineService } from '../run-pipeline-service';
 import {
-  createTestDatabase,
-  deleteBrokerNamespace,
-  metricSum,
-  rabbitmqForTests,
-  testNamespace,
-  type TestService,
-  waitFor,
-} from '@linebacker/testing';
-import { pipelineConfigSchema } from '../config/pipeline.config';
-import { startPipelineService, type StartedPipelineService } from '../run-pipeline-service';
+  openServiceTestEnvironment,
+  type ServiceTestEnvironment,
+} from '../testing/service-test-environment';
 import { SERVICES } from '../workers/subscriptions';
 
 jest.setTimeout(60_000);
 
 describe("a service's outbox relay, given a row it cannot publish (ADR 0413)", () => {
-  let database: TestService;
-  let broker: TestService;
-  let namespace: string;
+  let environment: ServiceTestEnvironment;
   let service: StartedPipelineService;
-  const logLines: Array<Record<string, unknown>> = [];
+  const log = capturedLines();
 
   beforeAll(async () => {
-    database = await createTestDatabase('setaside');
-    broker = await rabbitmqForTests();
-    namespace = testNamespace('setaside');
-    const config = loadConfig(pipelineConfigSchema(0), {
-      LINEBACKER_DATABASE_URL: database.url,
-      LINEBACKER_AMQP_URL: broker.url,
-      LINEBACKER_NAMESPACE: namespace,
-      LINEBACKER_QUEUE_TYPE: 'classic',
-      LINEBACKER_RUN_MIGRATIONS: 'true',
+    environment = await openServiceTestEnvironment('setaside', {
       LINEBACKER_OUTBOX_POLL_INTERVAL_MS: '200',
     });
-    const stream = new PassThrough();
-    stream.on('data', (chunk: Buffer) =>
-      chunk
-        .toString()
-        .split('\n')
-        .filter(Boolean)
-        .forEach((line) => logLines.push(JSON.parse(line) as Record<string, unknown>)),
-    );
-    service = await startPipelineService({
-      service: SERVICES.notifier,
-      config,
-      logger: createLogger({ service: SERVICES.notifier, stream }),
-      metrics: createServiceMetrics(SERVICES.notifier),
-      healthServer: false,
-      worker: () => ({ subscriptions: [] }),
-    });
+    service = await environment.start(SERVICES.notifier, () => ({ subscriptions: [] }), log.stream);
   });
 
-  afterAll(async () => {
-    await service?.stop(1000);
-    await deleteBrokerNamespace(broker.url, namespace);
-    await database?.stop();
-    await broker?.stop();
-  });
+  afterAll(() => environment?.close());
 
   it('sweeps past it, logs it, counts it, and leaves it in the outbox', async () => {
     const { database: db } = service.infrastructure;
@@ -82,7 +45,7 @@ describe("a service's outbox relay, given a row it cannot publish (ADR 0413)", (
     await waitFor(async () => (await left()).length === 1, 'the good row published');
     expect(await left()).toEqual([bad]);
 
-    const line = logLines.find(
+    const line = log.lines.find(
       (l) => l['message'] === 'outbox row set aside: it cannot be published',
     );
     expect(line).toMatchObject({

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { PassThrough } from 'node:stream';
 import { receiveBackupRequest, checkAllowed, sendToInterface } from '@linebacker/domain';
 import {
   aBackupJob,
@@ -9,66 +8,32 @@ import {
   RecordingBackupInterface,
 } from '@linebacker/domain/testing';
 import { subscriptionQueueNames } from '@linebacker/messaging';
-import { createLogger, createServiceMetrics, loadConfig } from '@linebacker/runtime';
+import { capturedLines, publishToQueue, waitFor } from '@linebacker/testing';
+import type { StartedPipelineService } from '../run-pipeline-service';
 import {
-  createTestDatabase,
-  deleteBrokerNamespace,
-  publishToQueue,
-  rabbitmqForTests,
-  testNamespace,
-  type TestService,
-  waitFor,
-} from '@linebacker/testing';
-import { pipelineConfigSchema } from '../config/pipeline.config';
-import { startPipelineService, type StartedPipelineService } from '../run-pipeline-service';
+  openServiceTestEnvironment,
+  type ServiceTestEnvironment,
+} from '../testing/service-test-environment';
 import { receiveStatusWorker } from './receive-status.worker';
 import { pipelineSubscriptions, SERVICES } from './subscriptions';
 
 jest.setTimeout(60_000);
 
 describe('receive-status on RabbitMQ and PostgreSQL, given a forged message', () => {
-  let database: TestService;
-  let broker: TestService;
-  let namespace: string;
+  let environment: ServiceTestEnvironment;
   let service: StartedPipelineService;
-  const logLines: Array<Record<string, unknown>> = [];
+  const log = capturedLines();
 
   beforeAll(async () => {
-    database = await createTestDatabase('forged');
-    broker = await rabbitmqForTests();
-    namespace = testNamespace('forged');
-    const config = loadConfig(pipelineConfigSchema(0), {
-      LINEBACKER_DATABASE_URL: database.url,
-      LINEBACKER_AMQP_URL: broker.url,
-      LINEBACKER_NAMESPACE: namespace,
-      // Classic queues: the check is the consumer's, whatever the queue type.
-      LINEBACKER_QUEUE_TYPE: 'classic',
-      LINEBACKER_RUN_MIGRATIONS: 'true',
-    });
-    const stream = new PassThrough();
-    stream.on('data', (chunk: Buffer) =>
-      chunk
-        .toString()
-        .split('\n')
-        .filter(Boolean)
-        .forEach((line) => logLines.push(JSON.parse(line) as Record<string, unknown>)),
+    environment = await openServiceTestEnvironment('forged');
+    service = await environment.start(
+      SERVICES.receiveStatus,
+      (ctx) => receiveStatusWorker(ctx, new FakeBackupJobService([aBackupJob()])),
+      log.stream,
     );
-    service = await startPipelineService({
-      service: SERVICES.receiveStatus,
-      config,
-      logger: createLogger({ service: SERVICES.receiveStatus, stream }),
-      metrics: createServiceMetrics(SERVICES.receiveStatus),
-      healthServer: false,
-      worker: (ctx) => receiveStatusWorker(ctx, new FakeBackupJobService([aBackupJob()])),
-    });
   });
 
-  afterAll(async () => {
-    await service?.stop(1000);
-    await deleteBrokerNamespace(broker.url, namespace);
-    await database?.stop();
-    await broker?.stop();
-  });
+  afterAll(() => environment?.close());
 
   /** A request taken to Sent by the real use cases: a Failed reply would now apply. */
   async function aSentRequest(): Promise<string> {
@@ -116,8 +81,8 @@ describe('receive-status on RabbitMQ and PostgreSQL, given a forged message', ()
       attempt: 1,
       payload: { backupRequestId: id },
     };
-    const queue = subscriptionQueueNames(definition, namespace).main;
-    await publishToQueue(broker.url, queue, Buffer.from(JSON.stringify(forged)));
+    const queue = subscriptionQueueNames(definition, environment.namespace).main;
+    await publishToQueue(environment.brokerUrl, queue, Buffer.from(JSON.stringify(forged)));
 
     const { bus } = service.infrastructure;
     await waitFor(
@@ -129,7 +94,7 @@ describe('receive-status on RabbitMQ and PostgreSQL, given a forged message', ()
     expect(letter).toMatchObject({ errorCode: 'UnexpectedType', envelope: forged });
     expect(letter?.reason).toMatch(/type backup-request\.allowed is not one of/);
     expect(await snapshot(id)).toEqual(before);
-    const lines = logLines.filter((line) => line['messageId'] === messageId);
+    const lines = log.lines.filter((line) => line['messageId'] === messageId);
     expect(lines).toEqual([
       expect.objectContaining({
         level: 'error',

@@ -8,17 +8,12 @@ import {
   FakeBackupJobService,
   RecordingBackupInterface,
 } from '@linebacker/domain/testing';
-import { createLogger, createServiceMetrics, loadConfig } from '@linebacker/runtime';
+import { waitFor } from '@linebacker/testing';
+import type { StartedPipelineService } from '../run-pipeline-service';
 import {
-  createTestDatabase,
-  deleteBrokerNamespace,
-  rabbitmqForTests,
-  testNamespace,
-  type TestService,
-  waitFor,
-} from '@linebacker/testing';
-import { pipelineConfigSchema, type PipelineConfig } from '../config/pipeline.config';
-import { startPipelineService, type StartedPipelineService } from '../run-pipeline-service';
+  openServiceTestEnvironment,
+  type ServiceTestEnvironment,
+} from '../testing/service-test-environment';
 import { checkAllowedWorker } from './check-allowed.worker';
 import { receiveStatusWorker } from './receive-status.worker';
 import { sendToInterfaceWorker } from './send-to-interface.worker';
@@ -28,39 +23,20 @@ import type { Worker, WorkerContext } from './worker';
 jest.setTimeout(60_000);
 
 describe('a backup job deleted between the check and the Succeeded reply', () => {
-  let database: TestService;
-  let broker: TestService;
-  let namespace: string;
-  let config: PipelineConfig;
+  let environment: ServiceTestEnvironment;
   const services: StartedPipelineService[] = [];
   const jobs = new FakeBackupJobService([aBackupJob({ daysToKeep: 3, holdFlag: true })]);
   const backupInterface = new RecordingBackupInterface();
 
   const start = async (service: string, worker: (ctx: WorkerContext) => Worker) => {
     const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
-    const started = await startPipelineService({
-      service,
-      config,
-      logger: createLogger({ service, stream: quiet }),
-      metrics: createServiceMetrics(service),
-      healthServer: false,
-      worker,
-    });
+    const started = await environment.start(service, worker, quiet);
     services.push(started);
     return started;
   };
 
   beforeAll(async () => {
-    database = await createTestDatabase('jobfacts');
-    broker = await rabbitmqForTests();
-    namespace = testNamespace('jobfacts');
-    config = loadConfig(pipelineConfigSchema(0), {
-      LINEBACKER_DATABASE_URL: database.url,
-      LINEBACKER_AMQP_URL: broker.url,
-      LINEBACKER_NAMESPACE: namespace,
-      LINEBACKER_QUEUE_TYPE: 'classic',
-      LINEBACKER_RUN_MIGRATIONS: 'true',
-    });
+    environment = await openServiceTestEnvironment('jobfacts');
     await start(SERVICES.checkAllowed, (ctx) => checkAllowedWorker(ctx, jobs));
     await start(SERVICES.sendToInterface, (ctx) =>
       sendToInterfaceWorker(ctx, backupInterface, { sendClaimTtlMs: 60_000 }),
@@ -68,12 +44,7 @@ describe('a backup job deleted between the check and the Succeeded reply', () =>
     await start(SERVICES.receiveStatus, (ctx) => receiveStatusWorker(ctx, jobs));
   });
 
-  afterAll(async () => {
-    for (const service of services.reverse()) await service.stop(1000);
-    await deleteBrokerNamespace(broker.url, namespace);
-    await database?.stop();
-    await broker?.stop();
-  });
+  afterAll(() => environment?.close());
 
   it('still records the Backup, with the job as it was when allowed, and Succeeded', async () => {
     const [intake, , receiver] = services;
@@ -103,7 +74,7 @@ describe('a backup job deleted between the check and the Succeeded reply', () =>
       dueToDeleteDate: '2024-03-18',
     });
     expect(jobs.lookups).toHaveLength(lookupsBeforeReply);
-    const definition = pipelineSubscriptions(config).receiveStatus;
+    const definition = pipelineSubscriptions(environment.config).receiveStatus;
     expect(await receiver.infrastructure.bus.deadLetters.depth(definition)).toBe(0);
   });
 });
