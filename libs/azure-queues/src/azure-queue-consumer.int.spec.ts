@@ -90,6 +90,7 @@ describe('AzureQueueConsumer on Azurite', () => {
   const start = async (
     handler: ConstructorParameters<typeof AzureQueueConsumer>[1],
     overrides: Partial<AzureQueueConsumerConfig> = {},
+    clients?: ConstructorParameters<typeof AzureQueueConsumer>[2],
   ) => {
     consumer = new AzureQueueConsumer(
       {
@@ -101,6 +102,7 @@ describe('AzureQueueConsumer on Azurite', () => {
         ...overrides,
       },
       handler,
+      clients,
     );
     await consumer.start();
     return consumer;
@@ -193,24 +195,17 @@ describe('AzureQueueConsumer on Azurite', () => {
         lastReceiveEnded = Date.now();
       }
     };
-    consumer = new AzureQueueConsumer(
-      {
-        account: { connectionString: azurite.connectionString },
-        queue,
-        pollMinDelayMs: 30_000,
-        pollMaxDelayMs: 30_000,
-        observer: { onMessage: (r) => reports.push(r) },
-      },
+    const c = await start(
       async () => undefined,
+      { pollMinDelayMs: 30_000, pollMaxDelayMs: 30_000 },
       { queue: queueClient, poison: client(poisonQueueName(queue)) },
     );
-    await consumer.start();
     await waitFor(
       () => reports.length === 1 && receiving === 0 && Date.now() - lastReceiveEnded > 500,
       'the message handled, then the loop idle',
     );
     const began = Date.now();
-    await consumer.stop(10_000);
+    await c.stop(10_000);
     consumer = undefined;
     expect(Date.now() - began).toBeLessThan(3_000);
   });

@@ -188,24 +188,30 @@ describe('OutboxRelay', () => {
     expect(retries.length).toBeLessThanOrEqual(3);
   });
 
-  it('sets nothing aside when the database refuses a one-row take', async () => {
+  it('sets nothing aside when the database fails a one-row take, before or after its publish', async () => {
     const errors: unknown[] = [];
     const setAside: OutboxRecord[] = [];
+    const [record] = store.add(row());
+    let takes = 0;
+    // Refuses every take; every other one only after publishing its row, as a refused COMMIT.
     const refusing = {
-      processBatch: async () => {
+      processBatch: async (_limit: number, publish: (records: OutboxRecord[]) => Promise<void>) => {
+        takes += 1;
+        if (takes % 2 === 0 && record) await publish([record]);
         throw new PermanentError('InsufficientPrivilege', 'permission denied for table outbox');
       },
-      backlog: async () => ({ count: 0, oldestAgeMs: 0 }),
+      backlog: async () => ({ count: 1, oldestAgeMs: 0 }),
     };
     const r = relay({
       store: refusing,
       backoffInitialDelayMs: 5,
       backoffMaxDelayMs: 5,
       onError: (e) => errors.push(e),
-      onSetAside: (record) => setAside.push(record),
+      onSetAside: (setAsideRecord) => setAside.push(setAsideRecord),
     });
     r.start();
-    await waitFor(() => errors.length >= 5, 'one-row takes refused too');
+    await waitFor(() => errors.length >= 6, 'one-row takes refused, published or not');
+    expect(received.length).toBeGreaterThanOrEqual(2); // the row did go out before the refusals
     expect(setAside).toEqual([]);
   });
 

@@ -109,7 +109,7 @@ export class OutboxRelay {
   /** One batch of this relay's own rows: its lane's, or every row without a lane. */
   private takeOwn(): Promise<Taken> {
     const { lane } = this.options;
-    return this.takeIsolating('own', lane === undefined ? {} : { lane });
+    return this.takeIsolating('own', lane === undefined ? undefined : { lane });
   }
 
   /**
@@ -119,7 +119,7 @@ export class OutboxRelay {
    */
   private async takeIsolating(
     kind: keyof OutboxRelay['isolating'],
-    take: OutboxTake,
+    take: OutboxTake | undefined,
   ): Promise<Taken> {
     const isolating = this.isolating[kind] > 0;
     try {
@@ -138,7 +138,7 @@ export class OutboxRelay {
    * aside. A row that fails to publish alone with a permanent error is set aside in turn: the
    * take counts as one that may have left more behind, not as a failure.
    */
-  private async take(take: OutboxTake, limit: number): Promise<Taken> {
+  private async take(take: OutboxTake | undefined, limit: number): Promise<Taken> {
     const skip = this.setAside.active(Date.now());
     // The rows whose publish failed, to tell a publish error from the database's own.
     const failed: { records?: OutboxRecord[] } = {};
@@ -155,7 +155,7 @@ export class OutboxRelay {
           }
           this.setAside.published(records.map((record) => record.sequence));
         },
-        skip.length > 0 ? { ...take, skip } : isEmpty(take) ? undefined : take,
+        skip.length > 0 ? { ...take, skip } : take,
       );
     } catch (error) {
       const alone = failed.records?.length === 1 ? failed.records[0] : undefined;
@@ -251,6 +251,3 @@ interface Taken {
   count: number;
   more: boolean;
 }
-
-const isEmpty = (take: OutboxTake): boolean =>
-  take.lane === undefined && take.olderThanMs === undefined && !take.skip?.length;

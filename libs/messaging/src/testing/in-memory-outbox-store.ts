@@ -8,10 +8,10 @@ interface Row {
 }
 
 /**
- * A hand-written OutboxStore for tests, with the PostgreSQL store's semantics: oldest
- * unsent rows first, only the rows a take admits (a lane, an age, none it skips), rows held by a running
- * batch are skipped by others (SKIP LOCKED), and a batch is marked sent only if `publish`
- * resolves.
+ * A hand-written OutboxStore for tests, with the PostgreSQL store's semantics: oldest unsent
+ * rows first, only the rows a take admits (a lane, an age, none it skips), rows held by a
+ * running batch are skipped by others (SKIP LOCKED), and a batch is marked sent only if
+ * `publish` resolves.
  */
 export class InMemoryOutboxStore implements OutboxStore {
   readonly sent: OutboxRecord[] = [];

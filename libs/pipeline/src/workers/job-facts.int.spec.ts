@@ -24,31 +24,30 @@ jest.setTimeout(60_000);
 
 describe('a backup job deleted between the check and the Succeeded reply', () => {
   let environment: ServiceTestEnvironment;
-  const services: StartedPipelineService[] = [];
+  let intake: StartedPipelineService;
+  let receiver: StartedPipelineService;
   const jobs = new FakeBackupJobService([aBackupJob({ daysToKeep: 3, holdFlag: true })]);
   const backupInterface = new RecordingBackupInterface();
 
-  const start = async (service: string, worker: (ctx: WorkerContext) => Worker) => {
-    const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
-    const started = await environment.start(service, worker, quiet);
-    services.push(started);
-    return started;
-  };
+  const start = (service: string, worker: (ctx: WorkerContext) => Worker) =>
+    environment.start(
+      service,
+      worker,
+      new Writable({ write: (_chunk, _encoding, done) => done() }),
+    );
 
   beforeAll(async () => {
     environment = await openServiceTestEnvironment('jobfacts');
-    await start(SERVICES.checkAllowed, (ctx) => checkAllowedWorker(ctx, jobs));
+    intake = await start(SERVICES.checkAllowed, (ctx) => checkAllowedWorker(ctx, jobs));
     await start(SERVICES.sendToInterface, (ctx) =>
       sendToInterfaceWorker(ctx, backupInterface, { sendClaimTtlMs: 60_000 }),
     );
-    await start(SERVICES.receiveStatus, (ctx) => receiveStatusWorker(ctx, jobs));
+    receiver = await start(SERVICES.receiveStatus, (ctx) => receiveStatusWorker(ctx, jobs));
   });
 
   afterAll(() => environment?.close());
 
   it('still records the Backup, with the job as it was when allowed, and Succeeded', async () => {
-    const [intake, , receiver] = services;
-    if (!intake || !receiver) throw new Error('services not started');
     const { requests, backups, ids, clock } = intake.ctx;
     const { request } = await receiveBackupRequest({ requests, ids, clock }, aNewRequest());
     const id = request.backupRequestId;
