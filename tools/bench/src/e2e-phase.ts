@@ -174,6 +174,8 @@ export interface E2eSettings {
   batch: number;
   /** POSTs in flight. */
   postConcurrency: number;
+  /** Requests posted per second, open loop (0: as fast as the POSTs in flight allow). */
+  postRate: number;
   timeoutSeconds: number;
   /** ANALYZE the database this often while the batch runs (0: never). */
   analyzeEverySeconds: number;
@@ -246,6 +248,7 @@ async function postAndSettle(
     count,
     settings.postConcurrency,
     `${target.pipeline}-${target.instances}`,
+    settings.postRate,
   );
   const postSeconds = (performance.now() - postStart) / 1000;
   for (const poster of posters) poster.close();

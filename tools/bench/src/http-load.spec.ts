@@ -70,6 +70,19 @@ describe('postBatch', () => {
     expect(errors).toBeGreaterThan(0);
   });
 
+  it('with a pace, starts call k no earlier than k / pace seconds after the first', async () => {
+    const poster = await start('paced');
+    const arrivals: number[] = [];
+    servers[0]?.server.prependListener('request', () => arrivals.push(performance.now()));
+    const startedAt = performance.now();
+    // 41 calls at 200/s: the last one's slot is 200 ms after the first. Unpaced, eight lanes
+    // post all of them to a local server within a few tens of ms.
+    const { ids } = await postBatch([poster], 41, 8, 'paced', 200);
+    expect(ids).toHaveLength(41);
+    arrivals.sort((a, b) => a - b);
+    arrivals.forEach((at, k) => expect(at - startedAt).toBeGreaterThanOrEqual(k * 5));
+  });
+
   it('refuses an empty list of receivers', async () => {
     await expect(postBatch([], 1, 1, 'none')).rejects.toThrow('no receiver');
   });

@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { summarize, type LatencySummary } from '@linebacker/testing';
 import { tenths } from './rounds';
 
@@ -173,22 +174,30 @@ export async function openLoop(
 
 /**
  * Posts `count` bodies with at most `concurrency` in flight, the lanes spread evenly over the
- * receivers; returns the ids accepted with 202.
+ * receivers; returns the ids accepted with 202. With `perSecond`, call k starts no earlier
+ * than k / perSecond seconds after the first (an open-loop pace that the lanes can only fall
+ * behind, when the receivers answer slower than the pace needs).
  */
 export async function postBatch(
   posters: readonly Poster[],
   count: number,
   concurrency: number,
   label: string,
+  perSecond = 0,
 ): Promise<{ ids: string[]; errors: number }> {
   if (posters.length === 0) throw new Error('postBatch: no receiver to post to');
   const ids: string[] = [];
   let errors = 0;
   let next = 0;
+  const startedAt = performance.now();
   // Lane i posts to receiver i mod n, as a load balancer spreads long-lived connections.
   const lane = async (poster: Poster): Promise<void> => {
     while (next < count) {
-      const answer = await poster.post(requestBody(next++, label));
+      const n = next++;
+      // A timer may fire a little early against performance.now(): wait until the slot.
+      const due = perSecond > 0 ? startedAt + (n * 1000) / perSecond : 0;
+      while (performance.now() < due) await sleep(Math.max(1, due - performance.now()));
+      const answer = await poster.post(requestBody(n, label));
       const id =
         answer.status === 202
           ? (JSON.parse(answer.body) as { backupRequestId?: unknown }).backupRequestId

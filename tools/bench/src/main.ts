@@ -96,6 +96,12 @@ const program = new Command('bench')
     positive,
     32,
   )
+  .option(
+    '--post-rate <n>',
+    'requests per second posted in an end-to-end batch, open loop (0: as fast as the POSTs in flight allow)',
+    nonNegative,
+    0,
+  )
   .option('--timeout-seconds <n>', 'longest wait for a batch to become terminal', positive, 600)
   .option(
     '--prefetch <n>',
@@ -174,6 +180,7 @@ interface CliOptions {
   maxRate: number;
   stepSeconds: number;
   postConcurrency: number;
+  postRate: number;
   timeoutSeconds: number;
   prefetch: number;
   dbPoolSize: number;
@@ -212,6 +219,7 @@ function benchOptions(cli: CliOptions, given: (name: string) => boolean): BenchO
     batch: pick('batch', cli.batch, 2000),
     warmUp: cli.warmUp,
     postConcurrency: cli.postConcurrency,
+    postRate: cli.postRate,
     timeoutSeconds: cli.timeoutSeconds,
     prefetch: cli.prefetch,
     dbPoolSize: cli.dbPoolSize,

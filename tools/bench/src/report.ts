@@ -90,6 +90,9 @@ const roundsNote = (rounds: number | undefined): string =>
   rounds && rounds > 1 ? `${rounds} rounds of end-to-end runs (targets on their medians), ` : '';
 const warmUpNote = (requests: number | undefined): string =>
   requests ? `warm-up ${requests} requests per run` : 'no warm-up';
+/** How the end-to-end batches were posted. */
+const postNote = (settings: BenchResult['settings']): string =>
+  `${settings.postRate ? `posted at ${settings.postRate}/s with at most` : 'posted with'} ${settings.postConcurrency} in flight`;
 
 /** With `--perf`: each run's lines of what its processes' on-CPU samples were charged to. */
 export function onCpuSection(
@@ -200,7 +203,7 @@ export function renderSummary(result: BenchResult): string {
   return [
     `## bench ${result.startedAt} (${result.machine.cores} cores of ${result.machine.cpuModel}, Node ${result.machine.node}, PostgreSQL ${result.machine.postgres}, RabbitMQ ${result.machine.rabbitmq})`,
     '',
-    `Command: \`${result.command}\`; ${roundsNote(result.settings.rounds)}${warmUpNote(result.settings.warmUp)}, prefetch ${result.settings.prefetch}, pool ${result.settings.dbPoolSize}, ${result.settings.queueType} queues, ${analyzeNote(result.settings.analyzeEverySeconds)}, ${layoutNote(result)}, extra env ${JSON.stringify(result.settings.env)}`,
+    `Command: \`${result.command}\`; ${roundsNote(result.settings.rounds)}${warmUpNote(result.settings.warmUp)}, ${postNote(result.settings)}, prefetch ${result.settings.prefetch}, pool ${result.settings.dbPoolSize}, ${result.settings.queueType} queues, ${analyzeNote(result.settings.analyzeEverySeconds)}, ${layoutNote(result)}, extra env ${JSON.stringify(result.settings.env)}`,
     '',
     ...(result.intakeByAuth ?? (result.intake ? [result.intake] : [])).flatMap(intakeSection),
     '### End to end',

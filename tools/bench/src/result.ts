@@ -38,6 +38,8 @@ export interface BenchResult {
     /** Times the end-to-end runs were made, alternating (absent in older results: once). */
     rounds?: number;
     postConcurrency: number;
+    /** Requests posted per second, open loop (absent in older results, and 0: unpaced). */
+    postRate?: number;
     prefetch: number;
     dbPoolSize: number;
     /** Absent in results from before 6 December: never (this machine runs no autovacuum). */

@@ -35,6 +35,8 @@ export interface BenchOptions {
   /** Requests settled before each end-to-end window (see E2eSettings). */
   warmUp: number;
   postConcurrency: number;
+  /** Requests posted per second in an end-to-end batch (see E2eSettings). */
+  postRate: number;
   timeoutSeconds: number;
   prefetch: number;
   dbPoolSize: number;
@@ -404,6 +406,7 @@ export async function runBenchmark(
       batch: options.batch,
       warmUp: options.warmUp,
       postConcurrency: options.postConcurrency,
+      postRate: options.postRate,
       prefetch: options.prefetch,
       dbPoolSize: options.dbPoolSize,
       analyzeEverySeconds: options.analyzeEverySeconds,
