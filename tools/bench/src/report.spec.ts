@@ -1,4 +1,4 @@
-import { batchSection, gcSection, onCpuSection } from './report';
+import { batchSection, gcSection, onCpuSection, postNote } from './report';
 
 describe('onCpuSection', () => {
   const run = { pipeline: 'linebacker', interfaceTransport: 'amqp', instances: 1 } as const;
@@ -74,5 +74,16 @@ describe('run labels with rounds', () => {
       '| linebacker x1 #1 | notifier | minor | 1.5 |',
       '| linebacker x1 #2 | notifier | minor | 1.1 |',
     ]);
+  });
+});
+
+describe('postNote', () => {
+  it('names the pace of a paced run, and only the calls in flight otherwise', () => {
+    expect(postNote({ postRate: 150, postConcurrency: 32 })).toBe(
+      'posted at 150/s with at most 32 in flight',
+    );
+    expect(postNote({ postRate: 0, postConcurrency: 32 })).toBe('posted with 32 in flight');
+    // Results from before the option carry no pace.
+    expect(postNote({ postConcurrency: 8 })).toBe('posted with 8 in flight');
   });
 });

@@ -91,7 +91,9 @@ const roundsNote = (rounds: number | undefined): string =>
 const warmUpNote = (requests: number | undefined): string =>
   requests ? `warm-up ${requests} requests per run` : 'no warm-up';
 /** How the end-to-end batches were posted. */
-const postNote = (settings: BenchResult['settings']): string =>
+export const postNote = (
+  settings: Pick<BenchResult['settings'], 'postRate' | 'postConcurrency'>,
+): string =>
   `${settings.postRate ? `posted at ${settings.postRate}/s with at most` : 'posted with'} ${settings.postConcurrency} in flight`;
 
 /** With `--perf`: each run's lines of what its processes' on-CPU samples were charged to. */
