@@ -104,9 +104,10 @@ describe('npm run bench at a tiny size', () => {
       );
     }
     expect(result.settings.warmUp).toBe(30);
-    expect(run.stdout).toContain('warm-up 30 requests per run');
+    expect(run.stdout).toContain('warm-up 30 requests per instance, then VACUUM');
     for (const run of result.e2e) {
-      expect(run.warmUp).toEqual({ requests: 30, completed: 30 });
+      // One instance: 30 requests; then the database was vacuumed.
+      expect(run.warmUp).toEqual({ requests: 30, completed: 30, vacuumMs: expect.any(Number) });
       expect(run.completed).toBe(40);
       expect(run.latencyMs.count).toBe(40);
       expect(Object.values(run.outcomes).reduce((sum, n) => sum + n, 0)).toBe(40);

@@ -105,9 +105,10 @@ export interface E2eResult {
   onCpuSamples?: string[];
   /**
    * Requests posted and settled before the window (absent before 6 December: every window
-   * then began with freshly started processes). Only the batch after them is measured.
+   * then began with freshly started processes), and how long the VACUUM after them took
+   * (absent before 7 December, afternoon: none). Only the batch after them is measured.
    */
-  warmUp?: { requests: number; completed: number };
+  warmUp?: { requests: number; completed: number; vacuumMs?: number };
 }
 
 const TERMINAL = `('NotAllowed', 'Succeeded', 'Failed')`;
@@ -182,9 +183,10 @@ export interface E2eSettings {
   /** Record on-CPU samples of the whole machine over the window into this folder (perf). */
   perfDir?: string;
   /**
-   * Requests posted and settled before the window opens, so that the window measures less of
-   * V8 compiling the apps' code, which takes 15-18 % of each app's CPU in a window that starts
-   * with fresh processes (perf, 6 December); 0: none.
+   * Requests per instance of the run's apps posted and settled before the window opens (x2:
+   * twice as many), so that the window measures the apps as they run once V8 has compiled
+   * their hot code: in windows that start with fresh processes its optimizing compiler takes
+   * 19-30 % of each app's CPU, once per process (perf, 7 December); 0: none.
    */
   warmUp: number;
 }
@@ -390,25 +392,42 @@ async function databaseNow(poll: CountingClient): Promise<string> {
 }
 
 /**
- * Posts `settings.warmUp` requests and waits until they are terminal, with the database
- * analyzed meanwhile as in the window; undefined when there is no warm-up.
+ * Posts `settings.warmUp` requests per instance and waits until they are terminal, with the
+ * database analyzed meanwhile as in the window; then vacuums it, as autovacuum would have
+ * done with the warm-up's dead rows on a server that runs it (this one does not, and the
+ * window's relays and reads would otherwise walk them). Before the window's counters are
+ * read, so its commits are not counted. Undefined when there is no warm-up.
  */
 async function warmUpPipeline(
   target: E2eTarget,
   poll: CountingClient,
   settings: E2eSettings,
-): Promise<{ requests: number; completed: number } | undefined> {
+): Promise<{ requests: number; completed: number; vacuumMs: number } | undefined> {
   if (settings.warmUp <= 0) return undefined;
   const since = await databaseNow(poll);
   const stopAnalyzing = analyzeEvery(target.environment.databaseUrl, settings.analyzeEverySeconds);
+  let settled: { ids: string[]; completed: number };
   try {
-    const { ids, completed } = await postAndSettle(target, poll, settings, settings.warmUp, since);
-    if (completed < ids.length)
-      throw new Error(`warm-up: ${completed} of ${ids.length} requests terminal in time`);
-    return { requests: ids.length, completed };
+    settled = await postAndSettle(
+      target,
+      poll,
+      settings,
+      settings.warmUp * target.instances,
+      since,
+    );
   } finally {
     await stopAnalyzing();
   }
+  const { ids, completed } = settled;
+  if (completed < ids.length)
+    throw new Error(`warm-up: ${completed} of ${ids.length} requests terminal in time`);
+  const started = performance.now();
+  await poll.query('VACUUM (ANALYZE)');
+  const vacuumMs = Math.round(performance.now() - started);
+  // Its commits must reach the statistics before the window's counters are read (PostgreSQL
+  // 15 flushes a backend's at most once a second otherwise; older servers have no such call).
+  await poll.query('SELECT pg_stat_force_next_flush()').catch(() => undefined);
+  return { requests: ids.length, completed, vacuumMs };
 }
 
 /** The processes a perf recording is read for, by pid: each app instance, the broker, the backends. */

@@ -1,4 +1,4 @@
-import { batchSection, gcSection, onCpuSection, postNote } from './report';
+import { batchSection, gcSection, onCpuSection, postNote, warmUpNote } from './report';
 
 describe('onCpuSection', () => {
   const run = { pipeline: 'linebacker', interfaceTransport: 'amqp', instances: 1 } as const;
@@ -85,5 +85,16 @@ describe('postNote', () => {
     expect(postNote({ postRate: 0, postConcurrency: 32 })).toBe('posted with 32 in flight');
     // Results from before the option carry no pace.
     expect(postNote({ postConcurrency: 8 })).toBe('posted with 8 in flight');
+  });
+});
+
+describe('warmUpNote', () => {
+  it('counts per instance with the VACUUM since it does, per run in older results', () => {
+    expect(warmUpNote({ warmUp: 10000, warmUpPerInstance: true })).toBe(
+      'warm-up 10000 requests per instance, then VACUUM',
+    );
+    expect(warmUpNote({ warmUp: 20000 })).toBe('warm-up 20000 requests per run');
+    expect(warmUpNote({ warmUp: 0, warmUpPerInstance: true })).toBe('no warm-up');
+    expect(warmUpNote({})).toBe('no warm-up');
   });
 });

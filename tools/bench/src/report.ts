@@ -88,8 +88,15 @@ const analyzeNote = (seconds: number | undefined): string =>
   seconds ? `ANALYZE every ${seconds} s` : 'never analyzed';
 const roundsNote = (rounds: number | undefined): string =>
   rounds && rounds > 1 ? `${rounds} rounds of end-to-end runs (targets on their medians), ` : '';
-const warmUpNote = (requests: number | undefined): string =>
-  requests ? `warm-up ${requests} requests per run` : 'no warm-up';
+/** The warm-up before each window (per run in results from before it counted per instance). */
+export const warmUpNote = (
+  settings: Pick<BenchResult['settings'], 'warmUp' | 'warmUpPerInstance'>,
+): string => {
+  if (!settings.warmUp) return 'no warm-up';
+  return settings.warmUpPerInstance
+    ? `warm-up ${settings.warmUp} requests per instance, then VACUUM`
+    : `warm-up ${settings.warmUp} requests per run`;
+};
 /** How the end-to-end batches were posted. */
 export const postNote = (
   settings: Pick<BenchResult['settings'], 'postRate' | 'postConcurrency'>,
@@ -205,7 +212,7 @@ export function renderSummary(result: BenchResult): string {
   return [
     `## bench ${result.startedAt} (${result.machine.cores} cores of ${result.machine.cpuModel}, Node ${result.machine.node}, PostgreSQL ${result.machine.postgres}, RabbitMQ ${result.machine.rabbitmq})`,
     '',
-    `Command: \`${result.command}\`; ${roundsNote(result.settings.rounds)}${warmUpNote(result.settings.warmUp)}, ${postNote(result.settings)}, prefetch ${result.settings.prefetch}, pool ${result.settings.dbPoolSize}, ${result.settings.queueType} queues, ${analyzeNote(result.settings.analyzeEverySeconds)}, ${layoutNote(result)}, extra env ${JSON.stringify(result.settings.env)}`,
+    `Command: \`${result.command}\`; ${roundsNote(result.settings.rounds)}${warmUpNote(result.settings)}, ${postNote(result.settings)}, prefetch ${result.settings.prefetch}, pool ${result.settings.dbPoolSize}, ${result.settings.queueType} queues, ${analyzeNote(result.settings.analyzeEverySeconds)}, ${layoutNote(result)}, extra env ${JSON.stringify(result.settings.env)}`,
     '',
     ...(result.intakeByAuth ?? (result.intake ? [result.intake] : [])).flatMap(intakeSection),
     '### End to end',

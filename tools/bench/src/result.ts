@@ -35,6 +35,11 @@ export interface BenchResult {
     batch: number;
     /** Absent in results from before 6 December: no warm-up (fresh processes in the window). */
     warmUp?: number;
+    /**
+     * True since 7 December, afternoon: `warmUp` counts per instance of the apps, and a VACUUM
+     * follows it. Absent: `warmUp` is the requests of each run, whatever its instance count.
+     */
+    warmUpPerInstance?: boolean;
     /** Times the end-to-end runs were made, alternating (absent in older results: once). */
     rounds?: number;
     postConcurrency: number;

@@ -405,6 +405,7 @@ export async function runBenchmark(
       ownSessions: options.ownSessions,
       batch: options.batch,
       warmUp: options.warmUp,
+      warmUpPerInstance: true,
       postConcurrency: options.postConcurrency,
       postRate: options.postRate,
       prefetch: options.prefetch,
