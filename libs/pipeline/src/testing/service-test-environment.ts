@@ -37,7 +37,11 @@ export async function openServiceTestEnvironment(
   env: Record<string, string> = {},
 ): Promise<ServiceTestEnvironment> {
   const database: TestService = await createTestDatabase(prefix);
-  const broker: TestService = await rabbitmqForTests();
+  // A broker that cannot be had must not leave the database behind.
+  const broker: TestService = await rabbitmqForTests().catch(async (error: unknown) => {
+    await database.stop();
+    throw error;
+  });
   const namespace = testNamespace(prefix);
   const config = loadConfig(pipelineConfigSchema(0), {
     LINEBACKER_DATABASE_URL: database.url,
@@ -66,10 +70,14 @@ export async function openServiceTestEnvironment(
       return started;
     },
     async close() {
-      for (const service of services.splice(0).reverse()) await service.stop(1000);
-      await deleteBrokerNamespace(broker.url, namespace);
-      await database.stop();
-      await broker.stop();
+      try {
+        for (const service of services.splice(0).reverse()) await service.stop(1000);
+      } finally {
+        // Also after a service that failed to stop: the namespace and the database go.
+        await deleteBrokerNamespace(broker.url, namespace);
+        await database.stop();
+        await broker.stop();
+      }
     },
   };
 }
